@@ -1,0 +1,243 @@
+//! The `metronode` command line: `init`, `card`, `serve`, `verify`.
+//!
+//! Command output goes to stdout; logs go to stderr; a failure is one line on stderr and a
+//! non-zero exit code that says what kind of failure it was.
+
+use std::{
+    fs::{self, DirBuilder},
+    io::Write,
+    net::SocketAddr,
+    os::unix::fs::DirBuilderExt,
+    path::{Path, PathBuf},
+    process::ExitCode,
+    sync::Arc,
+};
+
+use anyhow::{Context, bail};
+use clap::{Parser, Subcommand};
+use tracing::info;
+
+use crate::{
+    clock, config,
+    identity::{self, MemberId, NodeKey, TlsIdentity},
+    node::{Identity, Node, OpenError},
+    server, shutdown, store, telemetry,
+};
+
+/// Exit code for a bad configuration or key file (sysexits EX_CONFIG).
+pub const EXIT_CONFIG: u8 = 78;
+/// Exit code for stored data that does not verify (sysexits EX_DATAERR).
+pub const EXIT_DATA: u8 = 65;
+/// Exit code when the data directory is held by another process (sysexits EX_TEMPFAIL).
+pub const EXIT_LOCKED: u8 = 75;
+
+/// A city's node in a federation of signed, anonymised digital-inclusion indicators.
+#[derive(Debug, Parser)]
+#[command(name = "metronode", version, about)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Create a data directory: configuration, signing key, TLS key and certificate.
+    Init {
+        /// Member id: the city's UN/LOCODE, for example BEBRU.
+        #[arg(long)]
+        id: String,
+        /// The city's name, for example Brussels.
+        #[arg(long)]
+        name: String,
+        /// The data directory to create.
+        #[arg(long, env = "METRONODE_DIR")]
+        dir: PathBuf,
+        /// gRPC listen address written to the configuration.
+        #[arg(long, default_value = "127.0.0.1:7400")]
+        listen: SocketAddr,
+        /// Address peers use to reach this node; defaults to http://LISTEN.
+        #[arg(long)]
+        endpoint: Option<String>,
+    },
+    /// Print the public member card other cities need to federate with this one.
+    Card {
+        /// The data directory.
+        #[arg(long, env = "METRONODE_DIR")]
+        dir: PathBuf,
+    },
+    /// Run the node until SIGTERM or SIGINT.
+    Serve {
+        /// The data directory.
+        #[arg(long, env = "METRONODE_DIR")]
+        dir: PathBuf,
+        /// Override the configured gRPC listen address.
+        #[arg(long, env = "METRONODE_GRPC_LISTEN")]
+        listen: Option<SocketAddr>,
+    },
+    /// Re-verify every stored record, hash link and tree head; exit non-zero on the first fault.
+    Verify {
+        /// The data directory (the node must be stopped).
+        #[arg(long, env = "METRONODE_DIR")]
+        dir: PathBuf,
+    },
+}
+
+/// Runs the command line and returns the process exit code.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            let _ = writeln!(std::io::stderr(), "error: {err:#}");
+            ExitCode::from(exit_code(&err))
+        }
+    }
+}
+
+fn exit_code(err: &anyhow::Error) -> u8 {
+    match err.downcast_ref::<OpenError>() {
+        Some(OpenError::Config(_) | OpenError::Key(_)) => EXIT_CONFIG,
+        Some(OpenError::Store(store::Error::Locked { .. })) => EXIT_LOCKED,
+        Some(OpenError::Log(_)) => EXIT_DATA,
+        _ => 1,
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Init { id, name, dir, listen, endpoint } => {
+            init(&id, &name, &dir, listen, endpoint)
+        }
+        Command::Card { dir } => card(&dir),
+        Command::Serve { dir, listen } => serve(&dir, listen),
+        Command::Verify { dir } => verify(&dir),
+    }
+}
+
+fn init(
+    id: &str,
+    name: &str,
+    dir: &Path,
+    listen: SocketAddr,
+    endpoint: Option<String>,
+) -> anyhow::Result<()> {
+    let id: MemberId = id.parse()?;
+    if name.trim().is_empty() {
+        bail!("--name must not be empty");
+    }
+    let endpoint = endpoint.unwrap_or_else(|| format!("http://{listen}"));
+    let config_path = dir.join(config::FILE_NAME);
+    if config_path.exists() {
+        bail!(
+            "{}: already exists; refusing to overwrite an initialised node",
+            config_path.display()
+        );
+    }
+    let text = config::template(&id, name, listen, &endpoint);
+    // Parse what we are about to write, so `init` never leaves a directory `serve` refuses.
+    let cfg = config::Config::parse(&text, &config_path)?;
+    let key = NodeKey::generate();
+    let tls = TlsIdentity::generate(&id)?;
+
+    let keys_dir = dir.join("keys");
+    DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(&keys_dir)
+        .with_context(|| format!("couldn't create {}", keys_dir.display()))?;
+    identity::write_signing_key(&dir.join(&cfg.keys.signing_key), &key)?;
+    identity::write_private(&dir.join(&cfg.keys.tls_key), tls.key_pem().as_bytes())?;
+    fs::write(dir.join(&cfg.keys.tls_cert), &tls.cert_pem)
+        .with_context(|| format!("couldn't write {}", cfg.keys.tls_cert.display()))?;
+    fs::write(&config_path, text)
+        .with_context(|| format!("couldn't write {}", config_path.display()))?;
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "initialised {id} ({name}) in {}", dir.display())?;
+    writeln!(out, "signing key {}", key.id())?;
+    writeln!(out, "next: metronode serve --dir {}", dir.display())?;
+    Ok(())
+}
+
+fn card(dir: &Path) -> anyhow::Result<()> {
+    let identity = Identity::load(dir)?;
+    let card = identity.card();
+    let mut t = toml::Table::new();
+    t.insert("id".into(), card.id.into());
+    t.insert("name".into(), card.name.into());
+    t.insert("country".into(), card.country.into());
+    t.insert("signing_public_key".into(), hex::encode(card.signing_public_key).into());
+    t.insert("tls_key_fingerprint".into(), hex::encode(card.tls_key_fingerprint).into());
+    t.insert("endpoint".into(), card.endpoint.into());
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "# metronode member card: public, share it with the federation")?;
+    write!(out, "{}", toml::to_string(&t).context("couldn't encode the card")?)?;
+    Ok(())
+}
+
+fn serve(dir: &Path, listen: Option<SocketAddr>) -> anyhow::Result<()> {
+    let mut identity = Identity::load(dir)?;
+    if let Some(listen) = listen {
+        identity.config.grpc.listen = listen;
+    }
+    telemetry::init(&identity.config.logging);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .thread_name("metronode")
+        .build()
+        .context("couldn't start the async runtime")?;
+    let node = Node::open(identity)?;
+    if node.log.refresh_own_head(clock::now_unix_ms())? {
+        info!("re-signed the tree head of the own log after an interrupted append");
+    }
+    let node = Arc::new(node);
+    runtime.block_on(async move {
+        let addr = node.config.grpc.listen;
+        let listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .with_context(|| format!("couldn't listen on {addr} (grpc.listen)"))?;
+        let bound = listener.local_addr().context("couldn't read the bound address")?;
+        let addr_file = node.dir.join("grpc.addr");
+        fs::write(&addr_file, bound.to_string())
+            .with_context(|| format!("couldn't write {}", addr_file.display()))?;
+        info!(
+            version = crate::VERSION,
+            member = %node.card.id,
+            node_id = %hex::encode(&node.card.signing_public_key),
+            grpc = %bound,
+            log_size = node.log.size(node.log.own()),
+            config = ?node.config,
+            "metronode starting"
+        );
+        let result = server::run(node.clone(), listener, async {
+            let why = shutdown::signal().await;
+            info!(signal = why, "shutdown requested");
+        })
+        .await;
+        let _ = fs::remove_file(&addr_file);
+        result
+    })
+}
+
+fn verify(dir: &Path) -> anyhow::Result<()> {
+    let identity = Identity::load(dir)?;
+    let node = Node::open(identity)?;
+    let mut out = std::io::stdout().lock();
+    for (origin, size, root) in node.log.origins() {
+        write!(
+            out,
+            "{origin}: {size} records, chain and signatures ok, root {}",
+            hex::encode(root)
+        )?;
+        match node.log.tree_head(&origin) {
+            Ok(head) if head.size == size => writeln!(out, ", tree head verified at size {size}")?,
+            Ok(head) => writeln!(
+                out,
+                ", tree head verified at size {} (the node re-signs it at the next start)",
+                head.size
+            )?,
+            Err(_) => writeln!(out, ", no tree head yet")?,
+        }
+    }
+    writeln!(out, "ok: {} verified", node.dir.display())?;
+    Ok(())
+}

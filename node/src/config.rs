@@ -1,0 +1,314 @@
+//! The node's configuration file (`node.toml`): structure, defaults, parsing with located errors,
+//! and the commented template `metronode init` writes.
+//!
+//! Parsing is a pure function of the file's text; paths inside are relative to the data directory.
+
+use std::{
+    fmt,
+    net::SocketAddr,
+    path::{Path, PathBuf},
+};
+
+use serde::Deserialize;
+
+use crate::identity::MemberId;
+
+/// The configuration file's name inside a data directory.
+pub const FILE_NAME: &str = "node.toml";
+
+/// A bad configuration: what is wrong and where.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file could not be read.
+    #[error("{}: {source}", path.display())]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// The underlying error.
+        source: std::io::Error,
+    },
+    /// The file is not valid TOML or does not fit the schema.
+    #[error("{}:{line}:{column}: {message}", path.display())]
+    Parse {
+        /// The file.
+        path: PathBuf,
+        /// 1-based line of the problem.
+        line: usize,
+        /// 1-based column of the problem.
+        column: usize,
+        /// What is wrong.
+        message: String,
+    },
+    /// A value parsed but is not acceptable.
+    #[error("{}: field `{field}`: {message}", path.display())]
+    Invalid {
+        /// The file.
+        path: PathBuf,
+        /// The dotted field name.
+        field: &'static str,
+        /// What is wrong.
+        message: String,
+    },
+}
+
+/// The whole configuration.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Who this node is.
+    pub node: NodeConfig,
+    /// The gRPC listener.
+    #[serde(default)]
+    pub grpc: GrpcConfig,
+    /// Key file locations.
+    #[serde(default)]
+    pub keys: KeysConfig,
+    /// Where the store lives.
+    #[serde(default)]
+    pub store: StoreConfig,
+    /// Log output.
+    #[serde(default)]
+    pub logging: LoggingConfig,
+}
+
+/// Who this node is.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NodeConfig {
+    /// Member id: the city's UN/LOCODE.
+    pub id: String,
+    /// The city's name as people know it.
+    pub name: String,
+    /// The address peers use to reach this node's gRPC port.
+    #[serde(default = "default_endpoint")]
+    pub endpoint: String,
+}
+
+/// The gRPC listener.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GrpcConfig {
+    /// Address and port to listen on; port 0 picks a free one (written to `grpc.addr`).
+    #[serde(default = "default_grpc_listen")]
+    pub listen: SocketAddr,
+    /// How long shutdown waits for in-flight calls before cutting them off.
+    #[serde(default = "default_drain_secs")]
+    pub drain_timeout_secs: u64,
+}
+
+/// Key file locations, relative to the data directory.
+#[derive(Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KeysConfig {
+    /// The ed25519 signing key (PKCS#8 PEM, mode 0600).
+    #[serde(default = "default_signing_key")]
+    pub signing_key: PathBuf,
+    /// The TLS private key (PKCS#8 PEM, mode 0600).
+    #[serde(default = "default_tls_key")]
+    pub tls_key: PathBuf,
+    /// The TLS certificate (PEM).
+    #[serde(default = "default_tls_cert")]
+    pub tls_cert: PathBuf,
+    /// Accept key files that others can read. Only for file systems without Unix permissions.
+    #[serde(default)]
+    pub allow_loose_permissions: bool,
+}
+
+/// Where the store lives.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StoreConfig {
+    /// The sled directory, relative to the data directory.
+    #[serde(default = "default_store_path")]
+    pub path: PathBuf,
+}
+
+/// Log output.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LoggingConfig {
+    /// A tracing filter directive; `RUST_LOG` overrides it.
+    #[serde(default = "default_log_filter")]
+    pub filter: String,
+    /// `auto` (JSON unless stderr is a terminal), `json` or `text`.
+    #[serde(default)]
+    pub format: LogFormat,
+}
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// JSON when stderr is not a terminal, text otherwise.
+    #[default]
+    Auto,
+    /// One JSON object per line.
+    Json,
+    /// Human-readable text.
+    Text,
+}
+
+fn default_endpoint() -> String {
+    format!("http://{}", default_grpc_listen())
+}
+fn default_grpc_listen() -> SocketAddr {
+    SocketAddr::from(([127, 0, 0, 1], 7400))
+}
+fn default_drain_secs() -> u64 {
+    10
+}
+fn default_signing_key() -> PathBuf {
+    "keys/signing.key".into()
+}
+fn default_tls_key() -> PathBuf {
+    "keys/tls.key".into()
+}
+fn default_tls_cert() -> PathBuf {
+    "keys/tls.crt".into()
+}
+fn default_store_path() -> PathBuf {
+    "store".into()
+}
+fn default_log_filter() -> String {
+    "info,metronode=info".into()
+}
+
+impl Default for GrpcConfig {
+    fn default() -> Self {
+        Self { listen: default_grpc_listen(), drain_timeout_secs: default_drain_secs() }
+    }
+}
+impl Default for KeysConfig {
+    fn default() -> Self {
+        Self {
+            signing_key: default_signing_key(),
+            tls_key: default_tls_key(),
+            tls_cert: default_tls_cert(),
+            allow_loose_permissions: false,
+        }
+    }
+}
+impl Default for StoreConfig {
+    fn default() -> Self {
+        Self { path: default_store_path() }
+    }
+}
+impl Default for LoggingConfig {
+    fn default() -> Self {
+        Self { filter: default_log_filter(), format: LogFormat::Auto }
+    }
+}
+
+impl fmt::Debug for KeysConfig {
+    /// Shows where the keys are, which is not secret, and nothing read from them.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("KeysConfig")
+            .field("signing_key", &self.signing_key)
+            .field("tls_key", &self.tls_key)
+            .field("tls_cert", &self.tls_cert)
+            .field("allow_loose_permissions", &self.allow_loose_permissions)
+            .finish()
+    }
+}
+
+// === impl Config ===
+
+impl Config {
+    /// Parses configuration text; `path` is only used to locate errors.
+    pub fn parse(text: &str, path: &Path) -> Result<Self, ConfigError> {
+        let config: Config = toml::from_str(text).map_err(|e| {
+            let (line, column) = e.span().map_or((1, 1), |s| line_col(text, s.start));
+            ConfigError::Parse {
+                path: path.to_owned(),
+                line,
+                column,
+                message: e.message().trim_end().replace('\n', "; "),
+            }
+        })?;
+        config.validate(path)?;
+        Ok(config)
+    }
+
+    /// Reads and parses `DIR/node.toml`.
+    pub fn load(dir: &Path) -> Result<Self, ConfigError> {
+        let path = dir.join(FILE_NAME);
+        let text = std::fs::read_to_string(&path)
+            .map_err(|source| ConfigError::Read { path: path.clone(), source })?;
+        Self::parse(&text, &path)
+    }
+
+    fn validate(&self, path: &Path) -> Result<(), ConfigError> {
+        let invalid =
+            |field, message: String| ConfigError::Invalid { path: path.to_owned(), field, message };
+        self.node.id.parse::<MemberId>().map_err(|e| invalid("node.id", e.to_string()))?;
+        if self.node.name.trim().is_empty() {
+            return Err(invalid("node.name", "must not be empty".into()));
+        }
+        if !(self.node.endpoint.starts_with("http://")
+            || self.node.endpoint.starts_with("https://"))
+        {
+            return Err(invalid("node.endpoint", "must start with http:// or https://".into()));
+        }
+        Ok(())
+    }
+
+    /// The member id (validated at parse time).
+    pub fn member_id(&self) -> MemberId {
+        // Unwrap safety: `validate` checked the id when the configuration was parsed.
+        self.node.id.parse().expect("validated member id")
+    }
+}
+
+fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..offset.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, column)
+}
+
+/// The commented configuration `metronode init` writes.
+pub fn template(id: &MemberId, name: &str, listen: SocketAddr, endpoint: &str) -> String {
+    let name = toml::Value::String(name.to_owned());
+    let endpoint = toml::Value::String(endpoint.to_owned());
+    format!(
+        r#"# metronode node configuration, written by `metronode init`.
+# Paths are relative to this file's directory. Secrets are files, never values here.
+
+[node]
+# Member id: the city's UN/LOCODE. It names this node's log; do not change it.
+id = "{id}"
+# The city's name as people know it.
+name = {name}
+# The address peers use to reach this node's gRPC port.
+endpoint = {endpoint}
+
+[grpc]
+# Address and port to listen on. Port 0 picks a free port and writes it to grpc.addr.
+listen = "{listen}"
+# Seconds shutdown waits for in-flight calls before cutting them off.
+drain_timeout_secs = 10
+
+[keys]
+# ed25519 signing key (PKCS#8 PEM). Must be owner-only (chmod 600).
+signing_key = "keys/signing.key"
+# TLS private key (PKCS#8 PEM, owner-only) and its self-signed certificate.
+tls_key = "keys/tls.key"
+tls_cert = "keys/tls.crt"
+# Accept key files that others can read. Leave false unless the file system has no permissions.
+allow_loose_permissions = false
+
+[store]
+# The sled database directory.
+path = "store"
+
+[logging]
+# A tracing filter directive; RUST_LOG overrides it.
+filter = "info,metronode=info"
+# auto (JSON unless stderr is a terminal), json or text.
+format = "auto"
+"#
+    )
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,314 @@
+//! City identity: member ids, the ed25519 signing key, the TLS key pair, and key files on disk.
+//!
+//! Private keys live only in files with owner-only permissions; their `Debug` output is redacted
+//! and no error message ever carries key material.
+
+use std::{
+    fmt,
+    fs::{self, OpenOptions},
+    io::Write,
+    os::unix::fs::{OpenOptionsExt, PermissionsExt},
+    path::{Path, PathBuf},
+    str::FromStr,
+};
+
+use ed25519_dalek::{
+    Signature, Signer, SigningKey, VerifyingKey,
+    pkcs8::{DecodePrivateKey, EncodePrivateKey, spki::der::pem::LineEnding},
+};
+use rcgen::PublicKeyData;
+use sha2::{Digest, Sha256};
+
+/// A member id: the city's UN/LOCODE, two letters of country and three of place (`BEBRU`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct MemberId(String);
+
+/// Why a string is not a member id.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "member id `{0}` is not a UN/LOCODE: expected 2 capital letters of country and 3 capital \
+     letters or digits 2-9 of place, for example BEBRU"
+)]
+pub struct BadMemberId(String);
+
+// === impl MemberId ===
+
+impl MemberId {
+    /// The ISO 3166-1 alpha-2 country code the id starts with.
+    pub fn country(&self) -> &str {
+        &self.0[..2]
+    }
+
+    /// The id as text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl FromStr for MemberId {
+    type Err = BadMemberId;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let b = s.as_bytes();
+        let ok = b.len() == 5
+            && b[..2].iter().all(u8::is_ascii_uppercase)
+            && b[2..].iter().all(|c| c.is_ascii_uppercase() || (b'2'..=b'9').contains(c));
+        if ok { Ok(Self(s.to_owned())) } else { Err(BadMemberId(s.chars().take(40).collect())) }
+    }
+}
+
+impl fmt::Display for MemberId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// What a signature is for. The tag is signed in front of the bytes, so a signature made for one
+/// purpose can never be replayed as another (a record body as a tree head, say).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Domain {
+    /// A log record body.
+    Record,
+    /// A signed tree head body.
+    TreeHead,
+}
+
+impl Domain {
+    fn tag(self) -> &'static [u8] {
+        match self {
+            Domain::Record => b"metronode/v1/record\0",
+            Domain::TreeHead => b"metronode/v1/tree-head\0",
+        }
+    }
+
+    fn message(self, bytes: &[u8]) -> Vec<u8> {
+        let mut m = Vec::with_capacity(self.tag().len() + bytes.len());
+        m.extend_from_slice(self.tag());
+        m.extend_from_slice(bytes);
+        m
+    }
+}
+
+/// A city's ed25519 signing key. Its `Debug` output never shows the secret.
+pub struct NodeKey {
+    signing: SigningKey,
+}
+
+/// A city's public signing key: what verifies its records and tree heads.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct NodeId(VerifyingKey);
+
+/// Why a signature did not verify.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum VerifyError {
+    /// The signature is not 64 bytes.
+    #[error("signature is {0} bytes, expected 64")]
+    Length(usize),
+    /// The signature does not verify under the key for these bytes.
+    #[error("signature does not verify")]
+    Invalid,
+}
+
+// === impl NodeKey ===
+
+impl NodeKey {
+    /// A fresh key from the operating system's random source.
+    pub fn generate() -> Self {
+        Self { signing: SigningKey::generate(&mut rand_core::OsRng) }
+    }
+
+    /// The public half.
+    pub fn id(&self) -> NodeId {
+        NodeId(self.signing.verifying_key())
+    }
+
+    /// Signs `bytes` for `domain`.
+    pub fn sign(&self, domain: Domain, bytes: &[u8]) -> [u8; 64] {
+        self.signing.sign(&domain.message(bytes)).to_bytes()
+    }
+
+    fn to_pem(&self) -> Result<String, KeyFileError> {
+        let pem = self
+            .signing
+            .to_pkcs8_pem(LineEnding::LF)
+            .map_err(|_| KeyFileError::Encode("signing key"))?;
+        Ok(pem.as_str().to_owned())
+    }
+}
+
+impl fmt::Debug for NodeKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("NodeKey").field("public", &self.id()).finish_non_exhaustive()
+    }
+}
+
+// === impl NodeId ===
+
+impl NodeId {
+    /// The 32 public key bytes.
+    pub fn to_bytes(&self) -> [u8; 32] {
+        self.0.to_bytes()
+    }
+
+    /// Parses 32 public key bytes.
+    pub fn from_bytes(bytes: &[u8]) -> Option<Self> {
+        VerifyingKey::from_bytes(bytes.try_into().ok()?).ok().map(Self)
+    }
+
+    /// Verifies a signature over `bytes` for `domain`, rejecting malleable and weak-key forms.
+    pub fn verify(
+        &self,
+        domain: Domain,
+        bytes: &[u8],
+        signature: &[u8],
+    ) -> Result<(), VerifyError> {
+        let sig =
+            Signature::from_slice(signature).map_err(|_| VerifyError::Length(signature.len()))?;
+        self.0.verify_strict(&domain.message(bytes), &sig).map_err(|_| VerifyError::Invalid)
+    }
+}
+
+impl fmt::Display for NodeId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&hex::encode(self.0.as_bytes()))
+    }
+}
+
+impl fmt::Debug for NodeId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "NodeId({self})")
+    }
+}
+
+/// The node's TLS identity: a private key and a self-signed certificate for it.
+/// Peers pin the key by its fingerprint (SHA-256 of the SubjectPublicKeyInfo), not by a CA.
+pub struct TlsIdentity {
+    /// PEM of the PKCS#8 private key.
+    key_pem: String,
+    /// PEM of the certificate.
+    pub cert_pem: String,
+    /// SHA-256 of the DER SubjectPublicKeyInfo.
+    pub fingerprint: [u8; 32],
+}
+
+impl fmt::Debug for TlsIdentity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TlsIdentity")
+            .field("fingerprint", &hex::encode(self.fingerprint))
+            .finish_non_exhaustive()
+    }
+}
+
+impl TlsIdentity {
+    /// A fresh ed25519 TLS key with a self-signed certificate naming the member.
+    pub fn generate(member: &MemberId) -> Result<Self, KeyFileError> {
+        let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ED25519)
+            .map_err(|_| KeyFileError::Encode("TLS key"))?;
+        let mut params = rcgen::CertificateParams::new(vec![tls_server_name(member)])
+            .map_err(|_| KeyFileError::Encode("TLS certificate"))?;
+        params.distinguished_name.push(rcgen::DnType::CommonName, member.as_str());
+        let cert = params.self_signed(&key).map_err(|_| KeyFileError::Encode("TLS certificate"))?;
+        Ok(Self {
+            fingerprint: Sha256::digest(key.subject_public_key_info()).into(),
+            key_pem: key.serialize_pem(),
+            cert_pem: cert.pem(),
+        })
+    }
+
+    /// The private key PEM, for the TLS stack.
+    pub fn key_pem(&self) -> &str {
+        &self.key_pem
+    }
+}
+
+/// The DNS name in a member's TLS certificate. Peers check the pinned key, not this name.
+pub fn tls_server_name(member: &MemberId) -> String {
+    format!("{}.metronode.invalid", member.as_str().to_ascii_lowercase())
+}
+
+// === key files ===
+
+/// Why a key file could not be written or read. Messages name the file, never its contents.
+#[derive(Debug, thiserror::Error)]
+pub enum KeyFileError {
+    /// The file could not be read or written.
+    #[error("{}: {source}", path.display())]
+    Io {
+        /// The key file.
+        path: PathBuf,
+        /// The underlying error.
+        source: std::io::Error,
+    },
+    /// Others can read or write the file, which a private key must not allow.
+    #[error(
+        "{}: permissions {mode:04o} let other users read the private key; run `chmod 600 {}` \
+         (or set keys.allow_loose_permissions = true to override)",
+        path.display(), path.display()
+    )]
+    LoosePermissions {
+        /// The key file.
+        path: PathBuf,
+        /// Its permission bits.
+        mode: u32,
+    },
+    /// The file is not a key of the expected kind.
+    #[error("{}: not a PEM-encoded PKCS#8 {kind} private key", path.display())]
+    Malformed {
+        /// The key file.
+        path: PathBuf,
+        /// Which key was expected.
+        kind: &'static str,
+    },
+    /// A key could not be encoded (should not happen).
+    #[error("could not encode the {0}")]
+    Encode(&'static str),
+}
+
+/// Writes a new private file with mode 0600, refusing to replace an existing one.
+pub fn write_private(path: &Path, contents: &[u8]) -> Result<(), KeyFileError> {
+    let io = |source| KeyFileError::Io { path: path.to_owned(), source };
+    let mut f =
+        OpenOptions::new().write(true).create_new(true).mode(0o600).open(path).map_err(io)?;
+    f.write_all(contents).map_err(io)?;
+    f.sync_all().map_err(io)
+}
+
+/// Reads a private file, refusing it when group or others have any access (unless `allow_loose`).
+pub fn read_private(path: &Path, allow_loose: bool) -> Result<String, KeyFileError> {
+    let io = |source| KeyFileError::Io { path: path.to_owned(), source };
+    let mode = fs::metadata(path).map_err(io)?.permissions().mode() & 0o777;
+    if mode & 0o077 != 0 && !allow_loose {
+        return Err(KeyFileError::LoosePermissions { path: path.to_owned(), mode });
+    }
+    fs::read_to_string(path).map_err(io)
+}
+
+/// Writes the signing key to a new owner-only file.
+pub fn write_signing_key(path: &Path, key: &NodeKey) -> Result<(), KeyFileError> {
+    write_private(path, key.to_pem()?.as_bytes())
+}
+
+/// Loads the signing key, checking the file's permissions first.
+pub fn load_signing_key(path: &Path, allow_loose: bool) -> Result<NodeKey, KeyFileError> {
+    let pem = read_private(path, allow_loose)?;
+    let signing = SigningKey::from_pkcs8_pem(&pem)
+        .map_err(|_| KeyFileError::Malformed { path: path.to_owned(), kind: "ed25519 signing" })?;
+    Ok(NodeKey { signing })
+}
+
+/// Loads the TLS key and certificate, checking the key file's permissions first.
+pub fn load_tls(key: &Path, cert: &Path, allow_loose: bool) -> Result<TlsIdentity, KeyFileError> {
+    let key_pem = read_private(key, allow_loose)?;
+    let pair = rcgen::KeyPair::from_pem(&key_pem)
+        .map_err(|_| KeyFileError::Malformed { path: key.to_owned(), kind: "TLS" })?;
+    let cert_pem = fs::read_to_string(cert)
+        .map_err(|source| KeyFileError::Io { path: cert.to_owned(), source })?;
+    Ok(TlsIdentity {
+        fingerprint: Sha256::digest(pair.subject_public_key_info()).into(),
+        key_pem,
+        cert_pem,
+    })
+}
+
+#[cfg(test)]
+mod tests;

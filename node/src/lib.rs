@@ -1,0 +1,36 @@
+//! metronode: a city's node in a federation that shares signed, anonymised digital-inclusion
+//! indicators and policy artefacts, without raw data leaving the city.
+//!
+//! Modules in reading order:
+//! - `identity`: member ids, signing and TLS keys, key files.
+//! - `merkle`: RFC 6962 tree hashes and proofs (pure).
+//! - `record`: sealing and opening signed log records.
+//! - `store`: sled behind a narrow, versioned, durable API.
+//! - `log`: the verified, hash-chained log with signed tree heads.
+//! - `config`, `node`: the data directory, opened in a checked order.
+//! - `service`, `server`: the gRPC services and their wiring.
+//! - `cli`: the `metronode` command line.
+
+pub mod cli;
+pub mod clock;
+pub mod config;
+pub mod identity;
+pub mod log;
+pub mod merkle;
+pub mod node;
+pub mod pb;
+pub mod record;
+pub mod server;
+pub mod service;
+pub mod shutdown;
+pub mod store;
+pub mod telemetry;
+
+/// The crate version, reported at start-up and by `GetNodeInfo`.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// Shared fixtures for tests in this and other crates.
+#[cfg(any(test, feature = "test-util"))]
+pub mod test_util {
+    pub use crate::telemetry::install_test_trace_subscriber;
+}

@@ -1,0 +1,110 @@
+//! Opening a node from its data directory: configuration, keys, the directory lock, the store and
+//! the verified log, in an order that writes nothing until every input has been checked.
+
+use std::path::{Path, PathBuf};
+
+use crate::{
+    config::{Config, ConfigError},
+    identity::{self, KeyFileError, MemberId, NodeKey, TlsIdentity},
+    log::{self, Log},
+    pb,
+    store::{self, DirLock, Store},
+};
+
+/// Why a node could not be opened. Each variant's message says what and where.
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    /// The configuration file is missing or wrong.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// A key file is missing, malformed or readable by others.
+    #[error(transparent)]
+    Key(#[from] KeyFileError),
+    /// The store could not be opened or the directory is locked.
+    #[error(transparent)]
+    Store(#[from] store::Error),
+    /// The stored log does not verify.
+    #[error(transparent)]
+    Log(#[from] log::Error),
+}
+
+/// A node's configuration and keys, loaded and checked but not yet holding the data directory.
+#[derive(Debug)]
+pub struct Identity {
+    /// The data directory.
+    pub dir: PathBuf,
+    /// The parsed configuration.
+    pub config: Config,
+    /// The signing key.
+    pub key: NodeKey,
+    /// The TLS key and certificate.
+    pub tls: TlsIdentity,
+}
+
+impl Identity {
+    /// Loads `DIR/node.toml` and the key files it names, checking their permissions.
+    pub fn load(dir: &Path) -> Result<Self, OpenError> {
+        let config = Config::load(dir)?;
+        let loose = config.keys.allow_loose_permissions;
+        let key = identity::load_signing_key(&dir.join(&config.keys.signing_key), loose)?;
+        let tls = identity::load_tls(
+            &dir.join(&config.keys.tls_key),
+            &dir.join(&config.keys.tls_cert),
+            loose,
+        )?;
+        Ok(Self { dir: dir.to_owned(), config, key, tls })
+    }
+
+    /// The member id.
+    pub fn member_id(&self) -> MemberId {
+        self.config.member_id()
+    }
+
+    /// The public card other cities need to federate with this one.
+    pub fn card(&self) -> pb::MemberCard {
+        Self::card_of(&self.config, &self.key, &self.tls)
+    }
+}
+
+/// An open node: identity, the held data directory, and the verified log.
+#[derive(Debug)]
+pub struct Node {
+    /// The node's public card.
+    pub card: pb::MemberCard,
+    /// The data directory.
+    pub dir: PathBuf,
+    /// The parsed configuration.
+    pub config: Config,
+    /// The TLS key and certificate.
+    pub tls: TlsIdentity,
+    /// The log, verified when opened.
+    pub log: Log,
+    _lock: DirLock,
+}
+
+impl Node {
+    /// Takes the data directory and opens the store and log, verifying every stored record.
+    pub fn open(identity: Identity) -> Result<Self, OpenError> {
+        let Identity { dir, config, key, tls } = identity;
+        let lock = store::lock_dir(&dir)?;
+        let store = Store::open(&dir.join(&config.store.path))?;
+        let card = Identity::card_of(&config, &key, &tls);
+        // Foreign logs arrive with federation membership; until then only the own key is known.
+        let log = Log::open(store, config.member_id(), key, |_| None)?;
+        Ok(Self { card, dir, config, tls, log, _lock: lock })
+    }
+}
+
+impl Identity {
+    fn card_of(config: &Config, key: &NodeKey, tls: &TlsIdentity) -> pb::MemberCard {
+        let id = config.member_id();
+        pb::MemberCard {
+            id: id.to_string(),
+            name: config.node.name.clone(),
+            country: id.country().to_owned(),
+            signing_public_key: key.id().to_bytes().to_vec(),
+            tls_key_fingerprint: tls.fingerprint.to_vec(),
+            endpoint: config.node.endpoint.clone(),
+        }
+    }
+}

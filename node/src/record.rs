@@ -1,0 +1,155 @@
+//! Log records: sealing a payload into a signed record, and opening (verifying) one.
+//!
+//! A record travels and is stored as an encoded `pb::SignedRecord`: the exact body bytes and the
+//! origin's signature over them. Opening verifies the signature over the bytes as received and only
+//! then decodes the body; nothing is ever re-encoded before it is verified.
+
+use prost::Message;
+
+use crate::{
+    identity::{Domain, MemberId, NodeId, NodeKey, VerifyError},
+    merkle::{Hash, leaf_hash},
+    pb,
+};
+
+/// The hash that precedes record 0.
+pub const GENESIS_PREV: Hash = [0; 32];
+
+/// A verified, decoded record.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Record {
+    /// Whose log the record belongs to.
+    pub origin: MemberId,
+    /// Position in that log.
+    pub seq: u64,
+    /// Record hash of the previous record.
+    pub prev_hash: Hash,
+    /// When the origin appended it (ms since the Unix epoch).
+    pub issued_at_unix_ms: i64,
+    /// What the record says; `None` for a payload kind this version does not know.
+    pub payload: Option<pb::record_body::Payload>,
+    /// The record hash: the RFC 6962 leaf hash of the body bytes.
+    pub hash: Hash,
+}
+
+/// Why a record was refused. Messages describe the record, never its payload contents.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RecordError {
+    /// The envelope is not a valid `SignedRecord` encoding.
+    #[error("envelope is not a valid SignedRecord encoding")]
+    Envelope,
+    /// The signature does not verify under the origin's key.
+    #[error("signature check failed: {0}")]
+    Signature(#[from] VerifyError),
+    /// The signed body is not a valid `RecordBody` encoding.
+    #[error("body is not a valid RecordBody encoding")]
+    Body,
+    /// The body names an origin that is not a member id, or not the expected one.
+    #[error("record names origin `{got}`, expected {expected}")]
+    Origin {
+        /// The origin the reader expected.
+        expected: MemberId,
+        /// The origin the record names (truncated).
+        got: String,
+    },
+    /// The record is not at the position the reader expected.
+    #[error("record has sequence {got}, expected {expected}")]
+    Sequence {
+        /// The next free position.
+        expected: u64,
+        /// The position the record claims.
+        got: u64,
+    },
+    /// The record does not link to the record before it.
+    #[error("record does not link to the previous record's hash")]
+    Chain,
+}
+
+/// Builds and signs the record at `seq` of `origin`'s log. Returns the encoded envelope to store
+/// and the decoded record.
+pub fn seal(
+    key: &NodeKey,
+    origin: &MemberId,
+    seq: u64,
+    prev_hash: Hash,
+    issued_at_unix_ms: i64,
+    payload: pb::record_body::Payload,
+) -> (Vec<u8>, Record) {
+    let body = pb::RecordBody {
+        origin: origin.to_string(),
+        seq,
+        prev_hash: prev_hash.to_vec(),
+        issued_at_unix_ms,
+        payload: Some(payload.clone()),
+    }
+    .encode_to_vec();
+    let signature = key.sign(Domain::Record, &body).to_vec();
+    let hash = leaf_hash(&body);
+    let envelope = pb::SignedRecord { body, signature }.encode_to_vec();
+    let record = Record {
+        origin: origin.clone(),
+        seq,
+        prev_hash,
+        issued_at_unix_ms,
+        payload: Some(payload),
+        hash,
+    };
+    (envelope, record)
+}
+
+/// Verifies an encoded envelope against the origin's key and decodes it.
+pub fn open(envelope: &[u8], origin: &MemberId, key: &NodeId) -> Result<Record, RecordError> {
+    let env = pb::SignedRecord::decode(envelope).map_err(|_| RecordError::Envelope)?;
+    open_signed(&env, origin, key)
+}
+
+/// Verifies a decoded envelope against the origin's key and decodes its body.
+pub fn open_signed(
+    env: &pb::SignedRecord,
+    origin: &MemberId,
+    key: &NodeId,
+) -> Result<Record, RecordError> {
+    key.verify(Domain::Record, &env.body, &env.signature)?;
+    let body = pb::RecordBody::decode(env.body.as_slice()).map_err(|_| RecordError::Body)?;
+    if body.origin != origin.as_str() {
+        return Err(RecordError::Origin {
+            expected: origin.clone(),
+            got: body.origin.chars().take(16).collect(),
+        });
+    }
+    let prev_hash: Hash = body.prev_hash.as_slice().try_into().map_err(|_| RecordError::Body)?;
+    Ok(Record {
+        origin: origin.clone(),
+        seq: body.seq,
+        prev_hash,
+        issued_at_unix_ms: body.issued_at_unix_ms,
+        payload: body.payload,
+        hash: leaf_hash(&env.body),
+    })
+}
+
+// === impl Record ===
+
+impl Record {
+    /// Checks that the record is the next one of a log whose last record hash is `prev`.
+    pub fn check_link(&self, expected_seq: u64, prev: &Hash) -> Result<(), RecordError> {
+        if self.seq != expected_seq {
+            return Err(RecordError::Sequence { expected: expected_seq, got: self.seq });
+        }
+        if &self.prev_hash != prev {
+            return Err(RecordError::Chain);
+        }
+        Ok(())
+    }
+
+    /// A short name for the payload kind, for logs and summaries.
+    pub fn kind(&self) -> &'static str {
+        match &self.payload {
+            Some(pb::record_body::Payload::Notice(_)) => "notice",
+            None => "unknown",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

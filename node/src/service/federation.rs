@@ -1,0 +1,121 @@
+//! The Federation service: records, tree heads and proofs of the logs this node holds.
+
+use std::{pin::Pin, sync::Arc};
+
+use prost::Message;
+use tokio_stream::Stream;
+use tonic::{Request, Response, Status};
+use tracing::instrument;
+
+use super::{Error, blocking, member_id};
+use crate::{node::Node, pb};
+
+/// Most records one `GetRecords` call returns; callers page with `from_seq`.
+pub const MAX_RECORDS_PER_CALL: usize = 1000;
+
+/// Serves `metronode.v1.Federation`.
+#[derive(Debug, Clone)]
+pub struct FederationService {
+    node: Arc<Node>,
+}
+
+impl FederationService {
+    /// A service over `node`.
+    pub fn new(node: Arc<Node>) -> Self {
+        Self { node }
+    }
+}
+
+type RecordStream = Pin<Box<dyn Stream<Item = Result<pb::SignedRecord, Status>> + Send>>;
+
+#[tonic::async_trait]
+impl pb::federation_server::Federation for FederationService {
+    #[instrument(skip_all, fields(origin = %req.get_ref().origin))]
+    async fn get_tree_head(
+        &self,
+        req: Request<pb::GetTreeHeadRequest>,
+    ) -> Result<Response<pb::SignedTreeHead>, Status> {
+        let origin = member_id("origin", &req.get_ref().origin)?;
+        let head = self.node.log.tree_head(&origin).map_err(Error::from)?;
+        let signed = pb::SignedTreeHead::decode(head.signed.as_slice())
+            .map_err(|e| Error::Internal(e.into()))?;
+        Ok(Response::new(signed))
+    }
+
+    type GetRecordsStream = RecordStream;
+
+    #[instrument(skip_all, fields(origin = %req.get_ref().origin, from = req.get_ref().from_seq))]
+    async fn get_records(
+        &self,
+        req: Request<pb::GetRecordsRequest>,
+    ) -> Result<Response<RecordStream>, Status> {
+        let req = req.into_inner();
+        let origin = member_id("origin", &req.origin)?;
+        let limit = match req.limit as usize {
+            0 => MAX_RECORDS_PER_CALL,
+            n => n.min(MAX_RECORDS_PER_CALL),
+        };
+        let node = self.node.clone();
+        let envelopes =
+            blocking(move || Ok(node.log.envelopes(&origin, req.from_seq, limit)?)).await?;
+        let records = envelopes.into_iter().map(|e| {
+            pb::SignedRecord::decode(e.as_slice())
+                .map_err(|e| Status::from(Error::Internal(e.into())))
+        });
+        Ok(Response::new(Box::pin(tokio_stream::iter(records))))
+    }
+
+    #[instrument(skip_all, fields(origin = %req.get_ref().origin, seq = req.get_ref().seq))]
+    async fn get_inclusion_proof(
+        &self,
+        req: Request<pb::GetInclusionProofRequest>,
+    ) -> Result<Response<pb::InclusionProof>, Status> {
+        let req = req.into_inner();
+        let origin = member_id("origin", &req.origin)?;
+        let (size, path) =
+            self.node.log.inclusion_proof(&origin, req.seq, req.tree_size).map_err(Error::from)?;
+        Ok(Response::new(pb::InclusionProof {
+            leaf_index: req.seq,
+            tree_size: size,
+            path: path.iter().map(|h| h.to_vec()).collect(),
+        }))
+    }
+
+    #[instrument(skip_all, fields(origin = %req.get_ref().origin))]
+    async fn get_consistency_proof(
+        &self,
+        req: Request<pb::GetConsistencyProofRequest>,
+    ) -> Result<Response<pb::ConsistencyProof>, Status> {
+        let req = req.into_inner();
+        let origin = member_id("origin", &req.origin)?;
+        let (second, path) = self
+            .node
+            .log
+            .consistency_proof(&origin, req.first_size, req.second_size)
+            .map_err(Error::from)?;
+        Ok(Response::new(pb::ConsistencyProof {
+            first_size: req.first_size,
+            second_size: second,
+            path: path.iter().map(|h| h.to_vec()).collect(),
+        }))
+    }
+
+    #[instrument(skip_all)]
+    async fn list_origins(
+        &self,
+        _req: Request<pb::ListOriginsRequest>,
+    ) -> Result<Response<pb::ListOriginsResponse>, Status> {
+        let origins = self
+            .node
+            .log
+            .origins()
+            .into_iter()
+            .map(|(origin, size, root)| pb::OriginSummary {
+                origin: origin.to_string(),
+                size,
+                root_hash: root.to_vec(),
+            })
+            .collect();
+        Ok(Response::new(pb::ListOriginsResponse { origins }))
+    }
+}

@@ -1,0 +1,252 @@
+//! The one place that knows sled: a narrow, versioned, durable store for logs and tree heads.
+//!
+//! Every value starts with a format byte. An append is acknowledged only after sled's flush and
+//! an fsync of sled's data file, because sled 0.34's `flush` alone is not a barrier against power
+//! loss (it uses `sync_file_range`). The data directory is locked while a node holds it.
+
+use std::{
+    fs::{self, File, OpenOptions, TryLockError},
+    io::{Read, Write},
+    path::{Path, PathBuf},
+};
+
+use crate::identity::MemberId;
+
+/// The format byte every stored value starts with.
+pub const FORMAT_V1: u8 = 1;
+
+/// Why the store failed.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// sled reported an error.
+    #[error("store {}: {source}", path.display())]
+    Sled {
+        /// The store directory.
+        path: PathBuf,
+        /// The underlying error.
+        source: sled::Error,
+    },
+    /// A file operation failed.
+    #[error("{}: {source}", path.display())]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The underlying error.
+        source: std::io::Error,
+    },
+    /// Another process holds the data directory.
+    #[error("{}: data directory is in use by another running metronode{}", path.display(), holder.as_ref().map(|p| format!(" (pid {p})")).unwrap_or_default())]
+    Locked {
+        /// The lock file.
+        path: PathBuf,
+        /// The pid recorded by the holder, if readable.
+        holder: Option<String>,
+    },
+    /// The store was written by a format this version does not read.
+    #[error("store {}: value `{key}` has format {found}, this metronode reads format {FORMAT_V1}", path.display())]
+    Format {
+        /// The store directory.
+        path: PathBuf,
+        /// Which value.
+        key: String,
+        /// The format byte found.
+        found: u8,
+    },
+}
+
+/// A held lock on a data directory; released when dropped or when the process dies.
+#[derive(Debug)]
+pub struct DirLock {
+    _file: File,
+}
+
+/// Locks `dir` for this process, writing the pid into `dir/node.lock` for operators.
+pub fn lock_dir(dir: &Path) -> Result<DirLock, Error> {
+    let path = dir.join("node.lock");
+    let io = |source| Error::Io { path: path.clone(), source };
+    let mut file = OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(&path)
+        .map_err(io)?;
+    match file.try_lock() {
+        Ok(()) => {}
+        Err(TryLockError::WouldBlock) => {
+            let mut pid = String::new();
+            let _ = file.read_to_string(&mut pid);
+            let pid = pid.trim().to_owned();
+            return Err(Error::Locked { path, holder: (!pid.is_empty()).then_some(pid) });
+        }
+        Err(TryLockError::Error(e)) => return Err(io(e)),
+    }
+    file.set_len(0).map_err(io)?;
+    write!(file, "{}", std::process::id()).map_err(io)?;
+    Ok(DirLock { _file: file })
+}
+
+/// The durable store of one node.
+#[derive(Debug)]
+pub struct Store {
+    path: PathBuf,
+    db: sled::Db,
+    /// Key: origin (5 bytes) ++ sequence (u64 big-endian). Value: format byte ++ envelope.
+    records: sled::Tree,
+    /// Key: origin. Value: format byte ++ encoded `SignedTreeHead`.
+    heads: sled::Tree,
+}
+
+// === impl Store ===
+
+impl Store {
+    /// Opens or creates the store at `path`. The caller holds the data directory lock.
+    pub fn open(path: &Path) -> Result<Self, Error> {
+        let sled_err = |source| Error::Sled { path: path.to_owned(), source };
+        fs::create_dir_all(path).map_err(|source| Error::Io { path: path.to_owned(), source })?;
+        let db = sled::Config::new().path(path).open().map_err(sled_err)?;
+        let meta = db.open_tree("meta").map_err(sled_err)?;
+        match meta.get("format").map_err(sled_err)? {
+            Some(v) if v.as_ref() != [FORMAT_V1] => {
+                return Err(Error::Format {
+                    path: path.to_owned(),
+                    key: "format".into(),
+                    found: v.first().copied().unwrap_or(0),
+                });
+            }
+            Some(_) => {}
+            None => {
+                meta.insert("format", &[FORMAT_V1]).map_err(sled_err)?;
+            }
+        }
+        let records = db.open_tree("records").map_err(sled_err)?;
+        let heads = db.open_tree("heads").map_err(sled_err)?;
+        let store = Self { path: path.to_owned(), db, records, heads };
+        store.sync()?;
+        Ok(store)
+    }
+
+    fn sled_err(&self, source: sled::Error) -> Error {
+        Error::Sled { path: self.path.clone(), source }
+    }
+
+    fn unversion(&self, key: impl Fn() -> String, value: sled::IVec) -> Result<Vec<u8>, Error> {
+        match value.split_first() {
+            Some((&FORMAT_V1, rest)) => Ok(rest.to_vec()),
+            other => Err(Error::Format {
+                path: self.path.clone(),
+                key: key(),
+                found: other.map_or(0, |(b, _)| *b),
+            }),
+        }
+    }
+
+    /// Appends consecutive records of one origin, starting at `first_seq`, and returns once they
+    /// are durable. One flush and one fsync cover the whole batch (group commit).
+    pub fn append(
+        &self,
+        origin: &MemberId,
+        first_seq: u64,
+        envelopes: &[Vec<u8>],
+    ) -> Result<(), Error> {
+        let mut batch = sled::Batch::default();
+        for (i, env) in envelopes.iter().enumerate() {
+            batch.insert(record_key(origin, first_seq + i as u64).to_vec(), versioned(env));
+        }
+        self.records.apply_batch(batch).map_err(|e| self.sled_err(e))?;
+        self.sync()
+    }
+
+    /// The envelope at `seq` of `origin`'s log.
+    pub fn record(&self, origin: &MemberId, seq: u64) -> Result<Option<Vec<u8>>, Error> {
+        let key = record_key(origin, seq);
+        match self.records.get(key).map_err(|e| self.sled_err(e))? {
+            Some(v) => self.unversion(|| format!("{origin}/{seq}"), v).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// The envelopes of `origin`'s log from `from` on, in order, with their sequence numbers.
+    pub fn records<'a>(
+        &'a self,
+        origin: &'a MemberId,
+        from: u64,
+    ) -> impl Iterator<Item = Result<(u64, Vec<u8>), Error>> + 'a {
+        let start = record_key(origin, from);
+        let end = record_key(origin, u64::MAX);
+        self.records.range(start..=end).map(move |item| {
+            let (k, v) = item.map_err(|e| self.sled_err(e))?;
+            let seq = seq_of(&k);
+            Ok((seq, self.unversion(|| format!("{origin}/{seq}"), v)?))
+        })
+    }
+
+    /// The origins with at least one stored record, in order.
+    pub fn origins(&self) -> Result<Vec<MemberId>, Error> {
+        let mut out = Vec::new();
+        let mut from = Vec::new();
+        while let Some((k, _)) =
+            self.records.range(from.clone()..).next().transpose().map_err(|e| self.sled_err(e))?
+        {
+            let origin = &k[..5];
+            if let Some(id) =
+                std::str::from_utf8(origin).ok().and_then(|s| s.parse::<MemberId>().ok())
+            {
+                out.push(id);
+            }
+            from = origin.to_vec();
+            from.extend_from_slice(&[0xff; 9]);
+        }
+        Ok(out)
+    }
+
+    /// Records the latest signed tree head of `origin`, durably.
+    pub fn put_tree_head(&self, origin: &MemberId, head: &[u8]) -> Result<(), Error> {
+        self.heads.insert(origin.as_str(), versioned(head)).map_err(|e| self.sled_err(e))?;
+        self.sync()
+    }
+
+    /// The latest signed tree head stored for `origin`.
+    pub fn tree_head(&self, origin: &MemberId) -> Result<Option<Vec<u8>>, Error> {
+        match self.heads.get(origin.as_str()).map_err(|e| self.sled_err(e))? {
+            Some(v) => self.unversion(|| format!("head/{origin}"), v).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// Makes everything written so far durable: sled's flush, then an fsync of its data file.
+    pub fn sync(&self) -> Result<(), Error> {
+        self.db.flush().map_err(|e| self.sled_err(e))?;
+        let data = self.path.join("db");
+        let io = |source| Error::Io { path: data.clone(), source };
+        File::open(&data).map_err(io)?.sync_all().map_err(io)
+    }
+
+    /// Bytes the store occupies on disk.
+    pub fn size_on_disk(&self) -> u64 {
+        self.db.size_on_disk().unwrap_or(0)
+    }
+}
+
+fn versioned(bytes: &[u8]) -> Vec<u8> {
+    let mut v = Vec::with_capacity(bytes.len() + 1);
+    v.push(FORMAT_V1);
+    v.extend_from_slice(bytes);
+    v
+}
+
+fn record_key(origin: &MemberId, seq: u64) -> [u8; 13] {
+    let mut k = [0u8; 13];
+    k[..5].copy_from_slice(origin.as_str().as_bytes());
+    k[5..].copy_from_slice(&seq.to_be_bytes());
+    k
+}
+
+fn seq_of(key: &[u8]) -> u64 {
+    let mut b = [0u8; 8];
+    b.copy_from_slice(&key[5..13]);
+    u64::from_be_bytes(b)
+}
+
+#[cfg(test)]
+mod tests;
