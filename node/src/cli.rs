@@ -4,23 +4,22 @@
 //! non-zero exit code that says what kind of failure it was.
 
 use std::{
-    fs::{self, DirBuilder},
+    fs,
     io::Write,
     net::SocketAddr,
-    os::unix::fs::DirBuilderExt,
     path::{Path, PathBuf},
     process::ExitCode,
     sync::Arc,
 };
 
-use anyhow::{Context, bail};
+use anyhow::Context;
 use clap::{Parser, Subcommand};
 use tracing::info;
 
 use crate::{
-    clock, config,
-    identity::{self, MemberId, NodeKey, TlsIdentity},
-    node::{Identity, Node, OpenError},
+    clock,
+    identity::MemberId,
+    node::{self, Identity, Node, OpenError},
     server, shutdown, store, telemetry,
 };
 
@@ -122,38 +121,10 @@ fn init(
     endpoint: Option<String>,
 ) -> anyhow::Result<()> {
     let id: MemberId = id.parse()?;
-    if name.trim().is_empty() {
-        bail!("--name must not be empty");
-    }
-    let endpoint = endpoint.unwrap_or_else(|| format!("http://{listen}"));
-    let config_path = dir.join(config::FILE_NAME);
-    if config_path.exists() {
-        bail!(
-            "{}: already exists; refusing to overwrite an initialised node",
-            config_path.display()
-        );
-    }
-    let text = config::template(&id, name, listen, &endpoint);
-    // Parse what we are about to write, so `init` never leaves a directory `serve` refuses.
-    let cfg = config::Config::parse(&text, &config_path)?;
-    let key = NodeKey::generate();
-    let tls = TlsIdentity::generate(&id)?;
-
-    let keys_dir = dir.join("keys");
-    DirBuilder::new()
-        .recursive(true)
-        .mode(0o700)
-        .create(&keys_dir)
-        .with_context(|| format!("couldn't create {}", keys_dir.display()))?;
-    identity::write_signing_key(&dir.join(&cfg.keys.signing_key), &key)?;
-    identity::write_private(&dir.join(&cfg.keys.tls_key), tls.key_pem().as_bytes())?;
-    fs::write(dir.join(&cfg.keys.tls_cert), &tls.cert_pem)
-        .with_context(|| format!("couldn't write {}", cfg.keys.tls_cert.display()))?;
-    fs::write(&config_path, text)
-        .with_context(|| format!("couldn't write {}", config_path.display()))?;
+    let key = node::init_dir(dir, &id, name, listen, endpoint)?;
     let mut out = std::io::stdout().lock();
     writeln!(out, "initialised {id} ({name}) in {}", dir.display())?;
-    writeln!(out, "signing key {}", key.id())?;
+    writeln!(out, "signing key {key}")?;
     writeln!(out, "next: metronode serve --dir {}", dir.display())?;
     Ok(())
 }

@@ -127,6 +127,12 @@ impl NodeKey {
         self.signing.sign(&domain.message(bytes)).to_bytes()
     }
 
+    /// A second handle on the same secret, for tests that reopen a node.
+    #[cfg(any(test, feature = "test-util"))]
+    pub fn duplicate(&self) -> Self {
+        Self { signing: self.signing.clone() }
+    }
+
     fn to_pem(&self) -> Result<String, KeyFileError> {
         let pem = self
             .signing

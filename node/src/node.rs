@@ -1,11 +1,18 @@
 //! Opening a node from its data directory: configuration, keys, the directory lock, the store and
 //! the verified log, in an order that writes nothing until every input has been checked.
 
-use std::path::{Path, PathBuf};
+use std::{
+    fs::{self, DirBuilder},
+    net::SocketAddr,
+    os::unix::fs::DirBuilderExt,
+    path::{Path, PathBuf},
+};
+
+use anyhow::{Context, bail};
 
 use crate::{
-    config::{Config, ConfigError},
-    identity::{self, KeyFileError, MemberId, NodeKey, TlsIdentity},
+    config::{self, Config, ConfigError},
+    identity::{self, KeyFileError, MemberId, NodeId, NodeKey, TlsIdentity},
     log::{self, Log},
     pb,
     store::{self, DirLock, Store},
@@ -107,4 +114,48 @@ impl Identity {
             endpoint: config.node.endpoint.clone(),
         }
     }
+}
+
+/// Creates a data directory: the commented configuration, a signing key and a TLS key pair with
+/// its certificate. Keys are owner-only; an existing configuration is never overwritten.
+/// Returns the new public signing key.
+pub fn init_dir(
+    dir: &Path,
+    id: &MemberId,
+    name: &str,
+    listen: SocketAddr,
+    endpoint: Option<String>,
+) -> anyhow::Result<NodeId> {
+    if name.trim().is_empty() {
+        bail!("--name must not be empty");
+    }
+    let endpoint = endpoint.unwrap_or_else(|| format!("http://{listen}"));
+    let config_path = dir.join(config::FILE_NAME);
+    if config_path.exists() {
+        bail!(
+            "{}: already exists; refusing to overwrite an initialised node",
+            config_path.display()
+        );
+    }
+    let text = config::template(id, name, listen, &endpoint);
+    // Parse what is about to be written, so `init` never leaves a directory `serve` refuses.
+    let cfg = Config::parse(&text, &config_path)?;
+    let key = NodeKey::generate();
+    let tls = TlsIdentity::generate(id)?;
+
+    let keys_dir = dir.join("keys");
+    DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(&keys_dir)
+        .with_context(|| format!("couldn't create {}", keys_dir.display()))?;
+    identity::write_signing_key(&dir.join(&cfg.keys.signing_key), &key)?;
+    identity::write_private(&dir.join(&cfg.keys.tls_key), tls.key_pem().as_bytes())?;
+    let cert = dir.join(&cfg.keys.tls_cert);
+    fs::write(&cert, &tls.cert_pem)
+        .with_context(|| format!("couldn't write {}", cert.display()))?;
+    // The configuration comes last: a directory without it is not a node yet.
+    fs::write(&config_path, text)
+        .with_context(|| format!("couldn't write {}", config_path.display()))?;
+    Ok(key.id())
 }

@@ -1,1 +1,8 @@
-fn main() {}
+//! Integration tests over real gRPC on loopback, one binary for all of them.
+//!
+//! Modules:
+//! - `grpc`: health, reflection, and the log read and verified from the client side.
+//! - `tidy`: house rules checked on the source tree.
+
+mod grpc;
+mod tidy;

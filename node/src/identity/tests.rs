@@ -1,1 +1,97 @@
-//! Tests for `identity`.
+//! Tests for `identity`: member ids, signatures with domain separation, key files.
+
+use std::os::unix::fs::PermissionsExt;
+
+use super::*;
+
+#[test]
+fn member_ids_are_un_locodes() {
+    for ok in ["BEBRU", "IEDUB", "BGSOF", "ALTIA", "NLAMS", "DEHA2"] {
+        let id: MemberId = ok.parse().unwrap();
+        assert_eq!(id.as_str(), ok);
+        assert_eq!(id.country(), &ok[..2]);
+    }
+    for bad in
+        ["", "bebru", "BEBR", "BEBRUX", "B1BRU", "BE-BR", "BEBR1", "BEBRÜ", "../..", "BE\u{0}RU"]
+    {
+        assert!(bad.parse::<MemberId>().is_err(), "{bad:?} accepted");
+    }
+}
+
+#[test]
+fn signatures_round_trip_and_are_bound_to_their_domain() {
+    let key = NodeKey::generate();
+    let id = key.id();
+    let msg = b"a record body";
+    let sig = key.sign(Domain::Record, msg);
+    id.verify(Domain::Record, msg, &sig).unwrap();
+    assert_eq!(id.verify(Domain::TreeHead, msg, &sig), Err(VerifyError::Invalid));
+    assert_eq!(id.verify(Domain::Record, b"a record bodY", &sig), Err(VerifyError::Invalid));
+    assert_eq!(id.verify(Domain::Record, msg, &sig[..63]), Err(VerifyError::Length(63)));
+    let other = NodeKey::generate().id();
+    assert_eq!(other.verify(Domain::Record, msg, &sig), Err(VerifyError::Invalid));
+    assert_eq!(NodeId::from_bytes(&id.to_bytes()), Some(id));
+}
+
+#[test]
+fn key_files_are_owner_only_and_loose_ones_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("signing.key");
+    let key = NodeKey::generate();
+    write_signing_key(&path, &key).unwrap();
+    assert_eq!(fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
+    assert_eq!(load_signing_key(&path, false).unwrap().id(), key.id());
+    // Never overwritten.
+    assert!(write_signing_key(&path, &NodeKey::generate()).is_err());
+
+    fs::set_permissions(&path, fs::Permissions::from_mode(0o640)).unwrap();
+    let err = load_signing_key(&path, false).unwrap_err();
+    let msg = err.to_string();
+    assert!(matches!(err, KeyFileError::LoosePermissions { mode: 0o640, .. }));
+    assert!(
+        msg.contains("signing.key") && msg.contains("0640") && msg.contains("chmod 600"),
+        "{msg}"
+    );
+    assert!(load_signing_key(&path, true).is_ok(), "the explicit override is honoured");
+}
+
+#[test]
+fn malformed_and_missing_key_files_name_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("signing.key");
+    write_private(&path, b"not a key").unwrap();
+    let msg = load_signing_key(&path, false).unwrap_err().to_string();
+    assert!(msg.contains("signing.key") && msg.contains("PKCS#8"), "{msg}");
+    let missing = dir.path().join("nope.key");
+    assert!(load_signing_key(&missing, false).unwrap_err().to_string().contains("nope.key"));
+}
+
+#[test]
+fn secrets_stay_out_of_debug_output() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = NodeKey::generate();
+    let path = dir.path().join("k");
+    write_signing_key(&path, &key).unwrap();
+    let pem = fs::read_to_string(&path).unwrap();
+    let secret_b64 = pem.lines().nth(1).unwrap();
+    let dbg = format!("{key:?}");
+    assert!(!dbg.contains(secret_b64) && dbg.contains(&key.id().to_string()));
+
+    let member: MemberId = "BEBRU".parse().unwrap();
+    let tls = TlsIdentity::generate(&member).unwrap();
+    let tls_b64 = tls.key_pem().lines().nth(1).unwrap();
+    assert!(!format!("{tls:?}").contains(tls_b64));
+}
+
+#[test]
+fn tls_fingerprint_survives_a_round_trip_through_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let member: MemberId = "IEDUB".parse().unwrap();
+    let tls = TlsIdentity::generate(&member).unwrap();
+    let (k, c) = (dir.path().join("tls.key"), dir.path().join("tls.crt"));
+    write_private(&k, tls.key_pem().as_bytes()).unwrap();
+    fs::write(&c, &tls.cert_pem).unwrap();
+    let loaded = load_tls(&k, &c, false).unwrap();
+    assert_eq!(loaded.fingerprint, tls.fingerprint);
+    assert!(loaded.cert_pem.starts_with("-----BEGIN CERTIFICATE-----"));
+}

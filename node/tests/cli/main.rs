@@ -1,1 +1,10 @@
-fn main() {}
+//! Process tests of the real `metronode` binary: init, card, serve, signals, crashes, bad input.
+//!
+//! Modules:
+//! - `harness`: running the binary, waiting for its gRPC port, a small client.
+//! - `lifecycle`: init, card, SIGTERM, SIGKILL mid-stream and restart, verify.
+//! - `bad_input`: configuration, key files and the data directory lock.
+
+mod bad_input;
+mod harness;
+mod lifecycle;
