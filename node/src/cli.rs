@@ -1,4 +1,4 @@
-//! The `metronode` command line: `init`, `card`, `serve`, `verify`.
+//! The `metronode` command line: `init`, `card`, `serve`, `verify`, `ingest`, `budget`.
 //!
 //! Command output goes to stdout; logs go to stderr; a failure is one line on stderr and a
 //! non-zero exit code that says what kind of failure it was.
@@ -11,6 +11,8 @@ use std::{
     process::ExitCode,
     sync::Arc,
 };
+
+pub mod ingest;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
@@ -73,11 +75,64 @@ enum Command {
         #[arg(long, env = "METRONODE_GRPC_LISTEN")]
         listen: Option<SocketAddr>,
     },
+    /// Stream a microdata CSV to the running node: compute, anonymise and publish its releases.
+    Ingest {
+        /// The data directory of the running node.
+        #[arg(long, env = "METRONODE_DIR")]
+        dir: PathBuf,
+        /// Dataset of the microdata schema: survey, household, district_admin, ...
+        #[arg(long)]
+        dataset: String,
+        /// Reference period: a year (2025) or an ISO 8601 interval.
+        #[arg(long)]
+        period: String,
+        /// Show what would be published and suppressed, without publishing or spending budget.
+        #[arg(long)]
+        dry_run: bool,
+        /// Output format.
+        #[arg(long, value_enum, default_value = "table")]
+        format: ingest::Format,
+        /// The CSV file.
+        file: PathBuf,
+    },
+    /// Show the privacy budget ledger of the running node: spent and left per dataset and period.
+    Budget {
+        /// The data directory of the running node.
+        #[arg(long, env = "METRONODE_DIR")]
+        dir: PathBuf,
+    },
+    /// The embedded demonstration: synthetic data of the pilot cities.
+    Demo {
+        #[command(subcommand)]
+        action: DemoAction,
+    },
     /// Re-verify every stored record, hash link and tree head; exit non-zero on the first fault.
     Verify {
         /// The data directory (the node must be stopped).
         #[arg(long, env = "METRONODE_DIR")]
         dir: PathBuf,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum DemoAction {
+    /// Write seeded synthetic microdata of a pilot city as CSV (stdout or --out).
+    Generate {
+        /// Pilot city: BEBRU, IEDUB, BGSOF or ALTIA.
+        #[arg(long)]
+        city: String,
+        /// Dataset: survey, household, district_admin, open_data_inventory, algorithm_register.
+        #[arg(long, default_value = "survey")]
+        dataset: String,
+        /// Rows to write (district_admin writes one per district).
+        #[arg(long, default_value_t = 5000)]
+        rows: u64,
+        /// Seed: the same seed gives the same file.
+        #[arg(long, default_value_t = 2025)]
+        seed: u64,
+        /// Output file; stdout when absent.
+        #[arg(long)]
+        out: Option<PathBuf>,
     },
 }
 
@@ -110,6 +165,13 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Card { dir } => card(&dir),
         Command::Serve { dir, listen } => serve(&dir, listen),
         Command::Verify { dir } => verify(&dir),
+        Command::Ingest { dir, dataset, period, dry_run, format, file } => {
+            ingest::ingest(&dir, &dataset, &period, dry_run, format, &file)
+        }
+        Command::Budget { dir } => ingest::budget(&dir),
+        Command::Demo { action: DemoAction::Generate { city, dataset, rows, seed, out } } => {
+            generate(&city, &dataset, rows, seed, out.as_deref())
+        }
     }
 }
 
@@ -187,6 +249,30 @@ fn serve(dir: &Path, listen: Option<SocketAddr>) -> anyhow::Result<()> {
         let _ = fs::remove_file(&addr_file);
         result
     })
+}
+
+fn generate(
+    city: &str,
+    dataset: &str,
+    rows: u64,
+    seed: u64,
+    out: Option<&Path>,
+) -> anyhow::Result<()> {
+    let Some(c) = crate::synth::city(city) else {
+        anyhow::bail!("unknown pilot city `{city}`; use BEBRU, IEDUB, BGSOF or ALTIA");
+    };
+    if !crate::synth::DATASETS.contains(&dataset) {
+        anyhow::bail!("unknown dataset `{dataset}`; use {}", crate::synth::DATASETS.join(", "));
+    }
+    match out {
+        Some(path) => {
+            let mut f = fs::File::create(path)
+                .with_context(|| format!("couldn't create {}", path.display()))?;
+            crate::synth::generate(&c, dataset, rows, seed, &mut f)?;
+        }
+        None => crate::synth::generate(&c, dataset, rows, seed, &mut std::io::stdout().lock())?,
+    }
+    Ok(())
 }
 
 fn verify(dir: &Path) -> anyhow::Result<()> {

@@ -4,6 +4,7 @@
 //! Parsing is a pure function of the file's text; paths inside are relative to the data directory.
 
 use std::{
+    collections::BTreeMap,
     fmt,
     net::SocketAddr,
     path::{Path, PathBuf},
@@ -11,7 +12,11 @@ use std::{
 
 use serde::Deserialize;
 
-use crate::identity::MemberId;
+use crate::{
+    anonymise::{self, Mechanism, NoiseParams, Policy},
+    catalogue::{Catalogue, DatasetKind},
+    identity::MemberId,
+};
 
 /// The configuration file's name inside a data directory.
 pub const FILE_NAME: &str = "node.toml";
@@ -69,6 +74,42 @@ pub struct Config {
     /// Log output.
     #[serde(default)]
     pub logging: LoggingConfig,
+    /// Statistical disclosure control thresholds.
+    #[serde(default)]
+    pub disclosure: DisclosureConfig,
+    /// Differential privacy, per dataset; a dataset not listed gets disclosure control only.
+    #[serde(default)]
+    pub privacy: BTreeMap<String, PrivacyConfig>,
+}
+
+/// Statistical disclosure control thresholds (defaults from common statistical-office practice).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DisclosureConfig {
+    /// Cells with fewer respondents in the base are suppressed.
+    #[serde(default = "default_min_base")]
+    pub min_base: u64,
+    /// Cells with fewer respondents are published flagged `u` (low reliability).
+    #[serde(default = "default_flag_base")]
+    pub flag_base: u64,
+    /// 1..min_count-1 respondents inside or outside a numerator suppress the cell.
+    #[serde(default = "default_min_count")]
+    pub min_count: u64,
+}
+
+/// Differential privacy for one dataset.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PrivacyConfig {
+    /// `discrete_gaussian` (budget in rho) or `discrete_laplace` (budget in epsilon).
+    #[serde(default = "default_mechanism")]
+    pub mechanism: String,
+    /// Budget one release of the dataset spends, a decimal with up to 3 decimals ("0.5").
+    pub per_release: String,
+    /// Total budget per period, same unit ("2").
+    pub budget: String,
+    /// Largest weight one respondent may carry: bounds one person's contribution.
+    pub weight_clip: u64,
 }
 
 /// Who this node is.
@@ -146,6 +187,28 @@ pub enum LogFormat {
     Json,
     /// Human-readable text.
     Text,
+}
+
+fn default_min_base() -> u64 {
+    30
+}
+fn default_flag_base() -> u64 {
+    50
+}
+fn default_min_count() -> u64 {
+    5
+}
+fn default_mechanism() -> String {
+    "discrete_gaussian".into()
+}
+impl Default for DisclosureConfig {
+    fn default() -> Self {
+        Self {
+            min_base: default_min_base(),
+            flag_base: default_flag_base(),
+            min_count: default_min_count(),
+        }
+    }
 }
 
 fn default_endpoint() -> String {
@@ -249,13 +312,82 @@ impl Config {
         {
             return Err(invalid("node.endpoint", "must start with http:// or https://".into()));
         }
+        let d = &self.disclosure;
+        if d.min_base < 1 || d.flag_base < d.min_base || d.min_count < 1 {
+            return Err(invalid(
+                "disclosure",
+                "need 1 <= min_base <= flag_base and min_count >= 1".into(),
+            ));
+        }
+        let catalogue = Catalogue::builtin();
+        for (name, p) in &self.privacy {
+            match catalogue.dataset(name) {
+                Some(ds) if ds.kind == DatasetKind::Survey => {}
+                Some(_) => {
+                    return Err(invalid(
+                        "privacy",
+                        format!(
+                            "dataset `{name}` is not about people; noise applies to survey datasets only"
+                        ),
+                    ));
+                }
+                None => return Err(invalid("privacy", format!("unknown dataset `{name}`"))),
+            }
+            p.noise().map_err(|m| invalid("privacy", format!("{name}: {m}")))?;
+        }
         Ok(())
+    }
+
+    /// The anonymisation policy for a dataset.
+    pub fn policy(&self, dataset: &str) -> Policy {
+        Policy {
+            min_base: self.disclosure.min_base,
+            flag_base: self.disclosure.flag_base,
+            min_count: self.disclosure.min_count,
+            // Unwrap safety: `validate` checked every privacy entry.
+            noise: self.privacy.get(dataset).map(|p| p.noise().expect("validated privacy").0),
+        }
+    }
+
+    /// The total budget per period of a dataset with noise, in thousandths.
+    pub fn budget_total(&self, dataset: &str) -> Option<u64> {
+        self.privacy.get(dataset).and_then(|p| p.noise().ok()).map(|(_, total)| total)
     }
 
     /// The member id (validated at parse time).
     pub fn member_id(&self) -> MemberId {
         // Unwrap safety: `validate` checked the id when the configuration was parsed.
         self.node.id.parse().expect("validated member id")
+    }
+}
+
+impl PrivacyConfig {
+    /// The noise parameters and the total budget, checked.
+    pub fn noise(&self) -> Result<(NoiseParams, u64), String> {
+        let mechanism = match self.mechanism.as_str() {
+            "discrete_gaussian" => Mechanism::DiscreteGaussian,
+            "discrete_laplace" => Mechanism::DiscreteLaplace,
+            other => {
+                return Err(format!(
+                    "unknown mechanism `{other}`; use discrete_gaussian or discrete_laplace"
+                ));
+            }
+        };
+        let per = anonymise::parse_milli(&self.per_release)
+            .filter(|v| *v > 0)
+            .ok_or("per_release must be a positive decimal with at most 3 decimals")?;
+        let total = anonymise::parse_milli(&self.budget)
+            .ok_or("budget must be a decimal with at most 3 decimals")?;
+        if per > total {
+            return Err("per_release is larger than the whole budget".into());
+        }
+        if self.weight_clip == 0 || self.weight_clip > 1_000_000 {
+            return Err("weight_clip must be between 1 and 1000000".into());
+        }
+        Ok((
+            NoiseParams { mechanism, per_release_milli: per, weight_clip: self.weight_clip },
+            total,
+        ))
     }
 }
 
@@ -306,6 +438,22 @@ path = "store"
 filter = "info,metronode=info"
 # auto (JSON unless stderr is a terminal), json or text.
 format = "auto"
+
+[disclosure]
+# Cells with fewer respondents than this in their base are suppressed.
+min_base = 30
+# Cells with fewer respondents than this are published flagged "u" (low reliability).
+flag_base = 50
+# Cells with 1 to min_count-1 respondents inside or outside the numerator are suppressed.
+min_count = 5
+
+# Differential privacy, per survey dataset. Without a section, a dataset gets disclosure
+# control only. Uncomment to add discrete Gaussian noise (rho-zCDP) to the survey releases:
+# [privacy.survey]
+# mechanism = "discrete_gaussian"   # or "discrete_laplace" (budget in epsilon)
+# per_release = "0.5"               # rho one release spends
+# budget = "2"                      # rho per period, across releases; refused beyond
+# weight_clip = 2000                # largest weight one respondent may carry
 "#
     )
 }

@@ -7,23 +7,33 @@
 //! - `record`: sealing and opening signed log records.
 //! - `store`: sled behind a narrow, versioned, durable API.
 //! - `log`: the verified, hash-chained log with signed tree heads.
+//! - `catalogue`: the indicator catalogue and microdata schema (versioned data files).
+//! - `ingest`: streaming CSV to cell sums in bounded memory (pure).
+//! - `anonymise`: disclosure control and discrete differential-privacy noise (pure).
+//! - `release`: the ingest pipeline from a CSV stream to signed releases in the log.
+//! - `synth`: seeded synthetic microdata of the pilot cities.
 //! - `config`, `node`: the data directory, opened in a checked order.
 //! - `service`, `server`: the gRPC services and their wiring.
 //! - `cli`: the `metronode` command line.
 
+pub mod anonymise;
+pub mod catalogue;
 pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod identity;
+pub mod ingest;
 pub mod log;
 pub mod merkle;
 pub mod node;
 pub mod pb;
 pub mod record;
+pub mod release;
 pub mod server;
 pub mod service;
 pub mod shutdown;
 pub mod store;
+pub mod synth;
 pub mod telemetry;
 
 /// The crate version, reported at start-up and by `GetNodeInfo`.

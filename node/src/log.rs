@@ -49,6 +49,9 @@ pub enum Error {
     /// The node holds no log of that origin.
     #[error("no log of {0} is held here")]
     NoSuchOrigin(MemberId),
+    /// A release would spend more privacy budget than is left; the message says how much.
+    #[error("{0}")]
+    BudgetExceeded(String),
     /// A proof was asked for sizes or positions the log does not have.
     #[error("{0}")]
     Proof(#[from] ProofError),
@@ -168,18 +171,71 @@ impl Log {
         now_unix_ms: i64,
     ) -> Result<Appended, Error> {
         let mut chains = self.lock();
+        let record = self.append_locked(&mut chains, vec![payload], now_unix_ms, None)?.remove(0);
+        // Unwrap safety: `append_locked` just signed a head for the own log.
+        let head = chains[&self.own].head.clone().expect("a head after an append");
+        Ok(Appended { record, head })
+    }
+
+    /// Signs several payloads into the own log as consecutive records, durable together (one
+    /// flush and fsync). With a `budget`, the spend is checked and recorded in the same sled
+    /// transaction as the records: both land or neither does.
+    pub fn append_batch(
+        &self,
+        payloads: Vec<pb::record_body::Payload>,
+        now_unix_ms: i64,
+        budget: Option<&Budget>,
+    ) -> Result<Vec<Record>, Error> {
+        let mut chains = self.lock();
+        self.append_locked(&mut chains, payloads, now_unix_ms, budget)
+    }
+
+    fn append_locked(
+        &self,
+        chains: &mut BTreeMap<MemberId, Chain>,
+        payloads: Vec<pb::record_body::Payload>,
+        now_unix_ms: i64,
+        budget: Option<&Budget>,
+    ) -> Result<Vec<Record>, Error> {
         let chain = chains.entry(self.own.clone()).or_default();
-        let seq = chain.tree.size();
-        let prev =
-            if seq == 0 { GENESIS_PREV } else { chain.tree.leaf(seq - 1).unwrap_or(GENESIS_PREV) };
-        let (envelope, record) =
-            record::seal(&self.key, &self.own, seq, prev, now_unix_ms, payload);
-        self.store.append(&self.own, seq, &[envelope])?;
-        chain.tree.push(record.hash);
+        let first = chain.tree.size();
+        let mut prev = if first == 0 {
+            GENESIS_PREV
+        } else {
+            chain.tree.leaf(first - 1).unwrap_or(GENESIS_PREV)
+        };
+        let mut envelopes = Vec::with_capacity(payloads.len());
+        let mut records = Vec::with_capacity(payloads.len());
+        for (i, payload) in payloads.into_iter().enumerate() {
+            let (env, rec) =
+                record::seal(&self.key, &self.own, first + i as u64, prev, now_unix_ms, payload);
+            prev = rec.hash;
+            envelopes.push(env);
+            records.push(rec);
+        }
+        match budget {
+            None => self.store.append(&self.own, first, &envelopes)?,
+            Some(b) => {
+                let spent = self.store.ledger_spent(&b.dataset, &b.period)?;
+                if spent.saturating_add(b.cost_milli) > b.total_milli {
+                    return Err(b.exceeded(spent));
+                }
+                let spend = store::LedgerSpend {
+                    dataset: b.dataset.clone(),
+                    period: b.period.clone(),
+                    expected: spent,
+                    new: spent + b.cost_milli,
+                };
+                self.store.append_with_ledger(&self.own, first, &envelopes, &spend)?;
+            }
+        }
+        for rec in &records {
+            chain.tree.push(rec.hash);
+        }
         let head = self.sign_head(&chain.tree, now_unix_ms)?;
         self.store.put_tree_head(&self.own, &head.signed)?;
-        chain.head = Some(head.clone());
-        Ok(Appended { record, head })
+        chain.head = Some(head);
+        Ok(records)
     }
 
     fn sign_head(&self, tree: &MerkleTree, now_unix_ms: i64) -> Result<TreeHead, Error> {
@@ -268,6 +324,37 @@ impl Log {
         let chain = chains.get(origin).ok_or_else(|| Error::NoSuchOrigin(origin.clone()))?;
         let second = if second == 0 { chain.head.as_ref().map_or(0, |h| h.size) } else { second };
         Ok((second, chain.tree.consistency_proof(first, second)?))
+    }
+}
+
+/// A privacy budget a release must fit in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Budget {
+    /// Dataset name.
+    pub dataset: String,
+    /// Period.
+    pub period: String,
+    /// What the release spends, thousandths.
+    pub cost_milli: u64,
+    /// The most the dataset and period may spend, thousandths.
+    pub total_milli: u64,
+    /// rho or epsilon.
+    pub unit: &'static str,
+}
+
+impl Budget {
+    /// The refusal for a ledger that has already spent `spent`.
+    pub fn exceeded(&self, spent: u64) -> Error {
+        use crate::anonymise::format_milli;
+        Error::BudgetExceeded(format!(
+            "privacy budget exceeded for {} {}: spent {} of {} {}, this release needs {}; nothing was published",
+            self.dataset,
+            self.period,
+            format_milli(spent),
+            format_milli(self.total_milli),
+            self.unit,
+            format_milli(self.cost_milli),
+        ))
     }
 }
 

@@ -11,6 +11,7 @@ use std::{
 use anyhow::{Context, bail};
 
 use crate::{
+    catalogue::Catalogue,
     config::{self, Config, ConfigError},
     identity::{self, KeyFileError, MemberId, NodeId, NodeKey, TlsIdentity},
     log::{self, Log},
@@ -86,6 +87,8 @@ pub struct Node {
     pub tls: TlsIdentity,
     /// The log, verified when opened.
     pub log: Log,
+    /// The indicator catalogue and microdata schema releases are computed with.
+    pub catalogue: Catalogue,
     _lock: DirLock,
 }
 
@@ -98,7 +101,7 @@ impl Node {
         let card = Identity::card_of(&config, &key, &tls);
         // Foreign logs arrive with federation membership; until then only the own key is known.
         let log = Log::open(store, config.member_id(), key, |_| None)?;
-        Ok(Self { card, dir, config, tls, log, _lock: lock })
+        Ok(Self { card, dir, config, tls, log, catalogue: Catalogue::builtin(), _lock: lock })
     }
 }
 

@@ -146,6 +146,7 @@ impl Record {
     pub fn kind(&self) -> &'static str {
         match &self.payload {
             Some(pb::record_body::Payload::Notice(_)) => "notice",
+            Some(pb::record_body::Payload::IndicatorRelease(_)) => "indicator_release",
             None => "unknown",
         }
     }

@@ -6,7 +6,7 @@ pub mod publisher;
 
 use tonic::Status;
 
-use crate::{identity::MemberId, log};
+use crate::{identity::MemberId, log, release};
 
 /// A request that could not be served.
 #[derive(Debug, thiserror::Error)]
@@ -17,6 +17,9 @@ pub enum Error {
     /// The request names something this node does not hold.
     #[error("{0}")]
     NotFound(String),
+    /// The request is valid but the node's state refuses it (budget spent, noise too large).
+    #[error("{0}")]
+    FailedPrecondition(String),
     /// The node failed; details are logged, not sent.
     #[error("internal error")]
     Internal(#[source] anyhow::Error),
@@ -32,11 +35,26 @@ impl From<log::Error> for Error {
     }
 }
 
+impl From<release::Error> for Error {
+    fn from(e: release::Error) -> Self {
+        match e {
+            release::Error::Input(_) | release::Error::Request(_) => {
+                Error::InvalidArgument(e.to_string())
+            }
+            release::Error::Anonymise(_) | release::Error::Log(log::Error::BudgetExceeded(_)) => {
+                Error::FailedPrecondition(e.to_string())
+            }
+            release::Error::Log(inner) => inner.into(),
+        }
+    }
+}
+
 impl From<Error> for Status {
     fn from(e: Error) -> Self {
         match e {
             Error::InvalidArgument(m) => Status::invalid_argument(m),
             Error::NotFound(m) => Status::not_found(m),
+            Error::FailedPrecondition(m) => Status::failed_precondition(m),
             Error::Internal(err) => {
                 tracing::error!(err = format!("{err:#}"), "request failed");
                 Status::internal("internal error; see the node's log")

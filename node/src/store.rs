@@ -42,6 +42,14 @@ pub enum Error {
         /// The pid recorded by the holder, if readable.
         holder: Option<String>,
     },
+    /// A budget ledger entry changed between its check and its spend.
+    #[error(
+        "the privacy budget ledger changed during the release (now {found} thousandths); retry"
+    )]
+    LedgerMoved {
+        /// What the ledger said.
+        found: u64,
+    },
     /// The store was written by a format this version does not read.
     #[error("store {}: value `{key}` has format {found}, this metronode reads format {FORMAT_V1}", path.display())]
     Format {
@@ -95,6 +103,21 @@ pub struct Store {
     records: sled::Tree,
     /// Key: origin. Value: format byte ++ encoded `SignedTreeHead`.
     heads: sled::Tree,
+    /// Key: dataset ++ 0x00 ++ period. Value: format byte ++ budget spent (u64 BE, thousandths).
+    ledger: sled::Tree,
+}
+
+/// A budget spend to commit atomically with the records of a release.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LedgerSpend {
+    /// Dataset name.
+    pub dataset: String,
+    /// Period.
+    pub period: String,
+    /// What the ledger must still say (guards against a concurrent spend).
+    pub expected: u64,
+    /// What it says afterwards.
+    pub new: u64,
 }
 
 // === impl Store ===
@@ -121,7 +144,8 @@ impl Store {
         }
         let records = db.open_tree("records").map_err(sled_err)?;
         let heads = db.open_tree("heads").map_err(sled_err)?;
-        let store = Self { path: path.to_owned(), db, records, heads };
+        let ledger = db.open_tree("ledger").map_err(sled_err)?;
+        let store = Self { path: path.to_owned(), db, records, heads, ledger };
         store.sync()?;
         Ok(store)
     }
@@ -155,6 +179,64 @@ impl Store {
         }
         self.records.apply_batch(batch).map_err(|e| self.sled_err(e))?;
         self.sync()
+    }
+
+    /// Appends consecutive records and, in the same sled transaction, moves a budget ledger
+    /// entry from `expected` to `new`: either both are stored or neither. Durable on return.
+    pub fn append_with_ledger(
+        &self,
+        origin: &MemberId,
+        first_seq: u64,
+        envelopes: &[Vec<u8>],
+        spend: &LedgerSpend,
+    ) -> Result<(), Error> {
+        use sled::transaction::{ConflictableTransactionError, TransactionError, Transactional};
+        let key = ledger_key(&spend.dataset, &spend.period);
+        let result = (&self.records, &self.ledger).transaction(|(records, ledger)| {
+            let current = match ledger.get(&key)? {
+                Some(v) => decode_u64(&v).unwrap_or(u64::MAX),
+                None => 0,
+            };
+            if current != spend.expected {
+                return Err(ConflictableTransactionError::Abort(current));
+            }
+            for (i, env) in envelopes.iter().enumerate() {
+                records
+                    .insert(record_key(origin, first_seq + i as u64).to_vec(), versioned(env))?;
+            }
+            ledger.insert(key.clone(), versioned(&spend.new.to_be_bytes()))?;
+            Ok(())
+        });
+        match result {
+            Ok(()) => self.sync(),
+            Err(TransactionError::Abort(found)) => Err(Error::LedgerMoved { found }),
+            Err(TransactionError::Storage(e)) => Err(self.sled_err(e)),
+        }
+    }
+
+    /// Budget spent so far for a dataset and period, in thousandths.
+    pub fn ledger_spent(&self, dataset: &str, period: &str) -> Result<u64, Error> {
+        match self.ledger.get(ledger_key(dataset, period)).map_err(|e| self.sled_err(e))? {
+            Some(v) => {
+                let bytes = self.unversion(|| format!("ledger/{dataset}/{period}"), v)?;
+                Ok(decode_u64_raw(&bytes).unwrap_or(u64::MAX))
+            }
+            None => Ok(0),
+        }
+    }
+
+    /// Every ledger entry: dataset, period, spent (thousandths).
+    pub fn ledger_entries(&self) -> Result<Vec<(String, String, u64)>, Error> {
+        let mut out = Vec::new();
+        for item in self.ledger.iter() {
+            let (k, v) = item.map_err(|e| self.sled_err(e))?;
+            let mut parts = k.splitn(2, |b| *b == 0);
+            let dataset = String::from_utf8_lossy(parts.next().unwrap_or_default()).into_owned();
+            let period = String::from_utf8_lossy(parts.next().unwrap_or_default()).into_owned();
+            let bytes = self.unversion(|| format!("ledger/{dataset}/{period}"), v)?;
+            out.push((dataset, period, decode_u64_raw(&bytes).unwrap_or(u64::MAX)));
+        }
+        Ok(out)
     }
 
     /// The envelope at `seq` of `origin`'s log.
@@ -226,6 +308,25 @@ impl Store {
     pub fn size_on_disk(&self) -> u64 {
         self.db.size_on_disk().unwrap_or(0)
     }
+}
+
+fn ledger_key(dataset: &str, period: &str) -> Vec<u8> {
+    let mut k = dataset.as_bytes().to_vec();
+    k.push(0);
+    k.extend_from_slice(period.as_bytes());
+    k
+}
+
+/// Decodes a versioned u64 value.
+fn decode_u64(v: &[u8]) -> Option<u64> {
+    match v.split_first() {
+        Some((&FORMAT_V1, rest)) => decode_u64_raw(rest),
+        _ => None,
+    }
+}
+
+fn decode_u64_raw(v: &[u8]) -> Option<u64> {
+    Some(u64::from_be_bytes(v.try_into().ok()?))
 }
 
 fn versioned(bytes: &[u8]) -> Vec<u8> {

@@ -1,13 +1,23 @@
 //! The Publisher service: what the city's own data officers sign into its log.
 
-use std::sync::Arc;
+use std::{io, sync::Arc};
 
 use prost::Message;
-use tonic::{Request, Response, Status};
+use tokio::sync::mpsc;
+use tonic::{Request, Response, Status, Streaming};
 use tracing::{info, instrument};
 
 use super::{Error, blocking};
-use crate::{clock, node::Node, pb};
+use crate::{
+    anonymise::format_milli,
+    clock,
+    node::Node,
+    pb,
+    release::{self, IngestRequest},
+};
+
+/// Chunks buffered between the gRPC stream and the CSV reader: bounds memory per ingest.
+const INGEST_QUEUE: usize = 16;
 
 /// Longest notice title accepted, in characters.
 pub const MAX_TITLE_CHARS: usize = 200;
@@ -66,5 +76,128 @@ impl pb::publisher_server::Publisher for PublisherService {
             record_hash: appended.record.hash.to_vec(),
             tree_head: Some(tree_head),
         }))
+    }
+
+    #[instrument(skip_all)]
+    async fn ingest(
+        &self,
+        req: Request<Streaming<pb::IngestChunk>>,
+    ) -> Result<Response<pb::IngestReply>, Status> {
+        let mut stream = req.into_inner();
+        let header = match stream.message().await? {
+            Some(pb::IngestChunk { chunk: Some(pb::ingest_chunk::Chunk::Header(h)) }) => h,
+            _ => {
+                return Err(Error::InvalidArgument(
+                    "the first message must be the ingest header".into(),
+                )
+                .into());
+            }
+        };
+        let request = IngestRequest {
+            dataset: header.dataset,
+            period: header.period,
+            file_name: safe_name(&header.file_name),
+            dry_run: header.dry_run,
+        };
+        release::check_period(&request.period).map_err(Error::InvalidArgument)?;
+        let (tx, rx) = mpsc::channel::<io::Result<Vec<u8>>>(INGEST_QUEUE);
+        let node = self.node.clone();
+        let job = tokio::task::spawn_blocking(move || {
+            let reader = ChannelReader { rx, buf: Vec::new(), pos: 0 };
+            release::ingest(&node, &node.catalogue, &request, reader)
+        });
+        // Forward the stream; a broken stream fails the ingest, so nothing half-read is published.
+        loop {
+            let item = match stream.message().await {
+                Ok(Some(pb::IngestChunk { chunk: Some(pb::ingest_chunk::Chunk::Data(d)) })) => {
+                    Ok(d)
+                }
+                Ok(None) => break,
+                Ok(Some(_)) => {
+                    Err(io::Error::new(io::ErrorKind::InvalidData, "a second header in the stream"))
+                }
+                Err(status) => Err(io::Error::new(
+                    io::ErrorKind::ConnectionAborted,
+                    status.message().to_owned(),
+                )),
+            };
+            let failed = item.is_err();
+            if tx.send(item).await.is_err() || failed {
+                break; // The reader stopped early: its error is the answer.
+            }
+        }
+        drop(tx);
+        let outcome = job.await.map_err(|e| Error::Internal(e.into()))?.map_err(Error::from)?;
+        Ok(Response::new(pb::IngestReply {
+            dry_run: outcome.seqs.is_empty(),
+            releases: outcome.releases,
+            seqs: outcome.seqs,
+            budget: outcome.budget,
+        }))
+    }
+
+    #[instrument(skip_all)]
+    async fn get_budget(
+        &self,
+        _req: Request<pb::GetBudgetRequest>,
+    ) -> Result<Response<pb::GetBudgetReply>, Status> {
+        let node = self.node.clone();
+        let entries = blocking(move || {
+            let spent = node.log.store().ledger_entries().map_err(|e| Error::Internal(e.into()))?;
+            Ok(spent
+                .into_iter()
+                .map(|(dataset, period, spent)| {
+                    let total = node.config.budget_total(&dataset).unwrap_or(0);
+                    let unit = node
+                        .config
+                        .privacy
+                        .get(&dataset)
+                        .map(|p| p.noise().map(|n| n.0.mechanism.budget_unit()).unwrap_or(""));
+                    pb::BudgetEntry {
+                        dataset,
+                        period,
+                        unit: unit.unwrap_or("").into(),
+                        spent: format_milli(spent),
+                        total: format_milli(total),
+                        remaining: format_milli(total.saturating_sub(spent)),
+                    }
+                })
+                .collect())
+        })
+        .await?;
+        Ok(Response::new(pb::GetBudgetReply { entries }))
+    }
+}
+
+/// A file name as data: the last path component, printable characters only, at most 100.
+fn safe_name(name: &str) -> String {
+    let base = name.rsplit(['/', '\\']).next().unwrap_or("");
+    let clean: String = base.chars().filter(|c| !c.is_control()).take(100).collect();
+    if clean.is_empty() { "upload.csv".into() } else { clean }
+}
+
+/// Reads the chunks a gRPC stream delivers, from a blocking thread.
+struct ChannelReader {
+    rx: mpsc::Receiver<io::Result<Vec<u8>>>,
+    buf: Vec<u8>,
+    pos: usize,
+}
+
+impl io::Read for ChannelReader {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        while self.pos == self.buf.len() {
+            match self.rx.blocking_recv() {
+                Some(Ok(chunk)) => {
+                    self.buf = chunk;
+                    self.pos = 0;
+                }
+                Some(Err(e)) => return Err(e),
+                None => return Ok(0),
+            }
+        }
+        let n = out.len().min(self.buf.len() - self.pos);
+        out[..n].copy_from_slice(&self.buf[self.pos..self.pos + n]);
+        self.pos += n;
+        Ok(n)
     }
 }

@@ -1,0 +1,409 @@
+//! Statistical disclosure control and differential privacy: turns computed cells into what may
+//! be published, and says exactly what was done.
+//!
+//! Pure: takes the cells and a random source, does no IO and knows nothing of the store.
+//!
+//! Disclosure control (survey datasets): a cell whose unweighted base is below `min_base`, or
+//! with 1..`min_count`-1 respondents inside or outside its numerator, is suppressed (primary).
+//! Within each series, the cells of one dimension add up to the total; so a lone suppressed cell
+//! in a dimension would be total minus the others. Secondary suppression then withholds the next
+//! smallest cell of that dimension (or the total, when no other cell is left), and when the
+//! total is withheld every dimension keeps at least one cell withheld, until nothing suppressed
+//! can be recomputed from what is published. Suppressed cells carry no values, never zeros.
+//!
+//! Noise (when configured): every published weighted numerator and denominator gets discrete
+//! Gaussian (rho-zCDP) or discrete Laplace (epsilon-DP) noise. One respondent's weight is
+//! clipped to `weight_clip`, and touches at most `k` published values in the dataset's release
+//! (one cell per dimension plus the total, per series, numerator and denominator), so the L2
+//! sensitivity is (clip+1)·sqrt(k) and the L1 sensitivity (clip+1)·k (the +1 covers rounding to
+//! whole units). Gaussian: sigma² = L2² / (2 rho). Laplace: b = L1 / epsilon.
+
+pub mod noise;
+
+use std::collections::BTreeMap;
+
+use rand_core::RngCore;
+
+use crate::{
+    catalogue::DatasetKind,
+    ingest::{MICRO, Tables},
+};
+
+/// Budget values are kept in thousandths: "0.125" is 125.
+pub const MILLI: u64 = 1000;
+
+/// The rules a release is anonymised under.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Policy {
+    /// Smallest unweighted base published.
+    pub min_base: u64,
+    /// Below this base, cells are flagged `u` (low reliability).
+    pub flag_base: u64,
+    /// 1..min_count-1 respondents inside or outside the numerator suppress a cell.
+    pub min_count: u64,
+    /// Noise, if the dataset is configured for differential privacy.
+    pub noise: Option<NoiseParams>,
+}
+
+impl Default for Policy {
+    fn default() -> Self {
+        Self { min_base: 30, flag_base: 50, min_count: 5, noise: None }
+    }
+}
+
+/// The identifier of the disclosure-control rules above, stamped on every release.
+pub const SDC_METHOD: &str = "sdc-v1: primary threshold on unweighted base and 1..min_count-1 respondents; \
+     secondary suppression within each series so that no withheld cell follows from margins";
+
+/// Which noise mechanism.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mechanism {
+    /// Discrete Gaussian, budget in rho (zero-concentrated DP).
+    DiscreteGaussian,
+    /// Discrete Laplace, budget in epsilon (pure DP).
+    DiscreteLaplace,
+}
+
+impl Mechanism {
+    /// The published name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Mechanism::DiscreteGaussian => "discrete_gaussian",
+            Mechanism::DiscreteLaplace => "discrete_laplace",
+        }
+    }
+
+    /// The unit its budget is counted in.
+    pub fn budget_unit(self) -> &'static str {
+        match self {
+            Mechanism::DiscreteGaussian => "rho",
+            Mechanism::DiscreteLaplace => "epsilon",
+        }
+    }
+}
+
+/// Noise parameters for one dataset release.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NoiseParams {
+    /// The mechanism.
+    pub mechanism: Mechanism,
+    /// Budget one release spends, in thousandths of rho or epsilon.
+    pub per_release_milli: u64,
+    /// Largest weight one respondent carries (whole units).
+    pub weight_clip: u64,
+}
+
+/// Why anonymisation refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Error {
+    /// The noise needed is more than the sampler handles exactly (or than is useful).
+    #[error("{0}; raise the budget per release or lower the weight clip")]
+    Scale(#[from] noise::ScaleError),
+    /// Differential privacy was configured for a dataset that is not about people.
+    #[error("noise is only applied to survey datasets")]
+    NotSurvey,
+}
+
+/// Whether a cell is published.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Status {
+    /// Published.
+    Published,
+    /// Suppressed for its own small counts.
+    Primary(String),
+    /// Suppressed to protect another cell.
+    Secondary(String),
+}
+
+impl Status {
+    fn suppressed(&self) -> bool {
+        !matches!(self, Status::Published)
+    }
+}
+
+/// One cell as it may be published.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PublishedCell {
+    /// Series code (`_T` headline).
+    pub series: String,
+    /// Dimension, `None` for the total.
+    pub dimension: Option<String>,
+    /// Dimension value.
+    pub value: String,
+    /// Published or why not.
+    pub status: Status,
+    /// Weighted numerator in whole units (noisy with noise); 0 when suppressed.
+    pub numerator: i64,
+    /// Weighted denominator in whole units (noisy with noise); 0 when suppressed.
+    pub denominator: i64,
+    /// Unweighted base as a band.
+    pub base_band: &'static str,
+    /// `u` for low reliability, otherwise empty.
+    pub flag: &'static str,
+}
+
+/// One indicator, anonymised.
+#[derive(Debug, Clone)]
+pub struct AnonymisedIndicator {
+    /// The indicator.
+    pub indicator_id: String,
+    /// Rows in scope.
+    pub rows_in_scope: u64,
+    /// Rows in scope missing an item.
+    pub rows_missing_item: u64,
+    /// Its cells, in the order computed.
+    pub cells: Vec<PublishedCell>,
+}
+
+/// What noise was added, for the release's method and the analyst's margin of error.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NoiseReport {
+    /// The mechanism.
+    pub mechanism: Mechanism,
+    /// Budget spent by the release, thousandths.
+    pub spent_milli: u64,
+    /// Weight clip.
+    pub weight_clip: u64,
+    /// Published values one respondent can affect.
+    pub measurements: u64,
+    /// Standard deviation of the noise on each value.
+    pub sd: f64,
+    /// Exact scale: sigma² (Gaussian) or b (Laplace), as numerator and denominator.
+    pub scale: (u128, u128),
+}
+
+/// A dataset release, anonymised.
+#[derive(Debug, Clone)]
+pub struct Anonymised {
+    /// One per indicator.
+    pub indicators: Vec<AnonymisedIndicator>,
+    /// Noise added, if any.
+    pub noise: Option<NoiseReport>,
+}
+
+/// Applies disclosure control and, if configured, noise to every table of a dataset release.
+pub fn apply<R: RngCore + ?Sized>(
+    tables: &Tables,
+    policy: &Policy,
+    rng: &mut R,
+) -> Result<Anonymised, Error> {
+    let survey = tables.kind == DatasetKind::Survey;
+    if policy.noise.is_some() && !survey {
+        return Err(Error::NotSurvey);
+    }
+    let mut out: Vec<AnonymisedIndicator> = tables
+        .tables
+        .iter()
+        .map(|t| {
+            let mut cells: Vec<PublishedCell> = t
+                .cells
+                .iter()
+                .map(|c| {
+                    let a = c.acc;
+                    let status =
+                        if survey { primary(a.n_den, a.n_num, policy) } else { Status::Published };
+                    PublishedCell {
+                        series: c.series.clone(),
+                        dimension: c.dimension.clone(),
+                        value: c.value.clone(),
+                        numerator: round_units(a.num),
+                        denominator: round_units(a.den),
+                        base_band: if survey { band(a.n_den) } else { "n/a" },
+                        flag: if survey && a.n_den < policy.flag_base && a.n_den >= policy.min_base
+                        {
+                            "u"
+                        } else {
+                            ""
+                        },
+                        status,
+                    }
+                })
+                .collect();
+            if survey {
+                secondary(&mut cells, &t.cells.iter().map(|c| c.acc.n_den).collect::<Vec<_>>());
+            }
+            for c in cells.iter_mut().filter(|c| c.status.suppressed()) {
+                c.numerator = 0;
+                c.denominator = 0;
+                c.flag = "";
+            }
+            AnonymisedIndicator {
+                indicator_id: t.indicator_id.clone(),
+                rows_in_scope: t.rows_in_scope,
+                rows_missing_item: t.rows_missing_item,
+                cells,
+            }
+        })
+        .collect();
+
+    let noise = match &policy.noise {
+        None => None,
+        Some(params) => Some(add_noise(&mut out, params, rng)?),
+    };
+    Ok(Anonymised { indicators: out, noise })
+}
+
+fn round_units(micro: i128) -> i64 {
+    let m = i128::from(MICRO);
+    let q = (micro + m / 2).div_euclid(m);
+    i64::try_from(q).unwrap_or(i64::MAX)
+}
+
+fn band(n: u64) -> &'static str {
+    match n {
+        0..=29 => "<30",
+        30..=49 => "30-49",
+        50..=99 => "50-99",
+        _ => "100+",
+    }
+}
+
+fn primary(n_den: u64, n_num: u64, p: &Policy) -> Status {
+    if n_den < p.min_base {
+        return Status::Primary(format!("fewer than {} respondents in the base", p.min_base));
+    }
+    let outside = n_den.saturating_sub(n_num);
+    if (1..p.min_count).contains(&n_num) || (1..p.min_count).contains(&outside) {
+        return Status::Primary(format!(
+            "fewer than {} respondents inside or outside the numerator would disclose them",
+            p.min_count
+        ));
+    }
+    Status::Published
+}
+
+/// Per series: the total's index and, per dimension, its cells' indices.
+type SeriesLayout = (Option<usize>, BTreeMap<String, Vec<usize>>);
+
+/// Secondary suppression to a fixed point, series by series. `n_den[i]` ranks candidates:
+/// the smallest base is withheld first, as it loses the least information.
+fn secondary(cells: &mut [PublishedCell], n_den: &[u64]) {
+    let mut series: BTreeMap<String, SeriesLayout> = BTreeMap::new();
+    for (i, c) in cells.iter().enumerate() {
+        let entry = series.entry(c.series.clone()).or_default();
+        match &c.dimension {
+            None => entry.0 = Some(i),
+            Some(d) => entry.1.entry(d.clone()).or_default().push(i),
+        }
+    }
+    for (total, groups) in series.values() {
+        let Some(total) = *total else { continue };
+        loop {
+            let mut changed = false;
+            for (dim, group) in groups {
+                let withheld = group.iter().filter(|&&i| cells[i].status.suppressed()).count();
+                let open: Vec<usize> =
+                    group.iter().copied().filter(|&i| !cells[i].status.suppressed()).collect();
+                let total_open = !cells[total].status.suppressed();
+                let smallest = open.iter().copied().min_by_key(|&i| (n_den[i], i));
+                if total_open && withheld == 1 {
+                    match smallest {
+                        Some(i) => {
+                            cells[i].status = Status::Secondary(format!(
+                                "withheld so that another {dim} cell cannot be recomputed from the total"
+                            ));
+                        }
+                        None => {
+                            cells[total].status = Status::Secondary(format!(
+                                "withheld so that the only {dim} cell cannot be read from the total"
+                            ));
+                        }
+                    }
+                    changed = true;
+                } else if !total_open && withheld == 0 && !open.is_empty() {
+                    // Unwrap safety: `open` is not empty.
+                    let i = smallest.expect("an open cell");
+                    cells[i].status = Status::Secondary(format!(
+                        "withheld so that the suppressed total cannot be recomputed from the {dim} cells"
+                    ));
+                    changed = true;
+                }
+            }
+            if !changed {
+                break;
+            }
+        }
+    }
+}
+
+fn add_noise<R: RngCore + ?Sized>(
+    out: &mut [AnonymisedIndicator],
+    params: &NoiseParams,
+    rng: &mut R,
+) -> Result<NoiseReport, Error> {
+    // Values one respondent touches: per indicator and series, the total and one cell per
+    // dimension, each a numerator and a denominator.
+    let mut k: u64 = 0;
+    for ind in out.iter() {
+        let mut per_series: BTreeMap<&str, std::collections::BTreeSet<Option<&str>>> =
+            BTreeMap::new();
+        for c in &ind.cells {
+            per_series.entry(c.series.as_str()).or_default().insert(c.dimension.as_deref());
+        }
+        k += per_series.values().map(|dims| dims.len() as u64 * 2).sum::<u64>();
+    }
+    let k = k.max(1);
+    let delta = u128::from(params.weight_clip) + 1;
+    let budget = u128::from(params.per_release_milli.max(1));
+    let (scale, sd): ((u128, u128), f64) = match params.mechanism {
+        Mechanism::DiscreteGaussian => {
+            // sigma² = delta² k / (2 rho) = delta² k MILLI / (2 rho_milli).
+            let s = noise::gaussian_scale(
+                delta * delta * u128::from(k) * u128::from(MILLI),
+                2 * budget,
+            )?;
+            (s, (s.0 as f64 / s.1 as f64).sqrt())
+        }
+        Mechanism::DiscreteLaplace => {
+            // b = delta k / epsilon = delta k MILLI / epsilon_milli.
+            let t = delta * u128::from(k) * u128::from(MILLI);
+            let b = t as f64 / budget as f64;
+            let q = (-1.0 / b).exp();
+            ((t, budget), (2.0 * q).sqrt() / (1.0 - q))
+        }
+    };
+    for ind in out.iter_mut() {
+        for c in ind.cells.iter_mut().filter(|c| !c.status.suppressed()) {
+            let mut sample = || -> i64 {
+                let x = match params.mechanism {
+                    Mechanism::DiscreteGaussian => noise::discrete_gaussian(rng, scale.0, scale.1),
+                    Mechanism::DiscreteLaplace => noise::discrete_laplace(rng, scale.0, scale.1),
+                };
+                i64::try_from(x).unwrap_or(0)
+            };
+            c.numerator = c.numerator.saturating_add(sample());
+            c.denominator = c.denominator.saturating_add(sample());
+        }
+    }
+    Ok(NoiseReport {
+        mechanism: params.mechanism,
+        spent_milli: params.per_release_milli,
+        weight_clip: params.weight_clip,
+        measurements: k,
+        sd,
+        scale,
+    })
+}
+
+/// Formats thousandths as a decimal string: 1500 is "1.5", 125 is "0.125".
+pub fn format_milli(v: u64) -> String {
+    let s = format!("{}.{:03}", v / MILLI, v % MILLI);
+    s.trim_end_matches('0').trim_end_matches('.').to_owned()
+}
+
+/// Parses a decimal with at most three decimals into thousandths.
+pub fn parse_milli(text: &str) -> Option<u64> {
+    let (int, frac) = text.trim().split_once('.').unwrap_or((text.trim(), ""));
+    if int.is_empty()
+        || frac.len() > 3
+        || !int.bytes().all(|b| b.is_ascii_digit())
+        || !frac.bytes().all(|b| b.is_ascii_digit())
+    {
+        return None;
+    }
+    let frac_v: u64 = if frac.is_empty() { 0 } else { format!("{frac:0<3}").parse().ok()? };
+    int.parse::<u64>().ok()?.checked_mul(MILLI)?.checked_add(frac_v)
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,519 @@
+//! Streaming ingest: reads a microdata CSV once, in memory that grows with the number of cells
+//! and not of rows, and accumulates every indicator cell of the dataset.
+//!
+//! Pure over an `io::Read`: no network, no store. Errors name the file, line and column, and
+//! never repeat a value from the file (a value may be personal data).
+
+use std::{
+    collections::HashMap,
+    io::{self, Read},
+};
+
+use sha2::{Digest, Sha256};
+
+use crate::{
+    catalogue::{
+        Catalogue, ColumnType, Dataset, DatasetKind,
+        expr::{Compiled, Value},
+    },
+    identity::MemberId,
+};
+
+/// Weights and counts are kept in millionths, as integers: no floating point touches the sums.
+pub const MICRO: i64 = 1_000_000;
+/// Most distinct district codes one file may carry.
+pub const MAX_DISTRICTS: usize = 10_000;
+
+/// Why an ingest failed: what and where. The message never contains a value from the file.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{file}:{line}{}: {message}", column.as_ref().map(|(n, name)| format!(":{n} (`{name}`)")).unwrap_or_default())]
+pub struct IngestError {
+    /// The file's name as the data officer gave it.
+    pub file: String,
+    /// 1-based line.
+    pub line: u64,
+    /// 1-based column position and header name, when one column is at fault.
+    pub column: Option<(usize, String)>,
+    /// What is wrong.
+    pub message: String,
+}
+
+/// Running sums for one cell.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Acc {
+    /// Respondents (rows) counted in the denominator.
+    pub n_den: u64,
+    /// Respondents counted in the numerator.
+    pub n_num: u64,
+    /// Weighted denominator, in millionths.
+    pub den: i128,
+    /// Weighted numerator, in millionths.
+    pub num: i128,
+}
+
+/// One computed cell, before disclosure control.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CellTotals {
+    /// Series code (`_T` for the headline).
+    pub series: String,
+    /// Dimension column, `None` for the total.
+    pub dimension: Option<String>,
+    /// Dimension value (`unknown` when missing), empty for the total.
+    pub value: String,
+    /// The sums.
+    pub acc: Acc,
+}
+
+/// Every cell of one indicator.
+#[derive(Debug, Clone)]
+pub struct Table {
+    /// The indicator.
+    pub indicator_id: String,
+    /// Rows in the indicator's scope.
+    pub rows_in_scope: u64,
+    /// Rows in scope left out of at least one series because an item was missing.
+    pub rows_missing_item: u64,
+    /// Cells: per series, the total first, then each dimension's values in a stable order.
+    pub cells: Vec<CellTotals>,
+}
+
+/// What one pass over a file produced.
+#[derive(Debug, Clone)]
+pub struct Tables {
+    /// The dataset.
+    pub dataset: String,
+    /// People or places.
+    pub kind: DatasetKind,
+    /// Data rows read.
+    pub rows_read: u64,
+    /// SHA-256 of the file's bytes.
+    pub input_sha256: [u8; 32],
+    /// One table per indicator of the dataset, in catalogue order.
+    pub tables: Vec<Table>,
+}
+
+/// Reads a file once and accumulates every cell of every indicator of `dataset`.
+///
+/// `weight_clip` (whole units) caps each row's weight, bounding any one person's contribution
+/// when differential privacy is applied.
+pub fn run(
+    catalogue: &Catalogue,
+    dataset: &str,
+    member: &MemberId,
+    file: &str,
+    weight_clip: Option<u64>,
+    input: impl Read,
+) -> Result<Tables, IngestError> {
+    let at = |line, message: String| IngestError { file: file.into(), line, column: None, message };
+    let ds = catalogue.dataset(dataset).ok_or_else(|| {
+        let names: Vec<_> = catalogue.datasets.iter().map(|d| d.name.as_str()).collect();
+        at(0, format!("unknown dataset `{dataset}`; the schema has {}", names.join(", ")))
+    })?;
+    let mut hashing = HashingReader { inner: input, hasher: Sha256::new(), bytes: 0 };
+    let mut rdr =
+        csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(&mut hashing);
+    let mut record = csv::ByteRecord::new();
+    let read = |rdr: &mut csv::Reader<_>, record: &mut csv::ByteRecord, line: u64| {
+        rdr.read_byte_record(record).map_err(|e| at(line, csv_message(&e)))
+    };
+    if !read(&mut rdr, &mut record, 1)? {
+        return Err(at(1, "file is empty: expected a header row".into()));
+    }
+    let header = header(ds, catalogue, dataset, &record).map_err(|(col, message)| IngestError {
+        file: file.into(),
+        line: 1,
+        column: col,
+        message,
+    })?;
+
+    let plans: Vec<Plan> = catalogue
+        .indicators_of(dataset)
+        .map(|ind| Plan {
+            id: ind.id.clone(),
+            scope: ind.scope.compile(&ds.columns),
+            den: ind.denominator.compile(&ds.columns),
+            series: ind
+                .series
+                .iter()
+                .map(|s| (s.code.clone(), s.numerator.compile(&ds.columns)))
+                .collect(),
+            weight: ind.weight.as_ref().and_then(|w| ds.column(w)),
+            dims: ind
+                .disaggregations
+                .iter()
+                .filter_map(|d| ds.column(d))
+                .map(|c| match &ds.columns[c].ty {
+                    ColumnType::Enum(values) => (c, values.len()),
+                    _ => (c, 0),
+                })
+                .collect(),
+        })
+        .collect();
+    let mut accs: Vec<Accs> = plans.iter().map(Accs::new).collect();
+    let mut districts = Districts::default();
+    let clip =
+        weight_clip.map(|w| i64::try_from(w).unwrap_or(i64::MAX / MICRO).saturating_mul(MICRO));
+    let prefix = format!("{member}-");
+    let mut row = vec![Value::Missing; ds.columns.len()];
+    let mut rows_read = 0u64;
+
+    loop {
+        let line = rows_read + 2;
+        if !read(&mut rdr, &mut record, line)? {
+            break;
+        }
+        let line = record.position().map_or(line, |p| p.line());
+        if record.len() != header.len() {
+            if record.len() == 1 && record.get(0) == Some(b"") {
+                continue; // a blank line
+            }
+            return Err(at(
+                line,
+                format!(
+                    "expected {} fields as in the header, found {}{}",
+                    header.len(),
+                    record.len(),
+                    if record.len() < header.len() { " (a truncated or broken line?)" } else { "" }
+                ),
+            ));
+        }
+        row.fill(Value::Missing);
+        for (pos, (field, slot)) in record.iter().zip(&header).enumerate() {
+            let col = &ds.columns[*slot];
+            let fail = |message: String| IngestError {
+                file: file.into(),
+                line,
+                column: Some((pos + 1, col.name.clone())),
+                message,
+            };
+            row[*slot] = parse_value(field, &col.ty, &prefix, &mut districts).map_err(fail)?;
+        }
+        rows_read += 1;
+        for (plan, acc) in plans.iter().zip(accs.iter_mut()) {
+            acc.add(plan, &row, clip);
+        }
+    }
+    drop(rdr);
+    Ok(Tables {
+        dataset: dataset.into(),
+        kind: ds.kind,
+        rows_read,
+        input_sha256: hashing.hasher.finalize().into(),
+        tables: plans.iter().zip(accs).map(|(p, a)| a.finish(p, ds, &districts)).collect(),
+    })
+}
+
+fn csv_message(e: &csv::Error) -> String {
+    match e.kind() {
+        csv::ErrorKind::Io(io) => format!("read failed: {io}"),
+        _ => "malformed CSV (check quoting)".into(),
+    }
+}
+
+/// A header problem: the column at fault (position and name), if one, and the message.
+type HeaderError = (Option<(usize, String)>, String);
+
+/// Maps file columns to schema columns and checks that every column an indicator reads is there.
+fn header(
+    ds: &Dataset,
+    catalogue: &Catalogue,
+    dataset: &str,
+    record: &csv::ByteRecord,
+) -> Result<Vec<usize>, HeaderError> {
+    let raw = record.as_slice();
+    if raw.starts_with(&[0xff, 0xfe]) || raw.starts_with(&[0xfe, 0xff]) {
+        return Err((None, "file is UTF-16; save it as UTF-8".into()));
+    }
+    let mut slots = Vec::new();
+    for (i, field) in record.iter().enumerate() {
+        let field =
+            if i == 0 { field.strip_prefix(b"\xef\xbb\xbf").unwrap_or(field) } else { field };
+        let name = std::str::from_utf8(field).map_err(|_| {
+            (None, format!("header column {}: not valid UTF-8; the file must be UTF-8", i + 1))
+        })?;
+        let name = name.trim();
+        let shown = || (Some((i + 1, name.chars().take(40).collect::<String>())), String::new());
+        let Some(slot) = ds.column(name) else {
+            let (c, _) = shown();
+            return Err((
+                c,
+                format!(
+                    "unknown column for dataset {dataset}; see docs/MICRODATA.md for its columns"
+                ),
+            ));
+        };
+        if slots.contains(&slot) {
+            let (c, _) = shown();
+            return Err((c, "column appears twice".into()));
+        }
+        slots.push(slot);
+    }
+    let present: Vec<&str> = slots.iter().map(|s| ds.columns[*s].name.as_str()).collect();
+    for ind in catalogue.indicators_of(dataset) {
+        if let Some(missing) = ind.columns().into_iter().find(|c| !present.contains(&c.as_str())) {
+            return Err((
+                None,
+                format!("missing column `{missing}`, needed by indicator {}", ind.id),
+            ));
+        }
+    }
+    Ok(slots)
+}
+
+fn parse_value(
+    field: &[u8],
+    ty: &ColumnType,
+    prefix: &str,
+    districts: &mut Districts,
+) -> Result<Value, String> {
+    if field.is_empty() {
+        return match ty {
+            ColumnType::Weight => {
+                Err("weight is missing; every row needs its survey weight".into())
+            }
+            _ => Ok(Value::Missing),
+        };
+    }
+    if matches!(ty, ColumnType::Id) {
+        return Ok(Value::Present);
+    }
+    let text = std::str::from_utf8(field)
+        .map_err(|_| "not valid UTF-8; the file must be UTF-8".to_owned())?;
+    match ty {
+        ColumnType::Id => Ok(Value::Present),
+        ColumnType::Weight => parse_micro(text)
+            .map(Value::Num)
+            .ok_or_else(|| "not a non-negative decimal weight".into()),
+        ColumnType::Count => text
+            .parse::<u32>()
+            .map(|n| Value::Num(i64::from(n)))
+            .map_err(|_| "not a non-negative whole number (at most 4294967295)".into()),
+        ColumnType::Bool => match text {
+            "1" | "true" | "TRUE" | "True" => Ok(Value::Bool(true)),
+            "0" | "false" | "FALSE" | "False" => Ok(Value::Bool(false)),
+            _ => Err("not a boolean: use 0/1 or true/false".into()),
+        },
+        ColumnType::Enum(values) => values
+            .iter()
+            .position(|v| v == text)
+            .map(|p| Value::Cat(p as u8))
+            .ok_or_else(|| format!("not one of the allowed values: {}", values.join(", "))),
+        ColumnType::District => {
+            let ok = text.len() <= prefix.len() + 32
+                && text.strip_prefix(prefix).is_some_and(|rest| {
+                    !rest.is_empty()
+                        && rest.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+                });
+            if !ok {
+                return Err(format!(
+                    "not a district code of this city: expected {prefix} followed by letters, digits, - or _"
+                ));
+            }
+            districts.intern(text).map(Value::District)
+        }
+        ColumnType::Date => {
+            let b = text.as_bytes();
+            let ok = b.len() == 10
+                && b[4] == b'-'
+                && b[7] == b'-'
+                && b.iter().enumerate().all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit());
+            if ok { Ok(Value::Present) } else { Err("not an ISO 8601 date (YYYY-MM-DD)".into()) }
+        }
+    }
+}
+
+/// Parses a non-negative decimal into millionths, rounding half up beyond six decimals.
+pub fn parse_micro(text: &str) -> Option<i64> {
+    let (int, frac) = text.split_once('.').unwrap_or((text, ""));
+    if int.is_empty() && frac.is_empty()
+        || int.len() > 12
+        || !int.bytes().all(|b| b.is_ascii_digit())
+        || !frac.bytes().all(|b| b.is_ascii_digit())
+    {
+        return None;
+    }
+    let mut micro: i64 = if int.is_empty() { 0 } else { int.parse().ok()? };
+    micro = micro.checked_mul(MICRO)?;
+    let mut scale = MICRO / 10;
+    for (i, d) in frac.bytes().enumerate() {
+        let d = i64::from(d - b'0');
+        if i < 6 {
+            micro += d * scale;
+            scale /= 10;
+        } else {
+            if i == 6 && d >= 5 {
+                micro += 1;
+            }
+            break;
+        }
+    }
+    Some(micro)
+}
+
+#[derive(Default)]
+struct Districts {
+    index: HashMap<Box<str>, u32>,
+    names: Vec<Box<str>>,
+}
+
+impl Districts {
+    fn intern(&mut self, code: &str) -> Result<u32, String> {
+        if let Some(i) = self.index.get(code) {
+            return Ok(*i);
+        }
+        if self.names.len() >= MAX_DISTRICTS {
+            return Err(format!("more than {MAX_DISTRICTS} distinct district codes in one file"));
+        }
+        let i = self.names.len() as u32;
+        self.names.push(code.into());
+        self.index.insert(code.into(), i);
+        Ok(i)
+    }
+}
+
+struct Plan {
+    id: String,
+    scope: Compiled,
+    den: Compiled,
+    series: Vec<(String, Compiled)>,
+    weight: Option<usize>,
+    /// Dimension columns with the value slot of `unknown` (see `Accs`).
+    dims: Vec<(usize, usize)>,
+}
+
+/// Accumulators of one indicator: `[series][dimension slot][value slot]`, slot 0 the total.
+/// For an enum dimension, value slot k is the k-th value and the last slot is `unknown`; for a
+/// district dimension, slot 0 is `unknown` and slot d+1 the d-th district seen.
+struct Accs {
+    cells: Vec<Vec<Vec<Acc>>>,
+    rows_in_scope: u64,
+    rows_missing: u64,
+}
+
+impl Accs {
+    fn new(plan: &Plan) -> Self {
+        let per_series = vec![vec![Acc::default()]; plan.dims.len() + 1];
+        Self { cells: vec![per_series; plan.series.len()], rows_in_scope: 0, rows_missing: 0 }
+    }
+
+    fn add(&mut self, plan: &Plan, row: &[Value], clip: Option<i64>) {
+        match plan.scope.test(row) {
+            Some(true) => {}
+            Some(false) => return,
+            None => {
+                // Cannot tell whether the row is in scope: it counts as missing an item.
+                self.rows_missing += 1;
+                return;
+            }
+        }
+        self.rows_in_scope += 1;
+        let mut w = plan.weight.map_or(MICRO, |i| match row[i] {
+            Value::Num(w) => w,
+            _ => 0,
+        });
+        if let Some(c) = clip {
+            w = w.min(c);
+        }
+        let Some(den) = plan.den.measure(row) else {
+            self.rows_missing += 1;
+            return;
+        };
+        let mut missing = false;
+        for (s, (_, num)) in plan.series.iter().enumerate() {
+            let Some(num) = num.measure(row) else {
+                missing = true;
+                continue;
+            };
+            let add = |acc: &mut Acc| {
+                acc.n_den += u64::from(den > 0);
+                acc.n_num += u64::from(num > 0);
+                acc.den += i128::from(w) * i128::from(den);
+                acc.num += i128::from(w) * i128::from(num);
+            };
+            let series = &mut self.cells[s];
+            add(&mut series[0][0]);
+            for (d, (col, unknown)) in plan.dims.iter().enumerate() {
+                let slot = match row[*col] {
+                    Value::Cat(k) => k as usize,
+                    Value::District(i) => i as usize + 1,
+                    _ => *unknown,
+                };
+                let cells = &mut series[d + 1];
+                if cells.len() <= slot {
+                    cells.resize(slot + 1, Acc::default());
+                }
+                add(&mut cells[slot]);
+            }
+        }
+        self.rows_missing += u64::from(missing);
+    }
+
+    fn finish(self, plan: &Plan, ds: &Dataset, districts: &Districts) -> Table {
+        let mut cells = Vec::new();
+        for (s, (code, _)) in plan.series.iter().enumerate() {
+            let series = &self.cells[s];
+            cells.push(CellTotals {
+                series: code.clone(),
+                dimension: None,
+                value: String::new(),
+                acc: series[0][0],
+            });
+            for (d, (col, _)) in plan.dims.iter().enumerate() {
+                let column = &ds.columns[*col];
+                let accs = &series[d + 1];
+                let labels: Vec<String> = match &column.ty {
+                    ColumnType::Enum(values) => {
+                        values.iter().cloned().chain(["unknown".to_owned()]).collect()
+                    }
+                    _ => std::iter::once("unknown".to_owned())
+                        .chain(districts.names.iter().map(|n| n.to_string()))
+                        .collect(),
+                };
+                let mut dim_cells: Vec<CellTotals> = labels
+                    .into_iter()
+                    .enumerate()
+                    .map(|(slot, label)| (label, accs.get(slot).copied().unwrap_or_default()))
+                    // Values nobody in the file has are not cells; an empty `unknown` neither.
+                    .filter(|(_, acc)| acc.n_den > 0 || acc.den != 0)
+                    .map(|(value, acc)| CellTotals {
+                        series: code.clone(),
+                        dimension: Some(column.name.clone()),
+                        value,
+                        acc,
+                    })
+                    .collect();
+                if matches!(column.ty, ColumnType::District) {
+                    // Districts in code order, `unknown` last, whatever order the file had.
+                    dim_cells.sort_by(|a, b| {
+                        (a.value == "unknown", &a.value).cmp(&(b.value == "unknown", &b.value))
+                    });
+                }
+                cells.extend(dim_cells);
+            }
+        }
+        Table {
+            indicator_id: plan.id.clone(),
+            rows_in_scope: self.rows_in_scope,
+            rows_missing_item: self.rows_missing,
+            cells,
+        }
+    }
+}
+
+struct HashingReader<R> {
+    inner: R,
+    hasher: Sha256,
+    bytes: u64,
+}
+
+impl<R: Read> Read for HashingReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.hasher.update(&buf[..n]);
+        self.bytes += n as u64;
+        Ok(n)
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,243 @@
+//! Building indicator releases: from an anonymised indicator to the signed payload
+//! (`pb::IndicatorRelease`), and the whole ingest pipeline from a CSV stream to the log.
+
+use std::io::Read;
+
+use tracing::info;
+
+use crate::{
+    anonymise::{self, Anonymised, AnonymisedIndicator, Status, format_milli},
+    catalogue::{Catalogue, Indicator},
+    clock,
+    ingest::{self, Tables},
+    log::{self, Budget},
+    node::Node,
+    pb,
+};
+
+/// Why an ingest did not publish.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The file or request is wrong (file, line, column).
+    #[error(transparent)]
+    Input(#[from] ingest::IngestError),
+    /// The request names an unknown dataset or a malformed period.
+    #[error("{0}")]
+    Request(String),
+    /// Anonymisation refused (noise scale).
+    #[error(transparent)]
+    Anonymise(#[from] anonymise::Error),
+    /// Publishing failed, or the budget would be overspent.
+    #[error(transparent)]
+    Log(#[from] log::Error),
+}
+
+/// What the data officer asked for.
+#[derive(Debug, Clone)]
+pub struct IngestRequest {
+    /// Dataset name.
+    pub dataset: String,
+    /// Reference period.
+    pub period: String,
+    /// The file's name, for messages.
+    pub file_name: String,
+    /// Show, do not publish or spend.
+    pub dry_run: bool,
+}
+
+/// What an ingest produced.
+#[derive(Debug, Clone)]
+pub struct IngestOutcome {
+    /// One release per indicator.
+    pub releases: Vec<pb::IndicatorRelease>,
+    /// Log positions, empty on a dry run.
+    pub seqs: Vec<u64>,
+    /// The budget state after the ingest, for datasets with noise.
+    pub budget: Option<pb::BudgetEntry>,
+}
+
+/// Checks a period: a year, or an ISO 8601 interval of two dates.
+pub fn check_period(period: &str) -> Result<(), String> {
+    let date = |s: &str| {
+        let b = s.as_bytes();
+        b.len() == 10
+            && b[4] == b'-'
+            && b[7] == b'-'
+            && b.iter().enumerate().all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit())
+    };
+    let year = period.len() == 4 && period.bytes().all(|c| c.is_ascii_digit());
+    let interval = period.split_once('/').is_some_and(|(a, b)| date(a) && date(b) && a <= b);
+    if year || interval {
+        Ok(())
+    } else {
+        Err(format!(
+            "period must be a year (2025) or an ISO 8601 interval (2025-01-01/2025-06-30), got {} characters",
+            period.len()
+        ))
+    }
+}
+
+/// Reads, anonymises and (unless a dry run) publishes a dataset release.
+/// Nothing is published and no budget is spent unless the whole file was valid.
+pub fn ingest(
+    node: &Node,
+    catalogue: &Catalogue,
+    req: &IngestRequest,
+    input: impl Read,
+) -> Result<IngestOutcome, Error> {
+    check_period(&req.period).map_err(Error::Request)?;
+    if catalogue.dataset(&req.dataset).is_none() {
+        let names: Vec<_> = catalogue.datasets.iter().map(|d| d.name.as_str()).collect();
+        return Err(Error::Request(format!(
+            "unknown dataset `{}`; the schema has {}",
+            req.dataset,
+            names.join(", ")
+        )));
+    }
+    let policy = node.config.policy(&req.dataset);
+    let clip = policy.noise.as_ref().map(|n| n.weight_clip);
+    let member = node.log.own().clone();
+    let tables = ingest::run(catalogue, &req.dataset, &member, &req.file_name, clip, input)?;
+    if tables.rows_read == 0 {
+        return Err(ingest::IngestError {
+            file: req.file_name.clone(),
+            line: 2,
+            column: None,
+            message: "no data rows after the header".into(),
+        }
+        .into());
+    }
+    let anonymised = anonymise::apply(&tables, &policy, &mut rand_core::OsRng)?;
+    let releases: Vec<pb::IndicatorRelease> = anonymised
+        .indicators
+        .iter()
+        .map(|ind| {
+            // Unwrap safety: every table comes from an indicator of this catalogue.
+            let spec = catalogue.indicator(&ind.indicator_id).expect("catalogue indicator");
+            build(spec, ind, &tables, &anonymised, &policy, catalogue, &req.period)
+        })
+        .collect();
+
+    let store = node.log.store();
+    let budget = match (&anonymised.noise, node.config.budget_total(&req.dataset)) {
+        (Some(n), Some(total)) => Some(Budget {
+            dataset: req.dataset.clone(),
+            period: req.period.clone(),
+            cost_milli: n.spent_milli,
+            total_milli: total,
+            unit: n.mechanism.budget_unit(),
+        }),
+        _ => None,
+    };
+    let entry = |spent: u64, b: &Budget| pb::BudgetEntry {
+        dataset: b.dataset.clone(),
+        period: b.period.clone(),
+        unit: b.unit.into(),
+        spent: format_milli(spent),
+        total: format_milli(b.total_milli),
+        remaining: format_milli(b.total_milli.saturating_sub(spent)),
+    };
+    let suppressed: usize = releases
+        .iter()
+        .map(|r| r.cells.iter().filter(|c| c.status != pb::CellStatus::Published as i32).count())
+        .sum();
+    if req.dry_run {
+        let budget = match &budget {
+            Some(b) => {
+                let spent = store.ledger_spent(&b.dataset, &b.period).map_err(log::Error::from)?;
+                if spent.saturating_add(b.cost_milli) > b.total_milli {
+                    return Err(b.exceeded(spent).into());
+                }
+                Some(entry(spent, b))
+            }
+            None => None,
+        };
+        info!(dataset = %req.dataset, period = %req.period, indicators = releases.len(), suppressed, "dry run computed");
+        return Ok(IngestOutcome { releases, seqs: Vec::new(), budget });
+    }
+    let payloads =
+        releases.iter().cloned().map(pb::record_body::Payload::IndicatorRelease).collect();
+    let records = node.log.append_batch(payloads, clock::now_unix_ms(), budget.as_ref())?;
+    let seqs: Vec<u64> = records.iter().map(|r| r.seq).collect();
+    let budget = match &budget {
+        Some(b) => {
+            Some(entry(store.ledger_spent(&b.dataset, &b.period).map_err(log::Error::from)?, b))
+        }
+        None => None,
+    };
+    info!(
+        dataset = %req.dataset,
+        period = %req.period,
+        indicators = releases.len(),
+        rows = tables.rows_read,
+        suppressed,
+        first_seq = seqs.first().copied().unwrap_or_default(),
+        "published release"
+    );
+    Ok(IngestOutcome { releases, seqs, budget })
+}
+
+fn build(
+    spec: &Indicator,
+    ind: &AnonymisedIndicator,
+    tables: &Tables,
+    anonymised: &Anonymised,
+    policy: &anonymise::Policy,
+    catalogue: &Catalogue,
+    period: &str,
+) -> pb::IndicatorRelease {
+    pb::IndicatorRelease {
+        indicator_id: spec.id.clone(),
+        catalogue_version: catalogue.version.clone(),
+        period: period.into(),
+        dataset: spec.dataset.clone(),
+        input_sha256: tables.input_sha256.to_vec(),
+        unit: spec.unit.clone(),
+        denominator_basis: spec.denominator_basis.clone(),
+        aggregation: spec.aggregation.as_str().into(),
+        method: Some(pb::ReleaseMethod {
+            sdc_method: if tables.kind == crate::catalogue::DatasetKind::Survey {
+                anonymise::SDC_METHOD.into()
+            } else {
+                "none: administrative aggregates, published exactly".into()
+            },
+            min_base: policy.min_base as u32,
+            flag_base: policy.flag_base as u32,
+            min_count: policy.min_count as u32,
+            noise: anonymised.noise.as_ref().map(|n| pb::NoiseMethod {
+                mechanism: n.mechanism.as_str().into(),
+                budget_spent: format_milli(n.spent_milli),
+                budget_unit: n.mechanism.budget_unit().into(),
+                weight_clip: n.weight_clip,
+                measurements: n.measurements,
+                noise_sd: n.sd,
+                scale_exact: format!("{}/{}", n.scale.0, n.scale.1),
+            }),
+        }),
+        rows_read: tables.rows_read,
+        rows_in_scope: ind.rows_in_scope,
+        rows_missing_item: ind.rows_missing_item,
+        cells: ind
+            .cells
+            .iter()
+            .map(|c| {
+                let (status, reason) = match &c.status {
+                    Status::Published => (pb::CellStatus::Published, String::new()),
+                    Status::Primary(r) => (pb::CellStatus::SuppressedPrimary, r.clone()),
+                    Status::Secondary(r) => (pb::CellStatus::SuppressedSecondary, r.clone()),
+                };
+                pb::Cell {
+                    series: c.series.clone(),
+                    dimension: c.dimension.clone().unwrap_or_default(),
+                    value: c.value.clone(),
+                    status: status as i32,
+                    numerator: c.numerator,
+                    denominator: c.denominator,
+                    base_band: c.base_band.into(),
+                    flag: c.flag.into(),
+                    suppression_reason: reason,
+                }
+            })
+            .collect(),
+    }
+}
