@@ -2,7 +2,9 @@
 //!
 //! Modules:
 //! - `grpc`: health, reflection, and the log read and verified from the client side.
+//! - `indicators`: ingest, releases, dry runs, failures and the privacy budget.
 //! - `tidy`: house rules checked on the source tree.
 
 mod grpc;
+mod indicators;
 mod tidy;

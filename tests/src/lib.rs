@@ -8,7 +8,7 @@ use std::{net::SocketAddr, path::Path, sync::Arc};
 use metronode::{
     identity::MemberId,
     node::{self, Identity, Node},
-    server,
+    pb, server,
 };
 use tokio::{sync::oneshot, task::JoinHandle};
 
@@ -26,11 +26,32 @@ pub struct TestNode {
 impl TestNode {
     /// Initialises a fresh node for `id` and serves it.
     pub async fn start(id: &str) -> TestNode {
+        Self::start_with(id, "").await
+    }
+
+    /// Initialises a fresh node for `id`, appends `extra` to its `node.toml`, and serves it.
+    pub async fn start_with(id: &str, extra: &str) -> TestNode {
         metronode::test_util::install_test_trace_subscriber();
         let dir = tempfile::tempdir().expect("temp dir");
         let member: MemberId = id.parse().expect("member id");
         node::init_dir(dir.path(), &member, "Test City", "127.0.0.1:0".parse().unwrap(), None)
             .expect("init");
+        let config = dir.path().join("node.toml");
+        let text = std::fs::read_to_string(&config).expect("read config");
+        std::fs::write(&config, format!("{text}\n{extra}")).expect("write config");
+        Self::serve(dir).await
+    }
+
+    /// Stops the node gracefully and serves the same data directory again.
+    pub async fn restart(mut self) -> TestNode {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(task) = self.task.take() {
+            task.await.expect("server task").expect("server result");
+        }
+        let dir = std::mem::replace(&mut self._dir, tempfile::tempdir().expect("temp dir"));
+        drop(self);
         Self::serve(dir).await
     }
 
@@ -53,6 +74,36 @@ impl TestNode {
     /// The data directory.
     pub fn dir(&self) -> &Path {
         self._dir.path()
+    }
+
+    /// Streams `data` to the node's Ingest service.
+    pub async fn ingest(
+        &self,
+        dataset: &str,
+        period: &str,
+        dry_run: bool,
+        data: Vec<u8>,
+    ) -> Result<pb::IngestReply, tonic::Status> {
+        let mut client =
+            pb::publisher_client::PublisherClient::connect(self.url()).await.expect("connect");
+        let header = pb::IngestChunk {
+            chunk: Some(pb::ingest_chunk::Chunk::Header(pb::IngestHeader {
+                dataset: dataset.into(),
+                period: period.into(),
+                file_name: format!("{dataset}.csv"),
+                dry_run,
+            })),
+        };
+        let chunks = data
+            .chunks(1000)
+            .map(|c| pb::IngestChunk { chunk: Some(pb::ingest_chunk::Chunk::Data(c.to_vec())) });
+        let all: Vec<_> = std::iter::once(header).chain(chunks).collect();
+        client.ingest(tokio_stream::iter(all)).await.map(|r| r.into_inner())
+    }
+
+    /// Records in the node's own log.
+    pub fn log_size(&self) -> u64 {
+        self.node.log.size(self.node.log.own())
     }
 
     /// Stops the server gracefully and returns its result.

@@ -142,3 +142,20 @@ fn expressions_use_three_valued_logic_for_missing_items() {
     assert!(matches!(compile("1"), Compiled::One));
     assert_eq!(compile("1").measure(&row), Some(1));
 }
+
+/// docs/MICRODATA.md, the data officer's page, lists every dataset and column of the schema.
+#[test]
+fn the_microdata_page_lists_every_column() {
+    let page = include_str!("../../../docs/MICRODATA.md");
+    for ds in Catalogue::builtin().datasets {
+        assert!(page.contains(&format!("## `{}`", ds.name)), "dataset {} missing", ds.name);
+        for c in ds.columns {
+            assert!(
+                page.contains(&format!("| `{}` |", c.name)),
+                "column {}.{} missing",
+                ds.name,
+                c.name
+            );
+        }
+    }
+}

@@ -276,7 +276,8 @@ fn memory_is_per_cell_not_per_row() {
                 }
                 self.n -= 1;
                 self.buf =
-                    format!("d{},{},transport\n", self.n, u8::from(self.n.is_multiple_of(3))).into_bytes();
+                    format!("d{},{},transport\n", self.n, u8::from(self.n.is_multiple_of(3)))
+                        .into_bytes();
                 self.pos = 0;
             }
             let k = out.len().min(self.buf.len() - self.pos);

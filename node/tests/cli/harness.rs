@@ -49,11 +49,17 @@ pub(crate) struct Serving {
 impl Serving {
     /// Starts `serve` and waits until it has written its bound address.
     pub(crate) fn start(dir: &Path) -> Serving {
+        Self::start_with_env(dir, &[])
+    }
+
+    /// Starts `serve` with extra environment variables.
+    pub(crate) fn start_with_env(dir: &Path, env: &[(&str, &str)]) -> Serving {
         let addr_file = dir.join("grpc.addr");
         let _ = fs::remove_file(&addr_file);
         let stderr = dir.with_extension(format!("stderr.{}", rand_suffix()));
         let child = bin()
             .args(["serve", "--dir", dir.to_str().unwrap()])
+            .envs(env.iter().copied())
             .stdout(Stdio::null())
             .stderr(fs::File::create(&stderr).unwrap())
             .spawn()

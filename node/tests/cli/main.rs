@@ -4,7 +4,9 @@
 //! - `harness`: running the binary, waiting for its gRPC port, a small client.
 //! - `lifecycle`: init, card, SIGTERM, SIGKILL mid-stream and restart, verify.
 //! - `bad_input`: configuration, key files and the data directory lock.
+//! - `privacy`: canary values from a microdata file never leave the node.
 
 mod bad_input;
 mod harness;
 mod lifecycle;
+mod privacy;
