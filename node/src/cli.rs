@@ -53,10 +53,14 @@ enum Command {
         /// The data directory to create.
         #[arg(long, env = "METRONODE_DIR")]
         dir: PathBuf,
-        /// gRPC listen address written to the configuration.
+        /// Local gRPC listen address (data officers, dashboards) written to the configuration.
         #[arg(long, default_value = "127.0.0.1:7400")]
         listen: SocketAddr,
-        /// Address peers use to reach this node; defaults to http://LISTEN.
+        /// Federation (mutual TLS) listen address written to the configuration.
+        #[arg(long, default_value = "127.0.0.1:7401")]
+        federation_listen: SocketAddr,
+        /// https:// address peers use to reach the federation listener; defaults to
+        /// https://FEDERATION_LISTEN.
         #[arg(long)]
         endpoint: Option<String>,
     },
@@ -159,8 +163,8 @@ fn exit_code(err: &anyhow::Error) -> u8 {
 
 fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
-        Command::Init { id, name, dir, listen, endpoint } => {
-            init(&id, &name, &dir, listen, endpoint)
+        Command::Init { id, name, dir, listen, federation_listen, endpoint } => {
+            init(&id, &name, &dir, listen, federation_listen, endpoint)
         }
         Command::Card { dir } => card(&dir),
         Command::Serve { dir, listen } => serve(&dir, listen),
@@ -180,10 +184,11 @@ fn init(
     name: &str,
     dir: &Path,
     listen: SocketAddr,
+    federation_listen: SocketAddr,
     endpoint: Option<String>,
 ) -> anyhow::Result<()> {
     let id: MemberId = id.parse()?;
-    let key = node::init_dir(dir, &id, name, listen, endpoint)?;
+    let key = node::init_dir(dir, &id, name, listen, federation_listen, endpoint)?;
     let mut out = std::io::stdout().lock();
     writeln!(out, "initialised {id} ({name}) in {}", dir.display())?;
     writeln!(out, "signing key {key}")?;
@@ -228,6 +233,10 @@ fn serve(dir: &Path, listen: Option<SocketAddr>) -> anyhow::Result<()> {
         let listener = tokio::net::TcpListener::bind(addr)
             .await
             .with_context(|| format!("couldn't listen on {addr} (grpc.listen)"))?;
+        let fed_addr = node.config.federation.listen;
+        let fed_listener = tokio::net::TcpListener::bind(fed_addr)
+            .await
+            .with_context(|| format!("couldn't listen on {fed_addr} (federation.listen)"))?;
         let bound = listener.local_addr().context("couldn't read the bound address")?;
         let addr_file = node.dir.join("grpc.addr");
         fs::write(&addr_file, bound.to_string())
@@ -237,11 +246,12 @@ fn serve(dir: &Path, listen: Option<SocketAddr>) -> anyhow::Result<()> {
             member = %node.card.id,
             node_id = %hex::encode(&node.card.signing_public_key),
             grpc = %bound,
+            federation = %fed_listener.local_addr().map(|a| a.to_string()).unwrap_or_default(),
             log_size = node.log.size(node.log.own()),
             config = ?node.config,
             "metronode starting"
         );
-        let result = server::run(node.clone(), listener, async {
+        let result = server::run(node.clone(), listener, fed_listener, async {
             let why = shutdown::signal().await;
             info!(signal = why, "shutdown requested");
         })

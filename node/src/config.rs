@@ -65,6 +65,9 @@ pub struct Config {
     /// The gRPC listener.
     #[serde(default)]
     pub grpc: GrpcConfig,
+    /// The federation listener and sync.
+    #[serde(default)]
+    pub federation: FederationConfig,
     /// Key file locations.
     #[serde(default)]
     pub keys: KeysConfig,
@@ -135,6 +138,40 @@ pub struct GrpcConfig {
     /// How long shutdown waits for in-flight calls before cutting them off.
     #[serde(default = "default_drain_secs")]
     pub drain_timeout_secs: u64,
+}
+
+/// The mTLS listener peers connect to, and the anti-entropy worker.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FederationConfig {
+    /// Address and port of the mTLS listener (the card's endpoint points here).
+    #[serde(default = "default_federation_listen")]
+    pub listen: SocketAddr,
+    /// Milliseconds between sync rounds.
+    #[serde(default = "default_sync_interval_ms")]
+    pub sync_interval_ms: u64,
+    /// Milliseconds a call to a peer may take.
+    #[serde(default = "default_peer_timeout_ms")]
+    pub peer_timeout_ms: u64,
+}
+
+fn default_federation_listen() -> SocketAddr {
+    SocketAddr::from(([127, 0, 0, 1], 7401))
+}
+fn default_sync_interval_ms() -> u64 {
+    5000
+}
+fn default_peer_timeout_ms() -> u64 {
+    5000
+}
+impl Default for FederationConfig {
+    fn default() -> Self {
+        Self {
+            listen: default_federation_listen(),
+            sync_interval_ms: default_sync_interval_ms(),
+            peer_timeout_ms: default_peer_timeout_ms(),
+        }
+    }
 }
 
 /// Key file locations, relative to the data directory.
@@ -212,7 +249,7 @@ impl Default for DisclosureConfig {
 }
 
 fn default_endpoint() -> String {
-    format!("http://{}", default_grpc_listen())
+    format!("https://{}", default_federation_listen())
 }
 fn default_grpc_listen() -> SocketAddr {
     SocketAddr::from(([127, 0, 0, 1], 7400))
@@ -307,10 +344,19 @@ impl Config {
         if self.node.name.trim().is_empty() {
             return Err(invalid("node.name", "must not be empty".into()));
         }
-        if !(self.node.endpoint.starts_with("http://")
-            || self.node.endpoint.starts_with("https://"))
+        if !self.node.endpoint.starts_with("https://")
+            || self.node.endpoint.parse::<tonic::transport::Uri>().is_err()
         {
-            return Err(invalid("node.endpoint", "must start with http:// or https://".into()));
+            return Err(invalid(
+                "node.endpoint",
+                "must be the https:// URL of the federation listener".into(),
+            ));
+        }
+        if self.federation.sync_interval_ms < 50 || self.federation.peer_timeout_ms < 50 {
+            return Err(invalid(
+                "federation",
+                "sync_interval_ms and peer_timeout_ms must be at least 50".into(),
+            ));
         }
         let d = &self.disclosure;
         if d.min_base < 1 || d.flag_base < d.min_base || d.min_count < 1 {
@@ -399,7 +445,13 @@ fn line_col(text: &str, offset: usize) -> (usize, usize) {
 }
 
 /// The commented configuration `metronode init` writes.
-pub fn template(id: &MemberId, name: &str, listen: SocketAddr, endpoint: &str) -> String {
+pub fn template(
+    id: &MemberId,
+    name: &str,
+    listen: SocketAddr,
+    federation_listen: SocketAddr,
+    endpoint: &str,
+) -> String {
     let name = toml::Value::String(name.to_owned());
     let endpoint = toml::Value::String(endpoint.to_owned());
     format!(
@@ -411,14 +463,22 @@ pub fn template(id: &MemberId, name: &str, listen: SocketAddr, endpoint: &str) -
 id = "{id}"
 # The city's name as people know it.
 name = {name}
-# The address peers use to reach this node's gRPC port.
+# The https:// address peers use to reach this node's federation listener (mutual TLS).
 endpoint = {endpoint}
 
 [grpc]
-# Address and port to listen on. Port 0 picks a free port and writes it to grpc.addr.
+# The local gRPC port: data officers' Publisher, Analytics, health and reflection.
+# Keep it on loopback or a private network. Port 0 picks a free port (written to grpc.addr).
 listen = "{listen}"
 # Seconds shutdown waits for in-flight calls before cutting them off.
 drain_timeout_secs = 10
+
+[federation]
+# The mutual-TLS listener peers connect to; only current members' TLS keys are accepted.
+listen = "{federation_listen}"
+# Milliseconds between anti-entropy rounds, and per call to a peer.
+sync_interval_ms = 5000
+peer_timeout_ms = 5000
 
 [keys]
 # ed25519 signing key (PKCS#8 PEM). Must be owner-only (chmod 600).

@@ -71,6 +71,8 @@ pub enum Domain {
     Record,
     /// A signed tree head body.
     TreeHead,
+    /// A witness statement.
+    Witness,
 }
 
 impl Domain {
@@ -78,6 +80,7 @@ impl Domain {
         match self {
             Domain::Record => b"metronode/v1/record\0",
             Domain::TreeHead => b"metronode/v1/tree-head\0",
+            Domain::Witness => b"metronode/v1/witness\0",
         }
     }
 

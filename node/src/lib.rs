@@ -12,7 +12,10 @@
 //! - `anonymise`: disclosure control and discrete differential-privacy noise (pure).
 //! - `release`: the ingest pipeline from a CSV stream to signed releases in the log.
 //! - `synth`: seeded synthetic microdata of the pilot cities.
+//! - `federation`: membership manifests, proposals and approvals (pure).
 //! - `config`, `node`: the data directory, opened in a checked order.
+//! - `peers`: mTLS pinned to members, and the anti-entropy sync worker.
+//! - `metrics`: Prometheus counters.
 //! - `service`, `server`: the gRPC services and their wiring.
 //! - `cli`: the `metronode` command line.
 
@@ -21,12 +24,15 @@ pub mod catalogue;
 pub mod cli;
 pub mod clock;
 pub mod config;
+pub mod federation;
 pub mod identity;
 pub mod ingest;
 pub mod log;
 pub mod merkle;
+pub mod metrics;
 pub mod node;
 pub mod pb;
+pub mod peers;
 pub mod record;
 pub mod release;
 pub mod server;

@@ -72,6 +72,41 @@ pub struct TreeHead {
     pub signed: Vec<u8>,
 }
 
+/// What a batch of fetched records did.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Fetched {
+    /// Records verified and stored.
+    pub accepted: u64,
+    /// Why records were refused (each names origin and position).
+    pub rejected: Vec<String>,
+    /// New pieces of evidence kept.
+    pub evidence: u64,
+}
+
+/// What a peer's tree head told.
+#[derive(Debug, Clone, PartialEq)]
+pub enum HeadCheck {
+    /// It matches the records held; the countersignature this node made.
+    Consistent(Box<pb::SignedWitnessStatement>),
+    /// It covers records not held yet (its size).
+    Ahead(u64),
+    /// It contradicts the records held: evidence kept.
+    Conflict,
+}
+
+/// What another witness's statement told.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WitnessCheck {
+    /// Badly signed or malformed: ignored.
+    Invalid,
+    /// This node's own statement.
+    Own,
+    /// Consistent with the records held, or not checkable yet: kept.
+    Kept,
+    /// A different root at a size held: evidence kept.
+    SplitView,
+}
+
 /// The acknowledgement of a durable append.
 #[derive(Debug, Clone)]
 pub struct Appended {
@@ -101,31 +136,319 @@ pub struct Log {
 // === impl Log ===
 
 impl Log {
-    /// Opens the log, re-verifying every stored record and tree head. Writes nothing.
-    ///
-    /// `key_of` resolves the signing key of every origin found in the store.
-    pub fn open(
-        store: Store,
-        own: MemberId,
-        key: NodeKey,
-        key_of: impl Fn(&MemberId) -> Option<NodeId>,
-    ) -> Result<Self, Error> {
+    /// Opens the log and re-verifies the node's own records and tree head. Writes nothing.
+    /// Logs of other origins are loaded with `load_origin` once their keys are known.
+    pub fn open(store: Store, own: MemberId, key: NodeKey) -> Result<Self, Error> {
+        let id = key.id();
+        let tree = replay(&store, &own, std::slice::from_ref(&id))?;
+        let head = match store.tree_head(&own)? {
+            Some(bytes) => Some(check_tree_head(&bytes, &own, &id, &tree)?),
+            None => None,
+        };
         let mut chains = BTreeMap::new();
-        let mut origins = store.origins()?;
-        if !origins.contains(&own) {
-            origins.push(own.clone());
-        }
-        for origin in origins {
-            let id = if origin == own { Some(key.id()) } else { key_of(&origin) };
-            let id = id.ok_or_else(|| Error::UnknownOrigin(origin.clone()))?;
-            let tree = replay(&store, &origin, &id)?;
-            let head = match store.tree_head(&origin)? {
-                Some(bytes) => Some(check_tree_head(&bytes, &origin, &id, &tree)?),
-                None => None,
-            };
-            chains.insert(origin, Chain { tree, head });
-        }
+        chains.insert(own.clone(), Chain { tree, head });
         Ok(Self { store, own, key, chains: Mutex::new(chains) })
+    }
+
+    /// Origins with stored records that are not loaded yet.
+    pub fn unloaded_origins(&self) -> Result<Vec<MemberId>, Error> {
+        let chains = self.lock();
+        Ok(self.store.origins()?.into_iter().filter(|o| !chains.contains_key(o)).collect())
+    }
+
+    /// Loads and re-verifies the stored log of another origin, against any of its keys.
+    pub fn load_origin(&self, origin: &MemberId, keys: &[NodeId]) -> Result<(), Error> {
+        let tree = replay(&self.store, origin, keys)?;
+        let head = match self.store.tree_head(origin)? {
+            Some(bytes) => Some(check_tree_head_any(&bytes, origin, keys, &tree)?),
+            None => None,
+        };
+        self.lock().insert(origin.clone(), Chain { tree, head });
+        Ok(())
+    }
+
+    /// The payloads of an origin's records from `from` on (already verified when stored).
+    pub fn payloads(
+        &self,
+        origin: &MemberId,
+        from: u64,
+    ) -> Result<Vec<(u64, pb::record_body::Payload)>, Error> {
+        let mut out = Vec::new();
+        for item in self.store.records(origin, from) {
+            let (seq, env) = item?;
+            let Ok(signed) = pb::SignedRecord::decode(env.as_slice()) else { continue };
+            if let Ok(body) = pb::RecordBody::decode(signed.body.as_slice())
+                && let Some(p) = body.payload
+            {
+                out.push((seq, p));
+            }
+        }
+        Ok(out)
+    }
+
+    /// Verifies and stores records of another origin fetched from a peer, in order from the next
+    /// position this node lacks. Good records are kept even when later ones are bad; a record
+    /// that contradicts one already held is kept as evidence, never stored in the log.
+    pub fn append_foreign(
+        &self,
+        origin: &MemberId,
+        batch: &[pb::SignedRecord],
+        keys: &[NodeId],
+        via: &MemberId,
+        now_unix_ms: i64,
+    ) -> Result<Fetched, Error> {
+        let mut out = Fetched::default();
+        if origin == &self.own {
+            return Ok(out);
+        }
+        let mut chains = self.lock();
+        let chain = chains.entry(origin.clone()).or_default();
+        let first = chain.tree.size();
+        let mut next = first;
+        let mut prev = if next == 0 {
+            GENESIS_PREV
+        } else {
+            chain.tree.leaf(next - 1).unwrap_or(GENESIS_PREV)
+        };
+        let mut envelopes = Vec::new();
+        let mut hashes = Vec::new();
+        for env in batch {
+            let bytes = env.encode_to_vec();
+            let rec = match record::open_any(&bytes, origin, keys) {
+                Ok(r) => r,
+                Err(e) => {
+                    out.rejected.push(format!("record {origin}/{}: {e}", next));
+                    break;
+                }
+            };
+            if rec.seq < first {
+                if chain.tree.leaf(rec.seq) != Some(rec.hash) {
+                    let ours = self.store.record(origin, rec.seq)?.unwrap_or_default();
+                    out.evidence += self.keep_evidence(
+                        origin,
+                        "equivocation",
+                        rec.seq,
+                        ours,
+                        bytes,
+                        via,
+                        now_unix_ms,
+                    )?;
+                }
+                continue;
+            }
+            if rec.seq != next {
+                out.rejected.push(format!("record {origin}/{}: expected sequence {next}", rec.seq));
+                break;
+            }
+            if rec.prev_hash != prev {
+                // Validly signed, but committing to another record at seq-1 than the one held.
+                let ours = if rec.seq == 0 {
+                    Vec::new()
+                } else {
+                    self.store.record(origin, rec.seq - 1)?.unwrap_or_default()
+                };
+                let held = if rec.seq > first {
+                    envelopes.get((rec.seq - 1 - first) as usize).cloned().unwrap_or(ours)
+                } else {
+                    ours
+                };
+                out.evidence += self.keep_evidence(
+                    origin,
+                    "fork",
+                    rec.seq.saturating_sub(1),
+                    held,
+                    bytes,
+                    via,
+                    now_unix_ms,
+                )?;
+                out.rejected.push(format!(
+                    "record {origin}/{}: does not link to the record held before it",
+                    rec.seq
+                ));
+                break;
+            }
+            prev = rec.hash;
+            next += 1;
+            envelopes.push(bytes);
+            hashes.push(rec.hash);
+        }
+        if !envelopes.is_empty() {
+            self.store.append(origin, first, &envelopes)?;
+            for h in hashes {
+                chain.tree.push(h);
+            }
+            out.accepted = envelopes.len() as u64;
+        }
+        Ok(out)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn keep_evidence(
+        &self,
+        origin: &MemberId,
+        kind: &str,
+        seq: u64,
+        first: Vec<u8>,
+        second: Vec<u8>,
+        via: &MemberId,
+        now_unix_ms: i64,
+    ) -> Result<u64, Error> {
+        let ev = pb::Evidence {
+            origin: origin.to_string(),
+            seq,
+            kind: kind.into(),
+            first,
+            second,
+            found_at_unix_ms: now_unix_ms,
+            found_via: via.to_string(),
+        };
+        let new = self.store.put_evidence(origin, kind, seq, &ev.encode_to_vec())?;
+        if new {
+            crate::metrics::evidence(kind);
+            tracing::error!(origin = %origin, seq, kind, via = %via, "equivocation detected: evidence stored");
+        }
+        Ok(u64::from(new))
+    }
+
+    /// Checks a peer's signed tree head of another origin against the records held. A head
+    /// within the records must match their root (else it is evidence); it then becomes the held
+    /// head, and this node countersigns it as a witness.
+    pub fn check_foreign_head(
+        &self,
+        origin: &MemberId,
+        bytes: &[u8],
+        keys: &[NodeId],
+        via: &MemberId,
+        now_unix_ms: i64,
+    ) -> Result<HeadCheck, Error> {
+        let head = decode_tree_head(bytes, origin, keys)?;
+        let mut chains = self.lock();
+        let chain = chains.entry(origin.clone()).or_default();
+        if head.size > chain.tree.size() {
+            return Ok(HeadCheck::Ahead(head.size));
+        }
+        if chain.tree.root(head.size)? != head.root {
+            let ours = chain.head.as_ref().map(|h| h.signed.clone()).unwrap_or_default();
+            drop(chains);
+            self.keep_evidence(
+                origin,
+                "inconsistent-head",
+                head.size,
+                ours,
+                bytes.to_vec(),
+                via,
+                now_unix_ms,
+            )?;
+            return Ok(HeadCheck::Conflict);
+        }
+        if chain.head.as_ref().is_none_or(|h| h.size < head.size) {
+            self.store.put_tree_head(origin, bytes)?;
+            chain.head = Some(head.clone());
+        }
+        drop(chains);
+        let statement = self.witness(&head, now_unix_ms)?;
+        Ok(HeadCheck::Consistent(Box::new(statement)))
+    }
+
+    /// Countersigns a verified head of another origin and keeps the statement.
+    fn witness(
+        &self,
+        head: &TreeHead,
+        now_unix_ms: i64,
+    ) -> Result<pb::SignedWitnessStatement, Error> {
+        let body = pb::WitnessStatement {
+            witness: self.own.to_string(),
+            origin: head.origin.to_string(),
+            size: head.size,
+            root_hash: head.root.to_vec(),
+            witnessed_at_unix_ms: now_unix_ms,
+        }
+        .encode_to_vec();
+        let signature = self.key.sign(Domain::Witness, &body).to_vec();
+        let signed = pb::SignedWitnessStatement { body, signature };
+        self.store.put_witness(&head.origin, &self.own, &signed.encode_to_vec())?;
+        Ok(signed)
+    }
+
+    /// Checks another witness's statement about an origin against the records held: a root that
+    /// differs at a size held is a split view, kept as evidence. Returns the statement's origin
+    /// when it checked out or cannot be checked yet.
+    pub fn check_witness(
+        &self,
+        signed: &pb::SignedWitnessStatement,
+        witness_keys: impl Fn(&MemberId) -> Vec<NodeId>,
+        via: &MemberId,
+        now_unix_ms: i64,
+    ) -> Result<WitnessCheck, Error> {
+        let Ok(body) = pb::WitnessStatement::decode(signed.body.as_slice()) else {
+            return Ok(WitnessCheck::Invalid);
+        };
+        let (Ok(witness), Ok(origin)) =
+            (body.witness.parse::<MemberId>(), body.origin.parse::<MemberId>())
+        else {
+            return Ok(WitnessCheck::Invalid);
+        };
+        if witness == self.own {
+            return Ok(WitnessCheck::Own);
+        }
+        let signed_ok = witness_keys(&witness)
+            .iter()
+            .any(|k| k.verify(Domain::Witness, &signed.body, &signed.signature).is_ok());
+        if !signed_ok {
+            return Ok(WitnessCheck::Invalid);
+        }
+        let Ok(root) = <Hash>::try_from(body.root_hash.as_slice()) else {
+            return Ok(WitnessCheck::Invalid);
+        };
+        let ours = {
+            let chains = self.lock();
+            chains.get(&origin).and_then(|c| {
+                (body.size <= c.tree.size()).then(|| c.tree.root(body.size).ok()).flatten()
+            })
+        };
+        match ours {
+            Some(r) if r != root => {
+                let mine = self
+                    .store
+                    .witnesses(Some(&origin))?
+                    .into_iter()
+                    .find(|w| {
+                        pb::SignedWitnessStatement::decode(w.as_slice())
+                            .ok()
+                            .and_then(|s| pb::WitnessStatement::decode(s.body.as_slice()).ok())
+                            .is_some_and(|b| b.witness == self.own.as_str())
+                    })
+                    .unwrap_or_default();
+                self.keep_evidence(
+                    &origin,
+                    "split-view",
+                    body.size,
+                    mine,
+                    signed.encode_to_vec(),
+                    via,
+                    now_unix_ms,
+                )?;
+                Ok(WitnessCheck::SplitView)
+            }
+            _ => {
+                self.store.put_witness(&origin, &witness, &signed.encode_to_vec())?;
+                Ok(WitnessCheck::Kept)
+            }
+        }
+    }
+
+    /// Kinds of evidence held against an origin ("equivocation", "fork", ...).
+    pub fn flags(&self, origin: &MemberId) -> Vec<String> {
+        let mut kinds: Vec<String> = self
+            .store
+            .evidence(Some(origin))
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|e| pb::Evidence::decode(e.as_slice()).ok().map(|e| e.kind))
+            .collect();
+        kinds.sort();
+        kinds.dedup();
+        kinds
     }
 
     /// Signs a fresh tree head of the own log if the stored one lags behind its records, which
@@ -359,8 +682,8 @@ impl Budget {
 }
 
 /// Replays and verifies every stored record of one origin, returning its Merkle tree.
-fn replay(store: &Store, origin: &MemberId, key: &NodeId) -> Result<MerkleTree, Error> {
-    verify_chain(store.records(origin, 0).map(|r| r.map_err(Error::from)), origin, key)
+fn replay(store: &Store, origin: &MemberId, keys: &[NodeId]) -> Result<MerkleTree, Error> {
+    verify_chain_any(store.records(origin, 0).map(|r| r.map_err(Error::from)), origin, keys)
 }
 
 /// Verifies a whole log from record 0: every signature, sequence number and hash link.
@@ -369,6 +692,15 @@ pub fn verify_chain(
     envelopes: impl IntoIterator<Item = Result<(u64, Vec<u8>), Error>>,
     origin: &MemberId,
     key: &NodeId,
+) -> Result<MerkleTree, Error> {
+    verify_chain_any(envelopes, origin, std::slice::from_ref(key))
+}
+
+/// `verify_chain` accepting a record signed by any of `keys` (a member's keys across rotations).
+pub fn verify_chain_any(
+    envelopes: impl IntoIterator<Item = Result<(u64, Vec<u8>), Error>>,
+    origin: &MemberId,
+    keys: &[NodeId],
 ) -> Result<MerkleTree, Error> {
     let mut tree = MerkleTree::new();
     let mut prev = GENESIS_PREV;
@@ -379,7 +711,7 @@ pub fn verify_chain(
         if pos != expected {
             return Err(bad(RecordError::Sequence { expected, got: pos }));
         }
-        let rec = record::open(&env, origin, key).map_err(bad)?;
+        let rec = record::open_any(&env, origin, keys).map_err(bad)?;
         rec.check_link(expected, &prev).map_err(bad)?;
         prev = rec.hash;
         tree.push(rec.hash);
@@ -394,29 +726,59 @@ pub fn check_tree_head(
     key: &NodeId,
     tree: &MerkleTree,
 ) -> Result<TreeHead, Error> {
+    check_tree_head_any(bytes, origin, std::slice::from_ref(key), tree)
+}
+
+/// `check_tree_head` accepting a head signed by any of `keys`.
+pub fn check_tree_head_any(
+    bytes: &[u8],
+    origin: &MemberId,
+    keys: &[NodeId],
+    tree: &MerkleTree,
+) -> Result<TreeHead, Error> {
+    let head = decode_tree_head(bytes, origin, keys)?;
+    if head.size > tree.size() {
+        return Err(Error::BadTreeHead {
+            origin: origin.clone(),
+            reason: format!("covers {} records but only {} are held", head.size, tree.size()),
+        });
+    }
+    if tree.root(head.size)? != head.root {
+        return Err(Error::BadTreeHead {
+            origin: origin.clone(),
+            reason: format!("root hash does not match the records at size {}", head.size),
+        });
+    }
+    Ok(head)
+}
+
+/// Verifies a signed tree head's signature and decodes it, without comparing it to records.
+pub fn decode_tree_head(
+    bytes: &[u8],
+    origin: &MemberId,
+    keys: &[NodeId],
+) -> Result<TreeHead, Error> {
     let bad =
         |reason: &str| Error::BadTreeHead { origin: origin.clone(), reason: reason.to_owned() };
     let signed = pb::SignedTreeHead::decode(bytes)
         .map_err(|_| bad("not a valid SignedTreeHead encoding"))?;
-    key.verify(Domain::TreeHead, &signed.body, &signed.signature)
-        .map_err(|e| bad(&e.to_string()))?;
+    let mut verified = Err(bad("no signing key known for the origin"));
+    for key in keys {
+        verified = key
+            .verify(Domain::TreeHead, &signed.body, &signed.signature)
+            .map_err(|e| bad(&e.to_string()));
+        if verified.is_ok() {
+            break;
+        }
+    }
+    verified?;
     let body = pb::TreeHead::decode(signed.body.as_slice())
         .map_err(|_| bad("body is not a valid TreeHead encoding"))?;
     if body.origin != origin.as_str() {
         return Err(bad("signed for another origin"));
     }
-    if body.size > tree.size() {
-        return Err(bad(&format!(
-            "covers {} records but only {} are held",
-            body.size,
-            tree.size()
-        )));
-    }
     let root: Hash =
         body.root_hash.as_slice().try_into().map_err(|_| bad("root hash is not 32 bytes"))?;
-    if tree.root(body.size)? != root {
-        return Err(bad(&format!("root hash does not match the records at size {}", body.size)));
-    }
     Ok(TreeHead {
         origin: origin.clone(),
         size: body.size,

@@ -6,6 +6,7 @@ use std::{
     net::SocketAddr,
     os::unix::fs::DirBuilderExt,
     path::{Path, PathBuf},
+    sync::RwLock,
 };
 
 use anyhow::{Context, bail};
@@ -13,9 +14,14 @@ use anyhow::{Context, bail};
 use crate::{
     catalogue::Catalogue,
     config::{self, Config, ConfigError},
+    federation::Membership,
     identity::{self, KeyFileError, MemberId, NodeId, NodeKey, TlsIdentity},
     log::{self, Log},
     pb,
+    peers::{
+        self,
+        tls::{PinSet, Pins},
+    },
     store::{self, DirLock, Store},
 };
 
@@ -89,6 +95,12 @@ pub struct Node {
     pub log: Log,
     /// The indicator catalogue and microdata schema releases are computed with.
     pub catalogue: Catalogue,
+    /// Federation membership as derived from the logs held.
+    membership: RwLock<Membership>,
+    /// TLS keys accepted from peers, kept in step with `membership`.
+    pub pins: Pins,
+    /// What this node knows of each peer.
+    pub peers: peers::Registry,
     _lock: DirLock,
 }
 
@@ -100,8 +112,70 @@ impl Node {
         let store = Store::open(&dir.join(&config.store.path))?;
         let card = Identity::card_of(&config, &key, &tls);
         // Foreign logs arrive with federation membership; until then only the own key is known.
-        let log = Log::open(store, config.member_id(), key, |_| None)?;
-        Ok(Self { card, dir, config, tls, log, catalogue: Catalogue::builtin(), _lock: lock })
+        let own = config.member_id();
+        let log = Log::open(store, own.clone(), key)?;
+        let node = Self {
+            card,
+            dir,
+            config,
+            tls,
+            log,
+            catalogue: Catalogue::builtin(),
+            membership: RwLock::new(Membership::new(own.clone())),
+            pins: Pins::default(),
+            peers: peers::Registry::default(),
+            _lock: lock,
+        };
+        // Membership comes from the logs, and other logs are verified with keys from it: start
+        // from the own log and load every origin whose keys become known, until none is left.
+        node.observe(&own, 0)?;
+        if let Some(origin) = node.log.unloaded_origins()?.into_iter().next() {
+            return Err(log::Error::UnknownOrigin(origin).into());
+        }
+        Ok(node)
+    }
+
+    /// A snapshot of the membership.
+    pub fn membership(&self) -> Membership {
+        self.membership.read().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// Every signing key known for a member (newest first).
+    pub fn keys_of(&self, id: &MemberId) -> Vec<NodeId> {
+        if id == self.log.own() {
+            return vec![self.log.node_id()];
+        }
+        self.membership.read().unwrap_or_else(|p| p.into_inner()).keys_of(id)
+    }
+
+    /// Reads `origin`'s records from `from` on into the membership; loads stored logs of
+    /// origins that became trusted; keeps the TLS pins in step.
+    pub fn observe(&self, origin: &MemberId, from: u64) -> Result<(), log::Error> {
+        let mut queue = vec![(origin.clone(), from)];
+        while let Some((origin, from)) = queue.pop() {
+            let payloads = self.log.payloads(&origin, from)?;
+            {
+                let mut m = self.membership.write().unwrap_or_else(|p| p.into_inner());
+                for (_, p) in &payloads {
+                    if m.observe(&origin, p) {
+                        tracing::info!(
+                            version = m.active().map(|a| a.body.version),
+                            "federation manifest in effect"
+                        );
+                    }
+                }
+            }
+            for unloaded in self.log.unloaded_origins()? {
+                let keys = self.keys_of(&unloaded);
+                if !keys.is_empty() {
+                    self.log.load_origin(&unloaded, &keys)?;
+                    queue.push((unloaded, 0));
+                }
+            }
+        }
+        let m = self.membership.read().unwrap_or_else(|p| p.into_inner());
+        self.pins.set(PinSet { current: m.tls_pins(), former: m.former_pins() });
+        Ok(())
     }
 }
 
@@ -127,12 +201,13 @@ pub fn init_dir(
     id: &MemberId,
     name: &str,
     listen: SocketAddr,
+    federation_listen: SocketAddr,
     endpoint: Option<String>,
 ) -> anyhow::Result<NodeId> {
     if name.trim().is_empty() {
         bail!("--name must not be empty");
     }
-    let endpoint = endpoint.unwrap_or_else(|| format!("http://{listen}"));
+    let endpoint = endpoint.unwrap_or_else(|| format!("https://{federation_listen}"));
     let config_path = dir.join(config::FILE_NAME);
     if config_path.exists() {
         bail!(
@@ -140,7 +215,7 @@ pub fn init_dir(
             config_path.display()
         );
     }
-    let text = config::template(id, name, listen, &endpoint);
+    let text = config::template(id, name, listen, federation_listen, &endpoint);
     // Parse what is about to be written, so `init` never leaves a directory `serve` refuses.
     let cfg = Config::parse(&text, &config_path)?;
     let key = NodeKey::generate();

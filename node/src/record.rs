@@ -103,6 +103,24 @@ pub fn open(envelope: &[u8], origin: &MemberId, key: &NodeId) -> Result<Record, 
     open_signed(&env, origin, key)
 }
 
+/// Verifies an encoded envelope against any of the origin's keys (newest first).
+pub fn open_any(
+    envelope: &[u8],
+    origin: &MemberId,
+    keys: &[NodeId],
+) -> Result<Record, RecordError> {
+    let env = pb::SignedRecord::decode(envelope).map_err(|_| RecordError::Envelope)?;
+    let mut last = RecordError::Signature(VerifyError::Invalid);
+    for key in keys {
+        match open_signed(&env, origin, key) {
+            Ok(r) => return Ok(r),
+            Err(e @ RecordError::Signature(_)) => last = e,
+            Err(e) => return Err(e),
+        }
+    }
+    Err(last)
+}
+
 /// Verifies a decoded envelope against the origin's key and decodes its body.
 pub fn open_signed(
     env: &pb::SignedRecord,
@@ -147,6 +165,8 @@ impl Record {
         match &self.payload {
             Some(pb::record_body::Payload::Notice(_)) => "notice",
             Some(pb::record_body::Payload::IndicatorRelease(_)) => "indicator_release",
+            Some(pb::record_body::Payload::ManifestProposal(_)) => "manifest_proposal",
+            Some(pb::record_body::Payload::ManifestApproval(_)) => "manifest_approval",
             None => "unknown",
         }
     }

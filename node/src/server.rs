@@ -1,5 +1,6 @@
-//! Wiring: serves the gRPC services on a listener until shutdown, then tears down in order
-//! (stop accepting, drain in-flight calls with a deadline, flush the store).
+//! Wiring: serves the local gRPC port and the federation (mTLS) port, runs the peer syncer, and
+//! tears down in order: stop accepting, drain in-flight calls with a deadline, stop the syncer,
+//! flush the store.
 
 use std::{future::Future, sync::Arc, time::Duration};
 
@@ -12,69 +13,95 @@ use tracing::{info, warn};
 use crate::{
     node::Node,
     pb,
+    peers::{self, sync::PeerSyncer, tls},
     service::{
         analytics::AnalyticsService, federation::FederationService, publisher::PublisherService,
     },
     shutdown::Stopper,
 };
 
-/// Serves `node` on `listener` until `shutdown` completes, then drains and flushes.
+/// Serves `node` until `shutdown` completes, then drains and flushes.
+///
+/// `local` serves everything (Publisher, Analytics, Federation, health, reflection) and belongs
+/// on loopback or a private network; `federation` serves Federation and health to members only,
+/// over mutual TLS.
 pub async fn run(
     node: Arc<Node>,
-    listener: TcpListener,
+    local: TcpListener,
+    federation: TcpListener,
     shutdown: impl Future<Output = ()>,
 ) -> anyhow::Result<()> {
-    let addr = listener.local_addr().context("couldn't read the listener's address")?;
+    let local_addr = local.local_addr().context("couldn't read the listener's address")?;
+    let fed_addr = federation.local_addr().context("couldn't read the listener's address")?;
     let (health, health_service) = tonic_health::server::health_reporter();
     health.set_serving::<pb::federation_server::FederationServer<FederationService>>().await;
     health.set_serving::<pb::publisher_server::PublisherServer<PublisherService>>().await;
     health.set_serving::<pb::analytics_server::AnalyticsServer<AnalyticsService>>().await;
-    let reflection_v1 = tonic_reflection::server::Builder::configure()
-        .register_encoded_file_descriptor_set(pb::FILE_DESCRIPTOR_SET)
-        .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
-        .build_v1()
-        .context("couldn't build the reflection service")?;
-    let reflection_v1alpha = tonic_reflection::server::Builder::configure()
-        .register_encoded_file_descriptor_set(pb::FILE_DESCRIPTOR_SET)
-        .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
-        .build_v1alpha()
-        .context("couldn't build the reflection service")?;
+    let reflection = |v1: bool| {
+        let b = tonic_reflection::server::Builder::configure()
+            .register_encoded_file_descriptor_set(pb::FILE_DESCRIPTOR_SET)
+            .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET);
+        (v1, b)
+    };
+    let reflection_v1 =
+        reflection(true).1.build_v1().context("couldn't build the reflection service")?;
+    let reflection_v1alpha =
+        reflection(false).1.build_v1alpha().context("couldn't build the reflection service")?;
 
     let stopper = Stopper::new();
-    let stop_accepting = stopper.clone();
-    let router = Server::builder()
+    let local_stop = stopper.clone();
+    let local_server = Server::builder()
         .trace_fn(|req| tracing::info_span!("metronode_rpc", path = %req.uri().path()))
-        .add_service(health_service)
+        .add_service(health_service.clone())
         .add_service(reflection_v1)
         .add_service(reflection_v1alpha)
-        .add_service(pb::federation_server::FederationServer::new(FederationService::new(
-            node.clone(),
-        )))
+        .add_service(fed_service(&node))
         .add_service(pb::publisher_server::PublisherServer::new(PublisherService::new(
             node.clone(),
         )))
         .add_service(pb::analytics_server::AnalyticsServer::new(AnalyticsService::new(
             node.clone(),
-        )));
-    let serve = router.serve_with_incoming_shutdown(TcpListenerStream::new(listener), async move {
-        stop_accepting.cancelled().await;
-    });
-    tokio::pin!(serve);
-    info!(%addr, "serving grpc");
+        )))
+        .serve_with_incoming_shutdown(TcpListenerStream::new(local), async move {
+            local_stop.cancelled().await;
+        });
+
+    let tls_config =
+        tls::server_config(&node.tls, node.pins.clone()).context("couldn't set up TLS")?;
+    let fed_stop = stopper.clone();
+    let fed_server = Server::builder()
+        .trace_fn(|req| tracing::info_span!("metronode_peer_rpc", path = %req.uri().path()))
+        .add_service(health_service)
+        .add_service(fed_service(&node))
+        .serve_with_incoming_shutdown(
+            peers::tls_incoming(federation, tls_config, stopper.clone()),
+            async move {
+                fed_stop.cancelled().await;
+            },
+        );
+
+    let workers = Stopper::new();
+    let syncer = tokio::spawn(PeerSyncer::new(node.clone()).run(workers.clone()));
+    let serving = async { tokio::try_join!(local_server, fed_server).map(|_| ()) };
+    tokio::pin!(serving);
+    info!(local = %local_addr, federation = %fed_addr, "serving grpc");
 
     tokio::select! {
-        res = &mut serve => res.context("grpc server failed")?,
+        res = &mut serving => res.context("grpc server failed")?,
         () = shutdown => {
             info!("shutdown: stopping accepting, draining in-flight calls");
             health.set_not_serving::<pb::federation_server::FederationServer<FederationService>>().await;
             stopper.stop();
             let drain = Duration::from_secs(node.config.grpc.drain_timeout_secs);
-            match tokio::time::timeout(drain, &mut serve).await {
+            match tokio::time::timeout(drain, &mut serving).await {
                 Ok(res) => res.context("grpc server failed while draining")?,
                 Err(_) => warn!(?drain, "shutdown: drain deadline passed, cutting off remaining calls"),
             }
         }
     }
+    info!("shutdown: stopping peer sync");
+    workers.stop();
+    let _ = syncer.await;
     info!("shutdown: flushing store");
     let flush_node = node.clone();
     tokio::task::spawn_blocking(move || flush_node.log.store().sync())
@@ -83,4 +110,10 @@ pub async fn run(
         .context("couldn't flush the store")?;
     info!("shutdown: complete");
     Ok(())
+}
+
+fn fed_service(node: &Arc<Node>) -> pb::federation_server::FederationServer<FederationService> {
+    pb::federation_server::FederationServer::new(FederationService::new(node.clone()))
+        .max_decoding_message_size(peers::sync::MAX_MESSAGE_BYTES)
+        .max_encoding_message_size(peers::sync::MAX_MESSAGE_BYTES)
 }

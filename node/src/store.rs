@@ -105,6 +105,10 @@ pub struct Store {
     heads: sled::Tree,
     /// Key: dataset ++ 0x00 ++ period. Value: format byte ++ budget spent (u64 BE, thousandths).
     ledger: sled::Tree,
+    /// Key: origin ++ kind ++ 0x00 ++ sequence. Value: format byte ++ encoded `Evidence`.
+    evidence: sled::Tree,
+    /// Key: origin ++ witness. Value: format byte ++ encoded `SignedWitnessStatement`.
+    witness: sled::Tree,
 }
 
 /// A budget spend to commit atomically with the records of a release.
@@ -145,7 +149,9 @@ impl Store {
         let records = db.open_tree("records").map_err(sled_err)?;
         let heads = db.open_tree("heads").map_err(sled_err)?;
         let ledger = db.open_tree("ledger").map_err(sled_err)?;
-        let store = Self { path: path.to_owned(), db, records, heads, ledger };
+        let evidence = db.open_tree("evidence").map_err(sled_err)?;
+        let witness = db.open_tree("witness").map_err(sled_err)?;
+        let store = Self { path: path.to_owned(), db, records, heads, ledger, evidence, witness };
         store.sync()?;
         Ok(store)
     }
@@ -294,6 +300,69 @@ impl Store {
             Some(v) => self.unversion(|| format!("head/{origin}"), v).map(Some),
             None => Ok(None),
         }
+    }
+
+    /// Keeps evidence that `origin` equivocated, durably. The same evidence twice is kept once.
+    pub fn put_evidence(
+        &self,
+        origin: &MemberId,
+        kind: &str,
+        seq: u64,
+        evidence: &[u8],
+    ) -> Result<bool, Error> {
+        let mut key = origin.as_str().as_bytes().to_vec();
+        key.extend_from_slice(kind.as_bytes());
+        key.push(0);
+        key.extend_from_slice(&seq.to_be_bytes());
+        let new =
+            self.evidence.insert(key, versioned(evidence)).map_err(|e| self.sled_err(e))?.is_none();
+        self.sync()?;
+        Ok(new)
+    }
+
+    /// Evidence held, for one origin or all.
+    pub fn evidence(&self, origin: Option<&MemberId>) -> Result<Vec<Vec<u8>>, Error> {
+        self.scan_values(
+            &self.evidence,
+            origin.map(|o| o.as_str().as_bytes()).unwrap_or_default(),
+            "evidence",
+        )
+    }
+
+    /// Keeps the latest witness statement of `witness` about `origin`.
+    pub fn put_witness(
+        &self,
+        origin: &MemberId,
+        witness: &MemberId,
+        statement: &[u8],
+    ) -> Result<(), Error> {
+        let mut key = origin.as_str().as_bytes().to_vec();
+        key.extend_from_slice(witness.as_str().as_bytes());
+        self.witness.insert(key, versioned(statement)).map_err(|e| self.sled_err(e))?;
+        Ok(())
+    }
+
+    /// Witness statements held, for one origin or all.
+    pub fn witnesses(&self, origin: Option<&MemberId>) -> Result<Vec<Vec<u8>>, Error> {
+        self.scan_values(
+            &self.witness,
+            origin.map(|o| o.as_str().as_bytes()).unwrap_or_default(),
+            "witness",
+        )
+    }
+
+    fn scan_values(
+        &self,
+        tree: &sled::Tree,
+        prefix: &[u8],
+        what: &str,
+    ) -> Result<Vec<Vec<u8>>, Error> {
+        let mut out = Vec::new();
+        for item in tree.scan_prefix(prefix) {
+            let (k, v) = item.map_err(|e| self.sled_err(e))?;
+            out.push(self.unversion(|| format!("{what}/{}", String::from_utf8_lossy(&k)), v)?);
+        }
+        Ok(out)
     }
 
     /// Makes everything written so far durable: sled's flush, then an fsync of its data file.

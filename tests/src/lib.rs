@@ -34,10 +34,23 @@ impl TestNode {
         metronode::test_util::install_test_trace_subscriber();
         let dir = tempfile::tempdir().expect("temp dir");
         let member: MemberId = id.parse().expect("member id");
-        node::init_dir(dir.path(), &member, "Test City", "127.0.0.1:0".parse().unwrap(), None)
-            .expect("init");
+        // The federation port goes into the member card, so it is chosen before init.
+        let fed = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        let fed_addr = fed.local_addr().expect("addr");
+        drop(fed);
+        node::init_dir(
+            dir.path(),
+            &member,
+            "Test City",
+            "127.0.0.1:0".parse().unwrap(),
+            fed_addr,
+            None,
+        )
+        .expect("init");
         let config = dir.path().join("node.toml");
         let text = std::fs::read_to_string(&config).expect("read config");
+        let text = text.replace("sync_interval_ms = 5000", "sync_interval_ms = 150");
+        let text = text.replace("peer_timeout_ms = 5000", "peer_timeout_ms = 2000");
         std::fs::write(&config, format!("{text}\n{extra}")).expect("write config");
         Self::serve(dir).await
     }
@@ -59,8 +72,9 @@ impl TestNode {
         let node = Arc::new(Node::open(Identity::load(dir.path()).expect("load")).expect("open"));
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr = listener.local_addr().expect("addr");
+        let fed = bind_retrying(node.config.federation.listen).await;
         let (stop, stopped) = oneshot::channel::<()>();
-        let task = tokio::spawn(server::run(node.clone(), listener, async move {
+        let task = tokio::spawn(server::run(node.clone(), listener, fed, async move {
             let _ = stopped.await;
         }));
         TestNode { node, addr, stop: Some(stop), task: Some(task), _dir: dir }
@@ -101,6 +115,26 @@ impl TestNode {
         client.ingest(tokio_stream::iter(all)).await.map(|r| r.into_inner())
     }
 
+    /// A Publisher client on the local port.
+    pub async fn publisher(
+        &self,
+    ) -> pb::publisher_client::PublisherClient<tonic::transport::Channel> {
+        pb::publisher_client::PublisherClient::connect(self.url()).await.expect("connect")
+    }
+
+    /// Publishes a notice and returns its sequence number.
+    pub async fn notice(&self, title: &str) -> u64 {
+        self.publisher()
+            .await
+            .publish_notice(pb::PublishNoticeRequest {
+                notice: Some(pb::Notice { title: title.into(), text: String::new() }),
+            })
+            .await
+            .expect("publish")
+            .into_inner()
+            .seq
+    }
+
     /// Records in the node's own log.
     pub fn log_size(&self) -> u64 {
         self.node.log.size(self.node.log.own())
@@ -115,6 +149,67 @@ impl TestNode {
             Some(task) => task.await?,
             None => Ok(()),
         }
+    }
+}
+
+/// Binds a fixed address, retrying briefly while a previous listener's socket lingers.
+async fn bind_retrying(addr: SocketAddr) -> tokio::net::TcpListener {
+    for _ in 0..100 {
+        if let Ok(l) = tokio::net::TcpListener::bind(addr).await {
+            return l;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("couldn't bind {addr}");
+}
+
+/// Several nodes federated with each other: every founding member proposes the same version 1
+/// (with the given threshold), and the cluster waits until all have it in effect.
+pub struct TestCluster {
+    /// The nodes, in the order of the ids given.
+    pub nodes: Vec<TestNode>,
+}
+
+impl TestCluster {
+    /// Starts one node per id and founds the federation.
+    pub async fn cities(ids: &[&str], threshold: u32) -> TestCluster {
+        let mut nodes = Vec::new();
+        for id in ids {
+            nodes.push(TestNode::start(id).await);
+        }
+        let cards: Vec<pb::MemberCard> = nodes.iter().map(|n| n.node.card.clone()).collect();
+        let manifest =
+            metronode::federation::founding("test-federation", threshold, cards).expect("manifest");
+        for n in &nodes {
+            n.publisher()
+                .await
+                .propose_manifest(pb::ProposeManifestRequest { manifest: manifest.bytes.clone() })
+                .await
+                .expect("propose");
+        }
+        let cluster = TestCluster { nodes };
+        cluster
+            .wait_until("version 1 in effect everywhere", |c| {
+                c.nodes
+                    .iter()
+                    .all(|n| n.node.membership().active().is_some_and(|a| a.body.version == 1))
+            })
+            .await;
+        cluster
+    }
+
+    /// Waits (up to 20 s) until `cond` holds, panicking with `what` otherwise.
+    pub async fn wait_until(&self, what: &str, cond: impl Fn(&TestCluster) -> bool) {
+        let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(20);
+        while !cond(self) {
+            assert!(tokio::time::Instant::now() < deadline, "timed out waiting for: {what}");
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+    }
+
+    /// Records of `origin` held by node `i`.
+    pub fn held(&self, i: usize, origin: &str) -> u64 {
+        self.nodes[i].node.log.size(&origin.parse().expect("member id"))
     }
 }
 

@@ -13,12 +13,14 @@ fn the_init_template_parses_to_what_was_asked() {
         &id,
         "Sofia \"Stolichna\"",
         "127.0.0.1:7400".parse().unwrap(),
-        "https://sofia.example:7400",
+        "0.0.0.0:7401".parse().unwrap(),
+        "https://sofia.example:7401",
     );
     let cfg = parse(&text).unwrap();
     assert_eq!(cfg.member_id(), id);
     assert_eq!(cfg.node.name, "Sofia \"Stolichna\"");
-    assert_eq!(cfg.node.endpoint, "https://sofia.example:7400");
+    assert_eq!(cfg.node.endpoint, "https://sofia.example:7401");
+    assert_eq!(cfg.federation.listen.port(), 7401);
     assert_eq!(cfg.keys.signing_key, PathBuf::from("keys/signing.key"));
     assert!(!cfg.keys.allow_loose_permissions);
 }
@@ -48,7 +50,7 @@ fn errors_name_file_line_column_and_field() {
         .to_string();
     assert!(msg.starts_with("/data/node.toml:5:"), "{msg}");
 
-    let msg = parse("[node]\nid = \"ALTIA\"\nname = \"T\"\nendpoint = \"ftp://x\"\n")
+    let msg = parse("[node]\nid = \"ALTIA\"\nname = \"T\"\nendpoint = \"http://x\"\n")
         .unwrap_err()
         .to_string();
     assert!(msg.contains("node.endpoint"), "{msg}");

@@ -14,7 +14,7 @@ fn bebru() -> MemberId {
 }
 
 fn open_log(path: &std::path::Path, key: &NodeKey) -> Result<Log, Error> {
-    Log::open(Store::open(path)?, bebru(), key.duplicate(), |_| None)
+    Log::open(Store::open(path)?, bebru(), key.duplicate())
 }
 
 #[test]

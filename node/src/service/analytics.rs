@@ -33,4 +33,62 @@ impl pb::analytics_server::Analytics for AnalyticsService {
             log_size: self.node.log.size(self.node.log.own()),
         }))
     }
+
+    #[instrument(skip_all)]
+    async fn list_peers(
+        &self,
+        _req: Request<pb::ListPeersRequest>,
+    ) -> Result<Response<pb::ListPeersResponse>, Status> {
+        let own = self.node.log.own().clone();
+        let membership = self.node.membership();
+        let mut peers = Vec::new();
+        for (id, card) in membership.trusted() {
+            let state = self.node.peers.get(&id);
+            peers.push(pb::PeerView {
+                card: Some(card),
+                is_self: id == own,
+                reachable: id == own || state.reachable,
+                last_sync_unix_ms: state.last_sync_unix_ms,
+                last_error: state.last_error.clone(),
+                records_held: self.node.log.size(&id),
+                records_seen: self.node.peers.seen(&id).max(self.node.log.size(&id)),
+                flags: self.node.log.flags(&id),
+            });
+        }
+        Ok(Response::new(pb::ListPeersResponse { peers }))
+    }
+
+    #[instrument(skip_all)]
+    async fn get_membership(
+        &self,
+        _req: Request<pb::GetMembershipRequest>,
+    ) -> Result<Response<pb::Membership>, Status> {
+        let m = self.node.membership();
+        let (eligible, needed) = match m.active() {
+            Some(a) => (Some(a.member_ids()), a.body.threshold),
+            None => (None, 0),
+        };
+        let pending = m
+            .pending()
+            .map(|p| pb::PendingProposal {
+                manifest: p.manifest.bytes.clone(),
+                manifest_hash: p.manifest.hash.to_vec(),
+                approvals: p
+                    .approvers
+                    .iter()
+                    .filter(|a| eligible.as_ref().is_none_or(|e| e.contains(*a)))
+                    .map(ToString::to_string)
+                    .collect(),
+                needed: if eligible.is_some() {
+                    needed
+                } else {
+                    p.manifest.body.members.len() as u32
+                },
+            })
+            .collect();
+        Ok(Response::new(pb::Membership {
+            active: m.active().map(|a| a.bytes.clone()).unwrap_or_default(),
+            pending,
+        }))
+    }
 }

@@ -118,4 +118,41 @@ impl pb::federation_server::Federation for FederationService {
             .collect();
         Ok(Response::new(pb::ListOriginsResponse { origins }))
     }
+
+    #[instrument(skip_all)]
+    async fn get_witness_statements(
+        &self,
+        req: Request<pb::GetWitnessStatementsRequest>,
+    ) -> Result<Response<pb::GetWitnessStatementsResponse>, Status> {
+        let origin = req.into_inner().origin;
+        let origin = if origin.is_empty() { None } else { Some(member_id("origin", &origin)?) };
+        let raw = self
+            .node
+            .log
+            .store()
+            .witnesses(origin.as_ref())
+            .map_err(|e| Error::Internal(e.into()))?;
+        let statements = raw
+            .iter()
+            .filter_map(|b| pb::SignedWitnessStatement::decode(b.as_slice()).ok())
+            .collect();
+        Ok(Response::new(pb::GetWitnessStatementsResponse { statements }))
+    }
+
+    #[instrument(skip_all)]
+    async fn get_evidence(
+        &self,
+        req: Request<pb::GetEvidenceRequest>,
+    ) -> Result<Response<pb::GetEvidenceResponse>, Status> {
+        let origin = req.into_inner().origin;
+        let origin = if origin.is_empty() { None } else { Some(member_id("origin", &origin)?) };
+        let raw = self
+            .node
+            .log
+            .store()
+            .evidence(origin.as_ref())
+            .map_err(|e| Error::Internal(e.into()))?;
+        let evidence = raw.iter().filter_map(|b| pb::Evidence::decode(b.as_slice()).ok()).collect();
+        Ok(Response::new(pb::GetEvidenceResponse { evidence }))
+    }
 }

@@ -11,6 +11,7 @@ use super::{Error, blocking};
 use crate::{
     anonymise::format_milli,
     clock,
+    federation::Manifest,
     node::Node,
     pb,
     release::{self, IngestRequest},
@@ -34,6 +35,30 @@ impl PublisherService {
     /// A service over `node`.
     pub fn new(node: Arc<Node>) -> Self {
         Self { node }
+    }
+}
+
+impl PublisherService {
+    /// Appends one payload to the own log, then lets the membership see it.
+    async fn append(
+        &self,
+        payload: pb::record_body::Payload,
+    ) -> Result<Response<pb::PublishReply>, Status> {
+        let node = self.node.clone();
+        let appended = blocking(move || {
+            let a = node.log.append(payload, clock::now_unix_ms())?;
+            node.observe(node.log.own(), a.record.seq)?;
+            Ok(a)
+        })
+        .await?;
+        info!(seq = appended.record.seq, kind = appended.record.kind(), "appended record");
+        let tree_head = pb::SignedTreeHead::decode(appended.head.signed.as_slice())
+            .map_err(|e| Error::Internal(e.into()))?;
+        Ok(Response::new(pb::PublishReply {
+            seq: appended.record.seq,
+            record_hash: appended.record.hash.to_vec(),
+            tree_head: Some(tree_head),
+        }))
     }
 }
 
@@ -63,19 +88,7 @@ impl pb::publisher_server::Publisher for PublisherService {
             ))
             .into());
         }
-        let node = self.node.clone();
-        let appended = blocking(move || {
-            Ok(node.log.append(pb::record_body::Payload::Notice(notice), clock::now_unix_ms())?)
-        })
-        .await?;
-        info!(seq = appended.record.seq, kind = appended.record.kind(), "appended record");
-        let tree_head = pb::SignedTreeHead::decode(appended.head.signed.as_slice())
-            .map_err(|e| Error::Internal(e.into()))?;
-        Ok(Response::new(pb::PublishReply {
-            seq: appended.record.seq,
-            record_hash: appended.record.hash.to_vec(),
-            tree_head: Some(tree_head),
-        }))
+        self.append(pb::record_body::Payload::Notice(notice)).await
     }
 
     #[instrument(skip_all)]
@@ -134,6 +147,54 @@ impl pb::publisher_server::Publisher for PublisherService {
             seqs: outcome.seqs,
             budget: outcome.budget,
         }))
+    }
+
+    #[instrument(skip_all)]
+    async fn propose_manifest(
+        &self,
+        req: Request<pb::ProposeManifestRequest>,
+    ) -> Result<Response<pb::PublishReply>, Status> {
+        let bytes = req.into_inner().manifest;
+        let manifest =
+            Manifest::decode(&bytes).map_err(|e| Error::InvalidArgument(e.to_string()))?;
+        let m = self.node.membership();
+        let expected = m.active().map_or(1, |a| a.body.version + 1);
+        if manifest.body.version != expected {
+            return Err(Error::FailedPrecondition(format!(
+                "manifest version {} cannot follow: the next version is {expected}",
+                manifest.body.version
+            ))
+            .into());
+        }
+        if let Some(a) = m.active()
+            && manifest.body.previous_hash != a.hash.to_vec()
+        {
+            return Err(Error::FailedPrecondition(
+                "manifest does not name the active version as previous".into(),
+            )
+            .into());
+        }
+        let payload =
+            pb::record_body::Payload::ManifestProposal(pb::ManifestProposal { manifest: bytes });
+        self.append(payload).await
+    }
+
+    #[instrument(skip_all)]
+    async fn approve_manifest(
+        &self,
+        req: Request<pb::ApproveManifestRequest>,
+    ) -> Result<Response<pb::PublishReply>, Status> {
+        let hash = req.into_inner().manifest_hash;
+        if !self.node.membership().pending().any(|p| p.manifest.hash.as_slice() == hash.as_slice())
+        {
+            return Err(
+                Error::NotFound("no pending proposal with that hash is held here".into()).into()
+            );
+        }
+        let payload = pb::record_body::Payload::ManifestApproval(pb::ManifestApproval {
+            manifest_hash: hash,
+        });
+        self.append(payload).await
     }
 
     #[instrument(skip_all)]

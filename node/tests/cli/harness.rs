@@ -34,6 +34,8 @@ pub(crate) fn init(root: &Path, id: &str) -> PathBuf {
         dir.to_str().unwrap(),
         "--listen",
         "127.0.0.1:0",
+        "--federation-listen",
+        "127.0.0.1:0",
     ]);
     assert!(out.status.success(), "init failed: {}", String::from_utf8_lossy(&out.stderr));
     dir

@@ -1,0 +1,162 @@
+//! Peers: the mTLS transport between member nodes (an accepting listener and an outgoing
+//! connector, both pinned to the membership), and what this node knows of each peer.
+
+pub mod sync;
+pub mod tls;
+
+use std::{
+    collections::BTreeMap,
+    io,
+    pin::Pin,
+    sync::{Arc, Mutex},
+    task::{Context, Poll},
+    time::Duration,
+};
+
+use hyper_util::rt::TokioIo;
+use rustls::pki_types::ServerName;
+use tokio::net::{TcpListener, TcpStream};
+use tokio_rustls::{TlsAcceptor, server::TlsStream};
+use tokio_stream::wrappers::ReceiverStream;
+use tonic::transport::{Channel, Endpoint, Uri};
+use tracing::debug;
+
+use crate::{identity::MemberId, shutdown::Stopper};
+
+/// How long a TLS handshake may take before the connection is dropped.
+pub const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Accepts TCP connections and completes the mTLS handshake off the accept loop; only
+/// connections from current members come out. Stops with `stopper`.
+pub fn tls_incoming(
+    listener: TcpListener,
+    config: Arc<rustls::ServerConfig>,
+    stopper: Stopper,
+) -> ReceiverStream<Result<TlsStream<TcpStream>, io::Error>> {
+    let (tx, rx) = tokio::sync::mpsc::channel(64);
+    let acceptor = TlsAcceptor::from(config);
+    tokio::spawn(async move {
+        while let Some(accepted) = stopper.run_until_stopped(listener.accept()).await {
+            let (tcp, addr) = match accepted {
+                Ok(c) => c,
+                Err(e) => {
+                    debug!(error = %e, "accept failed");
+                    continue;
+                }
+            };
+            let (acceptor, tx) = (acceptor.clone(), tx.clone());
+            tokio::spawn(async move {
+                match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(tcp)).await {
+                    Ok(Ok(tls)) => {
+                        let _ = tx.send(Ok(tls)).await;
+                    }
+                    // Refusals are logged and counted by the verifier; this is the connection.
+                    Ok(Err(e)) => debug!(%addr, error = %e, "tls handshake failed"),
+                    Err(_) => debug!(%addr, "tls handshake timed out"),
+                }
+            });
+        }
+    });
+    ReceiverStream::new(rx)
+}
+
+/// Opens a lazily connecting gRPC channel to a member's federation endpoint over mTLS.
+/// `endpoint` is the member card's `https://host:port`.
+pub fn connect(
+    endpoint: &str,
+    member: &MemberId,
+    config: Arc<rustls::ClientConfig>,
+    timeout: Duration,
+) -> Result<Channel, String> {
+    let uri: Uri = endpoint.parse().map_err(|_| format!("endpoint `{endpoint}` is not a URL"))?;
+    let host = uri.host().ok_or("endpoint has no host")?.to_owned();
+    let port = uri.port_u16().unwrap_or(443);
+    // The connector does TLS itself, so tonic sees a plain URI.
+    let plain = Endpoint::from_shared(format!("http://{host}:{port}"))
+        .map_err(|e| e.to_string())?
+        .connect_timeout(timeout)
+        .timeout(timeout)
+        .tcp_nodelay(true);
+    let name = ServerName::try_from(crate::identity::tls_server_name(member))
+        .map_err(|e| e.to_string())?;
+    Ok(plain.connect_with_connector_lazy(TlsConnector {
+        config,
+        addr: format!("{host}:{port}"),
+        name,
+    }))
+}
+
+#[derive(Clone)]
+struct TlsConnector {
+    config: Arc<rustls::ClientConfig>,
+    addr: String,
+    name: ServerName<'static>,
+}
+
+type ConnectFuture = Pin<
+    Box<
+        dyn Future<Output = io::Result<TokioIo<tokio_rustls::client::TlsStream<TcpStream>>>> + Send,
+    >,
+>;
+
+impl tonic::codegen::Service<Uri> for TlsConnector {
+    type Response = TokioIo<tokio_rustls::client::TlsStream<TcpStream>>;
+    type Error = io::Error;
+    type Future = ConnectFuture;
+
+    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, _uri: Uri) -> Self::Future {
+        let this = self.clone();
+        Box::pin(async move {
+            let tcp = TcpStream::connect(&this.addr).await?;
+            tcp.set_nodelay(true)?;
+            let tls = tokio_rustls::TlsConnector::from(this.config).connect(this.name, tcp).await?;
+            Ok(TokioIo::new(tls))
+        })
+    }
+}
+
+/// What this node knows of one peer.
+#[derive(Debug, Clone, Default)]
+pub struct PeerState {
+    /// The last attempt succeeded.
+    pub reachable: bool,
+    /// Unix ms of the last successful sync.
+    pub last_sync_unix_ms: i64,
+    /// The last failure, if the last attempt failed.
+    pub last_error: String,
+    /// Consecutive failures, for backoff.
+    pub failures: u32,
+    /// Records of each origin the peer said it holds.
+    pub sizes: BTreeMap<MemberId, u64>,
+    /// Not before this instant again (exponential backoff).
+    pub retry_at: Option<tokio::time::Instant>,
+}
+
+/// Every peer's state.
+#[derive(Debug, Default)]
+pub struct Registry(Mutex<BTreeMap<MemberId, PeerState>>);
+
+impl Registry {
+    /// A copy of one peer's state.
+    pub fn get(&self, id: &MemberId) -> PeerState {
+        self.lock().get(id).cloned().unwrap_or_default()
+    }
+
+    /// Updates one peer's state.
+    pub fn update(&self, id: &MemberId, f: impl FnOnce(&mut PeerState)) {
+        f(self.lock().entry(id.clone()).or_default());
+    }
+
+    /// The most records of `origin` any peer said it holds.
+    pub fn seen(&self, origin: &MemberId) -> u64 {
+        self.lock().values().filter_map(|p| p.sizes.get(origin).copied()).max().unwrap_or(0)
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, BTreeMap<MemberId, PeerState>> {
+        self.0.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}

@@ -1,0 +1,234 @@
+//! Pull-based anti-entropy: every interval, ask each member for the records it holds that this
+//! node lacks, for every origin (so records travel through any reachable member), verify them
+//! before storing, check and countersign tree heads, and compare witness statements.
+//!
+//! Bounded: at most `MAX_RECORDS_PER_CALL` records per call and `MAX_ROUNDS` calls per origin
+//! and sync, 4 MiB per message, a timeout per call, and exponential backoff per peer.
+
+use std::{collections::BTreeMap, sync::Arc, time::Duration};
+
+use tonic::transport::Channel;
+use tracing::{debug, info, instrument, warn};
+
+use crate::{
+    clock,
+    identity::MemberId,
+    log::HeadCheck,
+    metrics,
+    node::Node,
+    pb::{self, federation_client::FederationClient},
+    peers::{self, tls},
+    service::federation::MAX_RECORDS_PER_CALL,
+    shutdown::Stopper,
+};
+
+/// Largest message accepted from a peer.
+pub const MAX_MESSAGE_BYTES: usize = 4 * 1024 * 1024;
+/// Calls per origin in one sync; the rest waits for the next interval.
+pub const MAX_ROUNDS: usize = 100;
+/// Longest wait between attempts on an unreachable peer.
+pub const MAX_BACKOFF: Duration = Duration::from_secs(300);
+
+/// The worker that keeps this node's copies of the members' logs up to date.
+pub struct PeerSyncer {
+    node: Arc<Node>,
+    interval: Duration,
+    timeout: Duration,
+    channels: BTreeMap<MemberId, (String, Channel)>,
+}
+
+impl PeerSyncer {
+    /// A syncer for `node` with its configured interval and timeout.
+    pub fn new(node: Arc<Node>) -> Self {
+        let interval = Duration::from_millis(node.config.federation.sync_interval_ms);
+        let timeout = Duration::from_millis(node.config.federation.peer_timeout_ms);
+        Self { node, interval, timeout, channels: BTreeMap::new() }
+    }
+
+    /// Syncs every interval until stopped.
+    pub async fn run(mut self, stopper: Stopper) {
+        let mut tick = tokio::time::interval(self.interval);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        while stopper.run_until_stopped(tick.tick()).await.is_some() {
+            if stopper.run_until_stopped(self.sync_all()).await.is_none() {
+                break;
+            }
+        }
+        debug!("peer syncer stopped");
+    }
+
+    /// One round over every trusted member.
+    pub async fn sync_all(&mut self) {
+        let own = self.node.log.own().clone();
+        let trusted = self.node.membership().trusted();
+        for (id, card) in trusted {
+            if id == own {
+                continue;
+            }
+            let state = self.node.peers.get(&id);
+            if state.retry_at.is_some_and(|t| tokio::time::Instant::now() < t) {
+                continue;
+            }
+            match self.sync_peer(&id, &card).await {
+                Ok(()) => self.node.peers.update(&id, |p| {
+                    p.reachable = true;
+                    p.last_sync_unix_ms = clock::now_unix_ms();
+                    p.last_error.clear();
+                    p.failures = 0;
+                    p.retry_at = None;
+                }),
+                Err(e) => {
+                    metrics::sync_failed();
+                    self.channels.remove(&id);
+                    self.node.peers.update(&id, |p| {
+                        p.reachable = false;
+                        p.failures = p.failures.saturating_add(1);
+                        let backoff = (self.interval * 2u32.saturating_pow(p.failures.min(16)))
+                            .min(MAX_BACKOFF);
+                        p.retry_at = Some(tokio::time::Instant::now() + backoff);
+                        if p.last_error != e {
+                            warn!(peer = %id, error = %e, ?backoff, "peer sync failed");
+                        }
+                        p.last_error = e;
+                    });
+                }
+            }
+        }
+    }
+
+    fn client(
+        &mut self,
+        id: &MemberId,
+        endpoint: &str,
+    ) -> Result<FederationClient<Channel>, String> {
+        let fresh = self.channels.get(id).is_none_or(|(e, _)| e != endpoint);
+        if fresh {
+            let config = tls::client_config(&self.node.tls, self.node.pins.clone())
+                .map_err(|e| e.to_string())?;
+            let channel = peers::connect(endpoint, id, config, self.timeout)?;
+            self.channels.insert(id.clone(), (endpoint.to_owned(), channel));
+        }
+        // Unwrap safety: inserted just above when absent.
+        let channel = self.channels[id].1.clone();
+        Ok(FederationClient::new(channel)
+            .max_decoding_message_size(MAX_MESSAGE_BYTES)
+            .max_encoding_message_size(MAX_MESSAGE_BYTES))
+    }
+
+    #[instrument(skip_all, fields(peer = %id))]
+    async fn sync_peer(&mut self, id: &MemberId, card: &pb::MemberCard) -> Result<(), String> {
+        let mut client = self.client(id, &card.endpoint)?;
+        let status = |s: tonic::Status| format!("{}: {}", s.code(), s.message());
+        let origins = client
+            .list_origins(pb::ListOriginsRequest {})
+            .await
+            .map_err(status)?
+            .into_inner()
+            .origins;
+        let own = self.node.log.own().clone();
+        let mut sizes = BTreeMap::new();
+        for summary in origins {
+            let Ok(origin) = summary.origin.parse::<MemberId>() else { continue };
+            sizes.insert(origin.clone(), summary.size);
+            if origin == own {
+                continue;
+            }
+            let keys = self.node.keys_of(&origin);
+            if keys.is_empty() {
+                continue; // Not a member this node knows: its records cannot be verified.
+            }
+            self.pull(&mut client, id, &origin, summary.size).await.map_err(status)?;
+            let head =
+                client.get_tree_head(pb::GetTreeHeadRequest { origin: origin.to_string() }).await;
+            if let Ok(head) = head {
+                let bytes = prost::Message::encode_to_vec(&head.into_inner());
+                let keys = self.node.keys_of(&origin);
+                match self.node.log.check_foreign_head(
+                    &origin,
+                    &bytes,
+                    &keys,
+                    id,
+                    clock::now_unix_ms(),
+                ) {
+                    Ok(HeadCheck::Conflict) => {
+                        warn!(%origin, "tree head contradicts the records held")
+                    }
+                    Ok(_) => {}
+                    Err(e) => debug!(%origin, error = %e, "tree head refused"),
+                }
+            }
+        }
+        let statements = client
+            .get_witness_statements(pb::GetWitnessStatementsRequest { origin: String::new() })
+            .await
+            .map_err(status)?
+            .into_inner()
+            .statements;
+        for s in statements.iter().take(10_000) {
+            let node = &self.node;
+            if let Err(e) = node.log.check_witness(s, |w| node.keys_of(w), id, clock::now_unix_ms())
+            {
+                debug!(error = %e, "witness statement not kept");
+            }
+        }
+        self.node.peers.update(id, |p| p.sizes = sizes);
+        Ok(())
+    }
+
+    /// Fetches the records of `origin` this node lacks, up to the peer's size.
+    async fn pull(
+        &self,
+        client: &mut FederationClient<Channel>,
+        peer: &MemberId,
+        origin: &MemberId,
+        their_size: u64,
+    ) -> Result<(), tonic::Status> {
+        for _ in 0..MAX_ROUNDS {
+            let ours = self.node.log.size(origin);
+            if ours >= their_size {
+                break;
+            }
+            let mut stream = client
+                .get_records(pb::GetRecordsRequest {
+                    origin: origin.to_string(),
+                    from_seq: ours,
+                    limit: MAX_RECORDS_PER_CALL as u32,
+                })
+                .await?
+                .into_inner();
+            let mut batch = Vec::new();
+            while let Some(r) = stream.message().await? {
+                batch.push(r);
+                if batch.len() >= MAX_RECORDS_PER_CALL {
+                    break;
+                }
+            }
+            if batch.is_empty() {
+                break;
+            }
+            let keys = self.node.keys_of(origin);
+            let node = self.node.clone();
+            let (origin2, peer2) = (origin.clone(), peer.clone());
+            let fetched = tokio::task::spawn_blocking(move || {
+                node.log.append_foreign(&origin2, &batch, &keys, &peer2, clock::now_unix_ms())
+            })
+            .await
+            .map_err(|e| tonic::Status::internal(e.to_string()))?
+            .map_err(|e| tonic::Status::internal(e.to_string()))?;
+            metrics::records(fetched.accepted, fetched.rejected.len() as u64);
+            for r in &fetched.rejected {
+                warn!(peer = %peer, reason = %r, "rejected a record from a peer");
+            }
+            if fetched.accepted > 0 {
+                info!(peer = %peer, origin = %origin, accepted = fetched.accepted, "replicated records");
+                self.node
+                    .observe(origin, ours)
+                    .map_err(|e| tonic::Status::internal(e.to_string()))?;
+            }
+            if fetched.accepted == 0 {
+                break;
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,258 @@
+//! Mutual TLS between member nodes, pinned to the membership: a peer is accepted only if its
+//! certificate's key is the TLS key of a current member, and its certificate is within its
+//! validity period. No certificate authority is involved; the manifest is the trust root.
+
+use std::{
+    collections::{BTreeMap, BTreeSet},
+    fmt,
+    sync::{Arc, RwLock},
+};
+
+use rustls::{
+    DigitallySignedStruct, DistinguishedName, SignatureScheme,
+    client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier},
+    crypto::{CryptoProvider, WebPkiSupportedAlgorithms},
+    pki_types::{CertificateDer, PrivateKeyDer, ServerName, UnixTime, pem::PemObject},
+    server::danger::{ClientCertVerified, ClientCertVerifier},
+};
+use sha2::{Digest, Sha256};
+use tracing::warn;
+
+use crate::{identity::MemberId, identity::TlsIdentity, metrics};
+
+/// The TLS keys accepted now, and those of former members (for precise refusals).
+#[derive(Debug, Default)]
+pub struct PinSet {
+    /// Fingerprint (SHA-256 of the SubjectPublicKeyInfo) to member.
+    pub current: BTreeMap<[u8; 32], MemberId>,
+    /// Fingerprints of removed, revoked or rotated-away members.
+    pub former: BTreeSet<[u8; 32]>,
+}
+
+/// Pins shared by the listener and every outgoing connection; replaced when membership changes.
+#[derive(Clone, Default)]
+pub struct Pins(Arc<RwLock<PinSet>>);
+
+impl fmt::Debug for Pins {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Pins").field("current", &self.read().current.len()).finish()
+    }
+}
+
+impl Pins {
+    /// Replaces the pin set.
+    pub fn set(&self, pins: PinSet) {
+        *self.0.write().unwrap_or_else(|p| p.into_inner()) = pins;
+    }
+
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, PinSet> {
+        self.0.read().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The member a certificate belongs to, or why it is refused.
+    pub fn check(&self, cert: &CertificateDer<'_>, now: UnixTime) -> Result<MemberId, Refusal> {
+        let ee = webpki::EndEntityCert::try_from(cert).map_err(|_| Refusal::Malformed)?;
+        let fingerprint: [u8; 32] = Sha256::digest(ee.subject_public_key_info().as_ref()).into();
+        let pins = self.read();
+        let member = match pins.current.get(&fingerprint) {
+            Some(m) => m.clone(),
+            None if pins.former.contains(&fingerprint) => return Err(Refusal::Former(fingerprint)),
+            None => return Err(Refusal::NotMember(fingerprint)),
+        };
+        drop(pins);
+        // The certificate is its own anchor: this checks its signature and validity period.
+        let anchor = webpki::anchor_from_trusted_cert(cert).map_err(|_| Refusal::Malformed)?;
+        let algs = rustls::crypto::ring::default_provider().signature_verification_algorithms;
+        // Usage "client auth if stated": member certificates state no extended key usage.
+        ee.verify_for_usage(
+            algs.all,
+            &[anchor],
+            &[],
+            now,
+            webpki::KeyUsage::client_auth(),
+            None,
+            None,
+        )
+        .map_err(|e| match e {
+            webpki::Error::CertExpired { .. } | webpki::Error::CertNotValidYet { .. } => {
+                Refusal::Expired(member.clone())
+            }
+            _ => Refusal::Malformed,
+        })?;
+        Ok(member)
+    }
+
+    /// The member a verified peer certificate chain belongs to (first certificate).
+    pub fn member_of(&self, certs: &[CertificateDer<'_>]) -> Option<MemberId> {
+        let ee = webpki::EndEntityCert::try_from(certs.first()?).ok()?;
+        let fingerprint: [u8; 32] = Sha256::digest(ee.subject_public_key_info().as_ref()).into();
+        self.read().current.get(&fingerprint).cloned()
+    }
+}
+
+/// Why a peer's certificate was refused at the handshake.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Refusal {
+    /// Not a certificate this node can read.
+    #[error("malformed certificate")]
+    Malformed,
+    /// A valid certificate whose key belongs to no member.
+    #[error("TLS key {} is not a current member's", hex::encode(&.0[..8]))]
+    NotMember([u8; 32]),
+    /// The key of a removed, revoked or rotated-away member.
+    #[error("TLS key {} belonged to a member that was removed, revoked or rotated", hex::encode(&.0[..8]))]
+    Former([u8; 32]),
+    /// A member's certificate outside its validity period.
+    #[error("certificate of {0} has expired or is not yet valid")]
+    Expired(MemberId),
+}
+
+impl Refusal {
+    fn label(&self) -> &'static str {
+        match self {
+            Refusal::Malformed => "malformed",
+            Refusal::NotMember(_) => "not_member",
+            Refusal::Former(_) => "former_member",
+            Refusal::Expired(_) => "expired",
+        }
+    }
+}
+
+#[derive(Debug)]
+struct PinnedVerifier {
+    pins: Pins,
+    algs: WebPkiSupportedAlgorithms,
+    side: &'static str,
+}
+
+impl PinnedVerifier {
+    fn verify(&self, cert: &CertificateDer<'_>, now: UnixTime) -> Result<(), rustls::Error> {
+        self.pins.check(cert, now).map(|_| ()).map_err(|r| {
+            warn!(side = self.side, reason = %r, "refused peer at the TLS handshake");
+            metrics::peer_refused(r.label());
+            rustls::Error::General(r.to_string())
+        })
+    }
+}
+
+impl ClientCertVerifier for PinnedVerifier {
+    fn root_hint_subjects(&self) -> &[DistinguishedName] {
+        &[]
+    }
+    fn verify_client_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        _intermediates: &[CertificateDer<'_>],
+        now: UnixTime,
+    ) -> Result<ClientCertVerified, rustls::Error> {
+        self.verify(end_entity, now).map(|()| ClientCertVerified::assertion())
+    }
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls12_signature(message, cert, dss, &self.algs)
+    }
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls13_signature(message, cert, dss, &self.algs)
+    }
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.algs.supported_schemes()
+    }
+}
+
+impl ServerCertVerifier for PinnedVerifier {
+    fn verify_server_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        _intermediates: &[CertificateDer<'_>],
+        _server_name: &ServerName<'_>,
+        _ocsp_response: &[u8],
+        now: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        self.verify(end_entity, now).map(|()| ServerCertVerified::assertion())
+    }
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls12_signature(message, cert, dss, &self.algs)
+    }
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls13_signature(message, cert, dss, &self.algs)
+    }
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.algs.supported_schemes()
+    }
+}
+
+fn provider() -> Arc<CryptoProvider> {
+    Arc::new(rustls::crypto::ring::default_provider())
+}
+
+fn key_material(
+    identity: &TlsIdentity,
+) -> Result<(Vec<CertificateDer<'static>>, PrivateKeyDer<'static>), rustls::Error> {
+    let certs = CertificateDer::pem_slice_iter(identity.cert_pem.as_bytes())
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|_| rustls::Error::General("unreadable TLS certificate".into()))?;
+    let key = PrivateKeyDer::from_pem_slice(identity.key_pem().as_bytes())
+        .map_err(|_| rustls::Error::General("unreadable TLS key".into()))?;
+    Ok((certs, key))
+}
+
+/// TLS 1.3 server configuration that requires a member's client certificate.
+pub fn server_config(
+    identity: &TlsIdentity,
+    pins: Pins,
+) -> Result<Arc<rustls::ServerConfig>, rustls::Error> {
+    let provider = provider();
+    let verifier = Arc::new(PinnedVerifier {
+        pins,
+        algs: provider.signature_verification_algorithms,
+        side: "server",
+    });
+    let (certs, key) = key_material(identity)?;
+    let mut config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_protocol_versions(&[&rustls::version::TLS13])?
+        .with_client_cert_verifier(verifier)
+        .with_single_cert(certs, key)?;
+    config.alpn_protocols = vec![b"h2".to_vec()];
+    Ok(Arc::new(config))
+}
+
+/// TLS 1.3 client configuration that presents this node's certificate and accepts only a
+/// member's server certificate.
+pub fn client_config(
+    identity: &TlsIdentity,
+    pins: Pins,
+) -> Result<Arc<rustls::ClientConfig>, rustls::Error> {
+    let provider = provider();
+    let verifier = Arc::new(PinnedVerifier {
+        pins,
+        algs: provider.signature_verification_algorithms,
+        side: "client",
+    });
+    let (certs, key) = key_material(identity)?;
+    let mut config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_protocol_versions(&[&rustls::version::TLS13])?
+        .dangerous()
+        .with_custom_certificate_verifier(verifier)
+        .with_client_auth_cert(certs, key)?;
+    config.alpn_protocols = vec![b"h2".to_vec()];
+    Ok(Arc::new(config))
+}
