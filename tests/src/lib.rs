@@ -135,6 +135,18 @@ impl TestNode {
             .seq
     }
 
+    /// Stops the node gracefully, keeping its data directory for `PausedNode::resume`.
+    pub async fn pause(mut self) -> PausedNode {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(task) = self.task.take() {
+            task.await.expect("server task").expect("server result");
+        }
+        let dir = std::mem::replace(&mut self._dir, tempfile::tempdir().expect("temp dir"));
+        PausedNode { dir }
+    }
+
     /// Records in the node's own log.
     pub fn log_size(&self) -> u64 {
         self.node.log.size(self.node.log.own())
@@ -149,6 +161,18 @@ impl TestNode {
             Some(task) => task.await?,
             None => Ok(()),
         }
+    }
+}
+
+/// A stopped node's data directory.
+pub struct PausedNode {
+    dir: tempfile::TempDir,
+}
+
+impl PausedNode {
+    /// Serves the node again.
+    pub async fn resume(self) -> TestNode {
+        TestNode::serve(self.dir).await
     }
 }
 

@@ -124,3 +124,184 @@ fn a_lagging_tree_head_is_re_signed_and_a_forged_one_refused() {
     let err = open_log(&path, &key).unwrap_err();
     assert!(matches!(err, Error::BadTreeHead { .. }), "{err}");
 }
+
+fn foreign_records(key: &NodeKey, origin: &MemberId, n: u64) -> Vec<pb::SignedRecord> {
+    let mut prev = GENESIS_PREV;
+    (0..n)
+        .map(|i| {
+            let (env, rec) = record::seal(key, origin, i, prev, 1, notice(i));
+            prev = rec.hash;
+            pb::SignedRecord::decode(env.as_slice()).unwrap()
+        })
+        .collect()
+}
+
+#[test]
+fn foreign_records_are_verified_and_a_bad_one_keeps_the_good_before_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = open_log(&dir.path().join("s"), &NodeKey::generate()).unwrap();
+    let sofia: MemberId = "BGSOF".parse().unwrap();
+    let key = NodeKey::generate();
+    let mut batch = foreign_records(&key, &sofia, 4);
+    batch[2].signature[0] ^= 1;
+    let via: MemberId = "IEDUB".parse().unwrap();
+    let out = log.append_foreign(&sofia, &batch, &[key.id()], &via, 5).unwrap();
+    assert_eq!(out.accepted, 2);
+    assert_eq!(out.rejected.len(), 1);
+    assert!(
+        out.rejected[0].contains("BGSOF/2") && out.rejected[0].contains("signature"),
+        "{:?}",
+        out.rejected
+    );
+    assert_eq!(log.size(&sofia), 2);
+    // The rest arrives later from another peer and links on.
+    let good = foreign_records(&key, &sofia, 4);
+    let out = log.append_foreign(&sofia, &good[2..], &[key.id()], &via, 6).unwrap();
+    assert_eq!((out.accepted, log.size(&sofia)), (2, 4));
+    // Replays of what is held change nothing.
+    let out = log.append_foreign(&sofia, &good, &[key.id()], &via, 7).unwrap();
+    assert_eq!(out, Fetched::default());
+    // A record signed by another key is refused.
+    let forged = foreign_records(&NodeKey::generate(), &sofia, 5);
+    let out = log.append_foreign(&sofia, &forged[4..], &[key.id()], &via, 8).unwrap();
+    assert_eq!((out.accepted, out.rejected.len()), (0, 1));
+}
+
+#[test]
+fn two_records_at_one_position_are_kept_as_evidence_and_flag_the_origin() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = open_log(&dir.path().join("s"), &NodeKey::generate()).unwrap();
+    let sofia: MemberId = "BGSOF".parse().unwrap();
+    let via: MemberId = "IEDUB".parse().unwrap();
+    let key = NodeKey::generate();
+    let history = foreign_records(&key, &sofia, 3);
+    log.append_foreign(&sofia, &history, &[key.id()], &via, 1).unwrap();
+    // Another history signed by the same key: record 1 differs.
+    let (env, _) = record::seal(
+        &key,
+        &sofia,
+        1,
+        history[0].body.iter().fold([0; 32], |a, _| a),
+        2,
+        notice(77),
+    );
+    let fork1 = pb::SignedRecord::decode(env.as_slice()).unwrap();
+    let out = log.append_foreign(&sofia, &[fork1], &[key.id()], &via, 3).unwrap();
+    assert_eq!((out.accepted, out.evidence), (0, 1));
+    assert_eq!(log.flags(&sofia), ["equivocation"]);
+    // A record at the next position that links to a different record 2 is a fork.
+    let other_prev = merkle::leaf_hash(b"some other record 2");
+    let (env, _) = record::seal(&key, &sofia, 3, other_prev, 2, notice(78));
+    let out = log
+        .append_foreign(
+            &sofia,
+            &[pb::SignedRecord::decode(env.as_slice()).unwrap()],
+            &[key.id()],
+            &via,
+            4,
+        )
+        .unwrap();
+    assert_eq!((out.accepted, out.evidence), (0, 1));
+    assert_eq!(log.flags(&sofia), ["equivocation", "fork"]);
+    let evidence = log.store().evidence(Some(&sofia)).unwrap();
+    let ev = pb::Evidence::decode(evidence[0].as_slice()).unwrap();
+    assert_eq!((ev.origin.as_str(), ev.found_via.as_str()), ("BGSOF", "IEDUB"));
+    assert!(!ev.first.is_empty() && !ev.second.is_empty() && ev.first != ev.second);
+    assert_eq!(log.size(&sofia), 3, "the log itself is untouched");
+}
+
+#[test]
+fn heads_are_checked_witnessed_and_split_views_caught() {
+    let dir = tempfile::tempdir().unwrap();
+    let me = NodeKey::generate();
+    let log = open_log(&dir.path().join("s"), &me).unwrap();
+    let sofia: MemberId = "BGSOF".parse().unwrap();
+    let dublin: MemberId = "IEDUB".parse().unwrap();
+    let sofia_key = NodeKey::generate();
+    log.append_foreign(
+        &sofia,
+        &foreign_records(&sofia_key, &sofia, 3),
+        &[sofia_key.id()],
+        &dublin,
+        1,
+    )
+    .unwrap();
+
+    // Sofia's honest head at size 3: consistent, kept, countersigned.
+    let sofia_log_dir = tempfile::tempdir().unwrap();
+    let sofia_log =
+        Log::open(Store::open(sofia_log_dir.path()).unwrap(), sofia.clone(), sofia_key.duplicate())
+            .unwrap();
+    for i in 0..3 {
+        sofia_log.append(notice(i), 99).unwrap();
+    }
+    // The records differ in time stamps from `foreign_records`, so this head is of another
+    // history: a contradiction kept as evidence.
+    let head = sofia_log.tree_head(&sofia).unwrap();
+    assert_eq!(
+        log.check_foreign_head(&sofia, &head.signed, &[sofia_key.id()], &dublin, 2).unwrap(),
+        HeadCheck::Conflict
+    );
+    assert_eq!(log.flags(&sofia), ["inconsistent-head"]);
+
+    // A head over the held records is consistent and gets a witness statement.
+    let held = log.envelopes(&sofia, 0, 10).unwrap();
+    let tree = verify_chain(
+        held.iter().cloned().enumerate().map(|(i, e)| Ok((i as u64, e))),
+        &sofia,
+        &sofia_key.id(),
+    )
+    .unwrap();
+    let body = pb::TreeHead {
+        origin: "BGSOF".into(),
+        size: 3,
+        root_hash: tree.root(3).unwrap().to_vec(),
+        timestamp_unix_ms: 5,
+    }
+    .encode_to_vec();
+    let signed =
+        pb::SignedTreeHead { signature: sofia_key.sign(Domain::TreeHead, &body).to_vec(), body }
+            .encode_to_vec();
+    let HeadCheck::Consistent(statement) =
+        log.check_foreign_head(&sofia, &signed, &[sofia_key.id()], &dublin, 6).unwrap()
+    else {
+        panic!("expected a consistent head");
+    };
+    me.id().verify(Domain::Witness, &statement.body, &statement.signature).unwrap();
+    assert_eq!(log.tree_head(&sofia).unwrap().size, 3);
+
+    // Another witness saw a different root at size 2: a split view.
+    let witness_key = NodeKey::generate();
+    let wbody = pb::WitnessStatement {
+        witness: "IEDUB".into(),
+        origin: "BGSOF".into(),
+        size: 2,
+        root_hash: vec![7; 32],
+        witnessed_at_unix_ms: 9,
+    }
+    .encode_to_vec();
+    let ws = pb::SignedWitnessStatement {
+        signature: witness_key.sign(Domain::Witness, &wbody).to_vec(),
+        body: wbody,
+    };
+    let keys = |_: &MemberId| vec![witness_key.id()];
+    assert_eq!(log.check_witness(&ws, keys, &dublin, 10).unwrap(), WitnessCheck::SplitView);
+    assert!(log.flags(&sofia).contains(&"split-view".to_owned()));
+    // A badly signed statement is ignored.
+    let bad = pb::SignedWitnessStatement { body: ws.body.clone(), signature: vec![0; 64] };
+    assert_eq!(log.check_witness(&bad, keys, &dublin, 11).unwrap(), WitnessCheck::Invalid);
+    // One that agrees is kept.
+    let good_body = pb::WitnessStatement {
+        witness: "IEDUB".into(),
+        origin: "BGSOF".into(),
+        size: 2,
+        root_hash: tree.root(2).unwrap().to_vec(),
+        witnessed_at_unix_ms: 12,
+    }
+    .encode_to_vec();
+    let good = pb::SignedWitnessStatement {
+        signature: witness_key.sign(Domain::Witness, &good_body).to_vec(),
+        body: good_body,
+    };
+    assert_eq!(log.check_witness(&good, keys, &dublin, 12).unwrap(), WitnessCheck::Kept);
+}

@@ -158,21 +158,22 @@ impl pb::publisher_server::Publisher for PublisherService {
         let manifest =
             Manifest::decode(&bytes).map_err(|e| Error::InvalidArgument(e.to_string()))?;
         let m = self.node.membership();
-        let expected = m.active().map_or(1, |a| a.body.version + 1);
-        if manifest.body.version != expected {
-            return Err(Error::FailedPrecondition(format!(
-                "manifest version {} cannot follow: the next version is {expected}",
-                manifest.body.version
-            ))
-            .into());
-        }
-        if let Some(a) = m.active()
-            && manifest.body.previous_hash != a.hash.to_vec()
-        {
-            return Err(Error::FailedPrecondition(
-                "manifest does not name the active version as previous".into(),
-            )
-            .into());
+        // A node with no federation yet may import any version: that is how a new member joins.
+        if let Some(a) = m.active() {
+            if manifest.body.version != a.body.version + 1 {
+                return Err(Error::FailedPrecondition(format!(
+                    "manifest version {} cannot follow: the next version is {}",
+                    manifest.body.version,
+                    a.body.version + 1
+                ))
+                .into());
+            }
+            if manifest.body.previous_hash != a.hash.to_vec() {
+                return Err(Error::FailedPrecondition(
+                    "manifest does not name the active version as previous".into(),
+                )
+                .into());
+            }
         }
         let payload =
             pb::record_body::Payload::ManifestProposal(pb::ManifestProposal { manifest: bytes });

@@ -1,0 +1,173 @@
+//! Federation over real mTLS on loopback: founding, replication of every origin, records
+//! relayed through a member when the origin is down, a membership change that reaches every
+//! member without copying, refusal of non-members at the handshake, and the peers view.
+
+use metronode::{federation, identity::MemberId, metrics, pb, peers};
+use metronode_tests::{TestCluster, TestNode};
+
+#[tokio::test]
+async fn founders_federate_and_replicate_every_origin() {
+    let cluster = TestCluster::cities(&["BEBRU", "IEDUB", "BGSOF"], 2).await;
+    for (i, n) in cluster.nodes.iter().enumerate() {
+        for k in 0..=i {
+            n.notice(&format!("notice {k} from node {i}")).await;
+        }
+    }
+    // Each log: one founding proposal plus the notices.
+    cluster
+        .wait_until("every node holds every log", |c| {
+            (0..3).all(|i| {
+                c.held(i, "BEBRU") == 2 && c.held(i, "IEDUB") == 3 && c.held(i, "BGSOF") == 4
+            })
+        })
+        .await;
+    // Heads were checked and countersigned: every node holds witness statements of others.
+    cluster
+        .wait_until("witness statements", |c| {
+            c.nodes.iter().all(|n| n.node.log.store().witnesses(None).unwrap().len() >= 2)
+        })
+        .await;
+    let mut analytics =
+        pb::analytics_client::AnalyticsClient::connect(cluster.nodes[0].url()).await.unwrap();
+    let peers = analytics.list_peers(pb::ListPeersRequest {}).await.unwrap().into_inner().peers;
+    assert_eq!(peers.len(), 3);
+    for p in &peers {
+        assert!(p.reachable, "{p:?}");
+        assert!(p.flags.is_empty());
+        assert_eq!(p.records_held, p.records_seen, "no lag once converged");
+        if !p.is_self {
+            assert!(p.last_sync_unix_ms > 0);
+        }
+    }
+}
+
+#[tokio::test]
+async fn records_reach_a_member_through_another_when_the_origin_is_down() {
+    let cluster = TestCluster::cities(&["BEBRU", "IEDUB", "BGSOF"], 2).await;
+    let TestCluster { mut nodes } = cluster;
+    // Dublin goes away before Sofia publishes.
+    let dublin = nodes.remove(1).pause().await;
+    let sofia = &nodes[1];
+    sofia.notice("Sofia's news").await;
+    let cluster = TestCluster { nodes };
+    cluster.wait_until("Brussels has Sofia's news", |c| c.held(0, "BGSOF") == 2).await;
+    // Now Sofia is down and Dublin back: only Brussels can tell Dublin.
+    let TestCluster { mut nodes } = cluster;
+    let sofia = nodes.remove(1);
+    let sofia_dir = sofia.pause().await;
+    let dublin = dublin.resume().await;
+    nodes.push(dublin);
+    let cluster = TestCluster { nodes };
+    cluster.wait_until("Dublin has Sofia's news via Brussels", |c| c.held(1, "BGSOF") == 2).await;
+    let origin: MemberId = "BGSOF".parse().unwrap();
+    let payloads = cluster.nodes[1].node.log.payloads(&origin, 1).unwrap();
+    assert!(
+        matches!(&payloads[0].1, pb::record_body::Payload::Notice(n) if n.title == "Sofia's news")
+    );
+    drop(sofia_dir);
+}
+
+#[tokio::test]
+async fn a_membership_change_reaches_every_member_and_admits_the_new_one() {
+    let cluster = TestCluster::cities(&["BEBRU", "IEDUB", "BGSOF"], 2).await;
+    let tirana = TestNode::start("ALTIA").await;
+    let active = cluster.nodes[0].node.membership().active().unwrap().clone();
+    let v2 =
+        federation::next_version(&active, vec![tirana.node.card.clone()], &[], None, "join ALTIA")
+            .unwrap();
+    // Brussels proposes, Sofia approves once the proposal has reached it: 2 of 3.
+    cluster.nodes[0]
+        .publisher()
+        .await
+        .propose_manifest(pb::ProposeManifestRequest { manifest: v2.bytes.clone() })
+        .await
+        .unwrap();
+    cluster
+        .wait_until("the proposal reached Sofia", |c| {
+            c.nodes[2].node.membership().pending().any(|p| p.manifest.hash == v2.hash)
+        })
+        .await;
+    let err = cluster.nodes[2]
+        .publisher()
+        .await
+        .approve_manifest(pb::ApproveManifestRequest { manifest_hash: vec![9; 32] })
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), tonic::Code::NotFound);
+    cluster.nodes[2]
+        .publisher()
+        .await
+        .approve_manifest(pb::ApproveManifestRequest { manifest_hash: v2.hash.to_vec() })
+        .await
+        .unwrap();
+    cluster
+        .wait_until("version 2 everywhere", |c| {
+            c.nodes.iter().all(|n| n.node.membership().active().unwrap().body.version == 2)
+        })
+        .await;
+    // Tirana imports the proposal it was told about, and from then on learns everything itself.
+    tirana
+        .publisher()
+        .await
+        .propose_manifest(pb::ProposeManifestRequest { manifest: v2.bytes.clone() })
+        .await
+        .unwrap();
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(20);
+    while tirana.node.membership().active().is_none_or(|a| a.body.version != 2) {
+        assert!(tokio::time::Instant::now() < deadline, "Tirana never saw version 2 take effect");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let brussels: MemberId = "BEBRU".parse().unwrap();
+    assert!(tirana.node.log.size(&brussels) >= 2);
+}
+
+#[tokio::test]
+async fn a_non_member_is_refused_at_the_handshake_and_counted() {
+    let cluster = TestCluster::cities(&["BEBRU", "IEDUB"], 2).await;
+    let stranger = TestNode::start("ALTIA").await;
+    let before = refused_count();
+    // The stranger trusts Brussels's key, but Brussels does not trust the stranger's.
+    let pins = peers::tls::Pins::default();
+    let brussels_fp: [u8; 32] =
+        cluster.nodes[0].node.card.tls_key_fingerprint.clone().try_into().unwrap();
+    pins.set(peers::tls::PinSet {
+        current: [(brussels_fp, "BEBRU".parse().unwrap())].into(),
+        former: Default::default(),
+    });
+    let config = peers::tls::client_config(&stranger.node.tls, pins).unwrap();
+    let channel = peers::connect(
+        &cluster.nodes[0].node.card.endpoint,
+        &"BEBRU".parse().unwrap(),
+        config,
+        std::time::Duration::from_secs(2),
+    )
+    .unwrap();
+    let mut client = pb::federation_client::FederationClient::new(channel);
+    let err = client.list_origins(pb::ListOriginsRequest {}).await.unwrap_err();
+    assert_ne!(err.code(), tonic::Code::Ok);
+    assert!(refused_count() > before, "the refusal is counted");
+    // A member's client is accepted on the same port.
+    let config =
+        peers::tls::client_config(&cluster.nodes[1].node.tls, cluster.nodes[1].node.pins.clone())
+            .unwrap();
+    let channel = peers::connect(
+        &cluster.nodes[0].node.card.endpoint,
+        &"BEBRU".parse().unwrap(),
+        config,
+        std::time::Duration::from_secs(2),
+    )
+    .unwrap();
+    let origins = pb::federation_client::FederationClient::new(channel)
+        .list_origins(pb::ListOriginsRequest {})
+        .await
+        .unwrap();
+    assert!(!origins.into_inner().origins.is_empty());
+}
+
+fn refused_count() -> u64 {
+    metrics::render()
+        .lines()
+        .filter(|l| l.starts_with("metronode_peer_refused_total{reason=\"not_member\"}"))
+        .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+        .sum::<f64>() as u64
+}
