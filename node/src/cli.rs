@@ -12,6 +12,7 @@ use std::{
     sync::Arc,
 };
 
+pub mod federation;
 pub mod ingest;
 
 use anyhow::Context;
@@ -105,6 +106,17 @@ enum Command {
         #[arg(long, env = "METRONODE_DIR")]
         dir: PathBuf,
     },
+    /// Federation membership: create, propose, approve, show.
+    Federation {
+        #[command(subcommand)]
+        action: FederationAction,
+    },
+    /// Each member as this node sees it: reachability, last sync, records, lag, flags.
+    Peers {
+        /// The data directory of the running node.
+        #[arg(long, env = "METRONODE_DIR")]
+        dir: PathBuf,
+    },
     /// The embedded demonstration: synthetic data of the pilot cities.
     Demo {
         #[command(subcommand)]
@@ -115,6 +127,70 @@ enum Command {
         /// The data directory (the node must be stopped).
         #[arg(long, env = "METRONODE_DIR")]
         dir: PathBuf,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum FederationAction {
+    /// Propose version 1 from the founders' member cards (this node's own is added).
+    Create {
+        /// The data directory of the running node.
+        #[arg(long, env = "METRONODE_DIR")]
+        dir: PathBuf,
+        /// The federation's name.
+        #[arg(long)]
+        federation_id: String,
+        /// Approvals of current members a later version needs.
+        #[arg(long)]
+        threshold: u32,
+        /// Member cards (as printed by `metronode card`).
+        cards: Vec<PathBuf>,
+    },
+    /// Propose the next version: add or replace members (by card), remove members, change the
+    /// threshold.
+    Propose {
+        /// The data directory of the running node.
+        #[arg(long, env = "METRONODE_DIR")]
+        dir: PathBuf,
+        /// A member card to add, or to replace the member with the same id (key rotation).
+        #[arg(long)]
+        add: Vec<PathBuf>,
+        /// A member id to remove (leave or revocation).
+        #[arg(long)]
+        remove: Vec<String>,
+        /// A new threshold.
+        #[arg(long)]
+        threshold: Option<u32>,
+        /// What changes, for people.
+        #[arg(long, default_value = "membership change")]
+        note: String,
+        /// Also write the proposed manifest to this file (for a joining member).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Approve a pending proposal by its hash, or (joining) a manifest file.
+    Approve {
+        /// The data directory of the running node.
+        #[arg(long, env = "METRONODE_DIR")]
+        dir: PathBuf,
+        /// Hash of the pending proposal, as `federation show` prints it.
+        #[arg(long)]
+        hash: Option<String>,
+        /// A manifest file written by `federation propose --out`.
+        #[arg(long)]
+        manifest: Option<PathBuf>,
+    },
+    /// Show the version in effect and pending proposals (or export one with --export and --out).
+    Show {
+        /// The data directory of the running node.
+        #[arg(long, env = "METRONODE_DIR")]
+        dir: PathBuf,
+        /// Hash of a pending proposal to export.
+        #[arg(long, requires = "out")]
+        export: Option<String>,
+        /// File to export to.
+        #[arg(long)]
+        out: Option<PathBuf>,
     },
 }
 
@@ -173,6 +249,21 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             ingest::ingest(&dir, &dataset, &period, dry_run, format, &file)
         }
         Command::Budget { dir } => ingest::budget(&dir),
+        Command::Peers { dir } => federation::peers(&dir),
+        Command::Federation { action } => match action {
+            FederationAction::Create { dir, federation_id, threshold, cards } => {
+                federation::create(&dir, &federation_id, threshold, &cards)
+            }
+            FederationAction::Propose { dir, add, remove, threshold, note, out } => {
+                federation::propose_change(&dir, &add, &remove, threshold, &note, out.as_deref())
+            }
+            FederationAction::Approve { dir, hash, manifest } => {
+                federation::approve(&dir, hash.as_deref(), manifest.as_deref())
+            }
+            FederationAction::Show { dir, export, out } => {
+                federation::show(&dir, export.as_deref().zip(out.as_deref()))
+            }
+        },
         Command::Demo { action: DemoAction::Generate { city, dataset, rows, seed, out } } => {
             generate(&city, &dataset, rows, seed, out.as_deref())
         }
