@@ -209,12 +209,30 @@ impl fmt::Debug for TlsIdentity {
 }
 
 impl TlsIdentity {
-    /// A fresh ed25519 TLS key with a self-signed certificate naming the member.
+    /// A fresh ed25519 TLS key with a self-signed certificate naming the member, valid from
+    /// yesterday for `TLS_VALIDITY_DAYS`: a key is rotated (a new card in a new manifest
+    /// version) before it expires, and peers refuse it after.
     pub fn generate(member: &MemberId) -> Result<Self, KeyFileError> {
+        let today = crate::clock::now_unix_ms().div_euclid(86_400_000);
+        Self::generate_valid(member, today - 1, today + TLS_VALIDITY_DAYS)
+    }
+
+    /// A fresh TLS identity valid between two days (days since 1970-01-01).
+    pub fn generate_valid(
+        member: &MemberId,
+        from_day: i64,
+        to_day: i64,
+    ) -> Result<Self, KeyFileError> {
         let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ED25519)
             .map_err(|_| KeyFileError::Encode("TLS key"))?;
         let mut params = rcgen::CertificateParams::new(vec![tls_server_name(member)])
             .map_err(|_| KeyFileError::Encode("TLS certificate"))?;
+        let date = |day: i64| {
+            let (y, m, d) = civil_from_days(day);
+            rcgen::date_time_ymd(y, m, d)
+        };
+        params.not_before = date(from_day);
+        params.not_after = date(to_day);
         params.distinguished_name.push(rcgen::DnType::CommonName, member.as_str());
         let cert = params.self_signed(&key).map_err(|_| KeyFileError::Encode("TLS certificate"))?;
         Ok(Self {
@@ -228,6 +246,29 @@ impl TlsIdentity {
     pub fn key_pem(&self) -> &str {
         &self.key_pem
     }
+}
+
+/// Days a new TLS certificate is valid.
+pub const TLS_VALIDITY_DAYS: i64 = 2 * 365;
+
+/// Year, month and day of a day count since 1970-01-01 (Howard Hinnant's algorithm).
+fn civil_from_days(z: i64) -> (i32, u8, u8) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u8;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u8;
+    let y = (yoe + era * 400 + i64::from(m <= 2)) as i32;
+    (y, m, d)
+}
+
+/// `civil_from_days`, for tests elsewhere in the crate.
+#[cfg(test)]
+pub(crate) fn civil_for_tests(z: i64) -> (i32, u8, u8) {
+    civil_from_days(z)
 }
 
 /// The DNS name in a member's TLS certificate. Peers check the pinned key, not this name.

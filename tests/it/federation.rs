@@ -171,3 +171,61 @@ fn refused_count() -> u64 {
         .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
         .sum::<f64>() as u64
 }
+
+#[tokio::test]
+async fn a_removed_member_is_refused_from_then_on() {
+    let cluster = TestCluster::cities(&["BEBRU", "IEDUB", "BGSOF"], 2).await;
+    let before = counted("former_member");
+    let active = cluster.nodes[0].node.membership().active().unwrap().clone();
+    let v2 = federation::next_version(
+        &active,
+        vec![],
+        &["IEDUB".parse().unwrap()],
+        None,
+        "remove IEDUB",
+    )
+    .unwrap();
+    cluster.nodes[0]
+        .publisher()
+        .await
+        .propose_manifest(pb::ProposeManifestRequest { manifest: v2.bytes.clone() })
+        .await
+        .unwrap();
+    cluster
+        .wait_until("the proposal reached Sofia", |c| {
+            c.nodes[2].node.membership().pending().any(|p| p.manifest.hash == v2.hash)
+        })
+        .await;
+    cluster.nodes[2]
+        .publisher()
+        .await
+        .approve_manifest(pb::ApproveManifestRequest { manifest_hash: v2.hash.to_vec() })
+        .await
+        .unwrap();
+    cluster
+        .wait_until("version 2 at Brussels and Sofia", |c| {
+            [0, 2].iter().all(|&i| c.nodes[i].node.membership().active().unwrap().body.version == 2)
+        })
+        .await;
+    // Dublin still tries (it may not know yet that it was removed) and is refused at the handshake.
+    cluster
+        .wait_until("Dublin refused as a former member", |_| counted("former_member") > before)
+        .await;
+    let brussels = "BEBRU".parse().unwrap();
+    cluster.nodes[2].notice("after the removal").await;
+    cluster.wait_until("Brussels still syncs with Sofia", |c| c.held(0, "BGSOF") == 3).await;
+    assert!(cluster.nodes[0].node.membership().trusted().keys().all(|k| k.as_str() != "IEDUB"));
+    assert!(
+        cluster.nodes[1].node.log.size(&brussels) <= 2,
+        "Dublin gets nothing new from Brussels"
+    );
+}
+
+fn counted(reason: &str) -> u64 {
+    let prefix = format!("metronode_peer_refused_total{{reason=\"{reason}\"}}");
+    metrics::render()
+        .lines()
+        .filter(|l| l.starts_with(&prefix))
+        .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+        .sum::<f64>() as u64
+}

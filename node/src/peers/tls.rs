@@ -108,7 +108,8 @@ pub enum Refusal {
 }
 
 impl Refusal {
-    fn label(&self) -> &'static str {
+    /// The metric label of the refusal.
+    pub fn label(&self) -> &'static str {
         match self {
             Refusal::Malformed => "malformed",
             Refusal::NotMember(_) => "not_member",
@@ -256,3 +257,6 @@ pub fn client_config(
     config.alpn_protocols = vec![b"h2".to_vec()];
     Ok(Arc::new(config))
 }
+
+#[cfg(test)]
+mod tests;

@@ -24,6 +24,24 @@ impl FederationService {
     pub fn new(node: Arc<Node>) -> Self {
         Self { node }
     }
+
+    /// On the mTLS port, every call re-checks that the peer is still a current member: a
+    /// connection opened before a removal or revocation is cut off at its next call.
+    /// Calls on the local port carry no certificate and pass.
+    fn authorize<T>(&self, req: &Request<T>) -> Result<(), Status> {
+        let Some(certs) = req.peer_certs() else { return Ok(()) };
+        let Some(cert) = certs.first() else {
+            return Err(Status::unauthenticated("no client certificate"));
+        };
+        match self.node.pins.check(cert, rustls::pki_types::UnixTime::now()) {
+            Ok(_) => Ok(()),
+            Err(refusal) => {
+                crate::metrics::peer_refused(refusal.label());
+                tracing::warn!(reason = %refusal, "refused a call from a peer that is no longer a member");
+                Err(Status::permission_denied(refusal.to_string()))
+            }
+        }
+    }
 }
 
 type RecordStream = Pin<Box<dyn Stream<Item = Result<pb::SignedRecord, Status>> + Send>>;
@@ -35,6 +53,7 @@ impl pb::federation_server::Federation for FederationService {
         &self,
         req: Request<pb::GetTreeHeadRequest>,
     ) -> Result<Response<pb::SignedTreeHead>, Status> {
+        self.authorize(&req)?;
         let origin = member_id("origin", &req.get_ref().origin)?;
         let head = self.node.log.tree_head(&origin).map_err(Error::from)?;
         let signed = pb::SignedTreeHead::decode(head.signed.as_slice())
@@ -49,6 +68,7 @@ impl pb::federation_server::Federation for FederationService {
         &self,
         req: Request<pb::GetRecordsRequest>,
     ) -> Result<Response<RecordStream>, Status> {
+        self.authorize(&req)?;
         let req = req.into_inner();
         let origin = member_id("origin", &req.origin)?;
         let limit = match req.limit as usize {
@@ -70,6 +90,7 @@ impl pb::federation_server::Federation for FederationService {
         &self,
         req: Request<pb::GetInclusionProofRequest>,
     ) -> Result<Response<pb::InclusionProof>, Status> {
+        self.authorize(&req)?;
         let req = req.into_inner();
         let origin = member_id("origin", &req.origin)?;
         let (size, path) =
@@ -86,6 +107,7 @@ impl pb::federation_server::Federation for FederationService {
         &self,
         req: Request<pb::GetConsistencyProofRequest>,
     ) -> Result<Response<pb::ConsistencyProof>, Status> {
+        self.authorize(&req)?;
         let req = req.into_inner();
         let origin = member_id("origin", &req.origin)?;
         let (second, path) = self
@@ -103,8 +125,9 @@ impl pb::federation_server::Federation for FederationService {
     #[instrument(skip_all)]
     async fn list_origins(
         &self,
-        _req: Request<pb::ListOriginsRequest>,
+        req: Request<pb::ListOriginsRequest>,
     ) -> Result<Response<pb::ListOriginsResponse>, Status> {
+        self.authorize(&req)?;
         let origins = self
             .node
             .log
@@ -124,6 +147,7 @@ impl pb::federation_server::Federation for FederationService {
         &self,
         req: Request<pb::GetWitnessStatementsRequest>,
     ) -> Result<Response<pb::GetWitnessStatementsResponse>, Status> {
+        self.authorize(&req)?;
         let origin = req.into_inner().origin;
         let origin = if origin.is_empty() { None } else { Some(member_id("origin", &origin)?) };
         let raw = self
@@ -144,6 +168,7 @@ impl pb::federation_server::Federation for FederationService {
         &self,
         req: Request<pb::GetEvidenceRequest>,
     ) -> Result<Response<pb::GetEvidenceResponse>, Status> {
+        self.authorize(&req)?;
         let origin = req.into_inner().origin;
         let origin = if origin.is_empty() { None } else { Some(member_id("origin", &origin)?) };
         let raw = self
