@@ -13,12 +13,15 @@
 //! - `release`: the ingest pipeline from a CSV stream to signed releases in the log.
 //! - `synth`: seeded synthetic microdata of the pilot cities.
 //! - `federation`: membership manifests, proposals and approvals (pure).
+//! - `aggregate`: metropolitan answers from verified releases (pure); `analysis` feeds it.
 //! - `config`, `node`: the data directory, opened in a checked order.
 //! - `peers`: mTLS pinned to members, and the anti-entropy sync worker.
 //! - `metrics`: Prometheus counters.
 //! - `service`, `server`: the gRPC services and their wiring.
 //! - `cli`: the `metronode` command line.
 
+pub mod aggregate;
+pub mod analysis;
 pub mod anonymise;
 pub mod catalogue;
 pub mod cli;

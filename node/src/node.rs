@@ -101,6 +101,8 @@ pub struct Node {
     pub pins: Pins,
     /// What this node knows of each peer.
     pub peers: peers::Registry,
+    /// The indicator releases held, for queries.
+    pub releases: crate::analysis::ReleaseIndex,
     _lock: DirLock,
 }
 
@@ -124,6 +126,7 @@ impl Node {
             membership: RwLock::new(Membership::new(own.clone())),
             pins: Pins::default(),
             peers: peers::Registry::default(),
+            releases: Default::default(),
             _lock: lock,
         };
         // Membership comes from the logs, and other logs are verified with keys from it: start

@@ -91,4 +91,49 @@ impl pb::analytics_server::Analytics for AnalyticsService {
             pending,
         }))
     }
+
+    #[instrument(skip_all)]
+    async fn list_indicators(
+        &self,
+        _req: Request<pb::ListIndicatorsRequest>,
+    ) -> Result<Response<pb::ListIndicatorsResponse>, Status> {
+        Ok(Response::new(pb::ListIndicatorsResponse {
+            indicators: crate::analysis::indicators(&self.node),
+        }))
+    }
+
+    #[instrument(skip_all, fields(indicator = %req.get_ref().indicator_id))]
+    async fn query_indicator(
+        &self,
+        req: Request<pb::QueryRequest>,
+    ) -> Result<Response<pb::QueryResponse>, Status> {
+        let r = req.into_inner();
+        let Some(spec) = self.node.catalogue.indicator(&r.indicator_id) else {
+            return Err(Status::invalid_argument(format!(
+                "unknown indicator `{}`",
+                r.indicator_id.chars().take(40).collect::<String>()
+            )));
+        };
+        if !(r.by.is_empty() || r.by == "city" || spec.disaggregations.contains(&r.by)) {
+            return Err(Status::invalid_argument(format!(
+                "by: {} can be broken down by city or {}",
+                spec.id,
+                spec.disaggregations.join(", ")
+            )));
+        }
+        let node = self.node.clone();
+        let q = crate::aggregate::Query {
+            indicator: r.indicator_id,
+            period: r.period,
+            by: r.by,
+            series: r.series,
+        };
+        let answer = tokio::task::spawn_blocking(move || crate::analysis::query(&node, &q))
+            .await
+            .map_err(|e| Status::internal(e.to_string()))?;
+        match answer {
+            Some(a) => Ok(Response::new((&a).into())),
+            None => Err(Status::not_found("no release of this indicator is held here yet")),
+        }
+    }
 }

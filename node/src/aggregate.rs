@@ -1,0 +1,462 @@
+//! Metropolitan aggregation over the verified releases a node holds: the metropolitan value as a
+//! ratio of summed numerators and denominators (never a mean of city percentages), each city's
+//! value, values by group or district with the gap between best and worst, trends, coverage and
+//! provenance, and margins of error from the published noise.
+//!
+//! Pure: no IO, no prost, no tonic. Only published cells are ever summed, so no metropolitan
+//! figure contains a suppressed value; a further check withholds a metropolitan group figure
+//! whenever the excluded cells of a dimension would reduce to a single city cell.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::Serialize;
+
+/// One published cell of a city's release.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Cell {
+    /// Series (`_T` headline).
+    pub series: String,
+    /// Dimension, empty for the total.
+    pub dimension: String,
+    /// Value of the dimension.
+    pub value: String,
+    /// Published (else suppressed).
+    pub published: bool,
+    /// Weighted numerator.
+    pub numerator: f64,
+    /// Weighted denominator.
+    pub denominator: f64,
+    /// Reliability flag.
+    pub flag: String,
+}
+
+/// Where a city's figure came from.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Provenance {
+    /// The city whose log holds the release.
+    pub origin: String,
+    /// Position in that log.
+    pub seq: u64,
+    /// Record hash (hex).
+    pub record_hash: String,
+    /// The origin's signing key (hex).
+    pub signer: String,
+    /// Catalogue version of the release.
+    pub catalogue_version: String,
+    /// Disclosure control and noise, for people.
+    pub method: String,
+}
+
+/// One city's release of one indicator and period.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CityRelease {
+    /// Member id.
+    pub city: String,
+    /// Indicator.
+    pub indicator: String,
+    /// Period.
+    pub period: String,
+    /// Display unit.
+    pub unit: String,
+    /// Noise standard deviation on every published value, if any.
+    pub noise_sd: Option<f64>,
+    /// Cells.
+    pub cells: Vec<Cell>,
+    /// Where it came from.
+    pub provenance: Provenance,
+}
+
+/// A member as coverage sees it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Member {
+    /// Member id.
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// Unix ms of the last sync with it, `None` for this node itself or never.
+    pub last_sync_unix_ms: Option<i64>,
+    /// This node.
+    pub is_self: bool,
+}
+
+/// What the analyst asked.
+#[derive(Debug, Clone, Default)]
+pub struct Query {
+    /// Indicator id.
+    pub indicator: String,
+    /// Period; the latest with any release when empty.
+    pub period: String,
+    /// Dimension to break down by: a column name, `city` (the default view), or empty.
+    pub by: String,
+    /// Series; `_T` when empty (or the first series when the indicator has no headline).
+    pub series: String,
+}
+
+/// A ratio estimate.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Estimate {
+    /// Published (else withheld, with a reason).
+    pub published: bool,
+    /// Summed weighted numerator.
+    pub numerator: f64,
+    /// Summed weighted denominator.
+    pub denominator: f64,
+    /// numerator / denominator (a fraction; the unit scales it for display).
+    pub value: f64,
+    /// 95% margin of error of `value` from the published noise; `None` when no noise was
+    /// published (sampling error is not in the releases).
+    pub margin_of_error: Option<f64>,
+    /// Why it is withheld, or a reliability flag.
+    pub note: String,
+}
+
+impl Estimate {
+    fn withheld(note: &str) -> Self {
+        Self {
+            published: false,
+            numerator: 0.0,
+            denominator: 0.0,
+            value: 0.0,
+            margin_of_error: None,
+            note: note.into(),
+        }
+    }
+
+    /// Sums published cells into a ratio; `noise_vars` are the noise variances of each part.
+    fn of(parts: &[(f64, f64, Option<f64>)]) -> Self {
+        let n: f64 = parts.iter().map(|p| p.0).sum();
+        let d: f64 = parts.iter().map(|p| p.1).sum();
+        if d <= 0.0 {
+            return Self::withheld("no denominator");
+        }
+        let value = n / d;
+        // Var(N/D) ≈ (Var N + R² Var D) / D², with the noise on each of the sums independent.
+        let margin = if parts.iter().all(|p| p.2.is_some()) {
+            let var: f64 = parts.iter().map(|p| p.2.unwrap_or(0.0).powi(2)).sum();
+            Some(1.96 * ((var + value * value * var) / (d * d)).sqrt())
+        } else {
+            None
+        };
+        Self {
+            published: true,
+            numerator: n,
+            denominator: d,
+            value,
+            margin_of_error: margin,
+            note: String::new(),
+        }
+    }
+}
+
+/// One city's figure.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CityFigure {
+    /// Member id.
+    pub city: String,
+    /// Name.
+    pub name: String,
+    /// The estimate.
+    pub estimate: Estimate,
+    /// Where it came from.
+    pub provenance: Provenance,
+}
+
+/// One group (or district) figure across the cities publishing it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct GroupFigure {
+    /// The dimension value.
+    pub value: String,
+    /// The estimate.
+    pub estimate: Estimate,
+    /// Cities whose cell is included.
+    pub cities: Vec<String>,
+    /// Cities where the cell is suppressed (not included).
+    pub suppressed_in: Vec<String>,
+}
+
+/// The gap between the best and the worst served group.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Gap {
+    /// Group with the highest value.
+    pub best: String,
+    /// Group with the lowest value.
+    pub worst: String,
+    /// Highest value (fraction).
+    pub best_value: f64,
+    /// Lowest value (fraction).
+    pub worst_value: f64,
+    /// best − worst (fraction; ×100 for percentage points).
+    pub absolute: f64,
+    /// worst / best.
+    pub ratio: f64,
+}
+
+/// One point of a trend.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TrendPoint {
+    /// Period.
+    pub period: String,
+    /// Metropolitan estimate.
+    pub estimate: Estimate,
+    /// Cities included.
+    pub cities: usize,
+}
+
+/// A member not (fully) in the answer.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Stale {
+    /// Member id.
+    pub city: String,
+    /// Why.
+    pub reason: String,
+    /// Since when (Unix ms), if known.
+    pub since_unix_ms: Option<i64>,
+}
+
+/// Which cities an answer covers.
+#[derive(Debug, Clone, PartialEq, Serialize, Default)]
+pub struct Coverage {
+    /// Cities in the metropolitan value.
+    pub included: Vec<String>,
+    /// Members with no release for the indicator and period.
+    pub missing: Vec<String>,
+    /// Members whose data may be out of date.
+    pub stale: Vec<Stale>,
+    /// Suppressed cells across the releases used.
+    pub suppressed_cells: usize,
+}
+
+/// An answer to a query.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Answer {
+    /// Indicator.
+    pub indicator: String,
+    /// Period answered.
+    pub period: String,
+    /// Periods with any release.
+    pub periods: Vec<String>,
+    /// Display unit.
+    pub unit: String,
+    /// Series.
+    pub series: String,
+    /// Breakdown.
+    pub by: String,
+    /// The metropolitan value.
+    pub metro: Estimate,
+    /// Each city.
+    pub cities: Vec<CityFigure>,
+    /// Each group of the breakdown.
+    pub groups: Vec<GroupFigure>,
+    /// Best and worst group.
+    pub gap: Option<Gap>,
+    /// The metropolitan value per period.
+    pub trend: Vec<TrendPoint>,
+    /// Which cities are covered.
+    pub coverage: Coverage,
+}
+
+/// Per group value: the published parts (numerator, denominator, noise sd), the cities included
+/// and the cities where the cell is suppressed.
+type GroupParts = (Vec<(f64, f64, Option<f64>)>, Vec<String>, Vec<String>);
+
+/// A member counts as stale when not synced for this long.
+pub const STALE_AFTER_MS: i64 = 5 * 60 * 1000;
+
+/// Answers a query from the releases held (latest per city, indicator and period) and the
+/// membership. `now_unix_ms` dates staleness.
+pub fn answer(
+    query: &Query,
+    releases: &[CityRelease],
+    members: &[Member],
+    now_unix_ms: i64,
+) -> Option<Answer> {
+    let of_indicator: Vec<&CityRelease> =
+        releases.iter().filter(|r| r.indicator == query.indicator).collect();
+    let first = of_indicator.first()?;
+    let periods: BTreeSet<String> = of_indicator.iter().map(|r| r.period.clone()).collect();
+    let period = if query.period.is_empty() {
+        periods.iter().next_back()?.clone()
+    } else {
+        query.period.clone()
+    };
+    let series = if !query.series.is_empty() {
+        query.series.clone()
+    } else if first.cells.iter().any(|c| c.series == "_T") {
+        "_T".into()
+    } else {
+        first.cells.first().map(|c| c.series.clone()).unwrap_or_default()
+    };
+    let name_of =
+        |id: &str| members.iter().find(|m| m.id == id).map_or(id.to_owned(), |m| m.name.clone());
+    let in_period: Vec<&CityRelease> =
+        of_indicator.iter().copied().filter(|r| r.period == period).collect();
+
+    let total_of = |r: &CityRelease| {
+        r.cells.iter().find(|c| c.series == series && c.dimension.is_empty()).cloned()
+    };
+    let var = |r: &CityRelease| r.noise_sd;
+    let mut cities = Vec::new();
+    let mut included = Vec::new();
+    let mut metro_parts = Vec::new();
+    let mut suppressed_cells = 0;
+    for r in &in_period {
+        suppressed_cells += r.cells.iter().filter(|c| !c.published).count();
+        let estimate = match total_of(r) {
+            Some(c) if c.published => {
+                metro_parts.push((c.numerator, c.denominator, var(r)));
+                included.push(r.city.clone());
+                let mut e = Estimate::of(&[(c.numerator, c.denominator, var(r))]);
+                e.note = c.flag.clone();
+                e
+            }
+            Some(_) => Estimate::withheld("suppressed by the city"),
+            None => Estimate::withheld("no such series"),
+        };
+        cities.push(CityFigure {
+            city: r.city.clone(),
+            name: name_of(&r.city),
+            estimate,
+            provenance: r.provenance.clone(),
+        });
+    }
+    let metro = if metro_parts.is_empty() {
+        Estimate::withheld("no city publishes this cell")
+    } else {
+        Estimate::of(&metro_parts)
+    };
+
+    // Groups: only cities in the metropolitan total, only published cells.
+    let mut groups = Vec::new();
+    let dimension = query.by.as_str();
+    if !dimension.is_empty() && dimension != "city" {
+        let mut per_value: BTreeMap<String, GroupParts> = BTreeMap::new();
+        for r in in_period.iter().filter(|r| included.contains(&r.city)) {
+            for c in r.cells.iter().filter(|c| c.series == series && c.dimension == dimension) {
+                let entry = per_value.entry(c.value.clone()).or_default();
+                if c.published {
+                    entry.0.push((c.numerator, c.denominator, var(r)));
+                    entry.1.push(r.city.clone());
+                } else {
+                    entry.2.push(r.city.clone());
+                }
+            }
+        }
+        // The margin check across cities: metro total minus the published groups is the sum of
+        // the excluded cells; if that is one single city cell, withhold the dimension.
+        let excluded: usize = per_value.values().map(|v| v.2.len()).sum();
+        let lone = excluded == 1;
+        for (value, (parts, cities_in, suppressed_in)) in per_value {
+            let estimate = if lone {
+                Estimate::withheld(
+                    "withheld: with the metropolitan total it would reveal a suppressed city cell",
+                )
+            } else if parts.is_empty() {
+                Estimate::withheld("suppressed in every city")
+            } else {
+                Estimate::of(&parts)
+            };
+            groups.push(GroupFigure { value, estimate, cities: cities_in, suppressed_in });
+        }
+    }
+    let gap_source: Vec<(String, f64)> = if dimension == "city" || dimension.is_empty() {
+        cities
+            .iter()
+            .filter(|c| c.estimate.published)
+            .map(|c| (c.city.clone(), c.estimate.value))
+            .collect()
+    } else {
+        groups
+            .iter()
+            .filter(|g| g.estimate.published && g.value != "unknown")
+            .map(|g| (g.value.clone(), g.estimate.value))
+            .collect()
+    };
+    let gap = gap(&gap_source);
+
+    let trend = periods
+        .iter()
+        .map(|p| {
+            let parts: Vec<_> = of_indicator
+                .iter()
+                .filter(|r| &r.period == p)
+                .filter_map(|r| {
+                    total_of(r)
+                        .filter(|c| c.published)
+                        .map(|c| (c.numerator, c.denominator, var(r)))
+                })
+                .collect();
+            let estimate = if parts.is_empty() {
+                Estimate::withheld("no published total")
+            } else {
+                Estimate::of(&parts)
+            };
+            TrendPoint { period: p.clone(), estimate, cities: parts.len() }
+        })
+        .collect();
+
+    let mut missing = Vec::new();
+    let mut stale = Vec::new();
+    for m in members {
+        let has = in_period.iter().any(|r| r.city == m.id);
+        if !has {
+            missing.push(m.id.clone());
+            if let Some(latest) =
+                of_indicator.iter().filter(|r| r.city == m.id).map(|r| r.period.clone()).max()
+            {
+                stale.push(Stale {
+                    city: m.id.clone(),
+                    reason: format!("latest release is for {latest}"),
+                    since_unix_ms: None,
+                });
+            }
+        }
+        if !m.is_self {
+            match m.last_sync_unix_ms {
+                Some(t) if now_unix_ms - t > STALE_AFTER_MS => stale.push(Stale {
+                    city: m.id.clone(),
+                    reason: "not synced recently".into(),
+                    since_unix_ms: Some(t),
+                }),
+                None => stale.push(Stale {
+                    city: m.id.clone(),
+                    reason: "never synced".into(),
+                    since_unix_ms: None,
+                }),
+                _ => {}
+            }
+        }
+    }
+    Some(Answer {
+        indicator: query.indicator.clone(),
+        period,
+        periods: periods.into_iter().collect(),
+        unit: first.unit.clone(),
+        series,
+        by: query.by.clone(),
+        metro,
+        cities,
+        groups,
+        gap,
+        trend,
+        coverage: Coverage { included, missing, stale, suppressed_cells },
+    })
+}
+
+fn gap(values: &[(String, f64)]) -> Option<Gap> {
+    if values.len() < 2 {
+        return None;
+    }
+    let best = values.iter().max_by(|a, b| a.1.total_cmp(&b.1))?;
+    let worst = values.iter().min_by(|a, b| a.1.total_cmp(&b.1))?;
+    Some(Gap {
+        best: best.0.clone(),
+        worst: worst.0.clone(),
+        best_value: best.1,
+        worst_value: worst.1,
+        absolute: best.1 - worst.1,
+        ratio: if best.1 > 0.0 { worst.1 / best.1 } else { 0.0 },
+    })
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,208 @@
+//! Tests for `aggregate`: known answers (the wrong-mean trap), coverage of missing and stale
+//! members, and suppressed cells that stay unrecoverable across city and metropolitan levels.
+
+use super::*;
+
+fn cell(series: &str, dim: &str, value: &str, published: bool, n: f64, d: f64) -> Cell {
+    Cell {
+        series: series.into(),
+        dimension: dim.into(),
+        value: value.into(),
+        published,
+        numerator: n,
+        denominator: d,
+        flag: String::new(),
+    }
+}
+
+fn release(city: &str, period: &str, cells: Vec<Cell>, noise_sd: Option<f64>) -> CityRelease {
+    CityRelease {
+        city: city.into(),
+        indicator: "DRI-ACC-01".into(),
+        period: period.into(),
+        unit: "percent".into(),
+        noise_sd,
+        cells,
+        provenance: Provenance {
+            origin: city.into(),
+            seq: 7,
+            record_hash: "ab".repeat(32),
+            signer: "cd".repeat(32),
+            catalogue_version: "2025.1".into(),
+            method: "sdc-v1".into(),
+        },
+    }
+}
+
+fn member(id: &str, last_sync: Option<i64>) -> Member {
+    Member {
+        id: id.into(),
+        name: id.into(),
+        last_sync_unix_ms: last_sync,
+        is_self: last_sync.is_none() && id == "IEDUB",
+    }
+}
+
+fn q(by: &str) -> Query {
+    Query {
+        indicator: "DRI-ACC-01".into(),
+        period: String::new(),
+        by: by.into(),
+        series: String::new(),
+    }
+}
+
+const NOW: i64 = 1_000_000_000;
+
+/// The domain research's worked example: Dublin City and Fingal.
+#[test]
+fn the_metro_value_is_a_ratio_of_sums_not_a_mean_of_percentages() {
+    let rs = vec![
+        release("IEDUB", "2025", vec![cell("_T", "", "", true, 237_500.0, 250_000.0)], None),
+        release("IEFIN", "2025", vec![cell("_T", "", "", true, 112_700.0, 115_000.0)], None),
+    ];
+    let members = [member("IEDUB", None), member("IEFIN", Some(NOW))];
+    let a = answer(&q("city"), &rs, &members, NOW).unwrap();
+    assert!((a.metro.value - 350_200.0 / 365_000.0).abs() < 1e-12);
+    assert!((a.metro.value * 100.0 - 95.95).abs() < 0.01, "{}", a.metro.value);
+    let wrong_mean = (0.95 + 0.98) / 2.0;
+    assert!(
+        (a.metro.value - wrong_mean).abs() > 0.005,
+        "not the unweighted mean of percentages (96.50%)"
+    );
+    assert_eq!(a.cities.len(), 2);
+    assert_eq!(a.metro.margin_of_error, None, "no noise published: no made-up margin");
+    let gap = a.gap.unwrap();
+    assert_eq!((gap.best.as_str(), gap.worst.as_str()), ("IEFIN", "IEDUB"));
+    assert!((gap.absolute - 0.03).abs() < 1e-12);
+    assert_eq!(a.cities[0].provenance.seq, 7);
+}
+
+#[test]
+fn groups_gaps_and_trends_are_recomputed_from_numerators_and_denominators() {
+    let rs = vec![
+        release("BEBRU", "2024", vec![cell("_T", "", "", true, 80.0, 100.0)], None),
+        release(
+            "BEBRU",
+            "2025",
+            vec![
+                cell("_T", "", "", true, 90.0, 100.0),
+                cell("_T", "income_quintile", "1", true, 30.0, 40.0),
+                cell("_T", "income_quintile", "5", true, 60.0, 60.0),
+            ],
+            Some(2.0),
+        ),
+        release(
+            "BGSOF",
+            "2025",
+            vec![
+                cell("_T", "", "", true, 50.0, 100.0),
+                cell("_T", "income_quintile", "1", true, 10.0, 50.0),
+                cell("_T", "income_quintile", "5", true, 40.0, 50.0),
+            ],
+            Some(2.0),
+        ),
+    ];
+    let members = [member("BEBRU", Some(NOW)), member("BGSOF", Some(NOW))];
+    let a = answer(&q("income_quintile"), &rs, &members, NOW).unwrap();
+    assert_eq!(a.period, "2025", "the latest period by default");
+    assert_eq!(a.periods, ["2024", "2025"]);
+    let g1 = a.groups.iter().find(|g| g.value == "1").unwrap();
+    assert!((g1.estimate.value - 40.0 / 90.0).abs() < 1e-12);
+    let g5 = a.groups.iter().find(|g| g.value == "5").unwrap();
+    assert!((g5.estimate.value - 100.0 / 110.0).abs() < 1e-12);
+    let gap = a.gap.unwrap();
+    assert_eq!((gap.best.as_str(), gap.worst.as_str()), ("5", "1"));
+    assert!((gap.absolute - (100.0 / 110.0 - 40.0 / 90.0)).abs() < 1e-12);
+    // Noise sd 2 on each sum of two cities: Var = 8 on N and on D.
+    let moe = a.metro.margin_of_error.unwrap();
+    let r: f64 = 140.0 / 200.0;
+    assert!((moe - 1.96 * ((8.0 + r * r * 8.0) / (200.0 * 200.0)).sqrt()).abs() < 1e-12);
+    assert_eq!(a.trend.len(), 2);
+    assert!((a.trend[0].estimate.value - 0.8).abs() < 1e-12);
+    assert_eq!((a.trend[0].cities, a.trend[1].cities), (1, 2));
+}
+
+#[test]
+fn coverage_names_missing_and_stale_members() {
+    let rs = vec![
+        release("BEBRU", "2025", vec![cell("_T", "", "", true, 9.0, 10.0)], None),
+        release("BGSOF", "2024", vec![cell("_T", "", "", true, 5.0, 10.0)], None),
+    ];
+    let members = [
+        member("BEBRU", Some(NOW)),
+        member("BGSOF", Some(NOW - STALE_AFTER_MS - 1)),
+        member("ALTIA", Some(NOW)),
+    ];
+    let a = answer(&q("city"), &rs, &members, NOW).unwrap();
+    assert_eq!(a.coverage.included, ["BEBRU"]);
+    assert_eq!(a.coverage.missing, ["BGSOF", "ALTIA"]);
+    let reasons: Vec<(&str, &str)> =
+        a.coverage.stale.iter().map(|s| (s.city.as_str(), s.reason.as_str())).collect();
+    assert_eq!(
+        reasons,
+        [("BGSOF", "latest release is for 2024"), ("BGSOF", "not synced recently")]
+    );
+    assert_eq!(a.coverage.stale[1].since_unix_ms, Some(NOW - STALE_AFTER_MS - 1));
+    assert!((a.metro.value - 0.9).abs() < 1e-12, "a missing city is not filled in");
+}
+
+#[test]
+fn suppressed_cells_are_never_filled_in_nor_recoverable_from_the_metro_level() {
+    // Sofia suppressed two age cells (as its secondary suppression requires); Brussels none.
+    let rs = vec![
+        release(
+            "BEBRU",
+            "2025",
+            vec![
+                cell("_T", "", "", true, 90.0, 100.0),
+                cell("_T", "age", "young", true, 60.0, 60.0),
+                cell("_T", "age", "old", true, 30.0, 40.0),
+            ],
+            None,
+        ),
+        release(
+            "BGSOF",
+            "2025",
+            vec![
+                cell("_T", "", "", true, 80.0, 100.0),
+                cell("_T", "age", "young", true, 70.0, 75.0),
+                cell("_T", "age", "mid", false, 0.0, 0.0),
+                cell("_T", "age", "old", false, 0.0, 0.0),
+            ],
+            None,
+        ),
+    ];
+    let members = [member("BEBRU", Some(NOW)), member("BGSOF", Some(NOW))];
+    let a = answer(&q("age"), &rs, &members, NOW).unwrap();
+    let old = a.groups.iter().find(|g| g.value == "old").unwrap();
+    assert_eq!(old.suppressed_in, ["BGSOF"]);
+    assert!((old.estimate.value - 30.0 / 40.0).abs() < 1e-12, "Sofia's old is not in the sum");
+    let mid = a.groups.iter().find(|g| g.value == "mid").unwrap();
+    assert!(!mid.estimate.published);
+    // metro total minus published groups = Sofia's two suppressed cells together, which Sofia's own
+    // release already gives; no single cell follows.
+    let published: f64 =
+        a.groups.iter().filter(|g| g.estimate.published).map(|g| g.estimate.numerator).sum();
+    assert_eq!(a.metro.numerator - published, 10.0);
+    assert_eq!(a.coverage.suppressed_cells, 2);
+
+    // A city with weaker disclosure control that suppressed a lone cell: the metro breakdown of
+    // that dimension is withheld, because total minus groups would be exactly that cell.
+    let weak = vec![
+        rs[0].clone(),
+        release(
+            "BGSOF",
+            "2025",
+            vec![
+                cell("_T", "", "", true, 80.0, 100.0),
+                cell("_T", "age", "young", true, 70.0, 75.0),
+                cell("_T", "age", "old", false, 0.0, 0.0),
+            ],
+            None,
+        ),
+    ];
+    let a = answer(&q("age"), &weak, &members, NOW).unwrap();
+    assert!(a.groups.iter().all(|g| !g.estimate.published && g.estimate.note.contains("reveal")));
+    assert!(a.metro.published, "the total itself stays");
+}

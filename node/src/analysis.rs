@@ -1,0 +1,248 @@
+//! The bridge between the log and `aggregate`: reads the verified indicator releases held
+//! (latest per city, indicator and period), the members and their freshness, and answers
+//! queries; the answer's gRPC form lives here too.
+
+use std::sync::{Arc, Mutex};
+
+use prost::Message;
+
+use crate::{
+    aggregate::{self, Answer, CityRelease, Member, Query},
+    clock,
+    identity::MemberId,
+    node::Node,
+    pb,
+};
+
+/// The log sizes an index was built at, and the releases found.
+type Snapshot = (Vec<(MemberId, u64)>, Arc<Vec<CityRelease>>);
+
+/// Releases held, rebuilt when any log grew.
+#[derive(Debug, Default)]
+pub struct ReleaseIndex {
+    cache: Mutex<Option<Snapshot>>,
+}
+
+impl ReleaseIndex {
+    /// The latest release per city, indicator and period among the records held.
+    pub fn releases(&self, node: &Node) -> Arc<Vec<CityRelease>> {
+        let sizes: Vec<(MemberId, u64)> =
+            node.log.origins().into_iter().map(|(o, s, _)| (o, s)).collect();
+        let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some((s, r)) = cache.as_ref()
+            && *s == sizes
+        {
+            return r.clone();
+        }
+        let mut latest: std::collections::BTreeMap<(String, String, String), CityRelease> =
+            Default::default();
+        for (origin, _) in &sizes {
+            let signer = node.keys_of(origin).first().map(|k| k.to_string()).unwrap_or_default();
+            for item in node.log.store().records(origin, 0) {
+                let Ok((seq, env)) = item else { continue };
+                let Ok(signed) = pb::SignedRecord::decode(env.as_slice()) else { continue };
+                let Ok(body) = pb::RecordBody::decode(signed.body.as_slice()) else { continue };
+                let Some(pb::record_body::Payload::IndicatorRelease(r)) = body.payload else {
+                    continue;
+                };
+                let release = city_release(origin, seq, &signed.body, &signer, r);
+                latest.insert(
+                    (origin.to_string(), release.indicator.clone(), release.period.clone()),
+                    release,
+                );
+            }
+        }
+        let releases = Arc::new(latest.into_values().collect::<Vec<_>>());
+        *cache = Some((sizes, releases.clone()));
+        releases
+    }
+}
+
+fn city_release(
+    origin: &MemberId,
+    seq: u64,
+    body: &[u8],
+    signer: &str,
+    r: pb::IndicatorRelease,
+) -> CityRelease {
+    let method = r.method.clone().unwrap_or_default();
+    let noise = method.noise.as_ref();
+    let method_text = match noise {
+        Some(n) => format!(
+            "{}; {} noise (sd {:.0}), {} {} spent",
+            method.sdc_method.split(':').next().unwrap_or_default(),
+            n.mechanism,
+            n.noise_sd,
+            n.budget_spent,
+            n.budget_unit
+        ),
+        None => method.sdc_method.split(':').next().unwrap_or_default().to_owned(),
+    };
+    CityRelease {
+        city: origin.to_string(),
+        indicator: r.indicator_id.clone(),
+        period: r.period.clone(),
+        unit: r.unit.clone(),
+        noise_sd: noise.map(|n| n.noise_sd),
+        cells: r
+            .cells
+            .iter()
+            .map(|c| aggregate::Cell {
+                series: c.series.clone(),
+                dimension: c.dimension.clone(),
+                value: c.value.clone(),
+                published: c.status == pb::CellStatus::Published as i32,
+                numerator: c.numerator as f64,
+                denominator: c.denominator as f64,
+                flag: c.flag.clone(),
+            })
+            .collect(),
+        provenance: aggregate::Provenance {
+            origin: origin.to_string(),
+            seq,
+            record_hash: hex::encode(crate::merkle::leaf_hash(body)),
+            signer: signer.to_owned(),
+            catalogue_version: r.catalogue_version,
+            method: method_text,
+        },
+    }
+}
+
+/// The members as coverage sees them: the federation's trusted members, or this node alone.
+pub fn members(node: &Node) -> Vec<Member> {
+    let own = node.log.own().clone();
+    let trusted = node.membership().trusted();
+    let mut out: Vec<Member> = trusted
+        .iter()
+        .map(|(id, card)| {
+            let state = node.peers.get(id);
+            Member {
+                id: id.to_string(),
+                name: card.name.clone(),
+                last_sync_unix_ms: (state.last_sync_unix_ms > 0).then_some(state.last_sync_unix_ms),
+                is_self: *id == own,
+            }
+        })
+        .collect();
+    if !trusted.contains_key(&own) {
+        out.push(Member {
+            id: own.to_string(),
+            name: node.card.name.clone(),
+            last_sync_unix_ms: None,
+            is_self: true,
+        });
+    }
+    out
+}
+
+/// Answers a query at this node.
+pub fn query(node: &Node, q: &Query) -> Option<Answer> {
+    let releases = node.releases.releases(node);
+    aggregate::answer(q, &releases, &members(node), clock::now_unix_ms())
+}
+
+fn estimate(e: &aggregate::Estimate) -> pb::Estimate {
+    pb::Estimate {
+        published: e.published,
+        numerator: e.numerator,
+        denominator: e.denominator,
+        value: e.value,
+        margin_of_error: e.margin_of_error,
+        note: e.note.clone(),
+    }
+}
+
+fn provenance(p: &aggregate::Provenance) -> pb::Provenance {
+    pb::Provenance {
+        origin: p.origin.clone(),
+        seq: p.seq,
+        record_hash: p.record_hash.clone(),
+        signer: p.signer.clone(),
+        catalogue_version: p.catalogue_version.clone(),
+        method: p.method.clone(),
+    }
+}
+
+impl From<&Answer> for pb::QueryResponse {
+    fn from(a: &Answer) -> Self {
+        pb::QueryResponse {
+            indicator_id: a.indicator.clone(),
+            period: a.period.clone(),
+            periods: a.periods.clone(),
+            unit: a.unit.clone(),
+            series: a.series.clone(),
+            by: a.by.clone(),
+            metro: Some(estimate(&a.metro)),
+            cities: a
+                .cities
+                .iter()
+                .map(|c| pb::CityEstimate {
+                    city: c.city.clone(),
+                    name: c.name.clone(),
+                    estimate: Some(estimate(&c.estimate)),
+                    provenance: Some(provenance(&c.provenance)),
+                })
+                .collect(),
+            groups: a
+                .groups
+                .iter()
+                .map(|g| pb::GroupEstimate {
+                    value: g.value.clone(),
+                    estimate: Some(estimate(&g.estimate)),
+                    cities: g.cities.clone(),
+                    suppressed_in: g.suppressed_in.clone(),
+                })
+                .collect(),
+            gap: a.gap.as_ref().map(|g| pb::Gap {
+                best: g.best.clone(),
+                worst: g.worst.clone(),
+                best_value: g.best_value,
+                worst_value: g.worst_value,
+                absolute: g.absolute,
+                ratio: g.ratio,
+            }),
+            trend: a
+                .trend
+                .iter()
+                .map(|t| pb::TrendPoint {
+                    period: t.period.clone(),
+                    estimate: Some(estimate(&t.estimate)),
+                    cities: t.cities as u32,
+                })
+                .collect(),
+            coverage: Some(pb::Coverage {
+                included: a.coverage.included.clone(),
+                missing: a.coverage.missing.clone(),
+                stale: a
+                    .coverage
+                    .stale
+                    .iter()
+                    .map(|s| pb::StaleMember {
+                        city: s.city.clone(),
+                        reason: s.reason.clone(),
+                        since_unix_ms: s.since_unix_ms.unwrap_or(0),
+                    })
+                    .collect(),
+                suppressed_cells: a.coverage.suppressed_cells as u32,
+            }),
+        }
+    }
+}
+
+/// The catalogue in its gRPC form.
+pub fn indicators(node: &Node) -> Vec<pb::IndicatorInfo> {
+    node.catalogue
+        .indicators
+        .iter()
+        .map(|i| pb::IndicatorInfo {
+            id: i.id.clone(),
+            name: i.name.clone(),
+            definition: i.definition.clone(),
+            unit: i.unit.clone(),
+            aggregation: i.aggregation.as_str().into(),
+            disaggregations: i.disaggregations.clone(),
+            series: i.series.iter().map(|s| s.code.clone()).collect(),
+            dataset: i.dataset.clone(),
+        })
+        .collect()
+}
