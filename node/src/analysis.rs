@@ -246,3 +246,92 @@ pub fn indicators(node: &Node) -> Vec<pb::IndicatorInfo> {
         })
         .collect()
 }
+
+fn estimate_back(e: Option<&pb::Estimate>) -> aggregate::Estimate {
+    let e = e.cloned().unwrap_or_default();
+    aggregate::Estimate {
+        published: e.published,
+        numerator: e.numerator,
+        denominator: e.denominator,
+        value: e.value,
+        margin_of_error: e.margin_of_error,
+        note: e.note,
+    }
+}
+
+impl From<&pb::QueryResponse> for Answer {
+    /// The gRPC answer read back into the domain form (for the CLI's JSON and CSV output).
+    fn from(r: &pb::QueryResponse) -> Self {
+        let cov = r.coverage.clone().unwrap_or_default();
+        Answer {
+            indicator: r.indicator_id.clone(),
+            period: r.period.clone(),
+            periods: r.periods.clone(),
+            unit: r.unit.clone(),
+            series: r.series.clone(),
+            by: r.by.clone(),
+            metro: estimate_back(r.metro.as_ref()),
+            cities: r
+                .cities
+                .iter()
+                .map(|c| {
+                    let p = c.provenance.clone().unwrap_or_default();
+                    aggregate::CityFigure {
+                        city: c.city.clone(),
+                        name: c.name.clone(),
+                        estimate: estimate_back(c.estimate.as_ref()),
+                        provenance: aggregate::Provenance {
+                            origin: p.origin,
+                            seq: p.seq,
+                            record_hash: p.record_hash,
+                            signer: p.signer,
+                            catalogue_version: p.catalogue_version,
+                            method: p.method,
+                        },
+                    }
+                })
+                .collect(),
+            groups: r
+                .groups
+                .iter()
+                .map(|g| aggregate::GroupFigure {
+                    value: g.value.clone(),
+                    estimate: estimate_back(g.estimate.as_ref()),
+                    cities: g.cities.clone(),
+                    suppressed_in: g.suppressed_in.clone(),
+                })
+                .collect(),
+            gap: r.gap.as_ref().map(|g| aggregate::Gap {
+                best: g.best.clone(),
+                worst: g.worst.clone(),
+                best_value: g.best_value,
+                worst_value: g.worst_value,
+                absolute: g.absolute,
+                ratio: g.ratio,
+            }),
+            trend: r
+                .trend
+                .iter()
+                .map(|t| aggregate::TrendPoint {
+                    period: t.period.clone(),
+                    estimate: estimate_back(t.estimate.as_ref()),
+                    cities: t.cities as usize,
+                })
+                .collect(),
+            coverage: aggregate::Coverage {
+                included: cov.included,
+                missing: cov.missing,
+                stale: cov
+                    .stale
+                    .into_iter()
+                    .map(|s| aggregate::Stale {
+                        city: s.city,
+                        reason: s.reason,
+                        since_unix_ms: (s.since_unix_ms != 0).then_some(s.since_unix_ms),
+                    })
+                    .collect(),
+                suppressed_cells: cov.suppressed_cells as usize,
+            },
+        }
+    }
+}

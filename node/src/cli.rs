@@ -14,6 +14,7 @@ use std::{
 
 pub mod federation;
 pub mod ingest;
+pub mod query;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
@@ -105,6 +106,33 @@ enum Command {
         /// The data directory of the running node.
         #[arg(long, env = "METRONODE_DIR")]
         dir: PathBuf,
+    },
+    /// A metropolitan answer: value, cities, breakdown and gap, coverage.
+    Query {
+        /// The data directory of the running node.
+        #[arg(long, env = "METRONODE_DIR")]
+        dir: PathBuf,
+        /// Indicator id, for example DRI-USE-01.
+        #[arg(long)]
+        indicator: String,
+        /// city, or a disaggregation such as age_band or district_code.
+        #[arg(long, default_value = "city")]
+        by: String,
+        /// Period; the latest when absent.
+        #[arg(long, default_value = "")]
+        period: String,
+        /// Series; the headline when absent.
+        #[arg(long, default_value = "")]
+        series: String,
+        /// Output format.
+        #[arg(long, value_enum, default_value = "table")]
+        format: query::Format,
+    },
+    /// Make a bearer token for an analyst (printed once; node.toml keeps only its hash).
+    Token {
+        /// Who it is for; written to the audit log with every query.
+        #[arg(long)]
+        name: String,
     },
     /// Federation membership: create, propose, approve, show.
     Federation {
@@ -250,6 +278,10 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Budget { dir } => ingest::budget(&dir),
         Command::Peers { dir } => federation::peers(&dir),
+        Command::Query { dir, indicator, by, period, series, format } => {
+            query::query(&dir, &indicator, &by, &period, &series, format)
+        }
+        Command::Token { name } => query::token(&name),
         Command::Federation { action } => match action {
             FederationAction::Create { dir, federation_id, threshold, cards } => {
                 federation::create(&dir, &federation_id, threshold, &cards)
@@ -328,8 +360,16 @@ fn serve(dir: &Path, listen: Option<SocketAddr>) -> anyhow::Result<()> {
         let fed_listener = tokio::net::TcpListener::bind(fed_addr)
             .await
             .with_context(|| format!("couldn't listen on {fed_addr} (federation.listen)"))?;
+        let http_addr = node.config.http.listen;
+        let http_listener = tokio::net::TcpListener::bind(http_addr)
+            .await
+            .with_context(|| format!("couldn't listen on {http_addr} (http.listen)"))?;
         let bound = listener.local_addr().context("couldn't read the bound address")?;
+        let http_bound = http_listener.local_addr().context("couldn't read the bound address")?;
         let addr_file = node.dir.join("grpc.addr");
+        let http_file = node.dir.join("http.addr");
+        fs::write(&http_file, http_bound.to_string())
+            .with_context(|| format!("couldn't write {}", http_file.display()))?;
         fs::write(&addr_file, bound.to_string())
             .with_context(|| format!("couldn't write {}", addr_file.display()))?;
         info!(
@@ -337,17 +377,21 @@ fn serve(dir: &Path, listen: Option<SocketAddr>) -> anyhow::Result<()> {
             member = %node.card.id,
             node_id = %hex::encode(&node.card.signing_public_key),
             grpc = %bound,
+            http = %http_bound,
             federation = %fed_listener.local_addr().map(|a| a.to_string()).unwrap_or_default(),
             log_size = node.log.size(node.log.own()),
             config = ?node.config,
             "metronode starting"
         );
-        let result = server::run(node.clone(), listener, fed_listener, async {
+        let listeners =
+            server::Listeners { local: listener, federation: fed_listener, http: http_listener };
+        let result = server::run(node.clone(), listeners, async {
             let why = shutdown::signal().await;
             info!(signal = why, "shutdown requested");
         })
         .await;
         let _ = fs::remove_file(&addr_file);
+        let _ = fs::remove_file(&http_file);
         result
     })
 }

@@ -68,6 +68,9 @@ pub struct Config {
     /// The federation listener and sync.
     #[serde(default)]
     pub federation: FederationConfig,
+    /// The HTTP dashboard, API, metrics and probes.
+    #[serde(default)]
+    pub http: HttpConfig,
     /// Key file locations.
     #[serde(default)]
     pub keys: KeysConfig,
@@ -138,6 +141,54 @@ pub struct GrpcConfig {
     /// How long shutdown waits for in-flight calls before cutting them off.
     #[serde(default = "default_drain_secs")]
     pub drain_timeout_secs: u64,
+}
+
+/// The HTTP listener: dashboard, `/api/v1`, `/metrics`, `/healthz`, `/readyz`.
+#[derive(Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HttpConfig {
+    /// Address and port; port 0 picks a free one (written to `http.addr`).
+    #[serde(default = "default_http_listen")]
+    pub listen: SocketAddr,
+    /// Requests from loopback addresses need no token.
+    #[serde(default = "default_true")]
+    pub open_on_loopback: bool,
+    /// Analysts' bearer tokens, stored as SHA-256 hashes (`metronode token` makes one).
+    #[serde(default)]
+    pub tokens: Vec<TokenConfig>,
+}
+
+/// One analyst's bearer token, hashed.
+#[derive(Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TokenConfig {
+    /// Who holds it; written to the audit log.
+    pub name: String,
+    /// Hex SHA-256 of the token.
+    pub sha256: String,
+}
+
+impl fmt::Debug for HttpConfig {
+    /// Token names only: the hashes stay out of logs.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HttpConfig")
+            .field("listen", &self.listen)
+            .field("open_on_loopback", &self.open_on_loopback)
+            .field("tokens", &self.tokens.iter().map(|t| t.name.as_str()).collect::<Vec<_>>())
+            .finish()
+    }
+}
+
+fn default_http_listen() -> SocketAddr {
+    SocketAddr::from(([127, 0, 0, 1], 7480))
+}
+fn default_true() -> bool {
+    true
+}
+impl Default for HttpConfig {
+    fn default() -> Self {
+        Self { listen: default_http_listen(), open_on_loopback: true, tokens: Vec::new() }
+    }
 }
 
 /// The mTLS listener peers connect to, and the anti-entropy worker.
@@ -358,6 +409,14 @@ impl Config {
                 "sync_interval_ms and peer_timeout_ms must be at least 50".into(),
             ));
         }
+        for t in &self.http.tokens {
+            if t.sha256.len() != 64 || hex::decode(&t.sha256).is_err() {
+                return Err(invalid(
+                    "http.tokens",
+                    format!("token `{}`: sha256 must be 64 hex digits", t.name),
+                ));
+            }
+        }
         let d = &self.disclosure;
         if d.min_base < 1 || d.flag_base < d.min_base || d.min_count < 1 {
             return Err(invalid(
@@ -452,6 +511,7 @@ pub fn template(
     federation_listen: SocketAddr,
     endpoint: &str,
 ) -> String {
+    let http_listen = SocketAddr::new(listen.ip(), if listen.port() == 0 { 0 } else { 7480 });
     let name = toml::Value::String(name.to_owned());
     let endpoint = toml::Value::String(endpoint.to_owned());
     format!(
@@ -479,6 +539,17 @@ listen = "{federation_listen}"
 # Milliseconds between anti-entropy rounds, and per call to a peer.
 sync_interval_ms = 5000
 peer_timeout_ms = 5000
+
+[http]
+# Dashboard, /api/v1 (JSON, CSV, SDMX-CSV), /metrics, /healthz, /readyz. Port 0: a free port,
+# written to http.addr.
+listen = "{http_listen}"
+# Requests from loopback need no token; others need one of the tokens below.
+open_on_loopback = true
+# Analysts' bearer tokens, hashed (make one with `metronode token --name NAME`):
+# [[http.tokens]]
+# name = "analyst-dublin"
+# sha256 = "…"
 
 [keys]
 # ed25519 signing key (PKCS#8 PEM). Must be owner-only (chmod 600).

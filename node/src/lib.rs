@@ -17,6 +17,7 @@
 //! - `config`, `node`: the data directory, opened in a checked order.
 //! - `peers`: mTLS pinned to members, and the anti-entropy sync worker.
 //! - `metrics`: Prometheus counters.
+//! - `http`: dashboard, `/api/v1`, metrics and probes.
 //! - `service`, `server`: the gRPC services and their wiring.
 //! - `cli`: the `metronode` command line.
 
@@ -28,6 +29,7 @@ pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod federation;
+pub mod http;
 pub mod identity;
 pub mod ingest;
 pub mod log;

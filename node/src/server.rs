@@ -20,17 +20,26 @@ use crate::{
     shutdown::Stopper,
 };
 
+/// The node's listening sockets, bound by the caller (ports may be 0).
+#[derive(Debug)]
+pub struct Listeners {
+    /// Everything gRPC (Publisher, Analytics, Federation, health, reflection), for the city's own
+    /// operators: loopback or a private network.
+    pub local: TcpListener,
+    /// Federation and health over mutual TLS, for members only.
+    pub federation: TcpListener,
+    /// The dashboard, API, metrics and probes.
+    pub http: TcpListener,
+}
+
 /// Serves `node` until `shutdown` completes, then drains and flushes.
-///
-/// `local` serves everything (Publisher, Analytics, Federation, health, reflection) and belongs
-/// on loopback or a private network; `federation` serves Federation and health to members only,
-/// over mutual TLS.
 pub async fn run(
     node: Arc<Node>,
-    local: TcpListener,
-    federation: TcpListener,
+    listeners: Listeners,
     shutdown: impl Future<Output = ()>,
 ) -> anyhow::Result<()> {
+    let Listeners { local, federation, http } = listeners;
+    let http_addr = http.local_addr().context("couldn't read the listener's address")?;
     let local_addr = local.local_addr().context("couldn't read the listener's address")?;
     let fed_addr = federation.local_addr().context("couldn't read the listener's address")?;
     let (health, health_service) = tonic_health::server::health_reporter();
@@ -80,21 +89,36 @@ pub async fn run(
             },
         );
 
+    let node_for_http = node.clone();
     let workers = Stopper::new();
     let syncer = tokio::spawn(PeerSyncer::new(node.clone()).run(workers.clone()));
-    let serving = async { tokio::try_join!(local_server, fed_server).map(|_| ()) };
+    let http_stop = stopper.clone();
+    let http_server = async move {
+        axum::serve(
+            http,
+            crate::http::router(node_for_http)
+                .into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        )
+        .with_graceful_shutdown(async move { http_stop.cancelled().await })
+        .await
+        .context("http server failed")
+    };
+    let grpc = async {
+        tokio::try_join!(local_server, fed_server).map(|_| ()).context("grpc server failed")
+    };
+    let serving = async { tokio::try_join!(grpc, http_server).map(|_| ()) };
     tokio::pin!(serving);
-    info!(local = %local_addr, federation = %fed_addr, "serving grpc");
+    info!(local = %local_addr, federation = %fed_addr, http = %http_addr, "serving");
 
     tokio::select! {
-        res = &mut serving => res.context("grpc server failed")?,
+        res = &mut serving => res?,
         () = shutdown => {
             info!("shutdown: stopping accepting, draining in-flight calls");
             health.set_not_serving::<pb::federation_server::FederationServer<FederationService>>().await;
             stopper.stop();
             let drain = Duration::from_secs(node.config.grpc.drain_timeout_secs);
             match tokio::time::timeout(drain, &mut serving).await {
-                Ok(res) => res.context("grpc server failed while draining")?,
+                Ok(res) => res.context("while draining")?,
                 Err(_) => warn!(?drain, "shutdown: drain deadline passed, cutting off remaining calls"),
             }
         }

@@ -1,11 +1,13 @@
 //! Integration tests over real gRPC on loopback, one binary for all of them.
 //!
 //! Modules:
+//! - `dashboard`: the HTTP API, tokens and audit, and the dashboard in headless Chromium.
 //! - `federation`: founding, replication, relaying, membership changes, handshake refusals.
 //! - `grpc`: health, reflection, and the log read and verified from the client side.
 //! - `indicators`: ingest, releases, dry runs, failures and the privacy budget.
 //! - `tidy`: house rules checked on the source tree.
 
+mod dashboard;
 mod federation;
 mod grpc;
 mod indicators;

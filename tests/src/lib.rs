@@ -18,6 +18,8 @@ pub struct TestNode {
     pub node: Arc<Node>,
     /// The bound gRPC address.
     pub addr: SocketAddr,
+    /// The bound HTTP address.
+    pub http_addr: SocketAddr,
     stop: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<anyhow::Result<()>>>,
     _dir: tempfile::TempDir,
@@ -73,11 +75,14 @@ impl TestNode {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr = listener.local_addr().expect("addr");
         let fed = bind_retrying(node.config.federation.listen).await;
+        let http = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let http_addr = http.local_addr().expect("addr");
         let (stop, stopped) = oneshot::channel::<()>();
-        let task = tokio::spawn(server::run(node.clone(), listener, fed, async move {
+        let listeners = server::Listeners { local: listener, federation: fed, http };
+        let task = tokio::spawn(server::run(node.clone(), listeners, async move {
             let _ = stopped.await;
         }));
-        TestNode { node, addr, stop: Some(stop), task: Some(task), _dir: dir }
+        TestNode { node, addr, http_addr, stop: Some(stop), task: Some(task), _dir: dir }
     }
 
     /// The URL gRPC clients connect to.

@@ -1,0 +1,129 @@
+//! `metronode query` and `metronode token`: the analyst's command line.
+
+use std::{fmt::Write as _, io::Write, path::Path};
+
+use anyhow::Context;
+use sha2::{Digest, Sha256};
+
+use crate::{aggregate::Answer, cli::ingest::unit_scale, pb};
+
+/// Output format of `query`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// A table for people.
+    Table,
+    /// The whole answer as JSON.
+    Json,
+    /// CSV rows (metro, cities, groups).
+    Csv,
+    /// SDMX-CSV.
+    SdmxCsv,
+}
+
+/// Asks the running node for a metropolitan answer and prints it.
+pub fn query(
+    dir: &Path,
+    indicator: &str,
+    by: &str,
+    period: &str,
+    series: &str,
+    format: Format,
+) -> anyhow::Result<()> {
+    let url = super::ingest::node_url(dir)?;
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    let reply = rt.block_on(async {
+        let mut c = pb::analytics_client::AnalyticsClient::connect(url.clone())
+            .await
+            .with_context(|| format!("couldn't reach the node at {url}"))?;
+        let req = pb::QueryRequest {
+            indicator_id: indicator.into(),
+            period: period.into(),
+            by: by.into(),
+            series: series.into(),
+        };
+        c.query_indicator(req).await.map_err(|s| anyhow::anyhow!("{}", s.message()))
+    })?;
+    let answer = Answer::from(&reply.into_inner());
+    let mut out = std::io::stdout().lock();
+    match format {
+        Format::Json => writeln!(out, "{}", serde_json::to_string_pretty(&answer)?)?,
+        Format::Csv => write!(out, "{}", crate::http::to_csv(&answer))?,
+        Format::SdmxCsv => write!(out, "{}", crate::http::to_sdmx_csv(&answer))?,
+        Format::Table => write!(out, "{}", table(&answer))?,
+    }
+    Ok(())
+}
+
+fn show(e: &crate::aggregate::Estimate, unit: &str) -> String {
+    let (scale, suffix) = unit_scale(unit);
+    if !e.published {
+        return format!("withheld ({})", e.note);
+    }
+    let moe = e.margin_of_error.map(|m| format!(" ± {:.1}", m * scale)).unwrap_or_default();
+    format!(
+        "{:.1}{suffix}{moe}  ({:.0} / {:.0}){}",
+        e.value * scale,
+        e.numerator,
+        e.denominator,
+        if e.note.is_empty() { String::new() } else { format!(" [{}]", e.note) }
+    )
+}
+
+fn table(a: &Answer) -> String {
+    let mut s = String::new();
+    let _ = writeln!(s, "{} {} (series {})", a.indicator, a.period, a.series);
+    let _ = writeln!(s, "metropolitan  {}", show(&a.metro, &a.unit));
+    for c in &a.cities {
+        let _ = writeln!(
+            s,
+            "  {:<6} {:<14} {}",
+            c.city,
+            c.name.chars().take(14).collect::<String>(),
+            show(&c.estimate, &a.unit)
+        );
+    }
+    if !a.groups.is_empty() {
+        let _ = writeln!(s, "by {}", a.by);
+        for g in &a.groups {
+            let _ = writeln!(s, "  {:<22} {}", g.value, show(&g.estimate, &a.unit));
+        }
+    }
+    if let Some(g) = &a.gap {
+        let (scale, _) = unit_scale(&a.unit);
+        let _ = writeln!(
+            s,
+            "gap: {} best, {} worst, {:.1} points, ratio {:.2}",
+            g.best,
+            g.worst,
+            g.absolute * scale,
+            g.ratio
+        );
+    }
+    let _ = writeln!(
+        s,
+        "coverage: included {}; missing {}; {} suppressed cells",
+        a.coverage.included.join(", "),
+        if a.coverage.missing.is_empty() { "none".into() } else { a.coverage.missing.join(", ") },
+        a.coverage.suppressed_cells
+    );
+    for st in &a.coverage.stale {
+        let _ = writeln!(s, "  stale {}: {}", st.city, st.reason);
+    }
+    s
+}
+
+/// Makes a new bearer token: prints the token once, and the `[[http.tokens]]` entry to add.
+pub fn token(name: &str) -> anyhow::Result<()> {
+    let mut bytes = [0u8; 32];
+    rand_core::RngCore::fill_bytes(&mut rand_core::OsRng, &mut bytes);
+    let token = hex::encode(bytes);
+    let hash = hex::encode(Sha256::digest(token.as_bytes()));
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "token (give it to {name}; it is not stored): {token}")?;
+    writeln!(
+        out,
+        "add to node.toml:\n[[http.tokens]]\nname = {}\nsha256 = \"{hash}\"",
+        toml::Value::String(name.into())
+    )?;
+    Ok(())
+}

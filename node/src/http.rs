@@ -1,0 +1,343 @@
+//! The HTTP side: the dashboard for people at `/`, the analyst API under `/api/v1` (JSON, CSV
+//! and SDMX-CSV), Prometheus `/metrics`, and the `/healthz` and `/readyz` probes.
+//!
+//! Open on loopback by default; elsewhere a bearer token whose SHA-256 is configured. Every
+//! query is recorded in the audit log (`DIR/audit.jsonl`): who, what, when.
+
+pub mod dashboard;
+
+use std::{
+    fmt::Write as _,
+    io::Write as _,
+    net::SocketAddr,
+    sync::{Arc, Mutex},
+};
+
+use axum::{
+    Json, Router,
+    extract::{ConnectInfo, Query, State},
+    http::{HeaderMap, HeaderValue, StatusCode, header},
+    response::{Html, IntoResponse, Response},
+    routing::get,
+};
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+
+use crate::{aggregate::Answer, analysis, clock, node::Node};
+
+/// Shared state of the HTTP handlers.
+#[derive(Clone)]
+pub struct AppState {
+    node: Arc<Node>,
+    audit: Arc<Mutex<Option<std::fs::File>>>,
+}
+
+/// The router, ready to serve with `into_make_service_with_connect_info::<SocketAddr>()`.
+pub fn router(node: Arc<Node>) -> Router {
+    let audit = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(node.dir.join("audit.jsonl"))
+        .ok();
+    let state = AppState { node, audit: Arc::new(Mutex::new(audit)) };
+    Router::new()
+        .route("/", get(dashboard_page))
+        .route("/api/v1/indicators", get(indicators))
+        .route("/api/v1/query", get(query))
+        .route("/api/v1/members", get(members))
+        .route(
+            "/metrics",
+            get(|| async {
+                ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], crate::metrics::render())
+            }),
+        )
+        .route("/healthz", get(|| async { "ok\n" }))
+        .route("/readyz", get(ready))
+        .with_state(state)
+}
+
+/// The query parameters of the dashboard and `/api/v1/query`.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct QueryParams {
+    /// Indicator id.
+    #[serde(default)]
+    pub indicator: String,
+    /// Period; latest when empty.
+    #[serde(default)]
+    pub period: String,
+    /// Breakdown: city (default) or a disaggregation.
+    #[serde(default)]
+    pub by: String,
+    /// Series; headline when empty.
+    #[serde(default)]
+    pub series: String,
+    /// json (default), csv or sdmx-csv.
+    #[serde(default)]
+    pub format: String,
+}
+
+impl AppState {
+    /// Who is asking, or the refusal. Loopback is open unless configured otherwise.
+    fn who(&self, peer: SocketAddr, headers: &HeaderMap) -> Result<String, &'static str> {
+        let cfg = &self.node.config.http;
+        if let Some(token) = headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+        {
+            let hash = hex::encode(Sha256::digest(token.trim().as_bytes()));
+            return match cfg.tokens.iter().find(|t| t.sha256.eq_ignore_ascii_case(&hash)) {
+                Some(t) => Ok(t.name.clone()),
+                None => Err("unknown token"),
+            };
+        }
+        if cfg.open_on_loopback && peer.ip().is_loopback() {
+            return Ok("loopback".into());
+        }
+        Err("a bearer token is required")
+    }
+
+    fn audit(&self, who: &str, what: &str, status: u16) {
+        let line = serde_json::json!({ "at_unix_ms": clock::now_unix_ms(), "who": who, "what": what, "status": status });
+        let mut file = self.audit.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(f) = file.as_mut()
+            && writeln!(f, "{line}").is_err()
+        {
+            tracing::warn!("couldn't write the audit log");
+        }
+    }
+}
+
+fn unauthorized(why: &str) -> Response {
+    let mut r = (StatusCode::UNAUTHORIZED, format!("{why}\n")).into_response();
+    r.headers_mut()
+        .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer realm=\"metronode\""));
+    r
+}
+
+fn what(path: &str, q: &QueryParams) -> String {
+    format!(
+        "{path}?indicator={}&period={}&by={}&series={}&format={}",
+        q.indicator, q.period, q.by, q.series, q.format
+    )
+}
+
+async fn ready(State(s): State<AppState>) -> Response {
+    match s.node.log.store().sync() {
+        Ok(()) => "ready\n".into_response(),
+        Err(_) => (StatusCode::SERVICE_UNAVAILABLE, "store unavailable\n").into_response(),
+    }
+}
+
+async fn indicators(
+    State(s): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+) -> Response {
+    let who = match s.who(peer, &headers) {
+        Ok(w) => w,
+        Err(why) => return unauthorized(why),
+    };
+    s.audit(&who, "/api/v1/indicators", 200);
+    let list: Vec<_> = s
+        .node
+        .catalogue
+        .indicators
+        .iter()
+        .map(|i| {
+            serde_json::json!({
+                "id": i.id, "name": i.name, "definition": i.definition, "standard": i.standard,
+                "unit": i.unit, "aggregation": i.aggregation.as_str(), "dataset": i.dataset,
+                "disaggregations": i.disaggregations, "series": i.series.iter().map(|s| &s.code).collect::<Vec<_>>(),
+                "rights_areas": i.rights_areas,
+            })
+        })
+        .collect();
+    Json(serde_json::json!({ "catalogue_version": s.node.catalogue.version, "indicators": list }))
+        .into_response()
+}
+
+async fn members(
+    State(s): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+) -> Response {
+    let who = match s.who(peer, &headers) {
+        Ok(w) => w,
+        Err(why) => return unauthorized(why),
+    };
+    s.audit(&who, "/api/v1/members", 200);
+    Json(serde_json::json!({ "members": dashboard::peer_rows(&s.node) })).into_response()
+}
+
+/// Answers a query (off the async executor), or says why not.
+pub async fn answer(node: &Arc<Node>, q: &QueryParams) -> Result<Answer, (StatusCode, String)> {
+    let Some(spec) = node.catalogue.indicator(&q.indicator) else {
+        return Err((
+            StatusCode::BAD_REQUEST,
+            format!("unknown indicator `{}`", q.indicator.chars().take(40).collect::<String>()),
+        ));
+    };
+    if !(q.by.is_empty() || q.by == "city" || spec.disaggregations.contains(&q.by)) {
+        return Err((
+            StatusCode::BAD_REQUEST,
+            format!(
+                "by: {} can be broken down by city or {}",
+                spec.id,
+                spec.disaggregations.join(", ")
+            ),
+        ));
+    }
+    let node = node.clone();
+    let query = crate::aggregate::Query {
+        indicator: q.indicator.clone(),
+        period: q.period.clone(),
+        by: q.by.clone(),
+        series: q.series.clone(),
+    };
+    tokio::task::spawn_blocking(move || analysis::query(&node, &query))
+        .await
+        .map_err(|e| (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?
+        .ok_or((StatusCode::NOT_FOUND, "no release of this indicator is held here yet".into()))
+}
+
+async fn query(
+    State(s): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Query(q): Query<QueryParams>,
+) -> Response {
+    let who = match s.who(peer, &headers) {
+        Ok(w) => w,
+        Err(why) => return unauthorized(why),
+    };
+    let result = answer(&s.node, &q).await;
+    let status = result.as_ref().map_or_else(|e| e.0.as_u16(), |_| 200);
+    s.audit(&who, &what("/api/v1/query", &q), status);
+    match result {
+        Err((code, msg)) => (code, Json(serde_json::json!({ "error": msg }))).into_response(),
+        Ok(a) => match q.format.as_str() {
+            "" | "json" => Json(a).into_response(),
+            "csv" => csv_response(to_csv(&a), &format!("{}-{}.csv", a.indicator, a.period)),
+            "sdmx-csv" | "sdmx" => {
+                csv_response(to_sdmx_csv(&a), &format!("{}-{}.sdmx.csv", a.indicator, a.period))
+            }
+            other => (
+                StatusCode::BAD_REQUEST,
+                format!(
+                    "unknown format `{}`; use json, csv or sdmx-csv\n",
+                    other.chars().take(20).collect::<String>()
+                ),
+            )
+                .into_response(),
+        },
+    }
+}
+
+fn csv_response(body: String, name: &str) -> Response {
+    let disposition = format!("attachment; filename=\"{}\"", name.replace(['"', '\\', '/'], "_"));
+    let mut r = ([(header::CONTENT_TYPE, "text/csv; charset=utf-8")], body).into_response();
+    if let Ok(v) = HeaderValue::from_str(&disposition) {
+        r.headers_mut().insert(header::CONTENT_DISPOSITION, v);
+    }
+    r
+}
+
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_owned()
+    }
+}
+
+fn num(v: f64) -> String {
+    format!("{v:.6}").trim_end_matches('0').trim_end_matches('.').to_owned()
+}
+
+/// The answer as plain CSV: one row per metropolitan, city and group figure.
+pub fn to_csv(a: &Answer) -> String {
+    let mut out = String::from(
+        "indicator,period,series,level,code,value,numerator,denominator,margin_of_error,status,note\n",
+    );
+    let mut row = |level: &str, code: &str, e: &crate::aggregate::Estimate| {
+        let status = if e.published { "published" } else { "withheld" };
+        let (v, n, d) = if e.published {
+            (num(e.value), num(e.numerator), num(e.denominator))
+        } else {
+            Default::default()
+        };
+        let moe = e.margin_of_error.map(num).unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "{},{},{},{level},{},{v},{n},{d},{moe},{status},{}",
+            csv_field(&a.indicator),
+            csv_field(&a.period),
+            csv_field(&a.series),
+            csv_field(code),
+            csv_field(&e.note)
+        );
+    };
+    row("metro", "METRO", &a.metro);
+    for c in &a.cities {
+        row("city", &c.city, &c.estimate);
+    }
+    for g in &a.groups {
+        row(&a.by, &g.value, &g.estimate);
+    }
+    out
+}
+
+/// The answer as SDMX-CSV (version 1 layout: the dataflow first, one observation per row).
+/// Withheld figures carry OBS_STATUS `C` (confidential) and no value.
+pub fn to_sdmx_csv(a: &Answer) -> String {
+    let mut out = String::from(
+        "DATAFLOW,INDICATOR,REF_AREA,TIME_PERIOD,BREAKDOWN,BREAKDOWN_VALUE,SERIES,UNIT_MEASURE,OBS_VALUE,OBS_STATUS\n",
+    );
+    let mut row = |area: &str, breakdown: &str, value: &str, e: &crate::aggregate::Estimate| {
+        let (v, status) = if e.published {
+            (num(e.value), if e.note == "u" { "U" } else { "A" })
+        } else {
+            (String::new(), "C")
+        };
+        let _ = writeln!(
+            out,
+            "METRONODE:DRI(1.0),{},{},{},{},{},{},{},{v},{status}",
+            csv_field(&a.indicator),
+            csv_field(area),
+            csv_field(&a.period),
+            csv_field(breakdown),
+            csv_field(value),
+            csv_field(&a.series),
+            csv_field(&a.unit)
+        );
+    };
+    row("METRO", "_T", "_T", &a.metro);
+    for c in &a.cities {
+        row(&c.city, "_T", "_T", &c.estimate);
+    }
+    for g in &a.groups {
+        row("METRO", &a.by, &g.value, &g.estimate);
+    }
+    out
+}
+
+async fn dashboard_page(
+    State(s): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Query(q): Query<QueryParams>,
+) -> Response {
+    let who = match s.who(peer, &headers) {
+        Ok(w) => w,
+        Err(why) => return unauthorized(why),
+    };
+    let page = dashboard::render(&s.node, q.clone()).await;
+    s.audit(&who, &what("/", &q), 200);
+    let mut r = Html(page).into_response();
+    r.headers_mut().insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static("default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'"),
+    );
+    r
+}

@@ -1,0 +1,459 @@
+//! The dashboard: one server-rendered page, no JavaScript, charts as inline SVG. Indicator
+//! picker; metropolitan headline with margin of error; cities side by side; the gap view by
+//! group or district; trend; coverage and provenance; federation health.
+//!
+//! Every word people read comes from a `Strings` table (English here), so a translation is a
+//! second table.
+
+use std::{fmt::Write as _, sync::Arc};
+
+use crate::{
+    aggregate::{Answer, Estimate},
+    analysis,
+    cli::ingest::unit_scale,
+    clock,
+    node::Node,
+};
+
+use super::QueryParams;
+
+/// The words of the page.
+pub struct Strings {
+    /// Language code.
+    pub lang: &'static str,
+    /// Page title.
+    pub title: &'static str,
+    /// Labels of the picker.
+    pub indicator: &'static str,
+    /// Breakdown label.
+    pub breakdown: &'static str,
+    /// Period label.
+    pub period: &'static str,
+    /// Button.
+    pub show: &'static str,
+    /// Section titles.
+    pub metro_value: &'static str,
+    /// Cities section.
+    pub cities: &'static str,
+    /// Gap section.
+    pub gap: &'static str,
+    /// Trend section.
+    pub trend: &'static str,
+    /// Coverage section.
+    pub coverage: &'static str,
+    /// Provenance section.
+    pub provenance: &'static str,
+    /// Federation section.
+    pub federation: &'static str,
+    /// No data yet.
+    pub no_data: &'static str,
+    /// Withheld figure.
+    pub withheld: &'static str,
+    /// Margin of error unknown.
+    pub no_margin: &'static str,
+}
+
+/// English.
+pub const EN: Strings = Strings {
+    lang: "en",
+    title: "Metropolitan digital inclusion",
+    indicator: "Indicator",
+    breakdown: "Break down by",
+    period: "Period",
+    show: "Show",
+    metro_value: "Metropolitan value",
+    cities: "Cities side by side",
+    gap: "Mind the gap",
+    trend: "Trend",
+    coverage: "Coverage",
+    provenance: "Provenance: where each number came from",
+    federation: "Federation health",
+    no_data: "No release of this indicator is held here yet.",
+    withheld: "withheld",
+    no_margin: "sampling error not published; no noise added",
+};
+
+fn esc(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#39;")
+}
+
+fn fmt_value(v: f64, unit: &str) -> String {
+    let (scale, suffix) = unit_scale(unit);
+    format!("{:.1}{suffix}", v * scale)
+}
+
+fn fmt_estimate(e: &Estimate, unit: &str, s: &Strings) -> String {
+    if !e.published {
+        return format!("{} ({})", s.withheld, esc(&e.note));
+    }
+    let (scale, _) = unit_scale(unit);
+    let moe = match e.margin_of_error {
+        Some(m) => format!(" ± {:.1}", m * scale),
+        None => String::new(),
+    };
+    let flag = if e.note == "u" { " (low reliability)" } else { "" };
+    format!("{}{moe}{flag}", fmt_value(e.value, unit))
+}
+
+/// Horizontal bars with value labels and margin-of-error whiskers.
+fn bars(id: &str, title: &str, items: &[(String, &Estimate)], unit: &str) -> String {
+    let (scale, suffix) = unit_scale(unit);
+    let max = items
+        .iter()
+        .filter(|i| i.1.published)
+        .map(|i| i.1.value * scale)
+        .fold(0.0_f64, f64::max)
+        .max(1e-9);
+    let (label_w, bar_w, row_h) = (190.0, 420.0, 28.0);
+    let height = row_h * items.len() as f64 + 10.0;
+    let mut svg = format!(
+        r#"<svg role="img" aria-labelledby="{id}-t" width="{w}" height="{height}" viewBox="0 0 {w} {height}"><title id="{id}-t">{}</title>"#,
+        esc(title),
+        w = label_w + bar_w + 120.0
+    );
+    for (i, (label, e)) in items.iter().enumerate() {
+        let y = i as f64 * row_h + 5.0;
+        let _ = write!(
+            svg,
+            r#"<text x="{}" y="{}" text-anchor="end" class="lbl">{}</text>"#,
+            label_w - 8.0,
+            y + 18.0,
+            esc(label)
+        );
+        if e.published {
+            let w = (e.value * scale / max * bar_w).max(1.0);
+            let _ = write!(
+                svg,
+                r#"<rect x="{label_w}" y="{y}" width="{w:.1}" height="{}" class="bar"/>"#,
+                row_h - 8.0
+            );
+            if let Some(m) = e.margin_of_error {
+                let (a, b) = (
+                    ((e.value - m) * scale / max * bar_w).max(0.0),
+                    ((e.value + m) * scale / max * bar_w).min(bar_w),
+                );
+                let _ = write!(
+                    svg,
+                    r#"<line x1="{:.1}" x2="{:.1}" y1="{c}" y2="{c}" class="moe"/>"#,
+                    label_w + a,
+                    label_w + b,
+                    c = y + (row_h - 8.0) / 2.0
+                );
+            }
+            let _ = write!(
+                svg,
+                r#"<text x="{:.1}" y="{}" class="val">{:.1}{suffix}</text>"#,
+                label_w + w + 6.0,
+                y + 16.0,
+                e.value * scale
+            );
+        } else {
+            let _ = write!(
+                svg,
+                r#"<text x="{label_w}" y="{}" class="muted">withheld</text>"#,
+                y + 16.0
+            );
+        }
+    }
+    svg.push_str("</svg>");
+    svg
+}
+
+fn trend_chart(a: &Answer, s: &Strings) -> String {
+    let (scale, suffix) = unit_scale(&a.unit);
+    let points: Vec<(String, f64)> = a
+        .trend
+        .iter()
+        .filter(|t| t.estimate.published)
+        .map(|t| (t.period.clone(), t.estimate.value * scale))
+        .collect();
+    if points.is_empty() {
+        return format!("<p>{}</p>", s.no_data);
+    }
+    let (w, h, pad) = (640.0, 180.0, 40.0);
+    let max = points.iter().map(|p| p.1).fold(0.0_f64, f64::max).max(1e-9) * 1.1;
+    let step = if points.len() > 1 { (w - 2.0 * pad) / (points.len() - 1) as f64 } else { 0.0 };
+    let xy: Vec<(f64, f64)> = points
+        .iter()
+        .enumerate()
+        .map(|(i, p)| (pad + i as f64 * step, h - pad - p.1 / max * (h - 2.0 * pad)))
+        .collect();
+    let mut svg = format!(
+        r#"<svg role="img" aria-labelledby="trend-t" width="{w}" height="{h}" viewBox="0 0 {w} {h}"><title id="trend-t">{}</title>"#,
+        s.trend
+    );
+    let path: Vec<String> = xy.iter().map(|(x, y)| format!("{x:.1},{y:.1}")).collect();
+    let _ = write!(svg, r#"<polyline points="{}" class="line"/>"#, path.join(" "));
+    for ((x, y), (period, v)) in xy.iter().zip(&points) {
+        let _ = write!(
+            svg,
+            r#"<circle cx="{x:.1}" cy="{y:.1}" r="4" class="dot"/><text x="{x:.1}" y="{:.1}" text-anchor="middle" class="val">{v:.1}{suffix}</text><text x="{x:.1}" y="{}" text-anchor="middle" class="lbl">{}</text>"#,
+            y - 8.0,
+            h - 12.0,
+            esc(period)
+        );
+    }
+    svg.push_str("</svg>");
+    svg
+}
+
+/// The federation health rows, for the page and `/api/v1/members`.
+pub fn peer_rows(node: &Node) -> Vec<serde_json::Value> {
+    let own = node.log.own().clone();
+    let now = clock::now_unix_ms();
+    analysis::members(node)
+        .into_iter()
+        .map(|m| {
+            let id: crate::identity::MemberId = m.id.parse().unwrap_or_else(|_| own.clone());
+            let state = node.peers.get(&id);
+            let held = node.log.size(&id);
+            serde_json::json!({
+                "id": m.id,
+                "name": m.name,
+                "is_self": m.is_self,
+                "reachable": m.is_self || state.reachable,
+                "last_sync_unix_ms": m.last_sync_unix_ms,
+                "seconds_since_sync": m.last_sync_unix_ms.map(|t| (now - t) / 1000),
+                "records_held": held,
+                "lag": node.peers.seen(&id).saturating_sub(held),
+                "flags": node.log.flags(&id),
+                "last_error": state.last_error,
+            })
+        })
+        .collect()
+}
+
+const STYLE: &str = "body{font-family:system-ui,sans-serif;margin:0;color:#111;background:#fff;line-height:1.45}\
+header{background:#0b3d91;color:#fff;padding:1rem 2rem}header h1{margin:0;font-size:1.5rem}\
+main{padding:1rem 2rem;max-width:1100px}section{margin:1.5rem 0}h2{font-size:1.15rem;border-bottom:2px solid #0b3d91}\
+form{display:flex;gap:1rem;flex-wrap:wrap;align-items:end}label{display:flex;flex-direction:column;font-weight:600}\
+select,button{font-size:1rem;padding:.3rem}button{background:#0b3d91;color:#fff;border:0;padding:.4rem 1rem}\
+button:focus,select:focus{outline:3px solid #f2a900}.headline{font-size:2.2rem;font-weight:700}\
+.bar{fill:#0b3d91}.moe{stroke:#f2a900;stroke-width:3}.lbl{font-size:13px;fill:#111}.val{font-size:13px;fill:#111}\
+.muted{font-size:13px;fill:#555}.line{fill:none;stroke:#0b3d91;stroke-width:3}.dot{fill:#f2a900}\
+table{border-collapse:collapse}td,th{border:1px solid #999;padding:.25rem .5rem;text-align:left;font-size:.9rem}\
+.flag{color:#a00;font-weight:700}code{font-size:.85rem}";
+
+/// Renders the page.
+pub async fn render(node: &Arc<Node>, mut q: QueryParams) -> String {
+    let s = &EN;
+    let releases = node.releases.releases(node);
+    if q.indicator.is_empty() || node.catalogue.indicator(&q.indicator).is_none() {
+        q.indicator = node
+            .catalogue
+            .indicators
+            .iter()
+            .find(|i| releases.iter().any(|r| r.indicator == i.id))
+            .or(node.catalogue.indicators.first())
+            .map(|i| i.id.clone())
+            .unwrap_or_default();
+    }
+    let Some(spec) = node.catalogue.indicator(&q.indicator) else { return String::new() };
+    if !(q.by.is_empty() || q.by == "city" || spec.disaggregations.contains(&q.by)) {
+        q.by.clear();
+    }
+    let answer = super::answer(node, &q).await.ok();
+
+    let mut page = format!(
+        r#"<!doctype html><html lang="{}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>{} · metronode</title><style>{STYLE}</style></head><body><header><h1>{}</h1><p>{} · {}</p></header><main>"#,
+        s.lang,
+        s.title,
+        s.title,
+        esc(&node.card.name),
+        esc(&node.card.id)
+    );
+    // Picker.
+    let _ = write!(
+        page,
+        r#"<form method="get" action="/"><label for="indicator">{}<select id="indicator" name="indicator">"#,
+        s.indicator
+    );
+    for i in &node.catalogue.indicators {
+        let sel = if i.id == spec.id { " selected" } else { "" };
+        let _ = write!(
+            page,
+            r#"<option value="{}"{sel}>{} {}</option>"#,
+            esc(&i.id),
+            esc(&i.id),
+            esc(&i.name)
+        );
+    }
+    let _ = write!(
+        page,
+        r#"</select></label><label for="by">{}<select id="by" name="by"><option value="city">city</option>"#,
+        s.breakdown
+    );
+    for d in &spec.disaggregations {
+        let sel = if *d == q.by { " selected" } else { "" };
+        let _ = write!(page, r#"<option value="{}"{sel}>{}</option>"#, esc(d), esc(d));
+    }
+    let _ = write!(
+        page,
+        r#"</select></label><label for="period">{}<select id="period" name="period"><option value="">latest</option>"#,
+        s.period
+    );
+    if let Some(a) = &answer {
+        for p in &a.periods {
+            let sel = if *p == q.period { " selected" } else { "" };
+            let _ = write!(page, r#"<option value="{}"{sel}>{}</option>"#, esc(p), esc(p));
+        }
+    }
+    let _ = write!(page, r#"</select></label><button type="submit">{}</button></form>"#, s.show);
+
+    let _ = write!(page, "<section><h2>{}</h2><p>{}</p>", esc(&spec.name), esc(&spec.definition));
+    match &answer {
+        None => {
+            let _ = write!(page, "<p>{}</p></section>", s.no_data);
+        }
+        Some(a) => {
+            let _ = write!(
+                page,
+                r#"<p>{} · {} {}</p><p class="headline" id="headline">{}</p><p>{} {} {}</p></section>"#,
+                s.metro_value,
+                s.period,
+                esc(&a.period),
+                fmt_estimate(&a.metro, &a.unit, s),
+                a.coverage.included.len(),
+                if a.coverage.included.len() == 1 { "city included" } else { "cities included" },
+                if a.metro.margin_of_error.is_none() && a.metro.published {
+                    format!("· {}", s.no_margin)
+                } else {
+                    String::new()
+                }
+            );
+            let cities: Vec<(String, &Estimate)> =
+                a.cities.iter().map(|c| (format!("{} {}", c.city, c.name), &c.estimate)).collect();
+            let _ = write!(
+                page,
+                r#"<section><h2>{}</h2>{}<table id="cities"><tr><th>city</th><th>value</th></tr>"#,
+                s.cities,
+                bars("cities-chart", s.cities, &cities, &a.unit)
+            );
+            for c in &a.cities {
+                let _ = write!(
+                    page,
+                    "<tr><td>{} {}</td><td>{}</td></tr>",
+                    esc(&c.city),
+                    esc(&c.name),
+                    fmt_estimate(&c.estimate, &a.unit, s)
+                );
+            }
+            page.push_str("</table></section>");
+
+            let _ = write!(page, "<section><h2>{}</h2>", s.gap);
+            if !a.groups.is_empty() {
+                let groups: Vec<(String, &Estimate)> =
+                    a.groups.iter().map(|g| (g.value.clone(), &g.estimate)).collect();
+                page.push_str(&bars(
+                    "groups-chart",
+                    &format!("{} by {}", spec.name, a.by),
+                    &groups,
+                    &a.unit,
+                ));
+            }
+            match &a.gap {
+                Some(g) => {
+                    let (scale, _) = unit_scale(&a.unit);
+                    let _ = write!(
+                        page,
+                        "<p>Best served: <strong>{}</strong> ({}), worst served: <strong>{}</strong> ({}). Gap {:.1} points, ratio {:.2}.</p>",
+                        esc(&g.best),
+                        fmt_value(g.best_value, &a.unit),
+                        esc(&g.worst),
+                        fmt_value(g.worst_value, &a.unit),
+                        g.absolute * scale,
+                        g.ratio
+                    );
+                }
+                None => page.push_str("<p>Not enough published groups for a gap.</p>"),
+            }
+            page.push_str("</section>");
+            let _ = write!(page, "<section><h2>{}</h2>{}</section>", s.trend, trend_chart(a, s));
+
+            let _ = write!(
+                page,
+                "<section><h2>{}</h2><p>Included: {}.</p><p>Missing: {}.</p><ul>",
+                s.coverage,
+                esc(&a.coverage.included.join(", ")),
+                if a.coverage.missing.is_empty() {
+                    "none".into()
+                } else {
+                    esc(&a.coverage.missing.join(", "))
+                }
+            );
+            for st in &a.coverage.stale {
+                let since = st
+                    .since_unix_ms
+                    .map(|t| format!(", last sync {} s ago", (clock::now_unix_ms() - t) / 1000))
+                    .unwrap_or_default();
+                let _ = write!(page, "<li>{}: {}{since}</li>", esc(&st.city), esc(&st.reason));
+            }
+            let _ = write!(
+                page,
+                "</ul><p>{} suppressed cells in the releases used (withheld, never filled in).</p></section>",
+                a.coverage.suppressed_cells
+            );
+
+            let _ = write!(
+                page,
+                r#"<section><h2>{}</h2><table id="provenance"><tr><th>origin</th><th>log record</th><th>record hash</th><th>signer</th><th>method</th></tr>"#,
+                s.provenance
+            );
+            for c in &a.cities {
+                let p = &c.provenance;
+                let _ = write!(
+                    page,
+                    "<tr><td>{}</td><td>{}</td><td><code>{}…</code></td><td><code>{}…</code></td><td>{}</td></tr>",
+                    esc(&p.origin),
+                    p.seq,
+                    esc(&p.record_hash[..16.min(p.record_hash.len())]),
+                    esc(&p.signer[..16.min(p.signer.len())]),
+                    esc(&p.method)
+                );
+            }
+            page.push_str("</table></section>");
+        }
+    }
+    let _ = write!(
+        page,
+        r#"<section><h2>{}</h2><table id="federation"><tr><th>member</th><th>reachable</th><th>last sync</th><th>records</th><th>lag</th><th>flags</th></tr>"#,
+        s.federation
+    );
+    for row in peer_rows(node) {
+        let flags: Vec<String> = row["flags"]
+            .as_array()
+            .map(|a| a.iter().filter_map(|f| f.as_str().map(esc)).collect())
+            .unwrap_or_default();
+        let since = match (row["is_self"].as_bool(), row["seconds_since_sync"].as_i64()) {
+            (Some(true), _) => "this node".to_owned(),
+            (_, Some(s)) => format!("{s} s ago"),
+            _ => "never".to_owned(),
+        };
+        let _ = write!(
+            page,
+            r#"<tr><td>{} {}</td><td>{}</td><td>{since}</td><td>{}</td><td>{}</td><td class="flag">{}</td></tr>"#,
+            esc(row["id"].as_str().unwrap_or_default()),
+            esc(row["name"].as_str().unwrap_or_default()),
+            if row["reachable"].as_bool() == Some(true) { "yes" } else { "no" },
+            row["records_held"],
+            row["lag"],
+            flags.join(", ")
+        );
+    }
+    page.push_str(r#"</table></section><footer><p>Data: signed releases verified at this node. Export: <a href="/api/v1/query?indicator="#);
+    let _ = write!(
+        page,
+        r#"{}&amp;by={}&amp;format=csv">CSV</a> · <a href="/api/v1/query?indicator={}&amp;by={}&amp;format=sdmx-csv">SDMX-CSV</a> · <a href="/api/v1/query?indicator={}&amp;by={}">JSON</a></p></footer></main></body></html>"#,
+        esc(&spec.id),
+        esc(&q.by),
+        esc(&spec.id),
+        esc(&q.by),
+        esc(&spec.id),
+        esc(&q.by)
+    );
+    page
+}

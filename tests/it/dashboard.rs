@@ -1,0 +1,234 @@
+//! The analyst's side over HTTP: the API in JSON, CSV and SDMX-CSV; probes and metrics; tokens
+//! and the audit log; and the dashboard loaded in headless Chromium, with a screenshot kept in
+//! `tests/artefacts/`.
+
+use std::{net::SocketAddr, path::Path, process::Command};
+
+use metronode::synth;
+use metronode_tests::{TestCluster, TestNode};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+/// A minimal HTTP/1.1 GET: status, headers and body.
+async fn get(addr: SocketAddr, path: &str, token: Option<&str>) -> (u16, String, String) {
+    let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let auth = token.map(|t| format!("Authorization: Bearer {t}\r\n")).unwrap_or_default();
+    let req = format!("GET {path} HTTP/1.1\r\nHost: metronode\r\n{auth}Connection: close\r\n\r\n");
+    s.write_all(req.as_bytes()).await.unwrap();
+    let mut buf = Vec::new();
+    s.read_to_end(&mut buf).await.unwrap();
+    let text = String::from_utf8_lossy(&buf).into_owned();
+    let (head, body) = text.split_once("\r\n\r\n").unwrap();
+    let status = head.split_whitespace().nth(1).unwrap().parse().unwrap();
+    // Bodies may be chunked; de-chunk the simple way.
+    let body = if head.to_ascii_lowercase().contains("transfer-encoding: chunked") {
+        let mut out = String::new();
+        let mut rest = body;
+        while let Some((size, tail)) = rest.split_once("\r\n") {
+            let n = usize::from_str_radix(size.trim(), 16).unwrap_or(0);
+            if n == 0 {
+                break;
+            }
+            out.push_str(&tail[..n]);
+            rest = &tail[n + 2..];
+        }
+        out
+    } else {
+        body.to_owned()
+    };
+    (status, head.to_owned(), body)
+}
+
+async fn federated_with_data() -> TestCluster {
+    let cluster = TestCluster::cities(&["BEBRU", "IEDUB", "BGSOF"], 2).await;
+    for (node, city) in cluster.nodes.iter().zip([synth::BRUSSELS, synth::DUBLIN, synth::SOFIA]) {
+        let mut data = Vec::new();
+        synth::generate(&city, "survey", 2500, 3, &mut data).unwrap();
+        node.ingest("survey", "2025", false, data).await.unwrap();
+    }
+    cluster
+        .wait_until("every city's releases everywhere", |c| {
+            (0..3).all(|i| ["BEBRU", "IEDUB", "BGSOF"].iter().all(|o| c.held(i, o) == 10))
+        })
+        .await;
+    cluster
+}
+
+#[tokio::test]
+async fn the_api_answers_in_json_csv_and_sdmx_csv() {
+    let cluster = federated_with_data().await;
+    let addr = cluster.nodes[1].http_addr;
+    let (status, _, body) = get(addr, "/api/v1/query?indicator=DRI-USE-01&by=age_band", None).await;
+    assert_eq!(status, 200, "{body}");
+    let a: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(a["period"], "2025");
+    assert_eq!(a["coverage"]["included"].as_array().unwrap().len(), 3);
+    assert_eq!(a["cities"].as_array().unwrap().len(), 3);
+    let metro = &a["metro"];
+    assert!(metro["published"].as_bool().unwrap());
+    let (n, d) = (metro["numerator"].as_f64().unwrap(), metro["denominator"].as_f64().unwrap());
+    let sum = |k: &str| {
+        a["cities"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["estimate"][k].as_f64().unwrap())
+            .sum::<f64>()
+    };
+    assert_eq!((n, d), (sum("numerator"), sum("denominator")), "ratio of sums over the cities");
+    assert!(a["groups"].as_array().unwrap().iter().any(|g| g["value"] == "75_plus"));
+    assert!(a["gap"]["absolute"].as_f64().unwrap() > 0.1, "older residents are less connected");
+    assert_eq!(a["cities"][0]["provenance"]["record_hash"].as_str().unwrap().len(), 64);
+
+    let (status, head, csv) =
+        get(addr, "/api/v1/query?indicator=DRI-USE-01&by=sex&format=csv", None).await;
+    assert_eq!(status, 200);
+    assert!(head.to_ascii_lowercase().contains("content-type: text/csv"));
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(
+        lines[0],
+        "indicator,period,series,level,code,value,numerator,denominator,margin_of_error,status,note"
+    );
+    assert!(lines[1].starts_with("DRI-USE-01,2025,_T,metro,METRO,0."));
+    assert_eq!(lines.iter().filter(|l| l.contains(",city,")).count(), 3);
+    assert_eq!(lines.iter().filter(|l| l.contains(",sex,")).count(), 2);
+
+    let (status, _, sdmx) =
+        get(addr, "/api/v1/query?indicator=DRI-USE-01&by=sex&format=sdmx-csv", None).await;
+    assert_eq!(status, 200);
+    let rows: Vec<Vec<&str>> = sdmx.lines().map(|l| l.split(',').collect()).collect();
+    assert_eq!(rows[0][0], "DATAFLOW");
+    assert!(rows[1..].iter().all(|r| r.len() == rows[0].len() && r[0] == "METRONODE:DRI(1.0)"));
+    assert!(rows.iter().any(|r| r[2] == "BGSOF" && r[3] == "2025" && r[9] == "A"));
+
+    let (status, _, err) = get(addr, "/api/v1/query?indicator=DRI-USE-01&by=shoe_size", None).await;
+    assert_eq!(status, 400);
+    assert!(err.contains("can be broken down by"));
+    let (status, _, list) = get(addr, "/api/v1/indicators", None).await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&list).unwrap()["indicators"]
+            .as_array()
+            .unwrap()
+            .len(),
+        19
+    );
+    let (status, _, members) = get(addr, "/api/v1/members", None).await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&members).unwrap()["members"]
+            .as_array()
+            .unwrap()
+            .len(),
+        3
+    );
+
+    assert_eq!(get(addr, "/healthz", None).await.0, 200);
+    assert_eq!(get(addr, "/readyz", None).await.0, 200);
+    let (_, _, metrics) = get(addr, "/metrics", None).await;
+    assert!(metrics.contains("metronode_records_replicated_total"), "{metrics}");
+
+    // Every query went to the audit log.
+    let audit = std::fs::read_to_string(cluster.nodes[1].dir().join("audit.jsonl")).unwrap();
+    assert!(audit.lines().count() >= 6);
+    assert!(
+        audit.contains("\"who\":\"loopback\"")
+            && audit.contains("indicator=DRI-USE-01&period=&by=sex")
+    );
+}
+
+#[tokio::test]
+async fn tokens_guard_the_api_when_loopback_is_not_open() {
+    let token = "s3cret-token-for-dublin";
+    let hash = {
+        use sha2::Digest;
+        hex::encode(sha2::Sha256::digest(token.as_bytes()))
+    };
+    let node = TestNode::start_with("IEDUB", "").await;
+    // Rewrite the [http] section: tokens required, even on loopback.
+    let node = {
+        let dir = node.dir().to_owned();
+        let cfg = std::fs::read_to_string(dir.join("node.toml")).unwrap();
+        let cfg = cfg.replace("open_on_loopback = true", "open_on_loopback = false");
+        let cfg = cfg.replace(
+            "[keys]",
+            &format!("[[http.tokens]]\nname = \"analyst-dublin\"\nsha256 = \"{hash}\"\n\n[keys]"),
+        );
+        std::fs::write(dir.join("node.toml"), cfg).unwrap();
+        node.restart().await
+    };
+    let addr = node.http_addr;
+    assert_eq!(get(addr, "/api/v1/indicators", None).await.0, 401);
+    assert_eq!(get(addr, "/api/v1/indicators", Some("wrong")).await.0, 401);
+    assert_eq!(get(addr, "/api/v1/indicators", Some(token)).await.0, 200);
+    assert_eq!(get(addr, "/", None).await.0, 401);
+    assert_eq!(get(addr, "/healthz", None).await.0, 200, "probes stay open");
+    let audit = std::fs::read_to_string(node.dir().join("audit.jsonl")).unwrap();
+    assert!(audit.contains("\"who\":\"analyst-dublin\""));
+    assert!(!audit.contains(token), "the token itself is never written");
+    let cfg = std::fs::read_to_string(node.dir().join("node.toml")).unwrap();
+    assert!(!cfg.contains(token));
+}
+
+fn chromium() -> Option<String> {
+    ["chromium", "chromium-browser", "google-chrome"].iter().find_map(|c| {
+        Command::new("which")
+            .arg(c)
+            .output()
+            .ok()
+            .filter(|o| o.status.success())
+            .map(|_| c.to_string())
+    })
+}
+
+#[tokio::test]
+async fn the_dashboard_renders_in_headless_chromium() {
+    let Some(browser) = chromium() else {
+        // .ci/run installs Chromium and sets METRONODE_REQUIRE_CHROMIUM, so CI never gets here.
+        assert!(
+            std::env::var_os("METRONODE_REQUIRE_CHROMIUM").is_none(),
+            "Chromium is required but not installed"
+        );
+        return;
+    };
+    let cluster = federated_with_data().await;
+    let url = format!("http://{}/?indicator=DRI-SKL-01&by=age_band", cluster.nodes[0].http_addr);
+    let artefacts = Path::new(env!("CARGO_MANIFEST_DIR")).join("artefacts");
+    std::fs::create_dir_all(&artefacts).unwrap();
+    let shot = artefacts.join("dashboard.png");
+    let _ = std::fs::remove_file(&shot);
+    let common = [
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--hide-scrollbars",
+    ];
+    let (url2, browser2, shot2) = (url.clone(), browser.clone(), shot.clone());
+    let dom = tokio::task::spawn_blocking(move || {
+        let dom =
+            Command::new(&browser2).args(common).arg("--dump-dom").arg(&url2).output().unwrap();
+        let shot = Command::new(&browser2)
+            .args(common)
+            .arg(format!("--screenshot={}", shot2.display()))
+            .arg("--window-size=1280,2600")
+            .arg(&url2)
+            .output()
+            .unwrap();
+        assert!(shot.status.success(), "{}", String::from_utf8_lossy(&shot.stderr));
+        String::from_utf8(dom.stdout).unwrap()
+    })
+    .await
+    .unwrap();
+    assert!(dom.contains("At least basic overall digital skills"), "indicator title rendered");
+    let headline = dom.split("id=\"headline\">").nth(1).unwrap().split('<').next().unwrap();
+    assert!(headline.contains('%'), "headline value: {headline}");
+    for city in ["BEBRU", "IEDUB", "BGSOF"] {
+        assert!(dom.contains(&format!("<td>{city} ")), "{city} row missing");
+    }
+    assert!(dom.contains("<svg role=\"img\""), "charts are SVG");
+    for bad in ["internal error", "Error", "panicked", "no city publishes", "unknown indicator"] {
+        assert!(!dom.contains(bad), "the page shows `{bad}`");
+    }
+    let png = std::fs::read(&shot).unwrap();
+    assert!(png.len() > 10_000 && png.starts_with(b"\x89PNG"), "a real screenshot");
+}
