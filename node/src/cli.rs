@@ -12,6 +12,7 @@ use std::{
     sync::Arc,
 };
 
+pub mod demo;
 pub mod federation;
 pub mod ingest;
 pub mod query;
@@ -145,10 +146,24 @@ enum Command {
         #[arg(long, env = "METRONODE_DIR")]
         dir: PathBuf,
     },
-    /// The embedded demonstration: synthetic data of the pilot cities.
+    /// The embedded default: a local federation of the four pilot cities with synthetic data
+    /// and the dashboard (`demo generate` writes synthetic files).
+    #[command(args_conflicts_with_subcommands = true)]
     Demo {
         #[command(subcommand)]
-        action: DemoAction,
+        action: Option<DemoAction>,
+        /// Where the four cities keep their data directories (kept between runs).
+        #[arg(long, default_value = "metronode-demo")]
+        dir: PathBuf,
+        /// Survey rows per city and period.
+        #[arg(long, default_value_t = 4000)]
+        rows: u64,
+        /// Dashboard address (Brussels's node).
+        #[arg(long, default_value = "127.0.0.1:7480")]
+        http: SocketAddr,
+        /// Seed of the synthetic data.
+        #[arg(long, default_value_t = 2025)]
+        seed: u64,
     },
     /// Re-verify every stored record, hash link and tree head; exit non-zero on the first fault.
     Verify {
@@ -296,9 +311,11 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 federation::show(&dir, export.as_deref().zip(out.as_deref()))
             }
         },
-        Command::Demo { action: DemoAction::Generate { city, dataset, rows, seed, out } } => {
-            generate(&city, &dataset, rows, seed, out.as_deref())
-        }
+        Command::Demo {
+            action: Some(DemoAction::Generate { city, dataset, rows, seed, out }),
+            ..
+        } => generate(&city, &dataset, rows, seed, out.as_deref()),
+        Command::Demo { action: None, dir, rows, http, seed } => demo::run(&dir, rows, http, seed),
     }
 }
 

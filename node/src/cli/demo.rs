@@ -1,0 +1,204 @@
+//! `metronode demo`: the embedded default. Four pilot cities (Brussels, Dublin, Sofia, Tirana)
+//! as four real nodes in this process, each with its own data directory, federated over mutual
+//! TLS on loopback, with seeded synthetic microdata ingested for two periods; prints the
+//! dashboard address and runs until Ctrl-C.
+
+use std::{io::Write, net::SocketAddr, path::Path, sync::Arc, time::Duration};
+
+use anyhow::Context;
+use tokio::net::TcpListener;
+
+use crate::{
+    clock, federation,
+    identity::MemberId,
+    node::{self, Identity, Node},
+    pb,
+    release::{self, IngestRequest},
+    server, shutdown,
+    shutdown::Stopper,
+    synth,
+};
+
+/// Periods the demo publishes, oldest first, so the dashboard has a trend.
+pub const PERIODS: [&str; 2] = ["2024", "2025"];
+
+/// Runs the demo federation until SIGINT or SIGTERM.
+pub fn run(dir: &Path, rows: u64, http: SocketAddr, seed: u64) -> anyhow::Result<()> {
+    crate::telemetry::init(&crate::config::LoggingConfig {
+        filter: "warn,metronode=warn".into(),
+        format: crate::config::LogFormat::Text,
+    });
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    runtime.block_on(demo(dir, rows, http, seed))
+}
+
+fn say(line: &str) {
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "{line}");
+    let _ = out.flush();
+}
+
+async fn demo(dir: &Path, rows: u64, http: SocketAddr, seed: u64) -> anyhow::Result<()> {
+    std::fs::create_dir_all(dir).with_context(|| format!("couldn't create {}", dir.display()))?;
+    let mut nodes = Vec::new();
+    for (i, city) in synth::PILOTS.iter().enumerate() {
+        let city_dir = dir.join(city.id.to_ascii_lowercase());
+        if !city_dir.join(crate::config::FILE_NAME).exists() {
+            init_city(
+                &city_dir,
+                city,
+                if i == 0 { http } else { SocketAddr::from(([127, 0, 0, 1], 0)) },
+            )?;
+        }
+        nodes.push(Arc::new(Node::open(Identity::load(&city_dir)?)?));
+    }
+    let stop = Stopper::new();
+    let mut tasks = Vec::new();
+    let mut dashboard = None;
+    for node in &nodes {
+        node.log.refresh_own_head(clock::now_unix_ms())?;
+        let local = TcpListener::bind("127.0.0.1:0").await?;
+        let fed_addr = node.config.federation.listen;
+        let federation = TcpListener::bind(fed_addr)
+            .await
+            .with_context(|| format!("couldn't listen on {fed_addr}"))?;
+        let http_addr = node.config.http.listen;
+        let http = TcpListener::bind(http_addr).await.with_context(|| {
+            format!(
+                "couldn't listen on {http_addr}; is another demo running? (try --http 127.0.0.1:0)"
+            )
+        })?;
+        dashboard.get_or_insert(http.local_addr()?);
+        std::fs::write(node.dir.join("grpc.addr"), local.local_addr()?.to_string())?;
+        let stop = stop.clone();
+        tasks.push(tokio::spawn(server::run(
+            node.clone(),
+            server::Listeners { local, federation, http },
+            async move { stop.cancelled().await },
+        )));
+    }
+    say(&format!("metronode demo: {} cities in {}", nodes.len(), dir.display()));
+
+    if nodes[0].membership().active().is_none() {
+        let cards: Vec<pb::MemberCard> = nodes.iter().map(|n| n.card.clone()).collect();
+        let manifest = federation::founding("drg-pilots", 3, cards)?;
+        for node in &nodes {
+            if !node.membership().pending().any(|p| p.manifest.hash == manifest.hash) {
+                let payload = pb::record_body::Payload::ManifestProposal(pb::ManifestProposal {
+                    manifest: manifest.bytes.clone(),
+                });
+                let a = node.log.append(payload, clock::now_unix_ms())?;
+                node.observe(node.log.own(), a.record.seq)?;
+            }
+        }
+        say(
+            "  founded the federation drg-pilots (threshold 3 of 4); waiting for every city to see it",
+        );
+    }
+    wait(&nodes, "the federation", |ns| ns.iter().all(|n| n.membership().active().is_some()))
+        .await?;
+
+    for (node, city) in nodes.iter().zip(synth::PILOTS) {
+        if !node.releases.releases(node).iter().any(|r| r.city == city.id) {
+            publish_city(node, &city, rows, seed).await?;
+            say(&format!(
+                "  {} ({}): ingested synthetic microdata for {} and published its releases",
+                city.name,
+                city.id,
+                PERIODS.join(" and ")
+            ));
+        }
+    }
+    wait(&nodes, "replication", converged).await?;
+    let url = format!("http://{}/", dashboard.context("no dashboard listener")?);
+    say("  replicated: every city holds every city's verified releases");
+    say(&format!("dashboard: {url}"));
+    say(&format!(
+        "try: metronode query --dir {} --indicator DRI-USE-01 --by age_band    (Ctrl-C stops the demo)",
+        nodes[0].dir.display()
+    ));
+
+    let why = shutdown::signal().await;
+    say(&format!("{why}: stopping the demo"));
+    stop.stop();
+    for t in tasks {
+        t.await.context("a node task failed")??;
+    }
+    for node in &nodes {
+        let _ = std::fs::remove_file(node.dir.join("grpc.addr"));
+    }
+    say("stopped; data kept for the next run");
+    Ok(())
+}
+
+fn init_city(dir: &Path, city: &synth::City, http: SocketAddr) -> anyhow::Result<()> {
+    let fed = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?;
+    let id: MemberId = city.id.parse()?;
+    node::init_dir(dir, &id, city.name, SocketAddr::from(([127, 0, 0, 1], 0)), fed, None)?;
+    let config = dir.join(crate::config::FILE_NAME);
+    let text = std::fs::read_to_string(&config)?
+        .replace("sync_interval_ms = 5000", "sync_interval_ms = 1000")
+        .replace(
+            "listen = \"127.0.0.1:0\"\n# Requests from loopback",
+            &format!("listen = \"{http}\"\n# Requests from loopback"),
+        );
+    std::fs::write(&config, text)?;
+    Ok(())
+}
+
+async fn publish_city(
+    node: &Arc<Node>,
+    city: &synth::City,
+    rows: u64,
+    seed: u64,
+) -> anyhow::Result<()> {
+    for (p, period) in PERIODS.iter().enumerate() {
+        for dataset in synth::DATASETS {
+            let n = match dataset {
+                "survey" => rows,
+                "household" => rows / 2,
+                "open_data_inventory" => 120,
+                "algorithm_register" => 25,
+                _ => 0,
+            };
+            let mut data = Vec::new();
+            synth::generate(city, dataset, n, seed + p as u64, &mut data)?;
+            let req = IngestRequest {
+                dataset: dataset.into(),
+                period: (*period).into(),
+                file_name: format!("{}-{dataset}-{period}.csv", city.id.to_ascii_lowercase()),
+                dry_run: false,
+            };
+            let node = node.clone();
+            tokio::task::spawn_blocking(move || {
+                release::ingest(&node, &node.catalogue, &req, data.as_slice())
+            })
+            .await?
+            .with_context(|| format!("{}: couldn't ingest {dataset} {period}", city.id))?;
+        }
+    }
+    Ok(())
+}
+
+fn converged(nodes: &[Arc<Node>]) -> bool {
+    let ids: Vec<MemberId> = nodes.iter().map(|n| n.log.own().clone()).collect();
+    ids.iter().all(|o| {
+        let want = nodes.iter().map(|n| n.log.size(o)).max().unwrap_or(0);
+        nodes.iter().all(|n| n.log.size(o) == want)
+    })
+}
+
+async fn wait(
+    nodes: &[Arc<Node>],
+    what: &str,
+    cond: impl Fn(&[Arc<Node>]) -> bool,
+) -> anyhow::Result<()> {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(120);
+    while !cond(nodes) {
+        if tokio::time::Instant::now() > deadline {
+            anyhow::bail!("the demo did not converge on {what} within two minutes");
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    Ok(())
+}

@@ -1,0 +1,86 @@
+//! `metronode demo` as a user runs it: four cities converge, the dashboard answers with all four,
+//! Ctrl-C stops everything with exit 0, and a second run reuses the data.
+
+use std::{
+    io::{BufRead, BufReader, Read, Write},
+    process::Stdio,
+    time::{Duration, Instant},
+};
+
+use crate::harness::bin;
+
+fn http_get(addr: &str, path: &str) -> String {
+    let mut s = std::net::TcpStream::connect(addr).unwrap();
+    write!(s, "GET {path} HTTP/1.1\r\nHost: demo\r\nConnection: close\r\n\r\n").unwrap();
+    let mut out = String::new();
+    s.read_to_string(&mut out).unwrap();
+    out
+}
+
+/// The demo process, killed if a test fails before it stops it.
+struct Demo(std::process::Child);
+
+impl Drop for Demo {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn run_demo(dir: &std::path::Path) -> (Demo, String, Vec<String>) {
+    let mut child = Demo(
+        bin()
+            .args([
+                "demo",
+                "--dir",
+                dir.to_str().unwrap(),
+                "--rows",
+                "600",
+                "--http",
+                "127.0.0.1:0",
+            ])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let mut lines = Vec::new();
+    let mut reader = BufReader::new(child.0.stdout.take().unwrap());
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        let mut line = String::new();
+        assert!(reader.read_line(&mut line).unwrap() > 0, "demo ended early: {lines:?}");
+        lines.push(line.trim_end().to_owned());
+        if let Some(url) = line.trim().strip_prefix("dashboard: http://") {
+            let addr = url.trim_end_matches('/').to_owned();
+            std::thread::spawn(move || for _ in reader.lines() {});
+            return (child, addr, lines);
+        }
+        assert!(Instant::now() < deadline, "no dashboard address: {lines:?}");
+    }
+}
+
+#[test]
+fn the_demo_federates_four_cities_and_serves_the_dashboard() {
+    let root = tempfile::tempdir().unwrap();
+    let dir = root.path().join("demo");
+    let (mut demo, addr, lines) = run_demo(&dir);
+    assert!(lines.iter().any(|l| l.contains("replicated")), "{lines:?}");
+    let page = http_get(&addr, "/?indicator=DRI-USE-01");
+    assert!(page.starts_with("HTTP/1.1 200"), "{page}");
+    for city in ["Brussels", "Dublin", "Sofia", "Tirana"] {
+        assert!(page.contains(city), "{city} missing from the dashboard");
+    }
+    assert!(page.contains("4 cities included"));
+    let api = http_get(&addr, "/api/v1/query?indicator=DRI-INF-01&format=csv");
+    assert!(api.contains("DRI-INF-01,2025,_T,metro,METRO,"), "{api}");
+    let pid = demo.0.id().to_string();
+    assert!(std::process::Command::new("kill").args(["-INT", &pid]).status().unwrap().success());
+    assert_eq!(demo.0.wait().unwrap().code(), Some(0));
+
+    // A second run reuses the federation and the data, and converges again.
+    let (demo, addr, lines) = run_demo(&dir);
+    assert!(!lines.iter().any(|l| l.contains("founded") || l.contains("ingested")), "{lines:?}");
+    assert!(http_get(&addr, "/healthz").contains("ok"));
+    drop(demo);
+}
