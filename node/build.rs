@@ -3,6 +3,7 @@
 use std::{env, error::Error, path::PathBuf};
 
 const PROTOS: &[&str] = &[
+    "../proto/metronode/v1/artefacts.proto",
     "../proto/metronode/v1/indicators.proto",
     "../proto/metronode/v1/log.proto",
     "../proto/metronode/v1/federation.proto",

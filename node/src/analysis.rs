@@ -335,3 +335,61 @@ impl From<&pb::QueryResponse> for Answer {
         }
     }
 }
+
+/// Every artefact version held, across the federation, with its state and whether its body is
+/// held (bodies are stored only after their hash was verified).
+pub fn artefacts(node: &Node) -> Vec<pb::ArtefactView> {
+    let mut out = Vec::new();
+    for (origin, _, _) in node.log.origins() {
+        let mut events = Vec::new();
+        let mut pubs = Vec::new();
+        for item in node.log.store().records(&origin, 0) {
+            let Ok((seq, env)) = item else { continue };
+            let Ok(signed) = pb::SignedRecord::decode(env.as_slice()) else { continue };
+            let Ok(body) = pb::RecordBody::decode(signed.body.as_slice()) else { continue };
+            match body.payload {
+                Some(pb::record_body::Payload::ArtefactPublication(p)) => {
+                    events.push(crate::artefact::Event::Published {
+                        seq,
+                        id: p.artefact_id.clone(),
+                        supersedes: p.supersedes_seq,
+                    });
+                    pubs.push((seq, hex::encode(crate::merkle::leaf_hash(&signed.body)), p));
+                }
+                Some(pb::record_body::Payload::ArtefactWithdrawal(w)) => {
+                    events.push(crate::artefact::Event::Withdrawn {
+                        id: w.artefact_id,
+                        reason: w.reason,
+                    });
+                }
+                _ => {}
+            }
+        }
+        let states = crate::artefact::states(&events);
+        for (seq, record_hash, p) in pubs {
+            let (state, reason) = states.get(&seq).cloned().unwrap_or_default();
+            let verified =
+                <[u8; 32]>::try_from(p.body_sha256.as_slice()).is_ok_and(|h| node.blobs.has(&h));
+            out.push(pb::ArtefactView {
+                origin: origin.to_string(),
+                seq,
+                record_hash,
+                publication: Some(p),
+                state,
+                body_verified: verified,
+                withdrawal_reason: reason,
+            });
+        }
+    }
+    out
+}
+
+/// Whether an artefact view passes the filters (empty filters match all).
+pub fn artefact_matches(a: &pb::ArtefactView, f: &pb::ListArtefactsRequest) -> bool {
+    let p = a.publication.clone().unwrap_or_default();
+    (f.city.is_empty() || a.origin == f.city)
+        && (f.artefact_type.is_empty()
+            || crate::artefact::type_code(&f.artefact_type) == Some(p.artefact_type.as_str()))
+        && (f.rights_area.is_empty() || p.rights_areas.contains(&f.rights_area))
+        && (f.language.is_empty() || p.languages.contains(&f.language))
+}

@@ -12,6 +12,7 @@ use std::{
     sync::Arc,
 };
 
+pub mod artefacts;
 pub mod demo;
 pub mod federation;
 pub mod ingest;
@@ -107,6 +108,37 @@ enum Command {
         /// The data directory of the running node.
         #[arg(long, env = "METRONODE_DIR")]
         dir: PathBuf,
+    },
+    /// Publish a policy document (charter, policy, algorithm-register entry, DPIA, procurement
+    /// clause, open-data policy, training module) with its metadata.
+    Publish {
+        /// The data directory of the running node.
+        #[arg(long, env = "METRONODE_DIR")]
+        dir: PathBuf,
+        /// charter, policy, algorithm-register-entry, dpia, procurement-clause, open-data-policy
+        /// or training-module.
+        #[arg(long = "type")]
+        artefact_type: String,
+        /// Title.
+        #[arg(long)]
+        title: String,
+        /// Metadata (TOML): DCAT-AP core fields, rights areas, and the type's own under [details].
+        #[arg(long)]
+        metadata: Option<PathBuf>,
+        /// The document.
+        file: PathBuf,
+    },
+    /// Withdraw a published artefact (the history stays verifiable).
+    Withdraw {
+        /// The data directory of the running node.
+        #[arg(long, env = "METRONODE_DIR")]
+        dir: PathBuf,
+        /// The artefact id.
+        #[arg(long)]
+        artefact: String,
+        /// Why, for people.
+        #[arg(long)]
+        reason: String,
     },
     /// A metropolitan answer: value, cities, breakdown and gap, coverage.
     Query {
@@ -297,6 +329,12 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             query::query(&dir, &indicator, &by, &period, &series, format)
         }
         Command::Token { name } => query::token(&name),
+        Command::Publish { dir, artefact_type, title, metadata, file } => {
+            artefacts::publish(&dir, &artefact_type, &title, metadata.as_deref(), &file)
+        }
+        Command::Withdraw { dir, artefact, reason } => {
+            artefacts::withdraw(&dir, &artefact, &reason)
+        }
         Command::Federation { action } => match action {
             FederationAction::Create { dir, federation_id, threshold, cards } => {
                 federation::create(&dir, &federation_id, threshold, &cards)

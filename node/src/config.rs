@@ -71,6 +71,9 @@ pub struct Config {
     /// The HTTP dashboard, API, metrics and probes.
     #[serde(default)]
     pub http: HttpConfig,
+    /// Policy artefact documents.
+    #[serde(default)]
+    pub artefacts: ArtefactsConfig,
     /// Key file locations.
     #[serde(default)]
     pub keys: KeysConfig,
@@ -188,6 +191,24 @@ fn default_true() -> bool {
 impl Default for HttpConfig {
     fn default() -> Self {
         Self { listen: default_http_listen(), open_on_loopback: true, tokens: Vec::new() }
+    }
+}
+
+/// Policy artefact documents.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ArtefactsConfig {
+    /// Largest document accepted, published or fetched, in bytes.
+    #[serde(default = "default_max_bytes")]
+    pub max_bytes: u64,
+}
+
+fn default_max_bytes() -> u64 {
+    64 * 1024 * 1024
+}
+impl Default for ArtefactsConfig {
+    fn default() -> Self {
+        Self { max_bytes: default_max_bytes() }
     }
 }
 
@@ -550,6 +571,10 @@ open_on_loopback = true
 # [[http.tokens]]
 # name = "analyst-dublin"
 # sha256 = "…"
+
+[artefacts]
+# Largest policy document accepted (published here or fetched from a peer), in bytes.
+max_bytes = 67108864
 
 [keys]
 # ed25519 signing key (PKCS#8 PEM). Must be owner-only (chmod 600).

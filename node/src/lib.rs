@@ -14,6 +14,7 @@
 //! - `synth`: seeded synthetic microdata of the pilot cities.
 //! - `federation`: membership manifests, proposals and approvals (pure).
 //! - `aggregate`: metropolitan answers from verified releases (pure); `analysis` feeds it.
+//! - `artefact`, `blobs`: policy artefacts: metadata rules, and bodies stored by hash.
 //! - `config`, `node`: the data directory, opened in a checked order.
 //! - `peers`: mTLS pinned to members, and the anti-entropy sync worker.
 //! - `metrics`: Prometheus counters.
@@ -24,6 +25,8 @@
 pub mod aggregate;
 pub mod analysis;
 pub mod anonymise;
+pub mod artefact;
+pub mod blobs;
 pub mod catalogue;
 pub mod cli;
 pub mod clock;

@@ -103,6 +103,8 @@ pub struct Node {
     pub peers: peers::Registry,
     /// The indicator releases held, for queries.
     pub releases: crate::analysis::ReleaseIndex,
+    /// Policy documents, by SHA-256.
+    pub blobs: crate::blobs::Blobs,
     _lock: DirLock,
 }
 
@@ -116,6 +118,7 @@ impl Node {
         // Foreign logs arrive with federation membership; until then only the own key is known.
         let own = config.member_id();
         let log = Log::open(store, own.clone(), key)?;
+        let dir_blobs = dir.join("blobs");
         let node = Self {
             card,
             dir,
@@ -127,6 +130,8 @@ impl Node {
             pins: Pins::default(),
             peers: peers::Registry::default(),
             releases: Default::default(),
+            blobs: crate::blobs::Blobs::open(&dir_blobs)
+                .map_err(|source| store::Error::Io { path: dir_blobs.clone(), source })?,
             _lock: lock,
         };
         // Membership comes from the logs, and other logs are verified with keys from it: start

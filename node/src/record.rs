@@ -167,6 +167,8 @@ impl Record {
             Some(pb::record_body::Payload::IndicatorRelease(_)) => "indicator_release",
             Some(pb::record_body::Payload::ManifestProposal(_)) => "manifest_proposal",
             Some(pb::record_body::Payload::ManifestApproval(_)) => "manifest_approval",
+            Some(pb::record_body::Payload::ArtefactPublication(_)) => "artefact_publication",
+            Some(pb::record_body::Payload::ArtefactWithdrawal(_)) => "artefact_withdrawal",
             None => "unknown",
         }
     }

@@ -33,6 +33,11 @@ impl TestNode {
 
     /// Initialises a fresh node for `id`, appends `extra` to its `node.toml`, and serves it.
     pub async fn start_with(id: &str, extra: &str) -> TestNode {
+        Self::start_edited(id, |text| format!("{text}\n{extra}")).await
+    }
+
+    /// Initialises a fresh node for `id`, rewrites its `node.toml` with `edit`, and serves it.
+    pub async fn start_edited(id: &str, edit: impl FnOnce(String) -> String) -> TestNode {
         metronode::test_util::install_test_trace_subscriber();
         let dir = tempfile::tempdir().expect("temp dir");
         let member: MemberId = id.parse().expect("member id");
@@ -53,7 +58,7 @@ impl TestNode {
         let text = std::fs::read_to_string(&config).expect("read config");
         let text = text.replace("sync_interval_ms = 5000", "sync_interval_ms = 150");
         let text = text.replace("peer_timeout_ms = 5000", "peer_timeout_ms = 2000");
-        std::fs::write(&config, format!("{text}\n{extra}")).expect("write config");
+        std::fs::write(&config, edit(text)).expect("write config");
         Self::serve(dir).await
     }
 
@@ -150,6 +155,34 @@ impl TestNode {
         }
         let dir = std::mem::replace(&mut self._dir, tempfile::tempdir().expect("temp dir"));
         PausedNode { dir }
+    }
+
+    /// Streams a document with its metadata to the node's Publisher.
+    pub async fn publish_artefact(
+        &self,
+        artefact_type: &str,
+        title: &str,
+        metadata_toml: &str,
+        file_name: &str,
+        body: &[u8],
+    ) -> Result<pb::PublishReply, tonic::Status> {
+        let header = pb::ArtefactChunk {
+            chunk: Some(pb::artefact_chunk::Chunk::Header(pb::ArtefactHeader {
+                artefact_type: artefact_type.into(),
+                title: title.into(),
+                metadata_toml: metadata_toml.into(),
+                file_name: file_name.into(),
+            })),
+        };
+        let chunks = body.chunks(4096).map(|c| pb::ArtefactChunk {
+            chunk: Some(pb::artefact_chunk::Chunk::Data(c.to_vec())),
+        });
+        let all: Vec<_> = std::iter::once(header).chain(chunks).collect();
+        self.publisher()
+            .await
+            .publish_artefact(tokio_stream::iter(all))
+            .await
+            .map(|r| r.into_inner())
     }
 
     /// Records in the node's own log.

@@ -101,6 +101,7 @@ async fn demo(dir: &Path, rows: u64, http: SocketAddr, seed: u64) -> anyhow::Res
     for (node, city) in nodes.iter().zip(synth::PILOTS) {
         if !node.releases.releases(node).iter().any(|r| r.city == city.id) {
             publish_city(node, &city, rows, seed).await?;
+            publish_artefacts(node, &city)?;
             say(&format!(
                 "  {} ({}): ingested synthetic microdata for {} and published its releases",
                 city.name,
@@ -176,6 +177,61 @@ async fn publish_city(
             .await?
             .with_context(|| format!("{}: couldn't ingest {dataset} {period}", city.id))?;
         }
+    }
+    Ok(())
+}
+
+/// Two synthetic policy documents per city: a digital-rights charter and an open-data policy.
+fn publish_artefacts(node: &Node, city: &synth::City) -> anyhow::Result<()> {
+    let ids: Vec<String> = node.catalogue.indicators.iter().map(|i| i.id.clone()).collect();
+    let common = format!(
+        "language = [\"en\"]\nissued = \"2025-03-01\"\nstatus = \"in_force\"\nlicense = \"CC-BY-4.0\"\ncontact_email = \"digital@{}.example\"\ncc4dr_principles = [\"access_and_literacy\"]\n",
+        city.id.to_ascii_lowercase()
+    );
+    let docs = [
+        (
+            "charter",
+            format!("{} Digital Rights Charter", city.name),
+            format!(
+                "{common}description = \"Commitments of {} on digital inclusion and rights, with 2030 targets (demo document)\"\nrights_areas = [\"inclusion_equality_equity\", \"privacy_safety_security_protection\"]\nrelated_indicators = [\"DRI-SKL-01\", \"DRI-USE-01\"]\n[details]\nadopted_by = \"City council (demo)\"\nadopted_on = \"2025-03-01\"\ncommitments = [{{ commitment_id = \"C1\", text = \"At least basic digital skills for 80% of residents by 2030\" }}]\n",
+                city.name
+            ),
+        ),
+        (
+            "open-data-policy",
+            format!("{} Open Data Policy", city.name),
+            format!(
+                "{common}description = \"Open by default: licences, portal and inventory (demo document)\"\nrights_areas = [\"public_goods_open_infrastructure\", \"transparency_accountability\"]\nrelated_indicators = [\"DRI-GOV-01\"]\n[details]\ndefault_license = \"CC-BY-4.0\"\nportal_url = \"https://data.{}.example\"\n",
+                city.id.to_ascii_lowercase()
+            ),
+        ),
+    ];
+    for (ty, title, toml) in docs {
+        let meta = crate::artefact::validate(ty, &title, &toml, &ids)?;
+        let body =
+            format!("{title}\n\nA synthetic document of the metronode demo. {}\n", meta.json);
+        let mut head = Vec::new();
+        let stored =
+            node.blobs.put(body.as_bytes(), node.config.artefacts.max_bytes, None, &mut head)?;
+        let publication = pb::ArtefactPublication {
+            artefact_id: meta.id.clone(),
+            artefact_type: meta.artefact_type,
+            title: meta.title,
+            languages: meta.languages,
+            rights_areas: meta.rights_areas,
+            cc4dr_principles: meta.cc4dr_principles,
+            related_indicators: meta.related_indicators,
+            metadata_json: meta.json,
+            body_sha256: stored.sha256.to_vec(),
+            body_size: stored.size,
+            media_type: crate::artefact::sniff(&head).into(),
+            file_name: format!("{}.txt", meta.id),
+            supersedes_seq: None,
+        };
+        node.log.append(
+            pb::record_body::Payload::ArtefactPublication(publication),
+            clock::now_unix_ms(),
+        )?;
     }
     Ok(())
 }

@@ -444,7 +444,7 @@ pub async fn render(node: &Arc<Node>, mut q: QueryParams) -> String {
             flags.join(", ")
         );
     }
-    page.push_str(r#"</table></section><footer><p>Data: signed releases verified at this node. Export: <a href="/api/v1/query?indicator="#);
+    page.push_str(r#"</table></section><footer><p><a href="/artefacts">Policy artefacts</a> · Data: signed releases verified at this node. Export: <a href="/api/v1/query?indicator="#);
     let _ = write!(
         page,
         r#"{}&amp;by={}&amp;format=csv">CSV</a> · <a href="/api/v1/query?indicator={}&amp;by={}&amp;format=sdmx-csv">SDMX-CSV</a> · <a href="/api/v1/query?indicator={}&amp;by={}">JSON</a></p></footer></main></body></html>"#,
@@ -455,5 +455,126 @@ pub async fn render(node: &Arc<Node>, mut q: QueryParams) -> String {
         esc(&spec.id),
         esc(&q.by)
     );
+    page
+}
+
+/// The artefact library across the federation, with filters, and the policy matrix.
+pub async fn artefacts_page(node: &Arc<Node>, f: &super::ArtefactFilter) -> String {
+    let all = super::list_artefacts(node, &super::ArtefactFilter::default()).await;
+    let shown: Vec<_> = super::list_artefacts(node, f).await;
+    let mut page = format!(
+        r#"<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Policy artefacts · metronode</title><style>{STYLE}</style></head><body><header><h1>Policy artefacts</h1><p>{} · <a href="/" style="color:#fff">indicators</a></p></header><main>"#,
+        esc(&node.card.name)
+    );
+    let cities: std::collections::BTreeSet<String> = all.iter().map(|a| a.origin.clone()).collect();
+    let select = |name: &str, label: &str, current: &str, options: Vec<(String, String)>| {
+        let mut s = format!(
+            r#"<label for="{name}">{label}<select id="{name}" name="{name}"><option value="">all</option>"#
+        );
+        for (v, text) in options {
+            let sel = if v == current { " selected" } else { "" };
+            let _ = write!(s, r#"<option value="{}"{sel}>{}</option>"#, esc(&v), esc(&text));
+        }
+        s.push_str("</select></label>");
+        s
+    };
+    page.push_str(r#"<form method="get" action="/artefacts">"#);
+    page.push_str(&select(
+        "city",
+        "City",
+        &f.city,
+        cities.iter().map(|c| (c.clone(), c.clone())).collect(),
+    ));
+    page.push_str(&select(
+        "type",
+        "Type",
+        &f.artefact_type,
+        crate::artefact::TYPES.iter().map(|(_, c)| (c.to_string(), c.replace('_', " "))).collect(),
+    ));
+    page.push_str(&select(
+        "rights_area",
+        "Rights area",
+        &f.rights_area,
+        crate::artefact::RIGHTS_AREAS
+            .iter()
+            .map(|r| (r.to_string(), r.replace('_', " ")))
+            .collect(),
+    ));
+    let langs: std::collections::BTreeSet<String> =
+        all.iter().flat_map(|a| a.publication.clone().unwrap_or_default().languages).collect();
+    page.push_str(&select(
+        "language",
+        "Language",
+        &f.language,
+        langs.into_iter().map(|l| (l.clone(), l)).collect(),
+    ));
+    page.push_str(r#"<button type="submit">Show</button></form>"#);
+
+    page.push_str(r#"<section><h2>Library</h2><table id="library"><tr><th>city</th><th>type</th><th>title</th><th>languages</th><th>state</th><th>verification</th><th>document</th></tr>"#);
+    for a in &shown {
+        let p = a.publication.clone().unwrap_or_default();
+        let badge = if a.body_verified {
+            format!(
+                "signed by {} (record {}), SHA-256 {}… verified",
+                esc(&a.origin),
+                a.seq,
+                &hex::encode(&p.body_sha256)[..12]
+            )
+        } else {
+            format!("signed by {} (record {}); document not fetched yet", esc(&a.origin), a.seq)
+        };
+        let state = if a.withdrawal_reason.is_empty() {
+            esc(&a.state)
+        } else {
+            format!("{} ({})", esc(&a.state), esc(&a.withdrawal_reason))
+        };
+        let link = if a.body_verified {
+            format!(
+                r#"<a href="/api/v1/artefacts/{}/{}/download">download {} ({} bytes)</a>"#,
+                esc(&a.origin),
+                a.seq,
+                esc(&p.media_type),
+                p.body_size
+            )
+        } else {
+            String::new()
+        };
+        let _ = write!(
+            page,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{state}</td><td>{badge}</td><td>{link}</td></tr>",
+            esc(&a.origin),
+            esc(&p.artefact_type.replace('_', " ")),
+            esc(&p.title),
+            esc(&p.languages.join(", "))
+        );
+    }
+    page.push_str("</table></section>");
+
+    // Policy matrix: which city has which kind of current artefact.
+    page.push_str(r#"<section><h2>Policy matrix</h2><table id="matrix"><tr><th>city</th>"#);
+    for (_, code) in crate::artefact::TYPES {
+        let _ = write!(page, "<th>{}</th>", esc(&code.replace('_', " ")));
+    }
+    page.push_str("</tr>");
+    for city in &cities {
+        let _ = write!(page, "<tr><td>{}</td>", esc(city));
+        for (_, code) in crate::artefact::TYPES {
+            let n = all
+                .iter()
+                .filter(|a| {
+                    &a.origin == city
+                        && a.state == "current"
+                        && a.publication.as_ref().is_some_and(|p| p.artefact_type == *code)
+                })
+                .count();
+            let _ = write!(
+                page,
+                "<td>{}</td>",
+                if n == 0 { "—".to_owned() } else { format!("{n} in force") }
+            );
+        }
+        page.push_str("</tr>");
+    }
+    page.push_str("</table></section></main></body></html>");
     page
 }

@@ -29,6 +29,34 @@ pub const MAX_ROUNDS: usize = 100;
 /// Longest wait between attempts on an unreachable peer.
 pub const MAX_BACKOFF: Duration = Duration::from_secs(300);
 
+/// Documents fetched from one peer per sync round.
+pub const MAX_BODIES_PER_SYNC: usize = 16;
+
+/// Reads chunks sent from the async side, on a blocking thread.
+struct BlockingChunks {
+    rx: std::sync::mpsc::Receiver<Vec<u8>>,
+    buf: Vec<u8>,
+    pos: usize,
+}
+
+impl std::io::Read for BlockingChunks {
+    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        while self.pos == self.buf.len() {
+            match self.rx.recv() {
+                Ok(chunk) => {
+                    self.buf = chunk;
+                    self.pos = 0;
+                }
+                Err(_) => return Ok(0),
+            }
+        }
+        let n = out.len().min(self.buf.len() - self.pos);
+        out[..n].copy_from_slice(&self.buf[self.pos..self.pos + n]);
+        self.pos += n;
+        Ok(n)
+    }
+}
+
 /// The worker that keeps this node's copies of the members' logs up to date.
 pub struct PeerSyncer {
     node: Arc<Node>,
@@ -171,8 +199,60 @@ impl PeerSyncer {
                 debug!(error = %e, "witness statement not kept");
             }
         }
+        self.fetch_bodies(&mut client, id).await;
         self.node.peers.update(id, |p| p.sizes = sizes);
         Ok(())
+    }
+
+    /// Fetches artefact bodies this node lacks from the peer, verifying each against its hash.
+    async fn fetch_bodies(&self, client: &mut FederationClient<Channel>, peer: &MemberId) {
+        let node = self.node.clone();
+        let Ok(views) =
+            tokio::task::spawn_blocking(move || crate::analysis::artefacts(&node)).await
+        else {
+            return;
+        };
+        let mut wanted: Vec<[u8; 32]> = views
+            .iter()
+            .filter(|v| !v.body_verified && v.state != "withdrawn")
+            .filter_map(|v| {
+                v.publication
+                    .as_ref()
+                    .and_then(|p| <[u8; 32]>::try_from(p.body_sha256.as_slice()).ok())
+            })
+            .collect();
+        wanted.sort();
+        wanted.dedup();
+        for hash in wanted.into_iter().take(MAX_BODIES_PER_SYNC) {
+            let Ok(resp) = client.get_blob(pb::GetBlobRequest { sha256: hash.to_vec() }).await
+            else {
+                continue;
+            };
+            let mut stream = resp.into_inner();
+            let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<u8>>(4);
+            let node = self.node.clone();
+            let limit = node.config.artefacts.max_bytes;
+            let writer = tokio::task::spawn_blocking(move || {
+                let reader = BlockingChunks { rx, buf: Vec::new(), pos: 0 };
+                node.blobs.put(reader, limit, Some(&hash), &mut Vec::new())
+            });
+            while let Ok(Some(chunk)) = stream.message().await {
+                if tx.send(chunk.data).is_err() {
+                    break;
+                }
+            }
+            drop(tx);
+            match writer.await {
+                Ok(Ok(_)) => {
+                    info!(peer = %peer, sha256 = %hex::encode(hash), "fetched and verified a document")
+                }
+                Ok(Err(e)) => {
+                    metrics::records(0, 1);
+                    warn!(peer = %peer, sha256 = %hex::encode(hash), error = %e, "refused a document from a peer");
+                }
+                Err(_) => {}
+            }
+        }
     }
 
     /// Fetches the records of `origin` this node lacks, up to the peer's size.

@@ -136,4 +136,22 @@ impl pb::analytics_server::Analytics for AnalyticsService {
             None => Err(Status::not_found("no release of this indicator is held here yet")),
         }
     }
+
+    #[instrument(skip_all)]
+    async fn list_artefacts(
+        &self,
+        req: Request<pb::ListArtefactsRequest>,
+    ) -> Result<Response<pb::ListArtefactsResponse>, Status> {
+        let filter = req.into_inner();
+        let node = self.node.clone();
+        let artefacts = tokio::task::spawn_blocking(move || {
+            crate::analysis::artefacts(&node)
+                .into_iter()
+                .filter(|a| crate::analysis::artefact_matches(a, &filter))
+                .collect()
+        })
+        .await
+        .map_err(|e| Status::internal(e.to_string()))?;
+        Ok(Response::new(pb::ListArtefactsResponse { artefacts }))
+    }
 }

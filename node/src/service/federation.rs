@@ -180,4 +180,47 @@ impl pb::federation_server::Federation for FederationService {
         let evidence = raw.iter().filter_map(|b| pb::Evidence::decode(b.as_slice()).ok()).collect();
         Ok(Response::new(pb::GetEvidenceResponse { evidence }))
     }
+
+    type GetBlobStream = Pin<Box<dyn Stream<Item = Result<pb::BlobChunk, Status>> + Send>>;
+
+    #[instrument(skip_all)]
+    async fn get_blob(
+        &self,
+        req: Request<pb::GetBlobRequest>,
+    ) -> Result<Response<Self::GetBlobStream>, Status> {
+        self.authorize(&req)?;
+        let hash: [u8; 32] = req
+            .into_inner()
+            .sha256
+            .as_slice()
+            .try_into()
+            .map_err(|_| Error::InvalidArgument("sha256: must be 32 bytes".into()))?;
+        let file = self
+            .node
+            .blobs
+            .open_body(&hash)
+            .map_err(|_| Error::NotFound("no such document is held here".into()))?;
+        let (tx, rx) = tokio::sync::mpsc::channel(4);
+        tokio::task::spawn_blocking(move || {
+            use std::io::Read;
+            let mut file = file;
+            loop {
+                let mut buf = vec![0u8; 64 * 1024];
+                match file.read(&mut buf) {
+                    Ok(0) => return,
+                    Ok(n) => {
+                        buf.truncate(n);
+                        if tx.blocking_send(Ok(pb::BlobChunk { data: buf })).is_err() {
+                            return;
+                        }
+                    }
+                    Err(e) => {
+                        let _ = tx.blocking_send(Err(Status::internal(e.to_string())));
+                        return;
+                    }
+                }
+            }
+        });
+        Ok(Response::new(Box::pin(tokio_stream::wrappers::ReceiverStream::new(rx))))
+    }
 }

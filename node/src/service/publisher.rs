@@ -199,6 +199,123 @@ impl pb::publisher_server::Publisher for PublisherService {
     }
 
     #[instrument(skip_all)]
+    async fn publish_artefact(
+        &self,
+        req: Request<Streaming<pb::ArtefactChunk>>,
+    ) -> Result<Response<pb::PublishReply>, Status> {
+        let mut stream = req.into_inner();
+        let header = match stream.message().await? {
+            Some(pb::ArtefactChunk { chunk: Some(pb::artefact_chunk::Chunk::Header(h)) }) => h,
+            _ => {
+                return Err(Error::InvalidArgument(
+                    "the first message must be the artefact header".into(),
+                )
+                .into());
+            }
+        };
+        let ids: Vec<String> =
+            self.node.catalogue.indicators.iter().map(|i| i.id.clone()).collect();
+        let meta = crate::artefact::validate(
+            &header.artefact_type,
+            &header.title,
+            &header.metadata_toml,
+            &ids,
+        )
+        .map_err(|e| Error::InvalidArgument(e.to_string()))?;
+        crate::artefact::check_file_name(&header.file_name)
+            .map_err(|e| Error::InvalidArgument(e.to_string()))?;
+        let (tx, rx) = mpsc::channel::<io::Result<Vec<u8>>>(INGEST_QUEUE);
+        let node = self.node.clone();
+        let limit = node.config.artefacts.max_bytes;
+        let job = tokio::task::spawn_blocking(move || {
+            let mut head = Vec::new();
+            let stored = node.blobs.put(
+                ChannelReader { rx, buf: Vec::new(), pos: 0 },
+                limit,
+                None,
+                &mut head,
+            );
+            stored.map(|s| (s, crate::artefact::sniff(&head)))
+        });
+        loop {
+            let item = match stream.message().await {
+                Ok(Some(pb::ArtefactChunk { chunk: Some(pb::artefact_chunk::Chunk::Data(d)) })) => {
+                    Ok(d)
+                }
+                Ok(None) => break,
+                Ok(Some(_)) => {
+                    Err(io::Error::new(io::ErrorKind::InvalidData, "a second header in the stream"))
+                }
+                Err(status) => Err(io::Error::new(
+                    io::ErrorKind::ConnectionAborted,
+                    status.message().to_owned(),
+                )),
+            };
+            let failed = item.is_err();
+            if tx.send(item).await.is_err() || failed {
+                break;
+            }
+        }
+        drop(tx);
+        let (stored, media_type) =
+            job.await.map_err(|e| Error::Internal(e.into()))?.map_err(|e| match e {
+                crate::blobs::Error::Io { .. } => Error::Internal(e.into()),
+                other => Error::InvalidArgument(other.to_string()),
+            })?;
+        let supersedes = crate::analysis::artefacts(&self.node)
+            .into_iter()
+            .filter(|a| a.origin == self.node.log.own().as_str() && a.state == "current")
+            .find(|a| a.publication.as_ref().is_some_and(|p| p.artefact_id == meta.id))
+            .map(|a| a.seq);
+        let publication = pb::ArtefactPublication {
+            artefact_id: meta.id,
+            artefact_type: meta.artefact_type,
+            title: meta.title,
+            languages: meta.languages,
+            rights_areas: meta.rights_areas,
+            cc4dr_principles: meta.cc4dr_principles,
+            related_indicators: meta.related_indicators,
+            metadata_json: meta.json,
+            body_sha256: stored.sha256.to_vec(),
+            body_size: stored.size,
+            media_type: media_type.into(),
+            file_name: header.file_name,
+            supersedes_seq: supersedes,
+        };
+        self.append(pb::record_body::Payload::ArtefactPublication(publication)).await
+    }
+
+    #[instrument(skip_all)]
+    async fn withdraw_artefact(
+        &self,
+        req: Request<pb::WithdrawArtefactRequest>,
+    ) -> Result<Response<pb::PublishReply>, Status> {
+        let r = req.into_inner();
+        if r.reason.trim().is_empty() || r.reason.len() > 2000 {
+            return Err(
+                Error::InvalidArgument("reason: must be 1 to 2000 characters".into()).into()
+            );
+        }
+        let current = crate::analysis::artefacts(&self.node).into_iter().any(|a| {
+            a.origin == self.node.log.own().as_str()
+                && a.state == "current"
+                && a.publication.as_ref().is_some_and(|p| p.artefact_id == r.artefact_id)
+        });
+        if !current {
+            return Err(Error::NotFound(format!(
+                "no current artefact `{}` published by this city",
+                r.artefact_id.chars().take(80).collect::<String>()
+            ))
+            .into());
+        }
+        self.append(pb::record_body::Payload::ArtefactWithdrawal(pb::ArtefactWithdrawal {
+            artefact_id: r.artefact_id,
+            reason: r.reason,
+        }))
+        .await
+    }
+
+    #[instrument(skip_all)]
     async fn get_budget(
         &self,
         _req: Request<pb::GetBudgetRequest>,

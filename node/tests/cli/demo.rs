@@ -74,6 +74,10 @@ fn the_demo_federates_four_cities_and_serves_the_dashboard() {
     assert!(page.contains("4 cities included"));
     let api = http_get(&addr, "/api/v1/query?indicator=DRI-INF-01&format=csv");
     assert!(api.contains("DRI-INF-01,2025,_T,metro,METRO,"), "{api}");
+    let library = http_get(&addr, "/artefacts");
+    for doc in ["Tirana Digital Rights Charter", "Sofia Open Data Policy"] {
+        assert!(library.contains(doc), "{doc} missing from the artefact library");
+    }
     let pid = demo.0.id().to_string();
     assert!(std::process::Command::new("kill").args(["-INT", &pid]).status().unwrap().success());
     assert_eq!(demo.0.wait().unwrap().code(), Some(0));
