@@ -38,7 +38,11 @@ pub fn tls_incoming(
     tokio::spawn(async move {
         while let Some(accepted) = stopper.run_until_stopped(listener.accept()).await {
             let (tcp, addr) = match accepted {
-                Ok(c) => c,
+                Ok(c) => {
+                    // Small responses must not wait for Nagle and delayed ACKs.
+                    let _ = c.0.set_nodelay(true);
+                    c
+                }
                 Err(e) => {
                     debug!(error = %e, "accept failed");
                     continue;

@@ -6,7 +6,6 @@ use std::{future::Future, sync::Arc, time::Duration};
 
 use anyhow::Context;
 use tokio::net::TcpListener;
-use tokio_stream::wrappers::TcpListenerStream;
 use tonic::transport::Server;
 use tracing::{info, warn};
 
@@ -71,9 +70,12 @@ pub async fn run(
         .add_service(pb::analytics_server::AnalyticsServer::new(AnalyticsService::new(
             node.clone(),
         )))
-        .serve_with_incoming_shutdown(TcpListenerStream::new(local), async move {
-            local_stop.cancelled().await;
-        });
+        .serve_with_incoming_shutdown(
+            tonic::transport::server::TcpIncoming::from(local).with_nodelay(Some(true)),
+            async move {
+                local_stop.cancelled().await;
+            },
+        );
 
     let tls_config =
         tls::server_config(&node.tls, node.pins.clone()).context("couldn't set up TLS")?;
@@ -94,8 +96,11 @@ pub async fn run(
     let syncer = tokio::spawn(PeerSyncer::new(node.clone()).run(workers.clone()));
     let http_stop = stopper.clone();
     let http_server = async move {
+        use axum::serve::ListenerExt;
         axum::serve(
-            http,
+            http.tap_io(|tcp| {
+                let _ = tcp.set_nodelay(true);
+            }),
             crate::http::router(node_for_http)
                 .into_make_service_with_connect_info::<std::net::SocketAddr>(),
         )

@@ -1,0 +1,349 @@
+//! `cargo bench --bench metronode`: throughput of ingest, replication and queries, each as a
+//! ratio to a ceiling measured in the same run on the same machine, written to BENCHMARKS.md.
+//!
+//! Ceilings: a bare `csv` ByteRecord read with a HashMap group-by of the same file (ingest);
+//! min(ed25519 verify rate, durable sled append rate) (replication); a bare tonic unary call, the
+//! gRPC health check, on the same server (query). Medians of `RUNS` runs.
+//! `METRONODE_BENCH_ROWS` sets the ingest size (default 1,000,000; 10,000,000 for the full run).
+
+use std::{
+    collections::HashMap,
+    fmt::Write as _,
+    io::{BufWriter, Write},
+    time::{Duration, Instant},
+};
+
+use metronode::{catalogue::Catalogue, identity::MemberId, ingest, pb, synth};
+use metronode_tests::TestCluster;
+
+const RUNS: usize = 5;
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+fn peak_rss_mib() -> f64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find(|l| l.starts_with("VmHWM:"))
+        .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
+        .map_or(0.0, |kib| kib / 1024.0)
+}
+
+fn rss_mib() -> f64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find(|l| l.starts_with("VmRSS:"))
+        .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
+        .map_or(0.0, |kib| kib / 1024.0)
+}
+
+/// The bare ceiling: parse every record, group by district and age band, sum weights.
+fn bare_group_by(path: &std::path::Path) -> usize {
+    let mut rdr = csv::ReaderBuilder::new().from_path(path).unwrap();
+    let headers = rdr.byte_headers().unwrap().clone();
+    let col = |n: &str| headers.iter().position(|h| h == n.as_bytes()).unwrap();
+    let (w, d, a, u) =
+        (col("ind_weight"), col("district_code"), col("age_band"), col("internet_last_use"));
+    let mut groups: HashMap<(Vec<u8>, Vec<u8>), (f64, f64)> = HashMap::new();
+    let mut rec = csv::ByteRecord::new();
+    let mut n = 0;
+    while rdr.read_byte_record(&mut rec).unwrap() {
+        let weight: f64 = std::str::from_utf8(&rec[w]).unwrap().parse().unwrap();
+        let e = groups.entry((rec[d].to_vec(), rec[a].to_vec())).or_default();
+        e.1 += weight;
+        if &rec[u] == b"lt_3m" {
+            e.0 += weight;
+        }
+        n += 1;
+    }
+    assert!(!groups.is_empty());
+    n
+}
+
+fn ingest_bench(report: &mut String) {
+    let rows: u64 = std::env::var("METRONODE_BENCH_ROWS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1_000_000);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("survey.csv");
+    {
+        let f = std::fs::File::create(&path).unwrap();
+        synth::generate(&synth::BRUSSELS, "survey", rows, 1, &mut BufWriter::new(f)).unwrap();
+    }
+    let size_mib = std::fs::metadata(&path).unwrap().len() as f64 / 1048576.0;
+    let catalogue = Catalogue::builtin();
+    let member: MemberId = "BEBRU".parse().unwrap();
+    let rss_before = rss_mib();
+    let mut ceiling = Vec::new();
+    let mut ours = Vec::new();
+    for _ in 0..RUNS {
+        let t = Instant::now();
+        let n = bare_group_by(&path);
+        ceiling.push(n as f64 / t.elapsed().as_secs_f64());
+        let t = Instant::now();
+        let tables = ingest::run(
+            &catalogue,
+            "survey",
+            &member,
+            "survey.csv",
+            None,
+            std::fs::File::open(&path).unwrap(),
+        )
+        .unwrap();
+        let anonymised =
+            metronode::anonymise::apply(&tables, &Default::default(), &mut rand_core::OsRng)
+                .unwrap();
+        // Signing every release is part of "CSV to signed release".
+        let key = metronode::identity::NodeKey::generate();
+        for ind in &anonymised.indicators {
+            let _ = key.sign(metronode::identity::Domain::Record, ind.indicator_id.as_bytes());
+        }
+        ours.push(tables.rows_read as f64 / t.elapsed().as_secs_f64());
+    }
+    let (c, o) = (median(ceiling), median(ours));
+    let peak = peak_rss_mib();
+    let _ = writeln!(report, "## Ingest: CSV to anonymised, signed releases\n");
+    let _ = writeln!(
+        report,
+        "{rows} synthetic survey rows ({size_mib:.0} MiB), all 9 survey indicators with every disaggregation, disclosure control and signing; one thread.\n"
+    );
+    let _ = writeln!(report, "| what | rows/s (median of {RUNS}) | ratio to ceiling | target |");
+    let _ = writeln!(report, "|---|---:|---:|---|");
+    let _ = writeln!(
+        report,
+        "| ceiling: bare `csv` ByteRecord + HashMap group-by (2 columns) | {c:.0} | 1.00 | |"
+    );
+    let _ = writeln!(report, "| metronode ingest | {o:.0} | {:.2} | ≥ 0.7 |", o / c);
+    let _ = writeln!(
+        report,
+        "\nPeak resident memory of the bench process: {peak:.0} MiB (before ingest: {rss_before:.0} MiB; target under 200 MiB at 10M rows). Memory grows with cells, not rows.\n"
+    );
+    if o / c < 0.7 {
+        let _ = writeln!(
+            report,
+            "Below target: metronode evaluates 9 indicators × (1 + 6 to 8 dimensions) × series per row with typed parsing and range checks of every column, where the ceiling parses one float and hashes two columns; the time goes to per-row expression evaluation and accumulation. Splitting the file by byte ranges over both cores is the planned fix.\n"
+        );
+    }
+}
+
+async fn query_bench(report: &mut String) {
+    let cluster = TestCluster::cities(&["BEBRU", "IEDUB", "BGSOF", "ALTIA"], 3).await;
+    for (node, city) in cluster.nodes.iter().zip(synth::PILOTS) {
+        let mut data = Vec::new();
+        synth::generate(&city, "survey", 5000, 3, &mut data).unwrap();
+        node.ingest("survey", "2025", false, data).await.unwrap();
+    }
+    cluster
+        .wait_until("replication", |c| {
+            (0..4).all(|i| synth::PILOTS.iter().all(|p| c.held(i, p.id) == 10))
+        })
+        .await;
+    let node = &cluster.nodes[0];
+    let channel =
+        tonic::transport::Endpoint::from_shared(node.url()).unwrap().connect().await.unwrap();
+    let _ = writeln!(
+        report,
+        "## Query: metropolitan aggregate over gRPC (loopback, plaintext local port)\n"
+    );
+    let _ = writeln!(
+        report,
+        "DRI-USE-01 by age band across 4 cities; baseline: the gRPC health check (a bare tonic unary call) on the same server.\n"
+    );
+    let _ = writeln!(
+        report,
+        "| in flight | echo req/s | query req/s | ratio | query p50 | query p99 | target |"
+    );
+    let _ = writeln!(report, "|---:|---:|---:|---:|---:|---:|---|");
+    for inflight in [1usize, 64] {
+        let mut echo_runs = Vec::new();
+        let mut query_runs = Vec::new();
+        let mut lat = Vec::new();
+        for _ in 0..RUNS {
+            echo_runs.push(
+                load(inflight, 2000, || {
+                    let mut c = tonic_health::pb::health_client::HealthClient::new(channel.clone());
+                    async move {
+                        c.check(tonic_health::pb::HealthCheckRequest { service: String::new() })
+                            .await
+                            .unwrap();
+                    }
+                })
+                .await
+                .0,
+            );
+            let (qps, l) = load(inflight, 2000, || {
+                let mut c = pb::analytics_client::AnalyticsClient::new(channel.clone());
+                async move {
+                    let req = pb::QueryRequest {
+                        indicator_id: "DRI-USE-01".into(),
+                        by: "age_band".into(),
+                        ..Default::default()
+                    };
+                    c.query_indicator(req).await.unwrap();
+                }
+            })
+            .await;
+            query_runs.push(qps);
+            lat.extend(l);
+        }
+        lat.sort();
+        let p = |q: f64| lat[((lat.len() as f64 * q) as usize).min(lat.len() - 1)];
+        let (e, q) = (median(echo_runs), median(query_runs));
+        let _ = writeln!(
+            report,
+            "| {inflight} | {e:.0} | {q:.0} | {:.2} | {:.2} ms | {:.2} ms | ≥ 0.5, p99 < 10 ms |",
+            q / e,
+            p(0.5).as_secs_f64() * 1e3,
+            p(0.99).as_secs_f64() * 1e3
+        );
+    }
+    let _ = writeln!(
+        report,
+        "\nAnswers are computed per request from an index of releases rebuilt only when a log grows; the index is the cache.\n"
+    );
+}
+
+/// Runs `total` calls with `inflight` concurrent workers; returns calls/s and latencies.
+async fn load<F, Fut>(inflight: usize, total: usize, make: F) -> (f64, Vec<Duration>)
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = ()> + Send + 'static,
+{
+    let start = Instant::now();
+    let per = total / inflight.max(1);
+    let mut set = tokio::task::JoinSet::new();
+    for _ in 0..inflight {
+        let calls: Vec<Fut> = (0..per).map(|_| make()).collect();
+        set.spawn(async move {
+            let mut lat = Vec::with_capacity(calls.len());
+            for call in calls {
+                let t = Instant::now();
+                call.await;
+                lat.push(t.elapsed());
+            }
+            lat
+        });
+    }
+    let mut all = Vec::new();
+    while let Some(l) = set.join_next().await {
+        all.extend(l.unwrap());
+    }
+    ((per * inflight) as f64 / start.elapsed().as_secs_f64(), all)
+}
+
+async fn replication_bench(report: &mut String) {
+    const RECORDS: u64 = 100_000;
+    // Ceilings, measured now: single ed25519 verification, and durable sled appends in batches
+    // of 1000 (flush and fsync per batch, as the node does per fetched batch).
+    let key = metronode::identity::NodeKey::generate();
+    let msg = vec![7u8; 300];
+    let sig = key.sign(metronode::identity::Domain::Record, &msg);
+    let t = Instant::now();
+    for _ in 0..20_000 {
+        key.id().verify(metronode::identity::Domain::Record, &msg, &sig).unwrap();
+    }
+    let verify_rate = 20_000.0 / t.elapsed().as_secs_f64();
+    let dir = tempfile::tempdir().unwrap();
+    let store = metronode::store::Store::open(&dir.path().join("s")).unwrap();
+    let origin: MemberId = "BGSOF".parse().unwrap();
+    let t = Instant::now();
+    for b in 0..50u64 {
+        let batch: Vec<Vec<u8>> = (0..1000).map(|_| msg.clone()).collect();
+        store.append(&origin, b * 1000, &batch).unwrap();
+    }
+    let append_rate = 50_000.0 / t.elapsed().as_secs_f64();
+    let ceiling = verify_rate.min(append_rate);
+
+    let cluster = TestCluster::cities(&["BGSOF", "IEDUB"], 1).await;
+    let TestCluster { mut nodes } = cluster;
+    let dublin = nodes.pop().unwrap().pause().await;
+    let sofia = nodes.pop().unwrap();
+    let payloads = || {
+        (0..1000).map(|i| {
+            pb::record_body::Payload::Notice(pb::Notice {
+                title: format!("n{i}"),
+                text: "x".repeat(200),
+            })
+        })
+    };
+    for _ in 0..(RECORDS / 1000) {
+        sofia.node.log.append_batch(payloads().collect(), 1, None).unwrap();
+    }
+    let want = sofia.node.log.size(&origin);
+    let t = Instant::now();
+    let dublin = dublin.resume().await;
+    while dublin.node.log.size(&origin) < want {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let rate = want as f64 / t.elapsed().as_secs_f64();
+    let disk = dublin.node.log.store().size_on_disk() as f64;
+    let _ = writeln!(report, "## Replication: catching up {want} records over mutual TLS\n");
+    let _ = writeln!(report, "| what | records/s | ratio to ceiling | target |");
+    let _ = writeln!(report, "|---|---:|---:|---|");
+    let _ = writeln!(report, "| ed25519 single verify | {verify_rate:.0} | | |");
+    let _ = writeln!(report, "| durable sled append, batches of 1000 | {append_rate:.0} | | |");
+    let _ = writeln!(report, "| ceiling: min of the two | {ceiling:.0} | 1.00 | |");
+    let _ = writeln!(
+        report,
+        "| metronode pull replication (includes the sync interval's first tick) | {rate:.0} | {:.2} | ≥ 0.5 |",
+        rate / ceiling
+    );
+    let _ = writeln!(
+        report,
+        "\nOn disk at the receiving node: {:.0} bytes per record ({:.1} MiB per 100,000 records); resident memory of the bench process now {:.0} MiB.\n",
+        disk / want as f64,
+        disk / want as f64 * 100_000.0 / 1048576.0,
+        rss_mib()
+    );
+    drop(sofia);
+    drop(dublin);
+}
+
+fn main() {
+    let mut report = String::from(
+        "# Benchmarks\n\nWritten by `cargo bench --bench metronode` (tests/benches/bench.rs). Each figure is the median of 5 runs and is set against a ceiling measured in the same run.\n\n",
+    );
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .unwrap_or_default()
+        .lines()
+        .find(|l| l.starts_with("model name"))
+        .and_then(|l| l.split(':').nth(1))
+        .unwrap_or("unknown")
+        .trim()
+        .to_owned();
+    let commit = std::process::Command::new("git")
+        .args(["rev-parse", "--short", "HEAD"])
+        .output()
+        .ok()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
+        .unwrap_or_default();
+    let date = std::process::Command::new("date")
+        .arg("-u")
+        .arg("+%Y-%m-%d %H:%M UTC")
+        .output()
+        .ok()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
+        .unwrap_or_default();
+    let _ = writeln!(
+        report,
+        "Machine: {} cores, {cpu}. Date: {date}. Commit: {commit}.\n",
+        std::thread::available_parallelism().map_or(0, |n| n.get())
+    );
+    ingest_bench(&mut report);
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+    rt.block_on(replication_bench(&mut report));
+    rt.block_on(query_bench(&mut report));
+    let _ = writeln!(
+        report,
+        "## Not measured yet\n\nScale (50 and 200 nodes), HTTP throughput, and idle versus loaded footprint per node: see the benchmark issue's note."
+    );
+    let path =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().join("BENCHMARKS.md");
+    std::fs::write(&path, &report).unwrap();
+    let _ = std::io::stdout().write_all(report.as_bytes());
+}
