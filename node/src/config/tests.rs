@@ -63,3 +63,13 @@ fn a_foreign_file_is_refused() {
     let msg = parse("\u{feff}\u{0}\u{1}binary").unwrap_err().to_string();
     assert!(msg.starts_with("/data/node.toml:"), "{msg}");
 }
+
+/// deploy/node.example.toml, the operators' example, parses as it is.
+#[test]
+fn the_shipped_example_parses() {
+    let text = include_str!("../../../deploy/node.example.toml");
+    let cfg = parse(text).unwrap();
+    assert_eq!(cfg.member_id().as_str(), "BEBRU");
+    assert_eq!(cfg.http.listen.port(), 7480);
+    assert!(cfg.privacy.contains_key("survey"));
+}
