@@ -393,3 +393,28 @@ pub fn artefact_matches(a: &pb::ArtefactView, f: &pb::ListArtefactsRequest) -> b
         && (f.rights_area.is_empty() || p.rights_areas.contains(&f.rights_area))
         && (f.language.is_empty() || p.languages.contains(&f.language))
 }
+
+/// The signed payload of an artefact version: its checked metadata and its stored body.
+pub fn publication(
+    meta: crate::artefact::Metadata,
+    stored: crate::blobs::Stored,
+    media_type: &str,
+    file_name: String,
+    supersedes_seq: Option<u64>,
+) -> pb::ArtefactPublication {
+    pb::ArtefactPublication {
+        artefact_id: meta.id,
+        artefact_type: meta.artefact_type,
+        title: meta.title,
+        languages: meta.languages,
+        rights_areas: meta.rights_areas,
+        cc4dr_principles: meta.cc4dr_principles,
+        related_indicators: meta.related_indicators,
+        metadata_json: meta.json,
+        body_sha256: stored.sha256.to_vec(),
+        body_size: stored.size,
+        media_type: media_type.into(),
+        file_name,
+        supersedes_seq,
+    }
+}

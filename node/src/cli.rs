@@ -407,6 +407,7 @@ fn serve(dir: &Path, listen: Option<SocketAddr>) -> anyhow::Result<()> {
     }
     let node = Arc::new(node);
     runtime.block_on(async move {
+        let signal = shutdown::install();
         let addr = node.config.grpc.listen;
         let listener = tokio::net::TcpListener::bind(addr)
             .await
@@ -441,7 +442,7 @@ fn serve(dir: &Path, listen: Option<SocketAddr>) -> anyhow::Result<()> {
         let listeners =
             server::Listeners { local: listener, federation: fed_listener, http: http_listener };
         let result = server::run(node.clone(), listeners, async {
-            let why = shutdown::signal().await;
+            let why = signal.await;
             info!(signal = why, "shutdown requested");
         })
         .await;

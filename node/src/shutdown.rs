@@ -31,21 +31,25 @@ impl Stopper {
     }
 }
 
-/// Completes on the first SIGINT or SIGTERM and says which.
+/// Installs the SIGINT and SIGTERM handlers now, and returns a future that completes on the
+/// first of them and says which. Install before announcing readiness: a signal that arrives
+/// before its handler would otherwise kill the process instead of stopping it cleanly.
 ///
 /// SIGTERM is what container runtimes and systemd send to stop a service; SIGINT is Ctrl-C at a
 /// terminal. Both mean the same here: stop accepting, drain, flush, exit 0.
-pub async fn signal() -> &'static str {
+pub fn install() -> impl Future<Output = &'static str> {
     use tokio::signal::unix::{SignalKind, signal};
-    let (Ok(mut term), Ok(mut int)) =
-        (signal(SignalKind::terminate()), signal(SignalKind::interrupt()))
-    else {
-        // Without signal handlers the node can only be killed; wait forever instead of exiting.
-        std::future::pending::<()>().await;
-        unreachable!()
-    };
-    tokio::select! {
-        _ = term.recv() => "SIGTERM",
-        _ = int.recv() => "SIGINT",
+    let term = signal(SignalKind::terminate());
+    let int = signal(SignalKind::interrupt());
+    async move {
+        let (Ok(mut term), Ok(mut int)) = (term, int) else {
+            // Without signal handlers the node can only be killed; wait forever instead of exiting.
+            std::future::pending::<()>().await;
+            unreachable!()
+        };
+        tokio::select! {
+            _ = term.recv() => "SIGTERM",
+            _ = int.recv() => "SIGINT",
+        }
     }
 }

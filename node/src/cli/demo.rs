@@ -39,6 +39,7 @@ fn say(line: &str) {
 }
 
 async fn demo(dir: &Path, rows: u64, http: SocketAddr, seed: u64) -> anyhow::Result<()> {
+    let signal = shutdown::install();
     std::fs::create_dir_all(dir).with_context(|| format!("couldn't create {}", dir.display()))?;
     let mut nodes = Vec::new();
     for (i, city) in synth::PILOTS.iter().enumerate() {
@@ -119,7 +120,7 @@ async fn demo(dir: &Path, rows: u64, http: SocketAddr, seed: u64) -> anyhow::Res
         nodes[0].dir.display()
     ));
 
-    let why = shutdown::signal().await;
+    let why = signal.await;
     say(&format!("{why}: stopping the demo"));
     stop.stop();
     for t in tasks {
@@ -213,21 +214,14 @@ fn publish_artefacts(node: &Node, city: &synth::City) -> anyhow::Result<()> {
         let mut head = Vec::new();
         let stored =
             node.blobs.put(body.as_bytes(), node.config.artefacts.max_bytes, None, &mut head)?;
-        let publication = pb::ArtefactPublication {
-            artefact_id: meta.id.clone(),
-            artefact_type: meta.artefact_type,
-            title: meta.title,
-            languages: meta.languages,
-            rights_areas: meta.rights_areas,
-            cc4dr_principles: meta.cc4dr_principles,
-            related_indicators: meta.related_indicators,
-            metadata_json: meta.json,
-            body_sha256: stored.sha256.to_vec(),
-            body_size: stored.size,
-            media_type: crate::artefact::sniff(&head).into(),
-            file_name: format!("{}.txt", meta.id),
-            supersedes_seq: None,
-        };
+        let file_name = format!("{}.txt", meta.id);
+        let publication = crate::analysis::publication(
+            meta,
+            stored,
+            crate::artefact::sniff(&head),
+            file_name,
+            None,
+        );
         node.log.append(
             pb::record_body::Payload::ArtefactPublication(publication),
             clock::now_unix_ms(),

@@ -119,27 +119,16 @@ impl pb::publisher_server::Publisher for PublisherService {
             let reader = ChannelReader { rx, buf: Vec::new(), pos: 0 };
             release::ingest(&node, &node.catalogue, &request, reader)
         });
-        // Forward the stream; a broken stream fails the ingest, so nothing half-read is published.
-        loop {
-            let item = match stream.message().await {
-                Ok(Some(pb::IngestChunk { chunk: Some(pb::ingest_chunk::Chunk::Data(d)) })) => {
-                    Ok(d)
-                }
-                Ok(None) => break,
-                Ok(Some(_)) => {
-                    Err(io::Error::new(io::ErrorKind::InvalidData, "a second header in the stream"))
-                }
-                Err(status) => Err(io::Error::new(
-                    io::ErrorKind::ConnectionAborted,
-                    status.message().to_owned(),
-                )),
-            };
-            let failed = item.is_err();
-            if tx.send(item).await.is_err() || failed {
-                break; // The reader stopped early: its error is the answer.
-            }
-        }
-        drop(tx);
+        // A broken stream fails the ingest, so nothing half-read is published.
+        forward(
+            &mut stream,
+            |c| match c.chunk {
+                Some(pb::ingest_chunk::Chunk::Data(d)) => Some(d),
+                _ => None,
+            },
+            tx,
+        )
+        .await;
         let outcome = job.await.map_err(|e| Error::Internal(e.into()))?.map_err(Error::from)?;
         Ok(Response::new(pb::IngestReply {
             dry_run: outcome.seqs.is_empty(),
@@ -237,26 +226,15 @@ impl pb::publisher_server::Publisher for PublisherService {
             );
             stored.map(|s| (s, crate::artefact::sniff(&head)))
         });
-        loop {
-            let item = match stream.message().await {
-                Ok(Some(pb::ArtefactChunk { chunk: Some(pb::artefact_chunk::Chunk::Data(d)) })) => {
-                    Ok(d)
-                }
-                Ok(None) => break,
-                Ok(Some(_)) => {
-                    Err(io::Error::new(io::ErrorKind::InvalidData, "a second header in the stream"))
-                }
-                Err(status) => Err(io::Error::new(
-                    io::ErrorKind::ConnectionAborted,
-                    status.message().to_owned(),
-                )),
-            };
-            let failed = item.is_err();
-            if tx.send(item).await.is_err() || failed {
-                break;
-            }
-        }
-        drop(tx);
+        forward(
+            &mut stream,
+            |c| match c.chunk {
+                Some(pb::artefact_chunk::Chunk::Data(d)) => Some(d),
+                _ => None,
+            },
+            tx,
+        )
+        .await;
         let (stored, media_type) =
             job.await.map_err(|e| Error::Internal(e.into()))?.map_err(|e| match e {
                 crate::blobs::Error::Io { .. } => Error::Internal(e.into()),
@@ -267,21 +245,8 @@ impl pb::publisher_server::Publisher for PublisherService {
             .filter(|a| a.origin == self.node.log.own().as_str() && a.state == "current")
             .find(|a| a.publication.as_ref().is_some_and(|p| p.artefact_id == meta.id))
             .map(|a| a.seq);
-        let publication = pb::ArtefactPublication {
-            artefact_id: meta.id,
-            artefact_type: meta.artefact_type,
-            title: meta.title,
-            languages: meta.languages,
-            rights_areas: meta.rights_areas,
-            cc4dr_principles: meta.cc4dr_principles,
-            related_indicators: meta.related_indicators,
-            metadata_json: meta.json,
-            body_sha256: stored.sha256.to_vec(),
-            body_size: stored.size,
-            media_type: media_type.into(),
-            file_name: header.file_name,
-            supersedes_seq: supersedes,
-        };
+        let publication =
+            crate::analysis::publication(meta, stored, media_type, header.file_name, supersedes);
         self.append(pb::record_body::Payload::ArtefactPublication(publication)).await
     }
 
@@ -345,6 +310,31 @@ impl pb::publisher_server::Publisher for PublisherService {
         })
         .await?;
         Ok(Response::new(pb::GetBudgetReply { entries }))
+    }
+}
+
+/// Forwards the data chunks of a client stream (after its header) to a blocking reader. A
+/// second header or a broken stream reaches the reader as an error, so a half-read input fails
+/// instead of being published; a reader that stopped early ends the forwarding.
+async fn forward<T: Send + 'static>(
+    stream: &mut Streaming<T>,
+    data: impl Fn(T) -> Option<Vec<u8>>,
+    tx: mpsc::Sender<io::Result<Vec<u8>>>,
+) {
+    loop {
+        let item = match stream.message().await {
+            Ok(Some(chunk)) => data(chunk).ok_or_else(|| {
+                io::Error::new(io::ErrorKind::InvalidData, "a second header in the stream")
+            }),
+            Ok(None) => return,
+            Err(status) => {
+                Err(io::Error::new(io::ErrorKind::ConnectionAborted, status.message().to_owned()))
+            }
+        };
+        let failed = item.is_err();
+        if tx.send(item).await.is_err() || failed {
+            return;
+        }
     }
 }
 
