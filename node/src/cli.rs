@@ -79,9 +79,21 @@ enum Command {
         /// The data directory.
         #[arg(long, env = "METRONODE_DIR")]
         dir: PathBuf,
-        /// Override the configured gRPC listen address.
+        /// Override the configured local gRPC listen address.
         #[arg(long, env = "METRONODE_GRPC_LISTEN")]
         listen: Option<SocketAddr>,
+        /// Override the configured federation (mTLS) listen address.
+        #[arg(long, env = "METRONODE_FEDERATION_LISTEN")]
+        federation_listen: Option<SocketAddr>,
+        /// Override the configured HTTP listen address.
+        #[arg(long, env = "METRONODE_HTTP_LISTEN")]
+        http_listen: Option<SocketAddr>,
+    },
+    /// Probe a node's /healthz (for container health checks): exit 0 when healthy.
+    Health {
+        /// The node's HTTP address.
+        #[arg(long, env = "METRONODE_HTTP_LISTEN", default_value = "127.0.0.1:7480")]
+        http: SocketAddr,
     },
     /// Stream a microdata CSV to the running node: compute, anonymise and publish its releases.
     Ingest {
@@ -318,7 +330,10 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             init(&id, &name, &dir, listen, federation_listen, endpoint)
         }
         Command::Card { dir } => card(&dir),
-        Command::Serve { dir, listen } => serve(&dir, listen),
+        Command::Serve { dir, listen, federation_listen, http_listen } => {
+            serve(&dir, listen, federation_listen, http_listen)
+        }
+        Command::Health { http } => health(http),
         Command::Verify { dir } => verify(&dir),
         Command::Ingest { dir, dataset, period, dry_run, format, file } => {
             ingest::ingest(&dir, &dataset, &period, dry_run, format, &file)
@@ -390,10 +405,44 @@ fn card(dir: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn serve(dir: &Path, listen: Option<SocketAddr>) -> anyhow::Result<()> {
+fn health(http: SocketAddr) -> anyhow::Result<()> {
+    use std::io::Read;
+    // A wildcard listen address is probed on loopback.
+    let addr = if http.ip().is_unspecified() {
+        SocketAddr::from(([127, 0, 0, 1], http.port()))
+    } else {
+        http
+    };
+    let timeout = std::time::Duration::from_secs(3);
+    let mut s = std::net::TcpStream::connect_timeout(&addr, timeout)
+        .with_context(|| format!("couldn't reach {addr}"))?;
+    s.set_read_timeout(Some(timeout))?;
+    write!(s, "GET /healthz HTTP/1.1\r\nHost: metronode\r\nConnection: close\r\n\r\n")?;
+    let mut reply = String::new();
+    s.read_to_string(&mut reply)?;
+    if reply.starts_with("HTTP/1.1 200") {
+        writeln!(std::io::stdout(), "healthy")?;
+        Ok(())
+    } else {
+        anyhow::bail!("unhealthy: {}", reply.lines().next().unwrap_or("no answer"))
+    }
+}
+
+fn serve(
+    dir: &Path,
+    listen: Option<SocketAddr>,
+    federation_listen: Option<SocketAddr>,
+    http_listen: Option<SocketAddr>,
+) -> anyhow::Result<()> {
     let mut identity = Identity::load(dir)?;
     if let Some(listen) = listen {
         identity.config.grpc.listen = listen;
+    }
+    if let Some(listen) = federation_listen {
+        identity.config.federation.listen = listen;
+    }
+    if let Some(listen) = http_listen {
+        identity.config.http.listen = listen;
     }
     telemetry::init(&identity.config.logging);
     let runtime = tokio::runtime::Builder::new_multi_thread()

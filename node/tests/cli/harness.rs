@@ -12,7 +12,11 @@ use metronode::pb;
 /// The binary under test.
 pub(crate) fn bin() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_metronode"));
-    cmd.env_remove("RUST_LOG").env_remove("METRONODE_DIR").env_remove("METRONODE_GRPC_LISTEN");
+    cmd.env_remove("RUST_LOG")
+        .env_remove("METRONODE_DIR")
+        .env_remove("METRONODE_GRPC_LISTEN")
+        .env_remove("METRONODE_FEDERATION_LISTEN")
+        .env_remove("METRONODE_HTTP_LISTEN");
     cmd
 }
 

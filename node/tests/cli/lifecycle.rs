@@ -54,9 +54,13 @@ fn sigterm_drains_flushes_and_exits_zero() {
     assert!(log.contains("\"member\":\"IEDUB\""), "start-up line names the member: {log}");
     assert!(!dir.join("grpc.addr").exists());
 
-    // SIGINT behaves the same.
+    // SIGINT behaves the same; meanwhile the container health probe sees the node.
     let mut node = Serving::start(&dir);
+    let http = fs::read_to_string(dir.join("http.addr")).unwrap();
+    let probe = run(&["health", "--http", &http]);
+    assert!(probe.status.success(), "{}", String::from_utf8_lossy(&probe.stderr));
     assert_eq!(node.signal_and_wait("INT").code(), Some(0), "{}", node.log());
+    assert!(!run(&["health", "--http", &http]).status.success(), "a stopped node is not healthy");
     let out = run(&["verify", "--dir", dir.to_str().unwrap()]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(String::from_utf8_lossy(&out.stdout).contains("IEDUB: 1 records"));
