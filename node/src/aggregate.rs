@@ -259,16 +259,19 @@ pub struct Answer {
 /// and the cities where the cell is suppressed.
 type GroupParts = (Vec<(f64, f64, Option<f64>)>, Vec<String>, Vec<String>);
 
-/// A member counts as stale when not synced for this long.
+/// A member counts as stale when not synced for this long, unless configured otherwise
+/// (`federation.stale_after_ms`).
 pub const STALE_AFTER_MS: i64 = 5 * 60 * 1000;
 
 /// Answers a query from the releases held (latest per city, indicator and period) and the
-/// membership. `now_unix_ms` dates staleness.
+/// membership. `now_unix_ms` dates staleness: a member not synced for more than
+/// `stale_after_ms` is reported stale.
 pub fn answer(
     query: &Query,
     releases: &[CityRelease],
     members: &[Member],
     now_unix_ms: i64,
+    stale_after_ms: i64,
 ) -> Option<Answer> {
     let of_indicator: Vec<&CityRelease> =
         releases.iter().filter(|r| r.indicator == query.indicator).collect();
@@ -412,7 +415,7 @@ pub fn answer(
         }
         if !m.is_self {
             match m.last_sync_unix_ms {
-                Some(t) if now_unix_ms - t > STALE_AFTER_MS => stale.push(Stale {
+                Some(t) if now_unix_ms - t > stale_after_ms => stale.push(Stale {
                     city: m.id.clone(),
                     reason: "not synced recently".into(),
                     since_unix_ms: Some(t),

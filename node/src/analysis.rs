@@ -138,7 +138,13 @@ pub fn members(node: &Node) -> Vec<Member> {
 /// Answers a query at this node.
 pub fn query(node: &Node, q: &Query) -> Option<Answer> {
     let releases = node.releases.releases(node);
-    aggregate::answer(q, &releases, &members(node), clock::now_unix_ms())
+    aggregate::answer(
+        q,
+        &releases,
+        &members(node),
+        clock::now_unix_ms(),
+        node.config.federation.stale_after_ms as i64,
+    )
 }
 
 fn estimate(e: &aggregate::Estimate) -> pb::Estimate {

@@ -283,6 +283,31 @@ enum FederationAction {
 
 #[derive(Debug, Subcommand)]
 enum DemoAction {
+    /// Run one pilot city of the demo federation as its own node (one container each in
+    /// deploy/compose.yaml): create its data directory on first start, put its member card in
+    /// the shared cards directory, found the federation once every pilot's card is there, publish
+    /// synthetic releases and documents once, and serve until SIGTERM.
+    City {
+        /// Pilot city: BEBRU, IEDUB, BGSOF or ALTIA.
+        #[arg(long)]
+        id: String,
+        /// The data directory.
+        #[arg(long, env = "METRONODE_DIR")]
+        dir: PathBuf,
+        /// Directory shared by the pilots where each writes its member card (the trust root of
+        /// this demo federation).
+        #[arg(long, default_value = "/cards")]
+        cards: PathBuf,
+        /// https:// address the other cities reach this one's federation port at.
+        #[arg(long)]
+        endpoint: String,
+        /// Survey rows per period.
+        #[arg(long, default_value_t = 4000)]
+        rows: u64,
+        /// Seed of the synthetic data.
+        #[arg(long, default_value_t = 2025)]
+        seed: u64,
+    },
     /// Write seeded synthetic microdata of a pilot city as CSV (stdout or --out).
     Generate {
         /// Pilot city: BEBRU, IEDUB, BGSOF or ALTIA.
@@ -368,6 +393,10 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             action: Some(DemoAction::Generate { city, dataset, rows, seed, out }),
             ..
         } => generate(&city, &dataset, rows, seed, out.as_deref()),
+        Command::Demo {
+            action: Some(DemoAction::City { id, dir, cards, endpoint, rows, seed }),
+            ..
+        } => demo::city::run(&id, &dir, &cards, &endpoint, rows, seed),
         Command::Demo { action: None, dir, rows, http, seed } => demo::run(&dir, rows, http, seed),
     }
 }
@@ -391,7 +420,12 @@ fn init(
 
 fn card(dir: &Path) -> anyhow::Result<()> {
     let identity = Identity::load(dir)?;
-    let card = identity.card();
+    write!(std::io::stdout().lock(), "{}", card_toml(identity.card())?)?;
+    Ok(())
+}
+
+/// A member card as `metronode card` prints it and `federation create` reads it.
+pub(crate) fn card_toml(card: crate::pb::MemberCard) -> anyhow::Result<String> {
     let mut t = toml::Table::new();
     t.insert("id".into(), card.id.into());
     t.insert("name".into(), card.name.into());
@@ -399,10 +433,10 @@ fn card(dir: &Path) -> anyhow::Result<()> {
     t.insert("signing_public_key".into(), hex::encode(card.signing_public_key).into());
     t.insert("tls_key_fingerprint".into(), hex::encode(card.tls_key_fingerprint).into());
     t.insert("endpoint".into(), card.endpoint.into());
-    let mut out = std::io::stdout().lock();
-    writeln!(out, "# metronode member card: public, share it with the federation")?;
-    write!(out, "{}", toml::to_string(&t).context("couldn't encode the card")?)?;
-    Ok(())
+    Ok(format!(
+        "# metronode member card: public, share it with the federation\n{}",
+        toml::to_string(&t).context("couldn't encode the card")?
+    ))
 }
 
 fn health(http: SocketAddr) -> anyhow::Result<()> {
@@ -444,6 +478,18 @@ fn serve(
     if let Some(listen) = http_listen {
         identity.config.http.listen = listen;
     }
+    run_node(identity, |_| async { Ok(()) })
+}
+
+/// Runs a node until SIGTERM or SIGINT: opens it, binds its three listeners, writes
+/// `grpc.addr` and `http.addr`, serves, and tears down in order. `after_start` runs beside the
+/// node once it serves (the container demo founds the federation and publishes there); its
+/// failure is logged and does not stop the node.
+pub(crate) fn run_node<F, Fut>(identity: Identity, after_start: F) -> anyhow::Result<()>
+where
+    F: FnOnce(Arc<Node>) -> Fut,
+    Fut: std::future::Future<Output = anyhow::Result<()>> + Send + 'static,
+{
     telemetry::init(&identity.config.logging);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -488,6 +534,12 @@ fn serve(
             config = ?node.config,
             "metronode starting"
         );
+        let extra = after_start(node.clone());
+        let extra = tokio::spawn(async move {
+            if let Err(err) = extra.await {
+                tracing::error!(err = format!("{err:#}"), "start-up task failed");
+            }
+        });
         let listeners =
             server::Listeners { local: listener, federation: fed_listener, http: http_listener };
         let result = server::run(node.clone(), listeners, async {
@@ -495,6 +547,7 @@ fn serve(
             info!(signal = why, "shutdown requested");
         })
         .await;
+        extra.abort();
         let _ = fs::remove_file(&addr_file);
         let _ = fs::remove_file(&http_file);
         result

@@ -21,6 +21,25 @@ use crate::{
 /// The configuration file's name inside a data directory.
 pub const FILE_NAME: &str = "node.toml";
 
+/// Prefix of the environment variables that override one configuration field each:
+/// `METRONODE_<SECTION>__<FIELD>` (sections and fields separated by two underscores), for
+/// example `METRONODE_FEDERATION__SYNC_INTERVAL_MS=1000` or
+/// `METRONODE_PRIVACY__SURVEY__BUDGET=2`. A value is read as a TOML number, boolean or array
+/// when it is one, and as a string otherwise (`0.5` stays the string "0.5").
+pub const ENV_PREFIX: &str = "METRONODE_";
+
+/// An environment value as a TOML value: integers, booleans and arrays as such, anything else
+/// (addresses, names, decimals) as a string.
+fn env_value(value: &str) -> toml::Value {
+    match toml::from_str::<toml::Table>(&format!("v = {value}"))
+        .ok()
+        .and_then(|mut t| t.remove("v"))
+    {
+        Some(v @ (toml::Value::Integer(_) | toml::Value::Boolean(_) | toml::Value::Array(_))) => v,
+        _ => toml::Value::String(value.to_owned()),
+    }
+}
+
 /// A bad configuration: what is wrong and where.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -41,6 +60,16 @@ pub enum ConfigError {
         line: usize,
         /// 1-based column of the problem.
         column: usize,
+        /// What is wrong.
+        message: String,
+    },
+    /// An environment override (`METRONODE_<SECTION>__<FIELD>`) does not fit the schema.
+    #[error("environment variable {var} (overriding {}): {message}", path.display())]
+    Env {
+        /// The file the variable overrides.
+        path: PathBuf,
+        /// The variable, or the variables, involved.
+        var: String,
         /// What is wrong.
         message: String,
     },
@@ -114,11 +143,32 @@ pub struct PrivacyConfig {
     #[serde(default = "default_mechanism")]
     pub mechanism: String,
     /// Budget one release of the dataset spends, a decimal with up to 3 decimals ("0.5").
+    #[serde(deserialize_with = "decimal_text")]
     pub per_release: String,
-    /// Total budget per period, same unit ("2").
+    /// Total budget per period, same unit ("2", or the integer 2).
+    #[serde(deserialize_with = "decimal_text")]
     pub budget: String,
     /// Largest weight one respondent may carry: bounds one person's contribution.
     pub weight_clip: u64,
+}
+
+/// A decimal kept as written: a string ("0.5"), or an integer (2, as an environment override
+/// gives it). Floats are refused, so no budget is ever rounded by a binary fraction.
+fn decimal_text<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Text {
+        Str(String),
+        Int(u64),
+    }
+    Ok(
+        match Text::deserialize(d).map_err(|_| {
+            serde::de::Error::custom("expected a decimal as a string (\"0.5\") or an integer")
+        })? {
+            Text::Str(s) => s,
+            Text::Int(i) => i.to_string(),
+        },
+    )
 }
 
 /// Who this node is.
@@ -156,6 +206,10 @@ pub struct HttpConfig {
     /// Requests from loopback addresses need no token.
     #[serde(default = "default_true")]
     pub open_on_loopback: bool,
+    /// Anyone may read without a token: the dashboard and API serve only published, anonymised
+    /// statistics, so a city may choose to make them public (the container demo does).
+    #[serde(default)]
+    pub public: bool,
     /// Analysts' bearer tokens, stored as SHA-256 hashes (`metronode token` makes one).
     #[serde(default)]
     pub tokens: Vec<TokenConfig>,
@@ -177,6 +231,7 @@ impl fmt::Debug for HttpConfig {
         f.debug_struct("HttpConfig")
             .field("listen", &self.listen)
             .field("open_on_loopback", &self.open_on_loopback)
+            .field("public", &self.public)
             .field("tokens", &self.tokens.iter().map(|t| t.name.as_str()).collect::<Vec<_>>())
             .finish()
     }
@@ -190,7 +245,12 @@ fn default_true() -> bool {
 }
 impl Default for HttpConfig {
     fn default() -> Self {
-        Self { listen: default_http_listen(), open_on_loopback: true, tokens: Vec::new() }
+        Self {
+            listen: default_http_listen(),
+            open_on_loopback: true,
+            public: false,
+            tokens: Vec::new(),
+        }
     }
 }
 
@@ -225,6 +285,14 @@ pub struct FederationConfig {
     /// Milliseconds a call to a peer may take.
     #[serde(default = "default_peer_timeout_ms")]
     pub peer_timeout_ms: u64,
+    /// Milliseconds without a successful sync after which answers report a member as stale.
+    #[serde(default = "default_stale_after_ms")]
+    pub stale_after_ms: u64,
+}
+
+fn default_stale_after_ms() -> u64 {
+    // Unwrap safety: a positive constant.
+    u64::try_from(crate::aggregate::STALE_AFTER_MS).expect("positive")
 }
 
 fn default_federation_listen() -> SocketAddr {
@@ -242,6 +310,7 @@ impl Default for FederationConfig {
             listen: default_federation_listen(),
             sync_interval_ms: default_sync_interval_ms(),
             peer_timeout_ms: default_peer_timeout_ms(),
+            stale_after_ms: default_stale_after_ms(),
         }
     }
 }
@@ -401,12 +470,71 @@ impl Config {
         Ok(config)
     }
 
-    /// Reads and parses `DIR/node.toml`.
+    /// Parses configuration text, then applies the environment overrides among `env`
+    /// (`METRONODE_<SECTION>__<FIELD>=VALUE`, see [`ENV_PREFIX`]); other variables are ignored.
+    /// A pure function of its inputs, so tests pass their own environment.
+    pub fn parse_with_env(
+        text: &str,
+        path: &Path,
+        env: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<Self, ConfigError> {
+        let file = Self::parse(text, path)?;
+        let overrides: Vec<(String, Vec<String>, String)> = env
+            .into_iter()
+            .filter_map(|(var, value)| {
+                let rest = var.strip_prefix(ENV_PREFIX)?;
+                let keys: Vec<String> = rest.split("__").map(str::to_ascii_lowercase).collect();
+                (keys.len() >= 2 && keys.iter().all(|k| !k.is_empty()))
+                    .then_some((var, keys, value))
+            })
+            .collect();
+        if overrides.is_empty() {
+            return Ok(file);
+        }
+        // Unwrap safety: `parse` above accepted the same text.
+        let mut table: toml::Table = toml::from_str(text).expect("parsed above");
+        for (var, keys, value) in &overrides {
+            let env_err = |message: String| ConfigError::Env {
+                path: path.to_owned(),
+                var: var.clone(),
+                message,
+            };
+            let (field, sections) = keys.split_last().expect("at least two keys");
+            let mut at = &mut table;
+            for section in sections {
+                at = at
+                    .entry(section.clone())
+                    .or_insert_with(|| toml::Value::Table(toml::Table::new()))
+                    .as_table_mut()
+                    .ok_or_else(|| env_err(format!("`{section}` is not a section")))?;
+            }
+            at.insert(field.clone(), env_value(value));
+        }
+        let vars = overrides.iter().map(|(v, ..)| v.as_str()).collect::<Vec<_>>().join(", ");
+        let config: Config =
+            toml::Value::Table(table).try_into().map_err(|e: toml::de::Error| {
+                ConfigError::Env {
+                    path: path.to_owned(),
+                    var: vars.clone(),
+                    message: e.message().trim_end().replace('\n', "; "),
+                }
+            })?;
+        config.validate(path)?;
+        Ok(config)
+    }
+
+    /// Reads and parses `DIR/node.toml`, with the process's `METRONODE_<SECTION>__<FIELD>`
+    /// overrides applied.
     pub fn load(dir: &Path) -> Result<Self, ConfigError> {
         let path = dir.join(FILE_NAME);
         let text = std::fs::read_to_string(&path)
             .map_err(|source| ConfigError::Read { path: path.clone(), source })?;
-        Self::parse(&text, &path)
+        Self::parse_with_env(
+            &text,
+            &path,
+            std::env::vars_os()
+                .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?))),
+        )
     }
 
     fn validate(&self, path: &Path) -> Result<(), ConfigError> {
@@ -423,6 +551,9 @@ impl Config {
                 "node.endpoint",
                 "must be the https:// URL of the federation listener".into(),
             ));
+        }
+        if self.federation.stale_after_ms > i64::MAX as u64 {
+            return Err(invalid("federation.stale_after_ms", "too large".into()));
         }
         if self.federation.sync_interval_ms < 50 || self.federation.peer_timeout_ms < 50 {
             return Err(invalid(
@@ -560,6 +691,8 @@ listen = "{federation_listen}"
 # Milliseconds between anti-entropy rounds, and per call to a peer.
 sync_interval_ms = 5000
 peer_timeout_ms = 5000
+# Answers report a member as stale after this long without a successful sync.
+stale_after_ms = 300000
 
 [http]
 # Dashboard, /api/v1 (JSON, CSV, SDMX-CSV), /metrics, /healthz, /readyz. Port 0: a free port,
@@ -567,6 +700,8 @@ peer_timeout_ms = 5000
 listen = "{http_listen}"
 # Requests from loopback need no token; others need one of the tokens below.
 open_on_loopback = true
+# Anyone may read the dashboard and API without a token (they serve published statistics only).
+public = false
 # Analysts' bearer tokens, hashed (make one with `metronode token --name NAME`):
 # [[http.tokens]]
 # name = "analyst-dublin"

@@ -97,6 +97,9 @@ impl AppState {
         if cfg.open_on_loopback && peer.ip().is_loopback() {
             return Ok("loopback".into());
         }
+        if cfg.public {
+            return Ok(format!("public {}", peer.ip()));
+        }
         Err("a bearer token is required")
     }
 

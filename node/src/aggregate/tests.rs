@@ -62,7 +62,7 @@ fn the_metro_value_is_a_ratio_of_sums_not_a_mean_of_percentages() {
         release("IEFIN", "2025", vec![cell("_T", "", "", true, 112_700.0, 115_000.0)], None),
     ];
     let members = [member("IEDUB", None), member("IEFIN", Some(NOW))];
-    let a = answer(&q("city"), &rs, &members, NOW).unwrap();
+    let a = answer(&q("city"), &rs, &members, NOW, STALE_AFTER_MS).unwrap();
     assert!((a.metro.value - 350_200.0 / 365_000.0).abs() < 1e-12);
     assert!((a.metro.value * 100.0 - 95.95).abs() < 0.01, "{}", a.metro.value);
     let wrong_mean = (0.95 + 0.98) / 2.0;
@@ -104,7 +104,7 @@ fn groups_gaps_and_trends_are_recomputed_from_numerators_and_denominators() {
         ),
     ];
     let members = [member("BEBRU", Some(NOW)), member("BGSOF", Some(NOW))];
-    let a = answer(&q("income_quintile"), &rs, &members, NOW).unwrap();
+    let a = answer(&q("income_quintile"), &rs, &members, NOW, STALE_AFTER_MS).unwrap();
     assert_eq!(a.period, "2025", "the latest period by default");
     assert_eq!(a.periods, ["2024", "2025"]);
     let g1 = a.groups.iter().find(|g| g.value == "1").unwrap();
@@ -134,7 +134,7 @@ fn coverage_names_missing_and_stale_members() {
         member("BGSOF", Some(NOW - STALE_AFTER_MS - 1)),
         member("ALTIA", Some(NOW)),
     ];
-    let a = answer(&q("city"), &rs, &members, NOW).unwrap();
+    let a = answer(&q("city"), &rs, &members, NOW, STALE_AFTER_MS).unwrap();
     assert_eq!(a.coverage.included, ["BEBRU"]);
     assert_eq!(a.coverage.missing, ["BGSOF", "ALTIA"]);
     let reasons: Vec<(&str, &str)> =
@@ -174,7 +174,7 @@ fn suppressed_cells_are_never_filled_in_nor_recoverable_from_the_metro_level() {
         ),
     ];
     let members = [member("BEBRU", Some(NOW)), member("BGSOF", Some(NOW))];
-    let a = answer(&q("age"), &rs, &members, NOW).unwrap();
+    let a = answer(&q("age"), &rs, &members, NOW, STALE_AFTER_MS).unwrap();
     let old = a.groups.iter().find(|g| g.value == "old").unwrap();
     assert_eq!(old.suppressed_in, ["BGSOF"]);
     assert!((old.estimate.value - 30.0 / 40.0).abs() < 1e-12, "Sofia's old is not in the sum");
@@ -202,7 +202,7 @@ fn suppressed_cells_are_never_filled_in_nor_recoverable_from_the_metro_level() {
             None,
         ),
     ];
-    let a = answer(&q("age"), &weak, &members, NOW).unwrap();
+    let a = answer(&q("age"), &weak, &members, NOW, STALE_AFTER_MS).unwrap();
     assert!(a.groups.iter().all(|g| !g.estimate.published && g.estimate.note.contains("reveal")));
     assert!(a.metro.published, "the total itself stays");
 }

@@ -19,6 +19,8 @@ use crate::{
     synth,
 };
 
+pub mod city;
+
 /// Periods the demo publishes, oldest first, so the dashboard has a trend.
 pub const PERIODS: [&str; 2] = ["2024", "2025"];
 
@@ -82,15 +84,8 @@ async fn demo(dir: &Path, rows: u64, http: SocketAddr, seed: u64) -> anyhow::Res
 
     if nodes[0].membership().active().is_none() {
         let cards: Vec<pb::MemberCard> = nodes.iter().map(|n| n.card.clone()).collect();
-        let manifest = federation::founding("drg-pilots", 3, cards)?;
         for node in &nodes {
-            if !node.membership().pending().any(|p| p.manifest.hash == manifest.hash) {
-                let payload = pb::record_body::Payload::ManifestProposal(pb::ManifestProposal {
-                    manifest: manifest.bytes.clone(),
-                });
-                let a = node.log.append(payload, clock::now_unix_ms())?;
-                node.observe(node.log.own(), a.record.seq)?;
-            }
+            propose_founding(node, cards.clone())?;
         }
         say(
             "  founded the federation drg-pilots (threshold 3 of 4); waiting for every city to see it",
@@ -130,6 +125,22 @@ async fn demo(dir: &Path, rows: u64, http: SocketAddr, seed: u64) -> anyhow::Res
         let _ = std::fs::remove_file(node.dir.join("grpc.addr"));
     }
     say("stopped; data kept for the next run");
+    Ok(())
+}
+
+/// The demo federation's name and threshold.
+pub const FEDERATION: (&str, u32) = ("drg-pilots", 3);
+
+/// Proposes version 1 of the demo federation from `cards` at `node`, unless it already did.
+fn propose_founding(node: &Node, cards: Vec<pb::MemberCard>) -> anyhow::Result<()> {
+    let manifest = federation::founding(FEDERATION.0, FEDERATION.1, cards)?;
+    if !node.membership().pending().any(|p| p.manifest.hash == manifest.hash) {
+        let payload = pb::record_body::Payload::ManifestProposal(pb::ManifestProposal {
+            manifest: manifest.bytes.clone(),
+        });
+        let a = node.log.append(payload, clock::now_unix_ms())?;
+        node.observe(node.log.own(), a.record.seq)?;
+    }
     Ok(())
 }
 

@@ -73,3 +73,61 @@ fn the_shipped_example_parses() {
     assert_eq!(cfg.http.listen.port(), 7480);
     assert!(cfg.privacy.contains_key("survey"));
 }
+
+fn with_env(text: &str, env: &[(&str, &str)]) -> Result<Config, ConfigError> {
+    Config::parse_with_env(
+        text,
+        Path::new("/data/node.toml"),
+        env.iter().map(|(k, v)| (k.to_string(), v.to_string())),
+    )
+}
+
+#[test]
+fn environment_variables_override_any_field() {
+    let text = "[node]\nid = \"ALTIA\"\nname = \"Tirana\"\n[federation]\nsync_interval_ms = 5000\n";
+    let cfg = with_env(
+        text,
+        &[
+            ("METRONODE_FEDERATION__SYNC_INTERVAL_MS", "1000"),
+            ("METRONODE_NODE__ENDPOINT", "https://tirana.example:7401"),
+            ("METRONODE_HTTP__LISTEN", "0.0.0.0:7480"),
+            ("METRONODE_HTTP__OPEN_ON_LOOPBACK", "false"),
+            ("METRONODE_LOGGING__FORMAT", "json"),
+            ("METRONODE_PRIVACY__SURVEY__PER_RELEASE", "0.5"),
+            ("METRONODE_PRIVACY__SURVEY__BUDGET", "2"),
+            ("METRONODE_PRIVACY__SURVEY__WEIGHT_CLIP", "2000"),
+            // Not overrides: no section separator, or another program's prefix.
+            ("METRONODE_DIR", "/elsewhere"),
+            ("PATH", "/usr/bin"),
+        ],
+    )
+    .unwrap();
+    assert_eq!(cfg.federation.sync_interval_ms, 1000);
+    assert_eq!(cfg.node.endpoint, "https://tirana.example:7401");
+    assert_eq!(cfg.http.listen, "0.0.0.0:7480".parse().unwrap());
+    assert!(!cfg.http.open_on_loopback);
+    assert_eq!(cfg.logging.format, LogFormat::Json);
+    assert_eq!(cfg.privacy["survey"].per_release, "0.5");
+    assert_eq!(cfg.privacy["survey"].budget, "2");
+}
+
+#[test]
+fn a_bad_environment_override_names_the_variable() {
+    let text = "[node]\nid = \"ALTIA\"\nname = \"Tirana\"\n";
+    let msg =
+        with_env(text, &[("METRONODE_FEDERATION__SYNC_INTERVAL", "1000")]).unwrap_err().to_string();
+    assert!(
+        msg.contains("METRONODE_FEDERATION__SYNC_INTERVAL") && msg.contains("sync_interval"),
+        "{msg}"
+    );
+    let msg = with_env(text, &[("METRONODE_FEDERATION__SYNC_INTERVAL_MS", "soon")])
+        .unwrap_err()
+        .to_string();
+    assert!(msg.contains("METRONODE_FEDERATION__SYNC_INTERVAL_MS"), "{msg}");
+    let msg = with_env(text, &[("METRONODE_NODE__ID", "tirana")]).unwrap_err().to_string();
+    assert!(msg.contains("node.id"), "{msg}");
+    // File errors keep their line and column even with overrides present.
+    let msg =
+        with_env("[node]\nid = \n", &[("METRONODE_NODE__NAME", "T")]).unwrap_err().to_string();
+    assert!(msg.starts_with("/data/node.toml:2:"), "{msg}");
+}
