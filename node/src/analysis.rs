@@ -135,16 +135,85 @@ pub fn members(node: &Node) -> Vec<Member> {
     out
 }
 
-/// Answers a query at this node.
-pub fn query(node: &Node, q: &Query) -> Option<Answer> {
+/// Answers a query at this node, from the cache when nothing the answer depends on changed.
+pub fn query(node: &Node, q: &Query) -> Option<Arc<Answer>> {
+    let (key, inputs, members) = cache_key(node, q);
+    if let Some(hit) = node.answers.get(&key, &inputs) {
+        return hit;
+    }
     let releases = node.releases.releases(node);
-    aggregate::answer(
+    let answer = aggregate::answer(
         q,
         &releases,
-        &members(node),
+        &members,
         clock::now_unix_ms(),
         node.config.federation.stale_after_ms as i64,
     )
+    .map(Arc::new);
+    node.answers.put(key, inputs, answer.clone());
+    answer
+}
+
+/// The cached answer to `q`, if any is still current: cheap, so callers on the async runtime
+/// try it before moving the computation to a blocking thread.
+pub fn cached(node: &Node, q: &Query) -> Option<Option<Arc<Answer>>> {
+    let (key, inputs, _) = cache_key(node, q);
+    node.answers.get(&key, &inputs)
+}
+
+/// What a query asked: indicator, period, breakdown, series.
+type QueryKey = (String, String, String, String);
+
+/// What an answer depends on besides the query: the size of every log held (new releases), and
+/// each member with whether it is stale and since when (coverage).
+type Inputs = (Vec<(MemberId, u64)>, Vec<(String, String, bool, Option<Option<i64>>)>);
+
+fn cache_key(node: &Node, q: &Query) -> (QueryKey, Inputs, Vec<Member>) {
+    let key = (q.indicator.clone(), q.period.clone(), q.by.clone(), q.series.clone());
+    let sizes = node.log.origins().into_iter().map(|(o, s, _)| (o, s)).collect();
+    let now = clock::now_unix_ms();
+    let stale_after = node.config.federation.stale_after_ms as i64;
+    let members = members(node);
+    let freshness = members
+        .iter()
+        .map(|m| {
+            let stale = match m.last_sync_unix_ms {
+                _ if m.is_self => None,
+                Some(t) if now - t <= stale_after => None,
+                other => Some(other),
+            };
+            (m.id.clone(), m.name.clone(), m.is_self, stale)
+        })
+        .collect();
+    (key, (sizes, freshness), members)
+}
+
+/// Answers by query, each with the inputs it was computed from. Bounded: when full, it starts
+/// over (dashboards ask a few dozen distinct questions; a scan of odd queries cannot grow it).
+#[derive(Debug, Default)]
+pub struct AnswerCache {
+    entries: Mutex<std::collections::HashMap<QueryKey, Cached>>,
+}
+
+/// An answer (or the lack of one) and the inputs it was computed from.
+type Cached = (Inputs, Option<Arc<Answer>>);
+
+/// Distinct queries kept before the cache starts over.
+const ANSWER_CACHE_ENTRIES: usize = 512;
+
+impl AnswerCache {
+    fn get(&self, key: &QueryKey, inputs: &Inputs) -> Option<Option<Arc<Answer>>> {
+        let entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        entries.get(key).filter(|(i, _)| i == inputs).map(|(_, a)| a.clone())
+    }
+
+    fn put(&self, key: QueryKey, inputs: Inputs, answer: Option<Arc<Answer>>) {
+        let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        if entries.len() >= ANSWER_CACHE_ENTRIES && !entries.contains_key(&key) {
+            entries.clear();
+        }
+        entries.insert(key, (inputs, answer));
+    }
 }
 
 fn estimate(e: &aggregate::Estimate) -> pb::Estimate {

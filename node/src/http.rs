@@ -177,7 +177,10 @@ async fn members(
 }
 
 /// Answers a query (off the async executor), or says why not.
-pub async fn answer(node: &Arc<Node>, q: &QueryParams) -> Result<Answer, (StatusCode, String)> {
+pub async fn answer(
+    node: &Arc<Node>,
+    q: &QueryParams,
+) -> Result<Arc<Answer>, (StatusCode, String)> {
     let Some(spec) = node.catalogue.indicator(&q.indicator) else {
         return Err((
             StatusCode::BAD_REQUEST,
@@ -201,10 +204,13 @@ pub async fn answer(node: &Arc<Node>, q: &QueryParams) -> Result<Answer, (Status
         by: q.by.clone(),
         series: q.series.clone(),
     };
-    tokio::task::spawn_blocking(move || analysis::query(&node, &query))
-        .await
-        .map_err(|e| (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?
-        .ok_or((StatusCode::NOT_FOUND, "no release of this indicator is held here yet".into()))
+    let answer = match analysis::cached(&node, &query) {
+        Some(hit) => hit,
+        None => tokio::task::spawn_blocking(move || analysis::query(&node, &query))
+            .await
+            .map_err(|e| (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?,
+    };
+    answer.ok_or((StatusCode::NOT_FOUND, "no release of this indicator is held here yet".into()))
 }
 
 async fn query(
@@ -223,7 +229,7 @@ async fn query(
     match result {
         Err((code, msg)) => (code, Json(serde_json::json!({ "error": msg }))).into_response(),
         Ok(a) => match q.format.as_str() {
-            "" | "json" => Json(a).into_response(),
+            "" | "json" => Json(a.as_ref()).into_response(),
             "csv" => csv_response(to_csv(&a), &format!("{}-{}.csv", a.indicator, a.period)),
             "sdmx-csv" | "sdmx" => {
                 csv_response(to_sdmx_csv(&a), &format!("{}-{}.sdmx.csv", a.indicator, a.period))

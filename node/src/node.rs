@@ -103,6 +103,8 @@ pub struct Node {
     pub peers: peers::Registry,
     /// The indicator releases held, for queries.
     pub releases: crate::analysis::ReleaseIndex,
+    /// Answers already computed, reused until a log grows or a member's freshness changes.
+    pub answers: crate::analysis::AnswerCache,
     /// Policy documents, by SHA-256.
     pub blobs: crate::blobs::Blobs,
     _lock: DirLock,
@@ -130,6 +132,7 @@ impl Node {
             pins: Pins::default(),
             peers: peers::Registry::default(),
             releases: Default::default(),
+            answers: Default::default(),
             blobs: crate::blobs::Blobs::open(&dir_blobs)
                 .map_err(|source| store::Error::Io { path: dir_blobs.clone(), source })?,
             _lock: lock,

@@ -136,6 +136,11 @@ pub struct PeerState {
     pub failures: u32,
     /// Records of each origin the peer said it holds.
     pub sizes: BTreeMap<MemberId, u64>,
+    /// Per origin, the size and root the peer reported when its records and tree head were last
+    /// pulled and checked: an origin reported the same again needs no calls.
+    pub checked: BTreeMap<MemberId, (u64, Vec<u8>)>,
+    /// Successful syncs with the peer, to re-read its witness statements now and then.
+    pub syncs: u64,
     /// Not before this instant again (exponential backoff).
     pub retry_at: Option<tokio::time::Instant>,
 }

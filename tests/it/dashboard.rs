@@ -232,3 +232,38 @@ async fn the_dashboard_renders_in_headless_chromium() {
     let png = std::fs::read(&shot).unwrap();
     assert!(png.len() > 10_000 && png.starts_with(b"\x89PNG"), "a real screenshot");
 }
+
+/// Answers are cached, but a new release or a member falling silent shows at once.
+#[tokio::test]
+async fn cached_answers_follow_new_releases_and_silent_members() {
+    let cluster = federated_with_data().await;
+    let addr = cluster.nodes[0].http_addr;
+    let path = "/api/v1/query?indicator=DRI-USE-01";
+    let (_, _, first) = get(addr, path, None).await;
+    let (_, _, again) = get(addr, path, None).await;
+    assert_eq!(first, again, "the same question with nothing changed gets the same answer");
+    assert!(first.contains("\"period\":\"2025\""), "{first}");
+
+    let mut data = Vec::new();
+    synth::generate(&synth::BRUSSELS, "survey", 2500, 4, &mut data).unwrap();
+    cluster.nodes[0].ingest("survey", "2026", false, data).await.unwrap();
+    let (_, _, after) = get(addr, path, None).await;
+    assert!(after.contains("\"period\":\"2026\""), "a new release is answered at once: {after}");
+
+    // Sofia stops; with a short stale limit Brussels reports it without a new release.
+    let TestCluster { mut nodes } = cluster;
+    let sofia = nodes.pop().unwrap();
+    sofia.stop().await.unwrap();
+    let path = "/api/v1/query?indicator=DRI-USE-01&period=2025";
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let (_, _, body) = get(addr, path, None).await;
+        let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+        let stale = v["coverage"]["stale"].as_array().unwrap();
+        if stale.iter().any(|s| s["city"] == "BGSOF") {
+            break;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "Sofia never reported stale: {body}");
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+}

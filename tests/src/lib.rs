@@ -58,6 +58,7 @@ impl TestNode {
         let text = std::fs::read_to_string(&config).expect("read config");
         let text = text.replace("sync_interval_ms = 5000", "sync_interval_ms = 150");
         let text = text.replace("peer_timeout_ms = 5000", "peer_timeout_ms = 2000");
+        let text = text.replace("stale_after_ms = 300000", "stale_after_ms = 3000");
         std::fs::write(&config, edit(text)).expect("write config");
         Self::serve(dir).await
     }

@@ -31,6 +31,9 @@ pub const MAX_BACKOFF: Duration = Duration::from_secs(300);
 
 /// Documents fetched from one peer per sync round.
 pub const MAX_BODIES_PER_SYNC: usize = 16;
+/// A peer's witness statements are re-read at least every this many syncs, and whenever it
+/// reported a changed origin.
+pub const WITNESS_EVERY: u64 = 10;
 
 /// Reads chunks sent from the async side, on a blocking thread.
 struct BlockingChunks {
@@ -89,6 +92,7 @@ impl PeerSyncer {
     pub async fn sync_all(&mut self) {
         let own = self.node.log.own().clone();
         let trusted = self.node.membership().trusted();
+        let mut wanted = self.wanted_bodies().await;
         for (id, card) in trusted {
             if id == own {
                 continue;
@@ -97,8 +101,9 @@ impl PeerSyncer {
             if state.retry_at.is_some_and(|t| tokio::time::Instant::now() < t) {
                 continue;
             }
-            match self.sync_peer(&id, &card).await {
+            match self.sync_peer(&id, &card, &mut wanted).await {
                 Ok(()) => self.node.peers.update(&id, |p| {
+                    p.syncs += 1;
                     p.reachable = true;
                     p.last_sync_unix_ms = clock::now_unix_ms();
                     p.last_error.clear();
@@ -143,9 +148,20 @@ impl PeerSyncer {
             .max_encoding_message_size(MAX_MESSAGE_BYTES))
     }
 
+    /// One sync with one peer: its origins, then, for each origin it reports differently from
+    /// the last check, the records this node lacks and its tree head; its witness statements
+    /// when anything changed (or every `WITNESS_EVERY` syncs); documents still wanted.
     #[instrument(skip_all, fields(peer = %id))]
-    async fn sync_peer(&mut self, id: &MemberId, card: &pb::MemberCard) -> Result<(), String> {
+    async fn sync_peer(
+        &mut self,
+        id: &MemberId,
+        card: &pb::MemberCard,
+        wanted: &mut Vec<[u8; 32]>,
+    ) -> Result<(), String> {
         let mut client = self.client(id, &card.endpoint)?;
+        let before = self.node.peers.get(id);
+        let mut checked = before.checked.clone();
+        let mut changed = false;
         let status = |s: tonic::Status| format!("{}: {}", s.code(), s.message());
         let origins = client
             .list_origins(pb::ListOriginsRequest {})
@@ -165,6 +181,12 @@ impl PeerSyncer {
             if keys.is_empty() {
                 continue; // Not a member this node knows: its records cannot be verified.
             }
+            let reported = (summary.size, summary.root_hash);
+            if checked.get(&origin) == Some(&reported) && self.node.log.size(&origin) >= reported.0
+            {
+                continue; // Nothing new from this peer about this origin since the last check.
+            }
+            changed = true;
             self.pull(&mut client, id, &origin, summary.size).await.map_err(status)?;
             let head =
                 client.get_tree_head(pb::GetTreeHeadRequest { origin: origin.to_string() }).await;
@@ -185,32 +207,47 @@ impl PeerSyncer {
                     Err(e) => debug!(%origin, error = %e, "tree head refused"),
                 }
             }
+            checked.insert(origin, reported);
         }
-        let statements = client
-            .get_witness_statements(pb::GetWitnessStatementsRequest { origin: String::new() })
-            .await
-            .map_err(status)?
-            .into_inner()
-            .statements;
-        for s in statements.iter().take(10_000) {
-            let node = &self.node;
-            if let Err(e) = node.log.check_witness(s, |w| node.keys_of(w), id, clock::now_unix_ms())
-            {
-                debug!(error = %e, "witness statement not kept");
+        if changed || before.syncs.is_multiple_of(WITNESS_EVERY) {
+            let statements = client
+                .get_witness_statements(pb::GetWitnessStatementsRequest { origin: String::new() })
+                .await
+                .map_err(status)?
+                .into_inner()
+                .statements;
+            for s in statements.iter().take(10_000) {
+                let node = &self.node;
+                if let Err(e) =
+                    node.log.check_witness(s, |w| node.keys_of(w), id, clock::now_unix_ms())
+                {
+                    debug!(error = %e, "witness statement not kept");
+                }
             }
         }
-        self.fetch_bodies(&mut client, id).await;
-        self.node.peers.update(id, |p| p.sizes = sizes);
+        if changed {
+            // New records may publish documents this round's list did not know of yet.
+            *wanted = self.wanted_bodies().await;
+        }
+        wanted.retain(|h| !self.node.blobs.has(h));
+        if !wanted.is_empty() {
+            self.fetch_bodies(&mut client, id, wanted).await;
+        }
+        self.node.peers.update(id, |p| {
+            p.sizes = sizes;
+            p.checked = checked;
+        });
         Ok(())
     }
 
-    /// Fetches artefact bodies this node lacks from the peer, verifying each against its hash.
-    async fn fetch_bodies(&self, client: &mut FederationClient<Channel>, peer: &MemberId) {
+    /// Documents this node should hold and does not yet: bodies of current or superseded
+    /// publications that are missing or failed verification.
+    async fn wanted_bodies(&self) -> Vec<[u8; 32]> {
         let node = self.node.clone();
         let Ok(views) =
             tokio::task::spawn_blocking(move || crate::analysis::artefacts(&node)).await
         else {
-            return;
+            return Vec::new();
         };
         let mut wanted: Vec<[u8; 32]> = views
             .iter()
@@ -223,7 +260,17 @@ impl PeerSyncer {
             .collect();
         wanted.sort();
         wanted.dedup();
-        for hash in wanted.into_iter().take(MAX_BODIES_PER_SYNC) {
+        wanted
+    }
+
+    /// Fetches artefact bodies this node lacks from the peer, verifying each against its hash.
+    async fn fetch_bodies(
+        &self,
+        client: &mut FederationClient<Channel>,
+        peer: &MemberId,
+        wanted: &[[u8; 32]],
+    ) {
+        for &hash in wanted.iter().take(MAX_BODIES_PER_SYNC) {
             let Ok(resp) = client.get_blob(pb::GetBlobRequest { sha256: hash.to_vec() }).await
             else {
                 continue;

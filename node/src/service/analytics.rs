@@ -128,11 +128,14 @@ impl pb::analytics_server::Analytics for AnalyticsService {
             by: r.by,
             series: r.series,
         };
-        let answer = tokio::task::spawn_blocking(move || crate::analysis::query(&node, &q))
-            .await
-            .map_err(|e| Status::internal(e.to_string()))?;
+        let answer = match crate::analysis::cached(&node, &q) {
+            Some(hit) => hit,
+            None => tokio::task::spawn_blocking(move || crate::analysis::query(&node, &q))
+                .await
+                .map_err(|e| Status::internal(e.to_string()))?,
+        };
         match answer {
-            Some(a) => Ok(Response::new((&a).into())),
+            Some(a) => Ok(Response::new(a.as_ref().into())),
             None => Err(Status::not_found("no release of this indicator is held here yet")),
         }
     }
