@@ -14,10 +14,15 @@ use crate::{
     pb,
 };
 
-/// The log sizes an index was built at, and the releases found.
-type Snapshot = (Vec<(MemberId, u64)>, Arc<Vec<CityRelease>>);
+/// The log sizes an index was built at, the latest release per (city, indicator, period), and
+/// those releases as a list.
+type Snapshot = (Vec<(MemberId, u64)>, Latest, Arc<Vec<CityRelease>>);
 
-/// Releases held, rebuilt when any log grew.
+/// The latest release per (city, indicator, period).
+type Latest = std::collections::BTreeMap<(String, String, String), CityRelease>;
+
+/// Releases held, brought up to date when any log grew: logs only grow, so only the records
+/// after the sizes of the last build are read.
 #[derive(Debug, Default)]
 pub struct ReleaseIndex {
     cache: Mutex<Option<Snapshot>>,
@@ -29,16 +34,19 @@ impl ReleaseIndex {
         let sizes: Vec<(MemberId, u64)> =
             node.log.origins().into_iter().map(|(o, s, _)| (o, s)).collect();
         let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some((s, r)) = cache.as_ref()
+        if let Some((s, _, r)) = cache.as_ref()
             && *s == sizes
         {
             return r.clone();
         }
-        let mut latest: std::collections::BTreeMap<(String, String, String), CityRelease> =
-            Default::default();
+        let (before, mut latest) = match cache.take() {
+            Some((s, latest, _)) => (s, latest),
+            None => Default::default(),
+        };
         for (origin, _) in &sizes {
+            let from = before.iter().find(|(o, _)| o == origin).map_or(0, |(_, n)| *n);
             let signer = node.keys_of(origin).first().map(|k| k.to_string()).unwrap_or_default();
-            for item in node.log.store().records(origin, 0) {
+            for item in node.log.store().records(origin, from) {
                 let Ok((seq, env)) = item else { continue };
                 let Ok(signed) = pb::SignedRecord::decode(env.as_slice()) else { continue };
                 let Ok(body) = pb::RecordBody::decode(signed.body.as_slice()) else { continue };
@@ -52,8 +60,8 @@ impl ReleaseIndex {
                 );
             }
         }
-        let releases = Arc::new(latest.into_values().collect::<Vec<_>>());
-        *cache = Some((sizes, releases.clone()));
+        let releases = Arc::new(latest.values().cloned().collect::<Vec<_>>());
+        *cache = Some((sizes, latest, releases.clone()));
         releases
     }
 }
@@ -135,8 +143,32 @@ pub fn members(node: &Node) -> Vec<Member> {
     out
 }
 
+/// An answer as served: the answer, and its JSON form made once, on first use (the HTTP API
+/// serves cached answers without serialising them again).
+#[derive(Debug)]
+pub struct Answered {
+    /// The answer.
+    pub answer: Answer,
+    json: std::sync::OnceLock<String>,
+}
+
+impl Answered {
+    fn new(answer: Answer) -> Self {
+        Self { answer, json: Default::default() }
+    }
+
+    /// The answer in JSON.
+    pub fn json(&self) -> &str {
+        self.json.get_or_init(|| {
+            // Unwrap safety: an `Answer` is plain data (strings, numbers, lists) and always
+            // serialises.
+            serde_json::to_string(&self.answer).expect("answers serialise")
+        })
+    }
+}
+
 /// Answers a query at this node, from the cache when nothing the answer depends on changed.
-pub fn query(node: &Node, q: &Query) -> Option<Arc<Answer>> {
+pub fn query(node: &Node, q: &Query) -> Option<Arc<Answered>> {
     let (key, inputs, members) = cache_key(node, q);
     if let Some(hit) = node.answers.get(&key, &inputs) {
         return hit;
@@ -149,14 +181,14 @@ pub fn query(node: &Node, q: &Query) -> Option<Arc<Answer>> {
         clock::now_unix_ms(),
         node.config.federation.stale_after_ms as i64,
     )
-    .map(Arc::new);
+    .map(|a| Arc::new(Answered::new(a)));
     node.answers.put(key, inputs, answer.clone());
     answer
 }
 
 /// The cached answer to `q`, if any is still current: cheap, so callers on the async runtime
 /// try it before moving the computation to a blocking thread.
-pub fn cached(node: &Node, q: &Query) -> Option<Option<Arc<Answer>>> {
+pub fn cached(node: &Node, q: &Query) -> Option<Option<Arc<Answered>>> {
     let (key, inputs, _) = cache_key(node, q);
     node.answers.get(&key, &inputs)
 }
@@ -196,18 +228,18 @@ pub struct AnswerCache {
 }
 
 /// An answer (or the lack of one) and the inputs it was computed from.
-type Cached = (Inputs, Option<Arc<Answer>>);
+type Cached = (Inputs, Option<Arc<Answered>>);
 
 /// Distinct queries kept before the cache starts over.
 const ANSWER_CACHE_ENTRIES: usize = 512;
 
 impl AnswerCache {
-    fn get(&self, key: &QueryKey, inputs: &Inputs) -> Option<Option<Arc<Answer>>> {
+    fn get(&self, key: &QueryKey, inputs: &Inputs) -> Option<Option<Arc<Answered>>> {
         let entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
         entries.get(key).filter(|(i, _)| i == inputs).map(|(_, a)| a.clone())
     }
 
-    fn put(&self, key: QueryKey, inputs: Inputs, answer: Option<Arc<Answer>>) {
+    fn put(&self, key: QueryKey, inputs: Inputs, answer: Option<Arc<Answered>>) {
         let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
         if entries.len() >= ANSWER_CACHE_ENTRIES && !entries.contains_key(&key) {
             entries.clear();

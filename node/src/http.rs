@@ -180,7 +180,7 @@ async fn members(
 pub async fn answer(
     node: &Arc<Node>,
     q: &QueryParams,
-) -> Result<Arc<Answer>, (StatusCode, String)> {
+) -> Result<Arc<analysis::Answered>, (StatusCode, String)> {
     let Some(spec) = node.catalogue.indicator(&q.indicator) else {
         return Err((
             StatusCode::BAD_REQUEST,
@@ -229,10 +229,16 @@ async fn query(
     match result {
         Err((code, msg)) => (code, Json(serde_json::json!({ "error": msg }))).into_response(),
         Ok(a) => match q.format.as_str() {
-            "" | "json" => Json(a.as_ref()).into_response(),
-            "csv" => csv_response(to_csv(&a), &format!("{}-{}.csv", a.indicator, a.period)),
+            "" | "json" => {
+                ([(header::CONTENT_TYPE, "application/json")], a.json().to_owned()).into_response()
+            }
+            "csv" => {
+                let a = &a.answer;
+                csv_response(to_csv(a), &format!("{}-{}.csv", a.indicator, a.period))
+            }
             "sdmx-csv" | "sdmx" => {
-                csv_response(to_sdmx_csv(&a), &format!("{}-{}.sdmx.csv", a.indicator, a.period))
+                let a = &a.answer;
+                csv_response(to_sdmx_csv(a), &format!("{}-{}.sdmx.csv", a.indicator, a.period))
             }
             other => (
                 StatusCode::BAD_REQUEST,

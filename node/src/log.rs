@@ -77,10 +77,25 @@ pub struct TreeHead {
 pub struct Fetched {
     /// Records verified and stored.
     pub accepted: u64,
-    /// Why records were refused (each names origin and position).
-    pub rejected: Vec<String>,
+    /// Why records were refused.
+    pub rejected: Vec<Rejected>,
     /// New pieces of evidence kept.
     pub evidence: u64,
+}
+
+/// One record refused from a peer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rejected {
+    /// The metric label: a `RecordError` label, "replayed" or "fork".
+    pub reason: &'static str,
+    /// What was wrong, naming origin and position.
+    pub detail: String,
+}
+
+impl std::fmt::Display for Rejected {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.detail)
+    }
 }
 
 /// What a peer's tree head told.
@@ -90,6 +105,9 @@ pub enum HeadCheck {
     Consistent(Box<pb::SignedWitnessStatement>),
     /// It covers records not held yet (its size).
     Ahead(u64),
+    /// It matches the records held but is older than the head held (that head's size): not
+    /// adopted and not countersigned, so this node's witness statement never goes backwards.
+    Behind(u64),
     /// It contradicts the records held: evidence kept.
     Conflict,
 }
@@ -217,12 +235,18 @@ impl Log {
             let rec = match record::open_any(&bytes, origin, keys) {
                 Ok(r) => r,
                 Err(e) => {
-                    out.rejected.push(format!("record {origin}/{}: {e}", next));
+                    let detail = format!("record {origin}/{next}: {e}");
+                    out.rejected.push(Rejected { reason: e.label(), detail });
                     break;
                 }
             };
             if rec.seq < first {
-                if chain.tree.leaf(rec.seq) != Some(rec.hash) {
+                if chain.tree.leaf(rec.seq) == Some(rec.hash) {
+                    // Only this node writes its copy and it asks from `first` on, so an honest
+                    // peer never sends a record held already: a replay, refused and counted.
+                    let detail = format!("record {origin}/{}: replayed, already held", rec.seq);
+                    out.rejected.push(Rejected { reason: "replayed", detail });
+                } else {
                     let ours = self.store.record(origin, rec.seq)?.unwrap_or_default();
                     out.evidence += self.keep_evidence(
                         origin,
@@ -237,7 +261,9 @@ impl Log {
                 continue;
             }
             if rec.seq != next {
-                out.rejected.push(format!("record {origin}/{}: expected sequence {next}", rec.seq));
+                let e = RecordError::Sequence { expected: next, got: rec.seq };
+                let detail = format!("record {origin}/{}: {e}", rec.seq);
+                out.rejected.push(Rejected { reason: e.label(), detail });
                 break;
             }
             if rec.prev_hash != prev {
@@ -261,10 +287,11 @@ impl Log {
                     via,
                     now_unix_ms,
                 )?;
-                out.rejected.push(format!(
+                let detail = format!(
                     "record {origin}/{}: does not link to the record held before it",
                     rec.seq
-                ));
+                );
+                out.rejected.push(Rejected { reason: "fork", detail });
                 break;
             }
             prev = rec.hash;
@@ -304,7 +331,7 @@ impl Log {
         };
         let new = self.store.put_evidence(origin, kind, seq, &ev.encode_to_vec())?;
         if new {
-            crate::metrics::evidence(kind);
+            crate::metrics::evidence(origin.as_str(), kind);
             tracing::error!(origin = %origin, seq, kind, via = %via, "equivocation detected: evidence stored");
         }
         Ok(u64::from(new))
@@ -340,6 +367,9 @@ impl Log {
                 now_unix_ms,
             )?;
             return Ok(HeadCheck::Conflict);
+        }
+        if let Some(held) = chain.head.as_ref().filter(|h| h.size > head.size) {
+            return Ok(HeadCheck::Behind(held.size));
         }
         if chain.head.as_ref().is_none_or(|h| h.size < head.size) {
             self.store.put_tree_head(origin, bytes)?;

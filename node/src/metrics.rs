@@ -15,17 +15,31 @@ struct Reason {
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
-struct Kind {
+struct OriginKind {
+    origin: String,
     kind: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct PeerReason {
+    peer: String,
+    reason: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct PeerCode {
+    peer: String,
+    code: String,
 }
 
 struct Metrics {
     registry: Registry,
     peer_refused: Family<Reason, Counter>,
     records_replicated: Counter,
-    records_rejected: Counter,
-    evidence: Family<Kind, Counter>,
-    sync_failures: Counter,
+    records_rejected: Family<PeerReason, Counter>,
+    heads_refused: Family<PeerReason, Counter>,
+    evidence: Family<OriginKind, Counter>,
+    sync_failures: Family<PeerCode, Counter>,
 }
 
 fn metrics() -> &'static Metrics {
@@ -35,7 +49,7 @@ fn metrics() -> &'static Metrics {
         let peer_refused = Family::<Reason, Counter>::default();
         registry.register(
             "peer_refused",
-            "Peers refused at the TLS handshake, by reason",
+            "Peers refused at the TLS handshake or at a call, by reason",
             peer_refused.clone(),
         );
         let records_replicated = Counter::default();
@@ -44,22 +58,28 @@ fn metrics() -> &'static Metrics {
             "Records of other members verified and stored",
             records_replicated.clone(),
         );
-        let records_rejected = Counter::default();
+        let records_rejected = Family::<PeerReason, Counter>::default();
         registry.register(
             "records_rejected",
-            "Records received from peers that failed verification",
+            "Records (and documents) received from peers and refused, by peer and reason",
             records_rejected.clone(),
         );
-        let evidence = Family::<Kind, Counter>::default();
+        let heads_refused = Family::<PeerReason, Counter>::default();
+        registry.register(
+            "tree_heads_refused",
+            "Tree heads received from peers and refused, by peer and reason",
+            heads_refused.clone(),
+        );
+        let evidence = Family::<OriginKind, Counter>::default();
         registry.register(
             "equivocation_evidence",
-            "Pieces of equivocation evidence kept, by kind",
+            "Pieces of equivocation evidence kept, by origin and kind",
             evidence.clone(),
         );
-        let sync_failures = Counter::default();
+        let sync_failures = Family::<PeerCode, Counter>::default();
         registry.register(
             "sync_failures",
-            "Failed synchronisation attempts with peers",
+            "Failed synchronisation attempts with peers, by peer and gRPC status code",
             sync_failures.clone(),
         );
         Metrics {
@@ -67,31 +87,45 @@ fn metrics() -> &'static Metrics {
             peer_refused,
             records_replicated,
             records_rejected,
+            heads_refused,
             evidence,
             sync_failures,
         }
     })
 }
 
-/// Counts a peer refused at the handshake.
+/// Counts a peer refused at the handshake or at a call.
 pub fn peer_refused(reason: &str) {
     metrics().peer_refused.get_or_create(&Reason { reason: reason.into() }).inc();
 }
 
-/// Counts replicated and rejected records.
-pub fn records(accepted: u64, rejected: u64) {
+/// Counts records of other members verified and stored.
+pub fn replicated(accepted: u64) {
     metrics().records_replicated.inc_by(accepted);
-    metrics().records_rejected.inc_by(rejected);
 }
 
-/// Counts a new piece of evidence.
-pub fn evidence(kind: &str) {
-    metrics().evidence.get_or_create(&Kind { kind: kind.into() }).inc();
+/// Counts a record or document from `peer` refused for `reason`.
+pub fn record_rejected(peer: &str, reason: &str) {
+    let labels = PeerReason { peer: peer.into(), reason: reason.into() };
+    metrics().records_rejected.get_or_create(&labels).inc();
 }
 
-/// Counts a failed sync attempt.
-pub fn sync_failed() {
-    metrics().sync_failures.inc();
+/// Counts a tree head from `peer` refused for `reason`.
+pub fn head_refused(peer: &str, reason: &str) {
+    let labels = PeerReason { peer: peer.into(), reason: reason.into() };
+    metrics().heads_refused.get_or_create(&labels).inc();
+}
+
+/// Counts a new piece of evidence against `origin`.
+pub fn evidence(origin: &str, kind: &str) {
+    let labels = OriginKind { origin: origin.into(), kind: kind.into() };
+    metrics().evidence.get_or_create(&labels).inc();
+}
+
+/// Counts a failed sync attempt with `peer`, by the gRPC status code it ended with.
+pub fn sync_failed(peer: &str, code: &str) {
+    let labels = PeerCode { peer: peer.into(), code: code.into() };
+    metrics().sync_failures.get_or_create(&labels).inc();
 }
 
 /// The registry in the Prometheus text format.

@@ -146,6 +146,20 @@ pub fn open_signed(
     })
 }
 
+impl RecordError {
+    /// The metric label of the refusal.
+    pub fn label(&self) -> &'static str {
+        match self {
+            RecordError::Envelope => "envelope",
+            RecordError::Signature(_) => "signature",
+            RecordError::Body => "body",
+            RecordError::Origin { .. } => "origin",
+            RecordError::Sequence { .. } => "sequence",
+            RecordError::Chain => "chain",
+        }
+    }
+}
+
 // === impl Record ===
 
 impl Record {

@@ -19,6 +19,9 @@ use crate::{
     shutdown::Stopper,
 };
 
+/// HTTP/2 streams one peer connection may have open on the federation port at once.
+pub const MAX_STREAMS_PER_CONNECTION: u32 = 64;
+
 /// The node's listening sockets, bound by the caller (ports may be 0).
 #[derive(Debug)]
 pub struct Listeners {
@@ -80,7 +83,10 @@ pub async fn run(
     let tls_config =
         tls::server_config(&node.tls, node.pins.clone()).context("couldn't set up TLS")?;
     let fed_stop = stopper.clone();
+    // Each member's calls are limited in `FederationService`; this bounds the streams one
+    // connection may open at all.
     let fed_server = Server::builder()
+        .max_concurrent_streams(MAX_STREAMS_PER_CONNECTION)
         .trace_fn(|req| tracing::info_span!("metronode_peer_rpc", path = %req.uri().path()))
         .add_service(health_service)
         .add_service(fed_service(&node))

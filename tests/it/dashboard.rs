@@ -2,41 +2,10 @@
 //! and the audit log; and the dashboard loaded in headless Chromium, with a screenshot kept in
 //! `tests/artefacts/`.
 
-use std::{net::SocketAddr, path::Path, process::Command};
+use std::{path::Path, process::Command};
 
 use metronode::synth;
-use metronode_tests::{TestCluster, TestNode};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-
-/// A minimal HTTP/1.1 GET: status, headers and body.
-async fn get(addr: SocketAddr, path: &str, token: Option<&str>) -> (u16, String, String) {
-    let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
-    let auth = token.map(|t| format!("Authorization: Bearer {t}\r\n")).unwrap_or_default();
-    let req = format!("GET {path} HTTP/1.1\r\nHost: metronode\r\n{auth}Connection: close\r\n\r\n");
-    s.write_all(req.as_bytes()).await.unwrap();
-    let mut buf = Vec::new();
-    s.read_to_end(&mut buf).await.unwrap();
-    let text = String::from_utf8_lossy(&buf).into_owned();
-    let (head, body) = text.split_once("\r\n\r\n").unwrap();
-    let status = head.split_whitespace().nth(1).unwrap().parse().unwrap();
-    // Bodies may be chunked; de-chunk the simple way.
-    let body = if head.to_ascii_lowercase().contains("transfer-encoding: chunked") {
-        let mut out = String::new();
-        let mut rest = body;
-        while let Some((size, tail)) = rest.split_once("\r\n") {
-            let n = usize::from_str_radix(size.trim(), 16).unwrap_or(0);
-            if n == 0 {
-                break;
-            }
-            out.push_str(&tail[..n]);
-            rest = &tail[n + 2..];
-        }
-        out
-    } else {
-        body.to_owned()
-    };
-    (status, head.to_owned(), body)
-}
+use metronode_tests::{TestCluster, TestNode, http_get as get};
 
 async fn federated_with_data() -> TestCluster {
     let cluster = TestCluster::cities(&["BEBRU", "IEDUB", "BGSOF"], 2).await;

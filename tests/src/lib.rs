@@ -2,15 +2,25 @@
 //!
 //! `TestNode::start("BEBRU")` initialises a data directory, opens the node and serves it with
 //! `server::run` on `127.0.0.1:0`, exactly as `metronode serve` does after parsing its flags.
+//! `reliability_note` rewrites one section of RELIABILITY.md with figures a test measured.
 
-use std::{net::SocketAddr, path::Path, sync::Arc};
+use std::{
+    io::Write,
+    net::SocketAddr,
+    path::{Path, PathBuf},
+    sync::Arc,
+};
 
 use metronode::{
     identity::MemberId,
     node::{self, Identity, Node},
     pb, server,
 };
-use tokio::{sync::oneshot, task::JoinHandle};
+use tokio::{
+    io::{AsyncReadExt, AsyncWriteExt},
+    sync::oneshot,
+    task::JoinHandle,
+};
 
 /// A node serving on loopback until stopped or dropped.
 pub struct TestNode {
@@ -42,9 +52,9 @@ impl TestNode {
         let dir = tempfile::tempdir().expect("temp dir");
         let member: MemberId = id.parse().expect("member id");
         // The federation port goes into the member card, so it is chosen before init.
+        // The listener stays open from here to `serve`, so no other test can take its port.
         let fed = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
         let fed_addr = fed.local_addr().expect("addr");
-        drop(fed);
         node::init_dir(
             dir.path(),
             &member,
@@ -60,7 +70,7 @@ impl TestNode {
         let text = text.replace("peer_timeout_ms = 5000", "peer_timeout_ms = 2000");
         let text = text.replace("stale_after_ms = 300000", "stale_after_ms = 3000");
         std::fs::write(&config, edit(text)).expect("write config");
-        Self::serve(dir).await
+        Self::serve(dir, Some(fed)).await
     }
 
     /// Stops the node gracefully and serves the same data directory again.
@@ -73,14 +83,22 @@ impl TestNode {
         }
         let dir = std::mem::replace(&mut self._dir, tempfile::tempdir().expect("temp dir"));
         drop(self);
-        Self::serve(dir).await
+        Self::serve(dir, None).await
     }
 
-    async fn serve(dir: tempfile::TempDir) -> TestNode {
+    /// Serves the node in `dir` on its configured federation address: on `fed` when the caller
+    /// holds it already, else bound now.
+    async fn serve(dir: tempfile::TempDir, fed: Option<std::net::TcpListener>) -> TestNode {
         let node = Arc::new(Node::open(Identity::load(dir.path()).expect("load")).expect("open"));
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr = listener.local_addr().expect("addr");
-        let fed = bind_retrying(node.config.federation.listen).await;
+        let fed = match fed {
+            Some(l) => {
+                l.set_nonblocking(true).expect("non-blocking");
+                tokio::net::TcpListener::from_std(l).expect("listener")
+            }
+            None => bind_retrying(node.config.federation.listen).await,
+        };
         let http = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let http_addr = http.local_addr().expect("addr");
         let (stop, stopped) = oneshot::channel::<()>();
@@ -211,7 +229,7 @@ pub struct PausedNode {
 impl PausedNode {
     /// Serves the node again.
     pub async fn resume(self) -> TestNode {
-        TestNode::serve(self.dir).await
+        TestNode::serve(self.dir, None).await
     }
 }
 
@@ -283,3 +301,102 @@ impl Drop for TestNode {
         }
     }
 }
+
+/// A minimal HTTP/1.1 GET: status, headers and body.
+pub async fn http_get(addr: SocketAddr, path: &str, token: Option<&str>) -> (u16, String, String) {
+    let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let auth = token.map(|t| format!("Authorization: Bearer {t}\r\n")).unwrap_or_default();
+    let req = format!("GET {path} HTTP/1.1\r\nHost: metronode\r\n{auth}Connection: close\r\n\r\n");
+    s.write_all(req.as_bytes()).await.unwrap();
+    let mut buf = Vec::new();
+    s.read_to_end(&mut buf).await.unwrap();
+    let text = String::from_utf8_lossy(&buf).into_owned();
+    let (head, body) = text.split_once("\r\n\r\n").unwrap();
+    let status = head.split_whitespace().nth(1).unwrap().parse().unwrap();
+    // Bodies may be chunked; de-chunk the simple way.
+    let body = if head.to_ascii_lowercase().contains("transfer-encoding: chunked") {
+        let mut out = String::new();
+        let mut rest = body;
+        while let Some((size, tail)) = rest.split_once("\r\n") {
+            let n = usize::from_str_radix(size.trim(), 16).unwrap_or(0);
+            if n == 0 {
+                break;
+            }
+            out.push_str(&tail[..n]);
+            rest = &tail[n + 2..];
+        }
+        out
+    } else {
+        body.to_owned()
+    };
+    (status, head.to_owned(), body)
+}
+
+/// The reliability report at the workspace root.
+pub fn reliability_path() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("workspace root").join("RELIABILITY.md")
+}
+
+/// Replaces the body of the section `## {section}` of RELIABILITY.md with `lines`.
+pub fn reliability_note(section: &str, lines: &[String]) {
+    reliability_edit(section, |_| lines.to_vec());
+}
+
+/// Rewrites the section `## {section}` of RELIABILITY.md with what `edit` makes of its current
+/// body lines (none for a new section, which goes at the end), keeping every other section, and
+/// creates the file if it is missing.
+///
+/// Tests in every process may write at once: each takes an exclusive lock on the report's
+/// directory (a lock on the file itself would not survive the rename), re-reads the file under
+/// it, and replaces it atomically by writing a temporary file and renaming it over the report.
+pub fn reliability_edit(section: &str, edit: impl FnOnce(Vec<String>) -> Vec<String>) {
+    let path = reliability_path();
+    let dir = path.parent().expect("a directory");
+    let lock = std::fs::File::open(dir).expect("open the report's directory");
+    lock.lock().expect("lock the report's directory");
+    let text = match std::fs::read_to_string(&path) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => RELIABILITY_HEADER.to_owned(),
+        Err(e) => panic!("couldn't read {}: {e}", path.display()),
+    };
+    let lines: Vec<&str> = text.lines().collect();
+    let heading = format!("## {section}");
+    let (start, end) = match lines.iter().position(|l| *l == heading) {
+        Some(i) => {
+            let next = lines[i + 1..].iter().position(|l| l.starts_with("## "));
+            (i, next.map_or(lines.len(), |j| i + 1 + j))
+        }
+        None => (lines.len(), lines.len()),
+    };
+    let body: Vec<String> = if start < end {
+        let body = &lines[start + 1..end];
+        let first = body.iter().position(|l| !l.trim().is_empty()).unwrap_or(body.len());
+        let last = body.iter().rposition(|l| !l.trim().is_empty()).map_or(first, |j| j + 1);
+        body[first..last].iter().map(|l| l.to_string()).collect()
+    } else {
+        Vec::new()
+    };
+    let before = lines[..start].join("\n");
+    let before = if before.trim().is_empty() { RELIABILITY_HEADER } else { before.trim_end() };
+    let mut out = format!("{}\n\n{heading}\n\n", before.trim_end());
+    for line in edit(body) {
+        out.push_str(&line);
+        out.push('\n');
+    }
+    if end < lines.len() {
+        out.push('\n');
+        out.push_str(&lines[end..].join("\n"));
+        out.push('\n');
+    }
+    let tmp = dir.join(format!(".RELIABILITY.md.{}.tmp", std::process::id()));
+    let mut file = std::fs::File::create(&tmp).expect("create the temporary report");
+    file.write_all(out.as_bytes()).expect("write the temporary report");
+    file.sync_all().expect("sync the temporary report");
+    std::fs::rename(&tmp, &path).expect("replace the report");
+    drop(lock);
+}
+
+/// The title and introduction of a new report, as the CLI tests' own `reliability_note` (which
+/// takes the same directory lock) writes them.
+const RELIABILITY_HEADER: &str = "# Reliability\n\nRegenerated by the test suite (`bash .ci/run`); \
+    each section is written by the tests named in it.\n";

@@ -256,7 +256,8 @@ pub async fn render(node: &Arc<Node>, mut q: QueryParams) -> String {
     if !(q.by.is_empty() || q.by == "city" || spec.disaggregations.contains(&q.by)) {
         q.by.clear();
     }
-    let answer = super::answer(node, &q).await.ok();
+    let answered = super::answer(node, &q).await.ok();
+    let answer = answered.as_ref().map(|a| &a.answer);
 
     let mut page = format!(
         r#"<!doctype html><html lang="{}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>{} · metronode</title><style>{STYLE}</style></head><body><header><h1>{}</h1><p>{} · {}</p></header><main>"#,

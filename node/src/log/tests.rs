@@ -148,19 +148,17 @@ fn foreign_records_are_verified_and_a_bad_one_keeps_the_good_before_it() {
     let out = log.append_foreign(&sofia, &batch, &[key.id()], &via, 5).unwrap();
     assert_eq!(out.accepted, 2);
     assert_eq!(out.rejected.len(), 1);
-    assert!(
-        out.rejected[0].contains("BGSOF/2") && out.rejected[0].contains("signature"),
-        "{:?}",
-        out.rejected
-    );
+    assert_eq!(out.rejected[0].reason, "signature");
+    assert!(out.rejected[0].detail.contains("BGSOF/2"), "{:?}", out.rejected);
     assert_eq!(log.size(&sofia), 2);
     // The rest arrives later from another peer and links on.
     let good = foreign_records(&key, &sofia, 4);
     let out = log.append_foreign(&sofia, &good[2..], &[key.id()], &via, 6).unwrap();
     assert_eq!((out.accepted, log.size(&sofia)), (2, 4));
-    // Replays of what is held change nothing.
+    // Replays of what is held change nothing, and each is refused as a replay.
     let out = log.append_foreign(&sofia, &good, &[key.id()], &via, 7).unwrap();
-    assert_eq!(out, Fetched::default());
+    assert_eq!((out.accepted, out.evidence, log.size(&sofia)), (0, 0, 4));
+    assert_eq!(out.rejected.iter().map(|r| r.reason).collect::<Vec<_>>(), ["replayed"; 4]);
     // A record signed by another key is refused.
     let forged = foreign_records(&NodeKey::generate(), &sofia, 5);
     let out = log.append_foreign(&sofia, &forged[4..], &[key.id()], &via, 8).unwrap();
@@ -269,6 +267,25 @@ fn heads_are_checked_witnessed_and_split_views_caught() {
     };
     me.id().verify(Domain::Witness, &statement.body, &statement.signature).unwrap();
     assert_eq!(log.tree_head(&sofia).unwrap().size, 3);
+
+    // An older head that matches the records is neither adopted nor countersigned.
+    let body = pb::TreeHead {
+        origin: "BGSOF".into(),
+        size: 2,
+        root_hash: tree.root(2).unwrap().to_vec(),
+        timestamp_unix_ms: 7,
+    }
+    .encode_to_vec();
+    let older =
+        pb::SignedTreeHead { signature: sofia_key.sign(Domain::TreeHead, &body).to_vec(), body }
+            .encode_to_vec();
+    let witnessed = log.store().witnesses(Some(&sofia)).unwrap();
+    assert_eq!(
+        log.check_foreign_head(&sofia, &older, &[sofia_key.id()], &dublin, 7).unwrap(),
+        HeadCheck::Behind(3)
+    );
+    assert_eq!(log.tree_head(&sofia).unwrap().size, 3);
+    assert_eq!(log.store().witnesses(Some(&sofia)).unwrap(), witnessed);
 
     // Another witness saw a different root at size 2: a split view.
     let witness_key = NodeKey::generate();

@@ -110,8 +110,9 @@ impl PeerSyncer {
                     p.failures = 0;
                     p.retry_at = None;
                 }),
-                Err(e) => {
-                    metrics::sync_failed();
+                Err(status) => {
+                    metrics::sync_failed(id.as_str(), code_label(status.code()));
+                    let e = format!("{}: {}", status.code(), status.message());
                     self.channels.remove(&id);
                     self.node.peers.update(&id, |p| {
                         p.reachable = false;
@@ -133,12 +134,13 @@ impl PeerSyncer {
         &mut self,
         id: &MemberId,
         endpoint: &str,
-    ) -> Result<FederationClient<Channel>, String> {
+    ) -> Result<FederationClient<Channel>, tonic::Status> {
         let fresh = self.channels.get(id).is_none_or(|(e, _)| e != endpoint);
         if fresh {
             let config = tls::client_config(&self.node.tls, self.node.pins.clone())
-                .map_err(|e| e.to_string())?;
-            let channel = peers::connect(endpoint, id, config, self.timeout)?;
+                .map_err(|e| tonic::Status::internal(e.to_string()))?;
+            let channel = peers::connect(endpoint, id, config, self.timeout)
+                .map_err(tonic::Status::invalid_argument)?;
             self.channels.insert(id.clone(), (endpoint.to_owned(), channel));
         }
         // Unwrap safety: inserted just above when absent.
@@ -157,18 +159,12 @@ impl PeerSyncer {
         id: &MemberId,
         card: &pb::MemberCard,
         wanted: &mut Vec<[u8; 32]>,
-    ) -> Result<(), String> {
+    ) -> Result<(), tonic::Status> {
         let mut client = self.client(id, &card.endpoint)?;
         let before = self.node.peers.get(id);
         let mut checked = before.checked.clone();
         let mut changed = false;
-        let status = |s: tonic::Status| format!("{}: {}", s.code(), s.message());
-        let origins = client
-            .list_origins(pb::ListOriginsRequest {})
-            .await
-            .map_err(status)?
-            .into_inner()
-            .origins;
+        let origins = client.list_origins(pb::ListOriginsRequest {}).await?.into_inner().origins;
         let own = self.node.log.own().clone();
         let mut sizes = BTreeMap::new();
         for summary in origins {
@@ -187,7 +183,7 @@ impl PeerSyncer {
                 continue; // Nothing new from this peer about this origin since the last check.
             }
             changed = true;
-            self.pull(&mut client, id, &origin, summary.size).await.map_err(status)?;
+            self.pull(&mut client, id, &origin, summary.size).await?;
             let head =
                 client.get_tree_head(pb::GetTreeHeadRequest { origin: origin.to_string() }).await;
             if let Ok(head) = head {
@@ -203,8 +199,18 @@ impl PeerSyncer {
                     Ok(HeadCheck::Conflict) => {
                         warn!(%origin, "tree head contradicts the records held")
                     }
+                    // A member relaying an older head of another origin is normal; the origin
+                    // itself going back behind a head it signed is not.
+                    Ok(HeadCheck::Behind(held)) if &origin == id => {
+                        metrics::head_refused(id.as_str(), "rolled_back");
+                        warn!(%origin, held, "refused a tree head older than one the origin signed before");
+                    }
                     Ok(_) => {}
-                    Err(e) => debug!(%origin, error = %e, "tree head refused"),
+                    Err(e @ crate::log::Error::BadTreeHead { .. }) => {
+                        metrics::head_refused(id.as_str(), "invalid");
+                        warn!(%origin, error = %e, "tree head refused");
+                    }
+                    Err(e) => warn!(%origin, error = %e, "couldn't check a tree head"),
                 }
             }
             checked.insert(origin, reported);
@@ -212,8 +218,7 @@ impl PeerSyncer {
         if changed || before.syncs.is_multiple_of(WITNESS_EVERY) {
             let statements = client
                 .get_witness_statements(pb::GetWitnessStatementsRequest { origin: String::new() })
-                .await
-                .map_err(status)?
+                .await?
                 .into_inner()
                 .statements;
             for s in statements.iter().take(10_000) {
@@ -294,7 +299,7 @@ impl PeerSyncer {
                     info!(peer = %peer, sha256 = %hex::encode(hash), "fetched and verified a document")
                 }
                 Ok(Err(e)) => {
-                    metrics::records(0, 1);
+                    metrics::record_rejected(peer.as_str(), "document");
                     warn!(peer = %peer, sha256 = %hex::encode(hash), error = %e, "refused a document from a peer");
                 }
                 Err(_) => {}
@@ -342,9 +347,13 @@ impl PeerSyncer {
             .await
             .map_err(|e| tonic::Status::internal(e.to_string()))?
             .map_err(|e| tonic::Status::internal(e.to_string()))?;
-            metrics::records(fetched.accepted, fetched.rejected.len() as u64);
+            metrics::replicated(fetched.accepted);
             for r in &fetched.rejected {
-                warn!(peer = %peer, reason = %r, "rejected a record from a peer");
+                metrics::record_rejected(peer.as_str(), r.reason);
+            }
+            if let Some(r) = fetched.rejected.first() {
+                let n = fetched.rejected.len();
+                warn!(peer = %peer, reason = %r, rejected = n, "rejected records from a peer");
             }
             if fetched.accepted > 0 {
                 info!(peer = %peer, origin = %origin, accepted = fetched.accepted, "replicated records");
@@ -357,5 +366,29 @@ impl PeerSyncer {
             }
         }
         Ok(())
+    }
+}
+
+/// The metric label of a gRPC status code.
+fn code_label(code: tonic::Code) -> &'static str {
+    use tonic::Code::*;
+    match code {
+        Ok => "ok",
+        Cancelled => "cancelled",
+        Unknown => "unknown",
+        InvalidArgument => "invalid_argument",
+        DeadlineExceeded => "deadline_exceeded",
+        NotFound => "not_found",
+        AlreadyExists => "already_exists",
+        PermissionDenied => "permission_denied",
+        ResourceExhausted => "resource_exhausted",
+        FailedPrecondition => "failed_precondition",
+        Aborted => "aborted",
+        OutOfRange => "out_of_range",
+        Unimplemented => "unimplemented",
+        Internal => "internal",
+        Unavailable => "unavailable",
+        DataLoss => "data_loss",
+        Unauthenticated => "unauthenticated",
     }
 }

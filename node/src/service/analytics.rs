@@ -135,7 +135,7 @@ impl pb::analytics_server::Analytics for AnalyticsService {
                 .map_err(|e| Status::internal(e.to_string()))?,
         };
         match answer {
-            Some(a) => Ok(Response::new(a.as_ref().into())),
+            Some(a) => Ok(Response::new((&a.answer).into())),
             None => Err(Status::not_found("no release of this indicator is held here yet")),
         }
     }

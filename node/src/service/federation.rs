@@ -1,40 +1,70 @@
 //! The Federation service: records, tree heads and proofs of the logs this node holds.
 
-use std::{pin::Pin, sync::Arc};
+use std::{
+    collections::BTreeMap,
+    pin::Pin,
+    sync::{Arc, Mutex},
+};
 
 use prost::Message;
-use tokio_stream::Stream;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio_stream::{Stream, StreamExt};
 use tonic::{Request, Response, Status};
 use tracing::instrument;
 
 use super::{Error, blocking, member_id};
-use crate::{node::Node, pb};
+use crate::{identity::MemberId, node::Node, pb};
 
 /// Most records one `GetRecords` call returns; callers page with `from_seq`.
 pub const MAX_RECORDS_PER_CALL: usize = 1000;
+
+/// Calls one member may have in progress on the mTLS port (a reply still being sent counts);
+/// more are refused with `RESOURCE_EXHAUSTED` and counted. A member's syncer makes one at a time.
+pub const MAX_CALLS_PER_PEER: usize = 16;
 
 /// Serves `metronode.v1.Federation`.
 #[derive(Debug, Clone)]
 pub struct FederationService {
     node: Arc<Node>,
+    /// Per member, the calls it may still start.
+    calls: Arc<Mutex<BTreeMap<MemberId, Arc<Semaphore>>>>,
 }
 
 impl FederationService {
     /// A service over `node`.
     pub fn new(node: Arc<Node>) -> Self {
-        Self { node }
+        Self { node, calls: Arc::default() }
     }
 
     /// On the mTLS port, every call re-checks that the peer is still a current member: a
-    /// connection opened before a removal or revocation is cut off at its next call.
+    /// connection opened before a removal or revocation is cut off at its next call. It also
+    /// takes one of the member's `MAX_CALLS_PER_PEER` permits, held until the reply is sent.
     /// Calls on the local port carry no certificate and pass.
-    fn authorize<T>(&self, req: &Request<T>) -> Result<(), Status> {
-        let Some(certs) = req.peer_certs() else { return Ok(()) };
+    fn authorize<T>(&self, req: &Request<T>) -> Result<Option<OwnedSemaphorePermit>, Status> {
+        let Some(certs) = req.peer_certs() else { return Ok(None) };
         let Some(cert) = certs.first() else {
             return Err(Status::unauthenticated("no client certificate"));
         };
         match self.node.pins.check(cert, rustls::pki_types::UnixTime::now()) {
-            Ok(_) => Ok(()),
+            Ok(member) => {
+                let calls = self
+                    .calls
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .entry(member.clone())
+                    .or_insert_with(|| Arc::new(Semaphore::new(MAX_CALLS_PER_PEER)))
+                    .clone();
+                match calls.try_acquire_owned() {
+                    Ok(permit) => Ok(Some(permit)),
+                    Err(_) => {
+                        crate::metrics::peer_refused("too_many_calls");
+                        tracing::debug!(peer = %member, "refused a call over the per-member limit");
+                        Err(Status::resource_exhausted(format!(
+                            "more than {MAX_CALLS_PER_PEER} calls in progress from {member}"
+                        )))
+                    }
+                }
+            }
             Err(refusal) => {
                 crate::metrics::peer_refused(refusal.label());
                 tracing::warn!(reason = %refusal, "refused a call from a peer that is no longer a member");
@@ -53,7 +83,7 @@ impl pb::federation_server::Federation for FederationService {
         &self,
         req: Request<pb::GetTreeHeadRequest>,
     ) -> Result<Response<pb::SignedTreeHead>, Status> {
-        self.authorize(&req)?;
+        let _permit = self.authorize(&req)?;
         let origin = member_id("origin", &req.get_ref().origin)?;
         let head = self.node.log.tree_head(&origin).map_err(Error::from)?;
         let signed = pb::SignedTreeHead::decode(head.signed.as_slice())
@@ -68,7 +98,7 @@ impl pb::federation_server::Federation for FederationService {
         &self,
         req: Request<pb::GetRecordsRequest>,
     ) -> Result<Response<RecordStream>, Status> {
-        self.authorize(&req)?;
+        let permit = self.authorize(&req)?;
         let req = req.into_inner();
         let origin = member_id("origin", &req.origin)?;
         let limit = match req.limit as usize {
@@ -82,7 +112,12 @@ impl pb::federation_server::Federation for FederationService {
             pb::SignedRecord::decode(e.as_slice())
                 .map_err(|e| Status::from(Error::Internal(e.into())))
         });
-        Ok(Response::new(Box::pin(tokio_stream::iter(records))))
+        // The permit goes with the stream: a reply the peer does not read keeps its slot.
+        let stream = tokio_stream::iter(records).map(move |r| {
+            let _held = &permit;
+            r
+        });
+        Ok(Response::new(Box::pin(stream)))
     }
 
     #[instrument(skip_all, fields(origin = %req.get_ref().origin, seq = req.get_ref().seq))]
@@ -90,7 +125,7 @@ impl pb::federation_server::Federation for FederationService {
         &self,
         req: Request<pb::GetInclusionProofRequest>,
     ) -> Result<Response<pb::InclusionProof>, Status> {
-        self.authorize(&req)?;
+        let _permit = self.authorize(&req)?;
         let req = req.into_inner();
         let origin = member_id("origin", &req.origin)?;
         let (size, path) =
@@ -107,7 +142,7 @@ impl pb::federation_server::Federation for FederationService {
         &self,
         req: Request<pb::GetConsistencyProofRequest>,
     ) -> Result<Response<pb::ConsistencyProof>, Status> {
-        self.authorize(&req)?;
+        let _permit = self.authorize(&req)?;
         let req = req.into_inner();
         let origin = member_id("origin", &req.origin)?;
         let (second, path) = self
@@ -127,7 +162,7 @@ impl pb::federation_server::Federation for FederationService {
         &self,
         req: Request<pb::ListOriginsRequest>,
     ) -> Result<Response<pb::ListOriginsResponse>, Status> {
-        self.authorize(&req)?;
+        let _permit = self.authorize(&req)?;
         let origins = self
             .node
             .log
@@ -147,7 +182,7 @@ impl pb::federation_server::Federation for FederationService {
         &self,
         req: Request<pb::GetWitnessStatementsRequest>,
     ) -> Result<Response<pb::GetWitnessStatementsResponse>, Status> {
-        self.authorize(&req)?;
+        let _permit = self.authorize(&req)?;
         let origin = req.into_inner().origin;
         let origin = if origin.is_empty() { None } else { Some(member_id("origin", &origin)?) };
         let raw = self
@@ -168,7 +203,7 @@ impl pb::federation_server::Federation for FederationService {
         &self,
         req: Request<pb::GetEvidenceRequest>,
     ) -> Result<Response<pb::GetEvidenceResponse>, Status> {
-        self.authorize(&req)?;
+        let _permit = self.authorize(&req)?;
         let origin = req.into_inner().origin;
         let origin = if origin.is_empty() { None } else { Some(member_id("origin", &origin)?) };
         let raw = self
@@ -188,7 +223,7 @@ impl pb::federation_server::Federation for FederationService {
         &self,
         req: Request<pb::GetBlobRequest>,
     ) -> Result<Response<Self::GetBlobStream>, Status> {
-        self.authorize(&req)?;
+        let permit = self.authorize(&req)?;
         let hash: [u8; 32] = req
             .into_inner()
             .sha256
@@ -203,6 +238,7 @@ impl pb::federation_server::Federation for FederationService {
         let (tx, rx) = tokio::sync::mpsc::channel(4);
         tokio::task::spawn_blocking(move || {
             use std::io::Read;
+            let _held = permit;
             let mut file = file;
             loop {
                 let mut buf = vec![0u8; 64 * 1024];

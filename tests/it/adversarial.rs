@@ -1,0 +1,948 @@
+//! Malicious peers: a real federation member (it passes mutual TLS with its own keys, so it can
+//! sign whatever it likes) whose federation port is served by a scripted, lying `Federation`
+//! over the node's own mTLS listener. Against it the honest nodes refuse and count oversized
+//! messages, malformed protobuf, bad signatures, replayed records, a forked log, a rolled-back
+//! tree head and a flood of calls, keep serving, and keep their data. Each test writes its row of
+//! the "Malicious peers" section of RELIABILITY.md.
+
+use std::{
+    collections::BTreeMap,
+    sync::{Arc, Mutex, MutexGuard},
+    task::{Context, Poll},
+};
+
+use metronode::{
+    clock,
+    identity::{Domain, MemberId, NodeKey},
+    log, merkle, metrics,
+    node::{self, Identity, Node},
+    pb::{
+        self,
+        federation_client::FederationClient,
+        federation_server::{Federation, FederationServer},
+    },
+    peers::{self, sync::MAX_MESSAGE_BYTES, tls},
+    record,
+    service::federation::{FederationService, MAX_CALLS_PER_PEER},
+    shutdown::Stopper,
+};
+use metronode_tests::{TestCluster, TestNode, http_get, reliability_edit};
+use prost::Message;
+use tonic::{
+    Request, Response, Status,
+    codec::{Codec, DecodeBuf, Decoder, EncodeBuf, Encoder},
+    codegen::{BoxFuture, Service, http},
+    transport::Channel,
+};
+use tonic_health::pb::{
+    HealthCheckRequest, health_check_response::ServingStatus, health_client::HealthClient,
+};
+
+/// What the malicious member says instead of the truth (empty: the truth), and what it served.
+#[derive(Default)]
+struct Script {
+    /// `ListOrigins` reports these sizes and roots over the true ones.
+    origins: BTreeMap<String, (u64, Vec<u8>)>,
+    /// The reply to every `GetRecords` of an origin, whatever position was asked for.
+    records: BTreeMap<String, Vec<pb::SignedRecord>>,
+    /// The reply to `GetTreeHead` of an origin.
+    heads: BTreeMap<String, pb::SignedTreeHead>,
+    /// Every `GetRecords` reply is one message that does not decode as a `SignedRecord`.
+    garbled: bool,
+    /// Lying replies served, by method and origin ("records XXSIG", "head XXRBK", "garbled").
+    served: BTreeMap<String, u64>,
+}
+
+/// The lying `Federation`: scripted answers where the script has them, else the member's real
+/// service over its real node.
+struct Liar {
+    honest: FederationService,
+    script: Arc<Mutex<Script>>,
+}
+
+#[tonic::async_trait]
+impl Federation for Liar {
+    async fn get_tree_head(
+        &self,
+        req: Request<pb::GetTreeHeadRequest>,
+    ) -> Result<Response<pb::SignedTreeHead>, Status> {
+        let origin = req.get_ref().origin.clone();
+        let lie = lock(&self.script).heads.get(&origin).cloned();
+        match lie {
+            Some(head) => {
+                *lock(&self.script).served.entry(format!("head {origin}")).or_default() += 1;
+                Ok(Response::new(head))
+            }
+            None => self.honest.get_tree_head(req).await,
+        }
+    }
+
+    type GetRecordsStream = <FederationService as Federation>::GetRecordsStream;
+
+    async fn get_records(
+        &self,
+        req: Request<pb::GetRecordsRequest>,
+    ) -> Result<Response<Self::GetRecordsStream>, Status> {
+        let origin = req.get_ref().origin.clone();
+        let lie = lock(&self.script).records.get(&origin).cloned();
+        match lie {
+            Some(records) => {
+                *lock(&self.script).served.entry(format!("records {origin}")).or_default() += 1;
+                Ok(Response::new(Box::pin(tokio_stream::iter(records.into_iter().map(Ok)))))
+            }
+            None => self.honest.get_records(req).await,
+        }
+    }
+
+    async fn get_inclusion_proof(
+        &self,
+        req: Request<pb::GetInclusionProofRequest>,
+    ) -> Result<Response<pb::InclusionProof>, Status> {
+        self.honest.get_inclusion_proof(req).await
+    }
+
+    async fn get_consistency_proof(
+        &self,
+        req: Request<pb::GetConsistencyProofRequest>,
+    ) -> Result<Response<pb::ConsistencyProof>, Status> {
+        self.honest.get_consistency_proof(req).await
+    }
+
+    async fn list_origins(
+        &self,
+        req: Request<pb::ListOriginsRequest>,
+    ) -> Result<Response<pb::ListOriginsResponse>, Status> {
+        let mut reply = self.honest.list_origins(req).await?.into_inner();
+        for (origin, (size, root)) in &lock(&self.script).origins {
+            reply.origins.retain(|o| &o.origin != origin);
+            reply.origins.push(pb::OriginSummary {
+                origin: origin.clone(),
+                size: *size,
+                root_hash: root.clone(),
+            });
+        }
+        Ok(Response::new(reply))
+    }
+
+    async fn get_witness_statements(
+        &self,
+        req: Request<pb::GetWitnessStatementsRequest>,
+    ) -> Result<Response<pb::GetWitnessStatementsResponse>, Status> {
+        self.honest.get_witness_statements(req).await
+    }
+
+    async fn get_evidence(
+        &self,
+        req: Request<pb::GetEvidenceRequest>,
+    ) -> Result<Response<pb::GetEvidenceResponse>, Status> {
+        self.honest.get_evidence(req).await
+    }
+
+    type GetBlobStream = <FederationService as Federation>::GetBlobStream;
+
+    async fn get_blob(
+        &self,
+        req: Request<pb::GetBlobRequest>,
+    ) -> Result<Response<Self::GetBlobStream>, Status> {
+        self.honest.get_blob(req).await
+    }
+}
+
+/// The member's federation service on the wire: the `Liar`, except that `GetRecords` answers
+/// with bytes no protobuf encoder of a `SignedRecord` makes while the script says `garbled`.
+#[derive(Clone)]
+struct Wire {
+    liar: FederationServer<Liar>,
+    script: Arc<Mutex<Script>>,
+}
+
+impl tonic::server::NamedService for Wire {
+    const NAME: &'static str = "metronode.v1.Federation";
+}
+
+impl Service<http::Request<tonic::body::Body>> for Wire {
+    type Response = http::Response<tonic::body::Body>;
+    type Error = std::convert::Infallible;
+    type Future = BoxFuture<Self::Response, Self::Error>;
+
+    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, req: http::Request<tonic::body::Body>) -> Self::Future {
+        let garbled = req.uri().path().ends_with("/GetRecords") && {
+            let mut script = lock(&self.script);
+            if script.garbled {
+                *script.served.entry("garbled".into()).or_default() += 1;
+            }
+            script.garbled
+        };
+        if !garbled {
+            let mut liar = self.liar.clone();
+            return Box::pin(async move { liar.call(req).await });
+        }
+        Box::pin(async move {
+            let mut grpc = tonic::server::Grpc::new(RawCodec);
+            Ok(grpc.server_streaming(GarbledRecords, req).await)
+        })
+    }
+}
+
+/// One reply message whose field 1, a length-delimited `bytes` in `SignedRecord`, comes as a
+/// varint: no protobuf decoder of a `SignedRecord` accepts it.
+struct GarbledRecords;
+
+impl tonic::server::ServerStreamingService<pb::GetRecordsRequest> for GarbledRecords {
+    type Response = Vec<u8>;
+    type ResponseStream = tokio_stream::Once<Result<Vec<u8>, Status>>;
+    type Future = std::future::Ready<Result<Response<Self::ResponseStream>, Status>>;
+
+    fn call(&mut self, _req: Request<pb::GetRecordsRequest>) -> Self::Future {
+        std::future::ready(Ok(Response::new(tokio_stream::once(Ok(vec![0x08, 0x07])))))
+    }
+}
+
+/// Sends raw bytes as messages and reads `GetRecordsRequest`s.
+struct RawCodec;
+
+impl Codec for RawCodec {
+    type Encode = Vec<u8>;
+    type Decode = pb::GetRecordsRequest;
+    type Encoder = RawCodec;
+    type Decoder = RawCodec;
+
+    fn encoder(&mut self) -> RawCodec {
+        RawCodec
+    }
+
+    fn decoder(&mut self) -> RawCodec {
+        RawCodec
+    }
+}
+
+impl Encoder for RawCodec {
+    type Item = Vec<u8>;
+    type Error = Status;
+
+    fn encode(&mut self, item: Vec<u8>, dst: &mut EncodeBuf<'_>) -> Result<(), Status> {
+        prost::bytes::BufMut::put_slice(dst, &item);
+        Ok(())
+    }
+}
+
+impl Decoder for RawCodec {
+    type Item = pb::GetRecordsRequest;
+    type Error = Status;
+
+    fn decode(&mut self, src: &mut DecodeBuf<'_>) -> Result<Option<Self::Item>, Status> {
+        Message::decode(src).map(Some).map_err(|e| Status::invalid_argument(e.to_string()))
+    }
+}
+
+fn lock(script: &Mutex<Script>) -> MutexGuard<'_, Script> {
+    script.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// A member that lies: a real node underneath (its own log, keys and TLS identity, so it founds
+/// the federation like anyone and its answers carry its real signatures), no syncer, and its
+/// federation port served by `Wire` on the same mTLS listener `metronode serve` uses.
+struct Evil {
+    node: Arc<Node>,
+    key: NodeKey,
+    script: Arc<Mutex<Script>>,
+    stop: Stopper,
+    _dir: tempfile::TempDir,
+}
+
+impl Evil {
+    async fn start(id: &str) -> Evil {
+        metronode::test_util::install_test_trace_subscriber();
+        let dir = tempfile::tempdir().unwrap();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let fed_addr = listener.local_addr().unwrap();
+        let member: MemberId = id.parse().unwrap();
+        let local = "127.0.0.1:0".parse().unwrap();
+        node::init_dir(dir.path(), &member, "Evil City", local, fed_addr, None).unwrap();
+        let identity = Identity::load(dir.path()).unwrap();
+        let key = identity.key.duplicate();
+        let node = Arc::new(Node::open(identity).unwrap());
+        let script = Arc::new(Mutex::new(Script::default()));
+        let liar = Liar { honest: FederationService::new(node.clone()), script: script.clone() };
+        let wire = Wire { liar: FederationServer::new(liar), script: script.clone() };
+        let config = tls::server_config(&node.tls, node.pins.clone()).unwrap();
+        let stop = Stopper::new();
+        let (incoming, stopped) =
+            (peers::tls_incoming(listener, config, stop.clone()), stop.clone());
+        tokio::spawn(
+            tonic::transport::Server::builder()
+                .add_service(wire)
+                .serve_with_incoming_shutdown(incoming, async move { stopped.cancelled().await }),
+        );
+        Evil { node, key, script, stop, _dir: dir }
+    }
+
+    fn id(&self) -> &MemberId {
+        self.node.log.own()
+    }
+
+    fn size(&self) -> u64 {
+        self.node.log.size(self.id())
+    }
+
+    /// Appends to its own log as a node does, and takes in what the record says.
+    fn append(&self, payload: pb::record_body::Payload) {
+        let appended = self.node.log.append(payload, clock::now_unix_ms()).unwrap();
+        self.node.observe(self.id(), appended.record.seq).unwrap();
+    }
+
+    /// Its own records `from..to`, as held.
+    fn records(&self, from: u64, to: u64) -> Vec<pb::SignedRecord> {
+        envelopes(&self.node, self.id(), from, to)
+    }
+
+    /// The record hash of its own record `seq`.
+    fn hash(&self, seq: u64) -> merkle::Hash {
+        merkle::leaf_hash(&self.records(seq, seq + 1)[0].body)
+    }
+
+    /// A record of `origin` at `seq` saying `payload`, signed with this member's key.
+    fn seal(
+        &self,
+        origin: &MemberId,
+        seq: u64,
+        prev: merkle::Hash,
+        payload: pb::record_body::Payload,
+    ) -> pb::SignedRecord {
+        let (env, _) = record::seal(&self.key, origin, seq, prev, clock::now_unix_ms(), payload);
+        pb::SignedRecord::decode(env.as_slice()).unwrap()
+    }
+
+    /// A tree head of its own log, signed with its key.
+    fn sign_head(&self, size: u64, root: &[u8]) -> pb::SignedTreeHead {
+        let body = pb::TreeHead {
+            origin: self.id().to_string(),
+            size,
+            root_hash: root.to_vec(),
+            timestamp_unix_ms: clock::now_unix_ms(),
+        }
+        .encode_to_vec();
+        pb::SignedTreeHead { signature: self.key.sign(Domain::TreeHead, &body).to_vec(), body }
+    }
+
+    fn script(&self) -> MutexGuard<'_, Script> {
+        lock(&self.script)
+    }
+
+    /// Lying replies served for `what` ("records XXSIG", "head XXRBK", "garbled").
+    fn served(&self, what: &str) -> u64 {
+        self.script().served.get(what).copied().unwrap_or(0)
+    }
+
+    /// Stops lying: every answer from now on is the truth.
+    fn truth(&self) {
+        let mut script = self.script();
+        script.origins.clear();
+        script.records.clear();
+        script.heads.clear();
+        script.garbled = false;
+    }
+
+    /// A Federation client of this member to an honest node, over mTLS with its own key.
+    fn client(&self, to: &TestNode) -> FederationClient<Channel> {
+        let config = tls::client_config(&self.node.tls, self.node.pins.clone()).unwrap();
+        let timeout = std::time::Duration::from_secs(10);
+        let channel =
+            peers::connect(&to.node.card.endpoint, to.node.log.own(), config, timeout).unwrap();
+        FederationClient::new(channel)
+    }
+}
+
+impl Drop for Evil {
+    fn drop(&mut self) {
+        self.stop.stop();
+    }
+}
+
+fn notice(title: &str) -> pb::record_body::Payload {
+    pb::record_body::Payload::Notice(pb::Notice { title: title.into(), text: String::new() })
+}
+
+fn envelopes(node: &Node, origin: &MemberId, from: u64, to: u64) -> Vec<pb::SignedRecord> {
+    let held = node.log.envelopes(origin, from, (to - from) as usize).unwrap();
+    held.iter().map(|e| pb::SignedRecord::decode(e.as_slice()).unwrap()).collect()
+}
+
+fn id(s: &str) -> MemberId {
+    s.parse().unwrap()
+}
+
+/// Brussels and Dublin, honest, founding a federation with the malicious member `evil`
+/// (threshold 2); each of the three has published a notice, and both honest nodes hold every
+/// log (two records of each origin) and its tree head.
+async fn federation(evil: &str) -> (TestCluster, Evil) {
+    let evil = Evil::start(evil).await;
+    let nodes = vec![TestNode::start("BEBRU").await, TestNode::start("IEDUB").await];
+    let mut cards: Vec<pb::MemberCard> = nodes.iter().map(|n| n.node.card.clone()).collect();
+    cards.push(evil.node.card.clone());
+    let manifest = metronode::federation::founding("test-federation", 2, cards).unwrap();
+    for n in &nodes {
+        let req = pb::ProposeManifestRequest { manifest: manifest.bytes.clone() };
+        n.publisher().await.propose_manifest(req).await.unwrap();
+        n.notice("honest news").await;
+    }
+    evil.append(pb::record_body::Payload::ManifestProposal(pb::ManifestProposal {
+        manifest: manifest.bytes.clone(),
+    }));
+    evil.append(notice("evil news"));
+    let cluster = TestCluster { nodes };
+    cluster
+        .wait_until("both honest nodes hold every log and its tree head", |c| {
+            c.nodes.iter().all(|n| {
+                [evil.id(), &id("BEBRU"), &id("IEDUB")].into_iter().all(|o| {
+                    n.node.log.size(o) == 2 && n.node.log.tree_head(o).is_ok_and(|h| h.size == 2)
+                })
+            })
+        })
+        .await;
+    (cluster, evil)
+}
+
+/// Per honest node, every log it holds: origin, size and root.
+type Held = Vec<Vec<(MemberId, u64, merkle::Hash)>>;
+
+fn held(c: &TestCluster) -> Held {
+    c.nodes.iter().map(|n| n.node.log.origins()).collect()
+}
+
+/// The honest nodes refused the attack and kept their data: every log is as `before` (sizes and
+/// roots), re-verifies from record 0 as `metronode verify` does, and its tree head verifies;
+/// they answer health checks on the local gRPC and HTTP ports; and they still replicate each
+/// other's new records.
+async fn assert_kept(c: &TestCluster, before: &Held) {
+    assert_eq!(&held(c), before, "the logs held are unchanged");
+    for n in &c.nodes {
+        for (origin, size, root) in n.node.log.origins() {
+            let keys = n.node.keys_of(&origin);
+            let stored =
+                n.node.log.store().records(&origin, 0).map(|r| r.map_err(log::Error::from));
+            let tree = log::verify_chain_any(stored, &origin, &keys).unwrap();
+            assert_eq!((tree.size(), tree.root(size).unwrap()), (size, root), "{origin}");
+            let head = n.node.log.tree_head(&origin).unwrap();
+            log::check_tree_head_any(&head.signed, &origin, &keys, &tree).unwrap();
+        }
+        assert_serving(n).await;
+        assert_eq!(http_get(n.http_addr, "/healthz", None).await.0, 200);
+    }
+    let sizes: Vec<u64> = c.nodes.iter().map(|n| n.log_size()).collect();
+    for n in &c.nodes {
+        n.notice("still here").await;
+    }
+    c.wait_until("the honest nodes still replicate each other", |c| {
+        c.held(0, "IEDUB") == sizes[1] + 1 && c.held(1, "BEBRU") == sizes[0] + 1
+    })
+    .await;
+}
+
+/// The node answers its local gRPC health check as serving.
+async fn assert_serving(n: &TestNode) {
+    let channel = Channel::from_shared(n.url()).unwrap().connect().await.unwrap();
+    let mut health = HealthClient::new(channel);
+    let status = health.check(HealthCheckRequest { service: String::new() }).await.unwrap();
+    assert_eq!(status.into_inner().status, ServingStatus::Serving as i32);
+}
+
+/// The sum of a counter's samples in Prometheus text whose labels include every one given.
+fn counter(text: &str, name: &str, labels: &[(&str, &str)]) -> u64 {
+    text.lines()
+        .filter(|l| l.starts_with(&format!("{name}{{")))
+        .filter(|l| labels.iter().all(|(k, v)| l.contains(&format!("{k}=\"{v}\""))))
+        .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+        .sum::<f64>() as u64
+}
+
+/// A counter as the registry has it now.
+fn count(name: &str, labels: &[(&str, &str)]) -> u64 {
+    counter(&metrics::render(), name, labels)
+}
+
+/// A counter as the node's `/metrics` endpoint serves it.
+async fn scraped(n: &TestNode, name: &str, labels: &[(&str, &str)]) -> u64 {
+    let (status, _, body) = http_get(n.http_addr, "/metrics", None).await;
+    assert_eq!(status, 200);
+    counter(&body, name, labels)
+}
+
+const REJECTED: &str = "metronode_records_rejected_total";
+const HEADS_REFUSED: &str = "metronode_tree_heads_refused_total";
+const SYNC_FAILURES: &str = "metronode_sync_failures_total";
+const EVIDENCE: &str = "metronode_equivocation_evidence_total";
+const PEER_REFUSED: &str = "metronode_peer_refused_total";
+
+/// The attacks in the order of the report's rows.
+const ATTACKS: [&str; 7] = [
+    "Oversized message",
+    "Malformed protobuf",
+    "Bad signature",
+    "Replayed records",
+    "Forked log",
+    "Rolled-back tree head",
+    "Flood of calls",
+];
+
+/// Writes this attack's row of the "Malicious peers" section of RELIABILITY.md (called once
+/// every assertion of its test held, so "Kept" is a measured yes).
+fn report(attack: &str, tried: &str, refused: &str, counted: &str) {
+    let at = ATTACKS.iter().position(|a| *a == attack).expect("a listed attack");
+    let row = format!("| {attack} | {tried} | {refused} | {counted} | yes |");
+    reliability_edit("Malicious peers", |old| {
+        let mut rows: BTreeMap<usize, String> = old
+            .into_iter()
+            .filter_map(|l| {
+                Some((ATTACKS.iter().position(|a| l.starts_with(&format!("| {a} |")))?, l))
+            })
+            .collect();
+        rows.insert(at, row);
+        let mut out = vec![
+            "A member that passes mutual TLS with its own keys lies on its federation port to two \
+             honest nodes (`tests/it/adversarial.rs`; rewritten by \
+             `cargo test -p metronode-tests --test it adversarial`). Tried: lying replies or calls \
+             it made in the run. Counted: what the honest nodes' counters grew by (every lie \
+             counted exactly once, except evidence, kept once per node and position). \
+             Kept: both honest nodes' logs unchanged and re-verified from record 0, health \
+             checks answered, replication between them went on."
+                .to_owned(),
+            String::new(),
+            "| Attack | Tried | What the honest nodes do | Counted | Kept |".to_owned(),
+            "|---|---|---|---|---|".to_owned(),
+        ];
+        out.extend(rows.into_values());
+        out
+    });
+}
+
+#[tokio::test]
+async fn an_oversized_reply_is_refused_and_counted() {
+    let (cluster, evil) = federation("XXOVR").await;
+    let before = held(&cluster);
+    let me = evil.id().to_string();
+    // A validly signed next record whose message is larger than any peer accepts.
+    let n = evil.size();
+    let text = "x".repeat(MAX_MESSAGE_BYTES);
+    let payload = pb::record_body::Payload::Notice(pb::Notice { title: "big".into(), text });
+    let big = evil.seal(evil.id(), n, evil.hash(n - 1), payload);
+    assert!(big.encoded_len() > MAX_MESSAGE_BYTES);
+    {
+        let mut script = evil.script();
+        script.origins.insert(me.clone(), (n + 1, vec![1; 32]));
+        script.records.insert(me.clone(), vec![big]);
+    }
+    let labels = [("peer", me.as_str()), ("code", "out_of_range")];
+    let tries = format!("records {me}");
+    cluster.wait_until("the oversized reply was served twice", |_| evil.served(&tries) >= 2).await;
+    evil.truth();
+    cluster
+        .wait_until("every oversized reply counted", |_| {
+            count(SYNC_FAILURES, &labels) == evil.served(&tries)
+        })
+        .await;
+    let tried = evil.served(&tries);
+    assert_eq!(scraped(&cluster.nodes[0], SYNC_FAILURES, &labels).await, tried);
+    assert_kept(&cluster, &before).await;
+    report(
+        "Oversized message",
+        &format!("{tried} replies"),
+        "refuse a GetRecords reply over 4 MiB before reading it (OUT_OF_RANGE); nothing stored; \
+         the sync with that member fails and backs off",
+        &format!("{tried} `metronode_sync_failures_total{{code=\"out_of_range\"}}`"),
+    );
+}
+
+#[tokio::test]
+async fn malformed_protobuf_is_refused_and_counted() {
+    let (cluster, evil) = federation("XXMAL").await;
+    let before = held(&cluster);
+    let me = evil.id().to_string();
+    let n = evil.size();
+    // A validly signed envelope whose body is no RecordBody: field 1 claims 16 bytes, has 1.
+    let body = vec![0x0a, 0x10, b'x'];
+    let bad = pb::SignedRecord { signature: evil.key.sign(Domain::Record, &body).to_vec(), body };
+    {
+        let mut script = evil.script();
+        script.origins.insert(me.clone(), (n + 1, vec![2; 32]));
+        script.records.insert(me.clone(), vec![bad]);
+    }
+    let tries = format!("records {me}");
+    cluster.wait_until("the bad body was served twice", |_| evil.served(&tries) >= 2).await;
+    // Then a reply that is not a SignedRecord at all on the wire.
+    {
+        let mut script = evil.script();
+        script.records.clear();
+        script.garbled = true;
+    }
+    cluster.wait_until("garbled replies were served twice", |_| evil.served("garbled") >= 2).await;
+    evil.truth();
+    let body_labels = [("peer", me.as_str()), ("reason", "body")];
+    let wire_labels = [("peer", me.as_str()), ("code", "internal")];
+    cluster
+        .wait_until("every malformed reply counted", |_| {
+            count(REJECTED, &body_labels) == evil.served(&tries)
+                && count(SYNC_FAILURES, &wire_labels) == evil.served("garbled")
+        })
+        .await;
+    let (bodies, garbled) = (evil.served(&tries), evil.served("garbled"));
+    let tried = bodies + garbled;
+    let scraped_total = scraped(&cluster.nodes[1], REJECTED, &body_labels).await
+        + scraped(&cluster.nodes[1], SYNC_FAILURES, &wire_labels).await;
+    assert_eq!(scraped_total, tried);
+    assert_kept(&cluster, &before).await;
+    report(
+        "Malformed protobuf",
+        &format!("{tried} replies"),
+        "refuse a validly signed envelope whose body is no RecordBody (the batch stops there, \
+         nothing stored), and a reply that does not decode as a SignedRecord (INTERNAL: the sync \
+         with that member fails and backs off)",
+        &format!(
+            "{bodies} `metronode_records_rejected_total{{reason=\"body\"}}`, {garbled} \
+             `metronode_sync_failures_total{{code=\"internal\"}}`"
+        ),
+    );
+}
+
+#[tokio::test]
+async fn bad_signatures_are_refused_and_counted() {
+    let (cluster, evil) = federation("XXSIG").await;
+    let before = held(&cluster);
+    let me = evil.id().to_string();
+    let n = evil.size();
+    // Its own next record and its tree head, each with one bit of the signature flipped.
+    let mut record = evil.seal(evil.id(), n, evil.hash(n - 1), notice("tampered"));
+    record.signature[0] ^= 1;
+    let root = evil.node.log.origins().into_iter().find(|o| &o.0 == evil.id()).unwrap().2;
+    let mut head = evil.sign_head(n, &root);
+    head.signature[0] ^= 1;
+    // And Brussels's next record, forged: it links on, but the signature is this member's.
+    let bebru = id("BEBRU");
+    let m = cluster.held(1, "BEBRU");
+    let last = &envelopes(&cluster.nodes[0].node, &bebru, m - 1, m)[0];
+    let forged = evil.seal(&bebru, m, merkle::leaf_hash(&last.body), notice("Brussels says so"));
+    {
+        let mut script = evil.script();
+        script.origins.insert(me.clone(), (n + 1, vec![3; 32]));
+        script.origins.insert("BEBRU".into(), (m + 1, vec![3; 32]));
+        script.records.insert(me.clone(), vec![record]);
+        script.records.insert("BEBRU".into(), vec![forged]);
+        script.heads.insert(me.clone(), head);
+    }
+    let (own, theirs, heads) = (format!("records {me}"), "records BEBRU", format!("head {me}"));
+    cluster
+        .wait_until("each lie was served", |_| {
+            evil.served(&own) >= 2 && evil.served(theirs) >= 1 && evil.served(&heads) >= 2
+        })
+        .await;
+    evil.truth();
+    let labels = [("peer", me.as_str()), ("reason", "signature")];
+    let head_labels = [("peer", me.as_str()), ("reason", "invalid")];
+    cluster
+        .wait_until("every bad signature counted", |_| {
+            count(REJECTED, &labels) == evil.served(&own) + evil.served(theirs)
+                && count(HEADS_REFUSED, &head_labels) == evil.served(&heads)
+        })
+        .await;
+    let (records, heads) = (evil.served(&own) + evil.served(theirs), evil.served(&heads));
+    let tried = records + heads;
+    let scraped_total = scraped(&cluster.nodes[0], REJECTED, &labels).await
+        + scraped(&cluster.nodes[0], HEADS_REFUSED, &head_labels).await;
+    assert_eq!(scraped_total, tried);
+    assert_kept(&cluster, &before).await;
+    report(
+        "Bad signature",
+        &format!("{tried} replies"),
+        "refuse the member's own record and tree head with a flipped signature bit, and a record \
+         of Brussels it signed itself; nothing stored, the held head kept",
+        &format!(
+            "{records} `metronode_records_rejected_total{{reason=\"signature\"}}`, {heads} \
+             `metronode_tree_heads_refused_total{{reason=\"invalid\"}}`"
+        ),
+    );
+}
+
+#[tokio::test]
+async fn replayed_records_are_refused_and_counted() {
+    let (cluster, evil) = federation("XXRPL").await;
+    let before = held(&cluster);
+    let me = evil.id().to_string();
+    // Records held already, served again as if they were the next ones: its own and Brussels's.
+    let n = evil.size();
+    let bebru = id("BEBRU");
+    let m = cluster.held(1, "BEBRU");
+    {
+        let mut script = evil.script();
+        script.origins.insert(me.clone(), (n + 1, vec![4; 32]));
+        script.origins.insert("BEBRU".into(), (m + 1, vec![4; 32]));
+        script.records.insert(me.clone(), evil.records(0, n));
+        script.records.insert("BEBRU".into(), envelopes(&cluster.nodes[0].node, &bebru, 0, m));
+    }
+    let (own, theirs) = (format!("records {me}"), "records BEBRU");
+    cluster
+        .wait_until("the replays were served", |_| {
+            evil.served(&own) >= 2 && evil.served(theirs) >= 1
+        })
+        .await;
+    evil.truth();
+    let labels = [("peer", me.as_str()), ("reason", "replayed")];
+    cluster
+        .wait_until("every replayed record counted", |_| {
+            count(REJECTED, &labels) == n * evil.served(&own) + m * evil.served(theirs)
+        })
+        .await;
+    let replies = evil.served(&own) + evil.served(theirs);
+    let tried = n * evil.served(&own) + m * evil.served(theirs);
+    assert_eq!(scraped(&cluster.nodes[1], REJECTED, &labels).await, tried);
+    assert_kept(&cluster, &before).await;
+    report(
+        "Replayed records",
+        &format!("{tried} records in {replies} replies"),
+        "refuse every record of an earlier position served again as the next one (its own and \
+         Brussels's); nothing stored twice, no evidence (they are the same records)",
+        &format!("{tried} `metronode_records_rejected_total{{reason=\"replayed\"}}`"),
+    );
+}
+
+#[tokio::test]
+async fn a_forked_log_is_kept_as_evidence_and_flags_the_origin() {
+    let (cluster, evil) = federation("XXFRK").await;
+    let before = held(&cluster);
+    let me = evil.id().to_string();
+    // Another validly signed record at the last position held, and a next record linking to it.
+    let n = evil.size();
+    let other = evil.seal(evil.id(), n - 1, evil.hash(n - 2), notice("the other story"));
+    let next = evil.seal(evil.id(), n, merkle::leaf_hash(&other.body), notice("and it goes on"));
+    let equivocations = [("origin", me.as_str()), ("kind", "equivocation")];
+    let forks = [("origin", me.as_str()), ("kind", "fork")];
+    let evidence_before = (count(EVIDENCE, &equivocations), count(EVIDENCE, &forks));
+    {
+        let mut script = evil.script();
+        script.origins.insert(me.clone(), (n + 1, vec![5; 32]));
+        script.records.insert(me.clone(), vec![other.clone(), next.clone()]);
+    }
+    cluster
+        .wait_until("both honest nodes flag the member", |c| {
+            c.nodes.iter().all(|n| n.node.log.flags(evil.id()) == ["equivocation", "fork"])
+        })
+        .await;
+    evil.truth();
+    let tries = format!("records {me}");
+    let labels = [("peer", me.as_str()), ("reason", "fork")];
+    cluster
+        .wait_until("every forked record counted", |_| {
+            count(REJECTED, &labels) == evil.served(&tries)
+        })
+        .await;
+    // Each honest node keeps, and counts, each piece of evidence once.
+    assert_eq!(count(EVIDENCE, &equivocations), evidence_before.0 + 2);
+    assert_eq!(count(EVIDENCE, &forks), evidence_before.1 + 2);
+    assert_eq!(scraped(&cluster.nodes[0], REJECTED, &labels).await, evil.served(&tries));
+    // The evidence proves itself: two different records at one position, both signed by the
+    // member, as anyone can fetch from an honest node.
+    let mut fed = FederationClient::connect(cluster.nodes[0].url()).await.unwrap();
+    let evidence = fed
+        .get_evidence(pb::GetEvidenceRequest { origin: me.clone() })
+        .await
+        .unwrap()
+        .into_inner()
+        .evidence;
+    let keys = [evil.key.id()];
+    let equivocation = evidence.iter().find(|e| e.kind == "equivocation").unwrap();
+    let first = record::open_any(&equivocation.first, evil.id(), &keys).unwrap();
+    let second = record::open_any(&equivocation.second, evil.id(), &keys).unwrap();
+    assert_eq!((first.seq, second.seq), (n - 1, n - 1));
+    assert_ne!(first.hash, second.hash);
+    assert_eq!(equivocation.second, other.encode_to_vec());
+    let fork = evidence.iter().find(|e| e.kind == "fork").unwrap();
+    assert_eq!(fork.second, next.encode_to_vec());
+    // The member is flagged to analysts.
+    let mut analytics =
+        pb::analytics_client::AnalyticsClient::connect(cluster.nodes[1].url()).await.unwrap();
+    let peers = analytics.list_peers(pb::ListPeersRequest {}).await.unwrap().into_inner().peers;
+    let flagged = peers.iter().find(|p| p.card.as_ref().is_some_and(|c| c.id == me)).unwrap();
+    assert!(flagged.flags.contains(&"equivocation".to_owned()), "{flagged:?}");
+    // A restart re-verifies every stored log; the evidence and the flag stay.
+    let TestCluster { mut nodes } = cluster;
+    let brussels = nodes.remove(0).restart().await;
+    nodes.insert(0, brussels);
+    let cluster = TestCluster { nodes };
+    assert_eq!(cluster.nodes[0].node.log.flags(evil.id()), ["equivocation", "fork"]);
+    assert_kept(&cluster, &before).await;
+    let tried = evil.served(&tries);
+    report(
+        "Forked log",
+        &format!("{tried} replies"),
+        "store neither record: a second signed record at a held position and one linking to it \
+         are kept as evidence (equivocation, fork) that verifies under the member's key, the \
+         member is flagged, and both survive a restart",
+        &format!(
+            "2 `metronode_equivocation_evidence_total{{kind=\"equivocation\"}}`, 2 \
+             `{{kind=\"fork\"}}`, {tried} `metronode_records_rejected_total{{reason=\"fork\"}}`"
+        ),
+    );
+}
+
+/// The size in the witness statement node `n` signed of `origin`'s log (0 if none).
+fn witnessed(n: &TestNode, origin: &MemberId) -> u64 {
+    let own = n.node.log.own().as_str();
+    n.node
+        .log
+        .store()
+        .witnesses(Some(origin))
+        .unwrap()
+        .iter()
+        .filter_map(|w| pb::SignedWitnessStatement::decode(w.as_slice()).ok())
+        .filter_map(|s| pb::WitnessStatement::decode(s.body.as_slice()).ok())
+        .find(|b| b.witness == own)
+        .map_or(0, |b| b.size)
+}
+
+#[tokio::test]
+async fn a_rolled_back_tree_head_is_refused_and_counted() {
+    let (cluster, evil) = federation("XXRBK").await;
+    let me = evil.id().to_string();
+    let old = evil.node.log.tree_head(evil.id()).unwrap();
+    evil.append(notice("more news"));
+    evil.append(notice("yet more news"));
+    let n = evil.size();
+    cluster
+        .wait_until("both honest nodes hold, and witnessed, the newer head", |c| {
+            c.nodes.iter().all(|h| {
+                h.node.log.tree_head(evil.id()).is_ok_and(|t| t.size == n)
+                    && witnessed(h, evil.id()) == n
+            })
+        })
+        .await;
+    let before = held(&cluster);
+    // The member serves its older head again, as if it were its latest.
+    {
+        let mut script = evil.script();
+        script.origins.insert(me.clone(), (old.size, old.root.to_vec()));
+        script.heads.insert(me.clone(), pb::SignedTreeHead::decode(old.signed.as_slice()).unwrap());
+    }
+    let tries = format!("head {me}");
+    let labels = [("peer", me.as_str()), ("reason", "rolled_back")];
+    cluster
+        .wait_until("both honest nodes were served the old head and counted it", |_| {
+            evil.served(&tries) >= 2 && count(HEADS_REFUSED, &labels) == evil.served(&tries)
+        })
+        .await;
+    let rolled_back = evil.served(&tries);
+    // Then a fresh head, validly signed, whose root contradicts the records at its size.
+    let kind = [("origin", me.as_str()), ("kind", "inconsistent-head")];
+    let evidence_before = count(EVIDENCE, &kind);
+    {
+        let mut script = evil.script();
+        script.origins.insert(me.clone(), (n - 1, vec![7; 32]));
+        script.heads.insert(me.clone(), evil.sign_head(n - 1, &[7; 32]));
+    }
+    cluster
+        .wait_until("both honest nodes flag the member", |c| {
+            c.nodes.iter().all(|h| h.node.log.flags(evil.id()) == ["inconsistent-head"])
+        })
+        .await;
+    evil.truth();
+    assert_eq!(count(EVIDENCE, &kind), evidence_before + 2);
+    assert_eq!(scraped(&cluster.nodes[1], HEADS_REFUSED, &labels).await, rolled_back);
+    for h in &cluster.nodes {
+        assert_eq!(h.node.log.tree_head(evil.id()).unwrap().size, n, "the newer head is kept");
+        assert_eq!(witnessed(h, evil.id()), n, "the witness statement does not go back");
+    }
+    assert_kept(&cluster, &before).await;
+    let tried = evil.served(&tries);
+    report(
+        "Rolled-back tree head",
+        &format!("{tried} heads"),
+        "refuse the member's older head served as its latest (neither adopted nor countersigned: \
+         the held head and the witness statement stay at the newer size); a fresh smaller head \
+         with another root is kept as evidence and flags the member",
+        &format!(
+            "{rolled_back} `metronode_tree_heads_refused_total{{reason=\"rolled_back\"}}`, 2 \
+             `metronode_equivocation_evidence_total{{kind=\"inconsistent-head\"}}`"
+        ),
+    );
+}
+
+#[tokio::test]
+async fn a_flood_of_calls_is_refused_per_member_and_counted() {
+    let (cluster, evil) = federation("XXFLD").await;
+    let me = evil.id().to_string();
+    // Records of 1 MiB: a reply of eight of them that the caller does not read cannot finish
+    // within HTTP/2's flow-control windows, so its call stays in progress.
+    for i in 0..8 {
+        let text = "x".repeat(1024 * 1024);
+        evil.append(pb::record_body::Payload::Notice(pb::Notice { title: format!("{i}"), text }));
+    }
+    let n = evil.size();
+    cluster.wait_until("both hold the big records", |c| (0..2).all(|i| c.held(i, &me) == n)).await;
+    let target = &cluster.nodes[0];
+    let client = evil.client(target);
+    // One call first, so the client has the server's HTTP/2 settings (at most
+    // `MAX_STREAMS_PER_CONNECTION` streams) and queues beyond them instead of being reset.
+    client.clone().list_origins(pb::ListOriginsRequest {}).await.unwrap();
+    let busy = [("reason", "too_many_calls")];
+    let busy_before = count(PEER_REFUSED, &busy);
+    const CALLS: usize = 1000;
+    let mut calls = tokio::task::JoinSet::new();
+    for _ in 0..CALLS {
+        let (mut client, origin) = (client.clone(), me.clone());
+        calls.spawn(async move {
+            client.get_records(pb::GetRecordsRequest { origin, from_seq: 0, limit: 0 }).await
+        });
+    }
+    let mut in_progress = Vec::new();
+    let mut refused = 0;
+    while let Some(result) = calls.join_next().await {
+        match result.unwrap() {
+            Ok(reply) => in_progress.push(reply),
+            Err(status) => {
+                assert_eq!(status.code(), tonic::Code::ResourceExhausted, "{status:?}");
+                refused += 1;
+            }
+        }
+    }
+    assert_eq!(in_progress.len(), MAX_CALLS_PER_PEER, "the member's calls in progress");
+    assert_eq!(refused, CALLS - MAX_CALLS_PER_PEER);
+    let err = client.clone().list_origins(pb::ListOriginsRequest {}).await.unwrap_err();
+    assert_eq!(err.code(), tonic::Code::ResourceExhausted);
+    // Meanwhile the node serves everyone else: its health checks, and Dublin's syncer, which
+    // pulls Brussels's new record from this very federation port.
+    for h in &cluster.nodes {
+        h.notice("during the flood").await;
+    }
+    let sizes = (cluster.nodes[0].log_size(), cluster.nodes[1].log_size());
+    cluster
+        .wait_until("replication goes on during the flood", |c| {
+            c.held(1, "BEBRU") == sizes.0 && c.held(0, "IEDUB") == sizes.1
+        })
+        .await;
+    let before = held(&cluster);
+    assert_serving(target).await;
+    let tried = CALLS as u64 + 1;
+    let counted = count(PEER_REFUSED, &busy) - busy_before;
+    assert_eq!(counted, refused as u64 + 1);
+    // Once its calls end, the member is served again.
+    drop(in_progress);
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(20);
+    while client.clone().list_origins(pb::ListOriginsRequest {}).await.is_err() {
+        assert!(tokio::time::Instant::now() < deadline, "the member was never served again");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(scraped(target, PEER_REFUSED, &busy).await >= busy_before + counted);
+    assert_kept(&cluster, &before).await;
+    report(
+        "Flood of calls",
+        &format!("{tried} calls"),
+        &format!(
+            "serve {MAX_CALLS_PER_PEER} of the member's calls at once and refuse the rest \
+             (RESOURCE_EXHAUSTED) while health checks and the other member's syncing go on; the \
+             member is served again once its calls end"
+        ),
+        &format!("{counted} `metronode_peer_refused_total{{reason=\"too_many_calls\"}}`"),
+    );
+}
