@@ -39,15 +39,25 @@ impl ReleaseIndex {
         {
             return r.clone();
         }
-        let (before, mut latest) = match cache.take() {
-            Some((s, latest, _)) => (s, latest),
+        let (before, mut latest, previous) = match cache.take() {
+            Some((s, latest, r)) => (s, latest, r),
             None => Default::default(),
         };
         for (origin, _) in &sizes {
             let from = before.iter().find(|(o, _)| o == origin).map_or(0, |(_, n)| *n);
             let signer = node.keys_of(origin).first().map(|k| k.to_string()).unwrap_or_default();
-            for item in node.log.store().records(origin, from) {
-                let Ok((seq, env)) = item else { continue };
+            for item in node.log.stored(origin, from) {
+                let (seq, env) = match item {
+                    Ok(item) => item,
+                    Err(e) => {
+                        // Answer from the releases read before rather than from part of a log;
+                        // the next query reads on from the same sizes (re-reading a release
+                        // replaces it with itself).
+                        tracing::warn!(%origin, error = %e, "couldn't read the releases held");
+                        *cache = Some((before, latest, previous.clone()));
+                        return previous;
+                    }
+                };
                 let Ok(signed) = pb::SignedRecord::decode(env.as_slice()) else { continue };
                 let Ok(body) = pb::RecordBody::decode(signed.body.as_slice()) else { continue };
                 let Some(pb::record_body::Payload::IndicatorRelease(r)) = body.payload else {
@@ -450,8 +460,14 @@ pub fn artefacts(node: &Node) -> Vec<pb::ArtefactView> {
     for (origin, _, _) in node.log.origins() {
         let mut events = Vec::new();
         let mut pubs = Vec::new();
-        for item in node.log.store().records(&origin, 0) {
-            let Ok((seq, env)) = item else { continue };
+        for item in node.log.stored(&origin, 0) {
+            let (seq, env) = match item {
+                Ok(item) => item,
+                Err(e) => {
+                    tracing::warn!(%origin, error = %e, "couldn't read the documents held");
+                    break;
+                }
+            };
             let Ok(signed) = pb::SignedRecord::decode(env.as_slice()) else { continue };
             let Ok(body) = pb::RecordBody::decode(signed.body.as_slice()) else { continue };
             match body.payload {

@@ -17,6 +17,10 @@
 //! (one cell per dimension plus the total, per series, numerator and denominator), so the L2
 //! sensitivity is (clip+1)·sqrt(k) and the L1 sensitivity (clip+1)·k (the +1 covers rounding to
 //! whole units). Gaussian: sigma² = L2² / (2 rho). Laplace: b = L1 / epsilon.
+//! With noise, the exact counts of rows in scope and rows missing an item are withheld (0):
+//! they depend on what respondents answered, so the difference between two releases of one
+//! period would give a respondent's answer away past the noise. Rows read (the sample size) is
+//! published exactly.
 
 pub mod noise;
 
@@ -147,9 +151,9 @@ pub struct PublishedCell {
 pub struct AnonymisedIndicator {
     /// The indicator.
     pub indicator_id: String,
-    /// Rows in scope.
+    /// Rows in scope; 0 (withheld) with noise.
     pub rows_in_scope: u64,
-    /// Rows in scope missing an item.
+    /// Rows in scope missing an item; 0 (withheld) with noise.
     pub rows_missing_item: u64,
     /// Its cells, in the order computed.
     pub cells: Vec<PublishedCell>,
@@ -363,6 +367,8 @@ fn add_noise<R: RngCore + ?Sized>(
         }
     };
     for ind in out.iter_mut() {
+        ind.rows_in_scope = 0;
+        ind.rows_missing_item = 0;
         for c in ind.cells.iter_mut().filter(|c| !c.status.suppressed()) {
             let mut sample = || -> i64 {
                 let x = match params.mechanism {

@@ -40,6 +40,18 @@ fn env_value(value: &str) -> toml::Value {
     }
 }
 
+/// A schema error about an environment value, without the value: a variable may carry a secret
+/// by mistake (a token where its hash belongs), and no error repeats one.
+/// "invalid type: string \"…\", expected a boolean" becomes "invalid type, expected a boolean".
+fn without_value(message: &str) -> String {
+    let message = message.trim_end().replace('\n', "; ");
+    let quoting = ["invalid type", "invalid value", "invalid length", "unknown variant"];
+    match (quoting.iter().find(|q| message.starts_with(*q)), message.rsplit_once(", expected ")) {
+        (Some(kind), Some((_, expected))) => format!("{kind}, expected {expected}"),
+        _ => message,
+    }
+}
+
 /// A bad configuration: what is wrong and where.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -340,6 +352,10 @@ pub struct StoreConfig {
     /// The sled directory, relative to the data directory.
     #[serde(default = "default_store_path")]
     pub path: PathBuf,
+    /// Bytes kept free on the store's file system: below this, appends are refused as "disk
+    /// full" (reads go on) before sled itself runs out of space. 0 turns the check off.
+    #[serde(default = "default_min_free_bytes")]
+    pub min_free_bytes: u64,
 }
 
 /// Log output.
@@ -410,6 +426,9 @@ fn default_tls_cert() -> PathBuf {
 fn default_store_path() -> PathBuf {
     "store".into()
 }
+fn default_min_free_bytes() -> u64 {
+    64 * 1024 * 1024
+}
 fn default_log_filter() -> String {
     "info,metronode=info".into()
 }
@@ -431,7 +450,7 @@ impl Default for KeysConfig {
 }
 impl Default for StoreConfig {
     fn default() -> Self {
-        Self { path: default_store_path() }
+        Self { path: default_store_path(), min_free_bytes: default_min_free_bytes() }
     }
 }
 impl Default for LoggingConfig {
@@ -516,7 +535,7 @@ impl Config {
                 ConfigError::Env {
                     path: path.to_owned(),
                     var: vars.clone(),
-                    message: e.message().trim_end().replace('\n', "; "),
+                    message: without_value(e.message()),
                 }
             })?;
         config.validate(path)?;
@@ -560,6 +579,22 @@ impl Config {
                 "federation",
                 "sync_interval_ms and peer_timeout_ms must be at least 50".into(),
             ));
+        }
+        // A key pasted where its path belongs would otherwise be repeated by the error naming
+        // the missing file (and by the configuration's `Debug`).
+        let keys = &self.keys;
+        for (field, p) in [
+            ("keys.signing_key", &keys.signing_key),
+            ("keys.tls_key", &keys.tls_key),
+            ("keys.tls_cert", &keys.tls_cert),
+        ] {
+            let p = p.as_os_str().as_encoded_bytes();
+            if p.contains(&b'\n') || p.windows(5).any(|w| w == b"-----") {
+                return Err(invalid(
+                    field,
+                    "holds PEM text; give the path of the file that holds it".into(),
+                ));
+            }
         }
         for t in &self.http.tokens {
             if t.sha256.len() != 64 || hex::decode(&t.sha256).is_err() {
@@ -723,6 +758,9 @@ allow_loose_permissions = false
 [store]
 # The sled database directory.
 path = "store"
+# Bytes kept free on the store's file system: below this, appends are refused as "disk full"
+# while reads go on (sled cannot recover from running out of space without a restart).
+min_free_bytes = 67108864
 
 [logging]
 # A tracing filter directive; RUST_LOG overrides it.

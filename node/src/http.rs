@@ -128,8 +128,18 @@ fn what(path: &str, q: &QueryParams) -> String {
     )
 }
 
+/// Ready while the store works. A full disk leaves the node ready to serve reads (it says it is
+/// read-only); a store that failed a write is not ready until the node restarts.
 async fn ready(State(s): State<AppState>) -> Response {
-    match s.node.log.store().sync() {
+    let store = s.node.log.store();
+    if let Some((cause, _)) = store.failed() {
+        let text = format!("store read-only since a write failed ({cause}); restart the node\n");
+        return (StatusCode::SERVICE_UNAVAILABLE, text).into_response();
+    }
+    if let Err(e) = store.writable() {
+        return format!("ready, read-only: {e}\n").into_response();
+    }
+    match store.sync() {
         Ok(()) => "ready\n".into_response(),
         Err(_) => (StatusCode::SERVICE_UNAVAILABLE, "store unavailable\n").into_response(),
     }

@@ -232,19 +232,22 @@ fn header(
             (None, format!("header column {}: not valid UTF-8; the file must be UTF-8", i + 1))
         })?;
         let name = name.trim();
-        let shown = || (Some((i + 1, name.chars().take(40).collect::<String>())), String::new());
+        // An unknown name is not repeated: in a file without its header row it is a value.
         let Some(slot) = ds.column(name) else {
-            let (c, _) = shown();
             return Err((
-                c,
+                None,
                 format!(
-                    "unknown column for dataset {dataset}; see docs/MICRODATA.md for its columns"
+                    "header column {}: not a column of dataset {dataset} (is the header row \
+                     missing?); see docs/MICRODATA.md for its columns",
+                    i + 1
                 ),
             ));
         };
         if slots.contains(&slot) {
-            let (c, _) = shown();
-            return Err((c, "column appears twice".into()));
+            return Err((
+                Some((i + 1, ds.columns[slot].name.clone())),
+                "column appears twice".into(),
+            ));
         }
         slots.push(slot);
     }

@@ -56,5 +56,5 @@ pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 /// Shared fixtures for tests in this and other crates.
 #[cfg(any(test, feature = "test-util"))]
 pub mod test_util {
-    pub use crate::telemetry::install_test_trace_subscriber;
+    pub use crate::telemetry::{LogCapture, capture_logs, install_test_trace_subscriber};
 }

@@ -81,6 +81,12 @@ pub struct Fetched {
     pub rejected: Vec<Rejected>,
     /// New pieces of evidence kept.
     pub evidence: u64,
+    /// Stored records dated more than `clock::MAX_SKEW_MS` ahead of this node's clock.
+    pub dated_ahead: u64,
+    /// How far ahead the furthest of them was dated (ms).
+    pub max_ahead_ms: i64,
+    /// Stored records dated before the record preceding them in their log.
+    pub dated_backwards: u64,
 }
 
 /// One record refused from a peer.
@@ -139,6 +145,8 @@ pub struct Appended {
 struct Chain {
     tree: MerkleTree,
     head: Option<TreeHead>,
+    /// When the last record held says it was issued, once read (ms since the Unix epoch).
+    last_issued: Option<i64>,
 }
 
 /// What a node holds: its own log and (later) the logs of its peers.
@@ -163,8 +171,15 @@ impl Log {
             Some(bytes) => Some(check_tree_head(&bytes, &own, &id, &tree)?),
             None => None,
         };
+        // The own log's dates never go backwards: the next record is dated no earlier than the
+        // last record or head signed, whatever the clock says after a restart.
+        let last_record = match tree.size() {
+            0 => None,
+            n => issued_at(&store, &own, n - 1)?,
+        };
+        let last_issued = last_record.max(head.as_ref().map(|h| h.timestamp_unix_ms));
         let mut chains = BTreeMap::new();
-        chains.insert(own.clone(), Chain { tree, head });
+        chains.insert(own.clone(), Chain { tree, head, last_issued });
         Ok(Self { store, own, key, chains: Mutex::new(chains) })
     }
 
@@ -181,7 +196,7 @@ impl Log {
             Some(bytes) => Some(check_tree_head_any(&bytes, origin, keys, &tree)?),
             None => None,
         };
-        self.lock().insert(origin.clone(), Chain { tree, head });
+        self.lock().insert(origin.clone(), Chain { tree, head, last_issued: None });
         Ok(())
     }
 
@@ -192,7 +207,7 @@ impl Log {
         from: u64,
     ) -> Result<Vec<(u64, pb::record_body::Payload)>, Error> {
         let mut out = Vec::new();
-        for item in self.store.records(origin, from) {
+        for item in self.stored(origin, from) {
             let (seq, env) = item?;
             let Ok(signed) = pb::SignedRecord::decode(env.as_slice()) else { continue };
             if let Ok(body) = pb::RecordBody::decode(signed.body.as_slice())
@@ -227,6 +242,14 @@ impl Log {
             GENESIS_PREV
         } else {
             chain.tree.leaf(next - 1).unwrap_or(GENESIS_PREV)
+        };
+        // Dates are the origin's claim: a record is kept whatever it is dated (it is signed
+        // evidence, and refusing it would split the members' views), and flagged when dated far
+        // ahead of this node's clock or before the record it follows.
+        let mut last_issued = match (chain.last_issued, first) {
+            (Some(t), _) => Some(t),
+            (None, 0) => None,
+            (None, n) => issued_at(&self.store, origin, n - 1)?,
         };
         let mut envelopes = Vec::new();
         let mut hashes = Vec::new();
@@ -296,6 +319,15 @@ impl Log {
             }
             prev = rec.hash;
             next += 1;
+            let ahead = rec.issued_at_unix_ms.saturating_sub(now_unix_ms);
+            if ahead > crate::clock::MAX_SKEW_MS {
+                out.dated_ahead += 1;
+                out.max_ahead_ms = out.max_ahead_ms.max(ahead);
+            }
+            if last_issued.is_some_and(|t| rec.issued_at_unix_ms < t) {
+                out.dated_backwards += 1;
+            }
+            last_issued = Some(rec.issued_at_unix_ms);
             envelopes.push(bytes);
             hashes.push(rec.hash);
         }
@@ -304,6 +336,7 @@ impl Log {
             for h in hashes {
                 chain.tree.push(h);
             }
+            chain.last_issued = last_issued;
             out.accepted = envelopes.len() as u64;
         }
         Ok(out)
@@ -489,9 +522,11 @@ impl Log {
         let stale =
             chain.head.as_ref().map_or(chain.tree.size() > 0, |h| h.size < chain.tree.size());
         if stale {
+            let now_unix_ms = own_date(chain, now_unix_ms);
             let head = self.sign_head(&chain.tree, now_unix_ms)?;
             self.store.put_tree_head(&self.own, &head.signed)?;
             chain.head = Some(head);
+            chain.last_issued = Some(now_unix_ms);
         }
         Ok(stale)
     }
@@ -551,6 +586,7 @@ impl Log {
         budget: Option<&Budget>,
     ) -> Result<Vec<Record>, Error> {
         let chain = chains.entry(self.own.clone()).or_default();
+        let now_unix_ms = own_date(chain, now_unix_ms);
         let first = chain.tree.size();
         let mut prev = if first == 0 {
             GENESIS_PREV
@@ -585,6 +621,7 @@ impl Log {
         for rec in &records {
             chain.tree.push(rec.hash);
         }
+        chain.last_issued = Some(now_unix_ms);
         let head = self.sign_head(&chain.tree, now_unix_ms)?;
         self.store.put_tree_head(&self.own, &head.signed)?;
         chain.head = Some(head);
@@ -646,11 +683,23 @@ impl Log {
         from: u64,
         limit: usize,
     ) -> Result<Vec<Vec<u8>>, Error> {
+        self.stored(origin, from).take(limit).map(|r| r.map(|(_, e)| e)).collect()
+    }
+
+    /// The stored envelopes of `origin` from `from` on, with their positions, up to the records
+    /// the log holds: a write that failed may have left records in sled's memory that were
+    /// never made durable nor acknowledged, and they are never served. Readers stop at the
+    /// first error (after a failed write sled may fail the same read again and again).
+    pub fn stored<'a>(
+        &'a self,
+        origin: &'a MemberId,
+        from: u64,
+    ) -> impl Iterator<Item = Result<(u64, Vec<u8>), Error>> + 'a {
+        let held = self.size(origin);
         self.store
             .records(origin, from)
-            .take(limit)
-            .map(|r| r.map(|(_, e)| e).map_err(Error::from))
-            .collect()
+            .take_while(move |r| r.as_ref().map_or(true, |(seq, _)| *seq < held))
+            .map(|r| r.map_err(Error::from))
     }
 
     /// Audit path of record `seq` in `origin`'s tree at `size` (0: the latest tree head's size).
@@ -709,6 +758,32 @@ impl Budget {
             format_milli(self.cost_milli),
         ))
     }
+}
+
+/// The date of the next own record or tree head: the clock, or the last date this node signed
+/// when the clock is behind it (it was set back, or a record was dated ahead), so that the own
+/// log's dates never go backwards.
+fn own_date(chain: &Chain, now_unix_ms: i64) -> i64 {
+    match chain.last_issued {
+        Some(last) if last > now_unix_ms => {
+            tracing::warn!(
+                behind_ms = last - now_unix_ms,
+                "the clock is behind the last date this node signed; the new record takes that date"
+            );
+            last
+        }
+        _ => now_unix_ms,
+    }
+}
+
+/// When the stored record `seq` of `origin` says it was issued; `None` when it is not held.
+/// Only records verified when they were stored are read, so the body is decoded, not checked.
+fn issued_at(store: &Store, origin: &MemberId, seq: u64) -> Result<Option<i64>, Error> {
+    let Some(env) = store.record(origin, seq)? else { return Ok(None) };
+    Ok(pb::SignedRecord::decode(env.as_slice())
+        .ok()
+        .and_then(|s| pb::RecordBody::decode(s.body.as_slice()).ok())
+        .map(|b| b.issued_at_unix_ms))
 }
 
 /// Replays and verifies every stored record of one origin, returning its Merkle tree.

@@ -40,6 +40,7 @@ struct Metrics {
     heads_refused: Family<PeerReason, Counter>,
     evidence: Family<OriginKind, Counter>,
     sync_failures: Family<PeerCode, Counter>,
+    clock_skew: Family<OriginKind, Counter>,
 }
 
 fn metrics() -> &'static Metrics {
@@ -82,6 +83,13 @@ fn metrics() -> &'static Metrics {
             "Failed synchronisation attempts with peers, by peer and gRPC status code",
             sync_failures.clone(),
         );
+        let clock_skew = Family::<OriginKind, Counter>::default();
+        registry.register(
+            "clock_skew_records",
+            "Records of other members kept although dated far ahead of this node's clock \
+             (kind=\"ahead\") or before the record they follow (kind=\"backwards\"), by origin",
+            clock_skew.clone(),
+        );
         Metrics {
             registry,
             peer_refused,
@@ -90,6 +98,7 @@ fn metrics() -> &'static Metrics {
             heads_refused,
             evidence,
             sync_failures,
+            clock_skew,
         }
     })
 }
@@ -126,6 +135,12 @@ pub fn evidence(origin: &str, kind: &str) {
 pub fn sync_failed(peer: &str, code: &str) {
     let labels = PeerCode { peer: peer.into(), code: code.into() };
     metrics().sync_failures.get_or_create(&labels).inc();
+}
+
+/// Counts `n` records of `origin` kept with a skewed date: `kind` is "ahead" or "backwards".
+pub fn clock_skew(origin: &str, kind: &str, n: u64) {
+    let labels = OriginKind { origin: origin.into(), kind: kind.into() };
+    metrics().clock_skew.get_or_create(&labels).inc_by(n);
 }
 
 /// The registry in the Prometheus text format.

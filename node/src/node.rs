@@ -107,6 +107,8 @@ pub struct Node {
     pub answers: crate::analysis::AnswerCache,
     /// Policy documents, by SHA-256.
     pub blobs: crate::blobs::Blobs,
+    /// Held by an ingest from its last check of what was released to the append of its records.
+    pub publishing: std::sync::Mutex<()>,
     _lock: DirLock,
 }
 
@@ -115,7 +117,8 @@ impl Node {
     pub fn open(identity: Identity) -> Result<Self, OpenError> {
         let Identity { dir, config, key, tls } = identity;
         let lock = store::lock_dir(&dir)?;
-        let store = Store::open(&dir.join(&config.store.path))?;
+        let store =
+            Store::open(&dir.join(&config.store.path))?.with_min_free(config.store.min_free_bytes);
         let card = Identity::card_of(&config, &key, &tls);
         // Foreign logs arrive with federation membership; until then only the own key is known.
         let own = config.member_id();
@@ -135,6 +138,7 @@ impl Node {
             answers: Default::default(),
             blobs: crate::blobs::Blobs::open(&dir_blobs)
                 .map_err(|source| store::Error::Io { path: dir_blobs.clone(), source })?,
+            publishing: Default::default(),
             _lock: lock,
         };
         // Membership comes from the logs, and other logs are verified with keys from it: start
@@ -143,6 +147,9 @@ impl Node {
         if let Some(origin) = node.log.unloaded_origins()?.into_iter().next() {
             return Err(log::Error::UnknownOrigin(origin).into());
         }
+        // The release index is read now, while the store is known to read: a store that fails
+        // later (a full disk) then answers queries from it instead of from nothing.
+        node.releases.releases(&node);
         Ok(node)
     }
 

@@ -7,7 +7,7 @@ use tracing::info;
 
 use crate::{
     anonymise::{self, Anonymised, AnonymisedIndicator, Status, format_milli},
-    catalogue::{Catalogue, Indicator},
+    catalogue::{Catalogue, DatasetKind, Indicator},
     clock,
     ingest::{self, Tables},
     log::{self, Budget},
@@ -30,6 +30,10 @@ pub enum Error {
     /// Publishing failed, or the budget would be overspent.
     #[error(transparent)]
     Log(#[from] log::Error),
+    /// A second exact release of a survey dataset's period: its difference from the first would
+    /// be exactly what the respondents who changed contributed.
+    #[error("{0}")]
+    Released(String),
 }
 
 /// What the data officer asked for.
@@ -95,6 +99,11 @@ pub fn ingest(
         )));
     }
     let policy = node.config.policy(&req.dataset);
+    let exact_survey = policy.noise.is_none()
+        && catalogue.dataset(&req.dataset).is_some_and(|d| d.kind == DatasetKind::Survey);
+    if exact_survey {
+        first_exact_release(node, catalogue, req)?;
+    }
     let clip = policy.noise.as_ref().map(|n| n.weight_clip);
     let member = node.log.own().clone();
     let tables = ingest::run(catalogue, &req.dataset, &member, &req.file_name, clip, input)?;
@@ -157,7 +166,14 @@ pub fn ingest(
     }
     let payloads =
         releases.iter().cloned().map(pb::record_body::Payload::IndicatorRelease).collect();
-    let records = node.log.append_batch(payloads, clock::now_unix_ms(), budget.as_ref())?;
+    let records = {
+        // Checked again under the lock, so two ingests of one period cannot both pass.
+        let _publishing = node.publishing.lock().unwrap_or_else(|p| p.into_inner());
+        if exact_survey {
+            first_exact_release(node, catalogue, req)?;
+        }
+        node.log.append_batch(payloads, clock::now_unix_ms(), budget.as_ref())?
+    };
     let seqs: Vec<u64> = records.iter().map(|r| r.seq).collect();
     let budget = match &budget {
         Some(b) => {
@@ -175,6 +191,35 @@ pub fn ingest(
         "published release"
     );
     Ok(IngestOutcome { releases, seqs, budget })
+}
+
+/// Refuses an exact (noise-free) release of a survey dataset's period this node has released
+/// before, with or without noise. Disclosure control protects one release; two exact releases of
+/// nearly the same respondents (a correction, a respondent withdrawn) differ, in every cell both
+/// publish, by exactly what the respondents who changed contributed. Under differential privacy
+/// the ledger bounds such releases instead.
+fn first_exact_release(
+    node: &Node,
+    catalogue: &Catalogue,
+    req: &IngestRequest,
+) -> Result<(), Error> {
+    let own = node.log.own().as_str();
+    let released = node.releases.releases(node).iter().any(|r| {
+        r.city == own
+            && r.period == req.period
+            && catalogue.indicator(&r.indicator).is_some_and(|i| i.dataset == req.dataset)
+    });
+    if !released {
+        return Ok(());
+    }
+    Err(Error::Released(format!(
+        "{dataset} {period} is published already and {dataset} has no differential privacy: a \
+         second exact release would differ from the first by exactly what the respondents who \
+         changed contributed; publish corrections with noise ([privacy.{dataset}] in node.toml), \
+         whose budget bounds them; nothing was published",
+        dataset = req.dataset,
+        period = req.period,
+    )))
 }
 
 fn build(
@@ -196,7 +241,7 @@ fn build(
         denominator_basis: spec.denominator_basis.clone(),
         aggregation: spec.aggregation.as_str().into(),
         method: Some(pb::ReleaseMethod {
-            sdc_method: if tables.kind == crate::catalogue::DatasetKind::Survey {
+            sdc_method: if tables.kind == DatasetKind::Survey {
                 anonymise::SDC_METHOD.into()
             } else {
                 "none: administrative aggregates, published exactly".into()

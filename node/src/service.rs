@@ -20,6 +20,9 @@ pub enum Error {
     /// The request is valid but the node's state refuses it (budget spent, noise too large).
     #[error("{0}")]
     FailedPrecondition(String),
+    /// The disk is full: the write was refused or ran out of space; reads go on.
+    #[error("{0}")]
+    DiskFull(String),
     /// The node failed; details are logged, not sent.
     #[error("internal error")]
     Internal(#[source] anyhow::Error),
@@ -30,6 +33,10 @@ impl From<log::Error> for Error {
         match e {
             log::Error::NoSuchOrigin(_) => Error::NotFound(e.to_string()),
             log::Error::Proof(_) => Error::InvalidArgument(e.to_string()),
+            log::Error::Store(ref s) if s.is_disk_full() => Error::DiskFull(e.to_string()),
+            log::Error::Store(ref s) if s.refuses_writes() => {
+                Error::FailedPrecondition(e.to_string())
+            }
             other => Error::Internal(other.into()),
         }
     }
@@ -41,7 +48,9 @@ impl From<release::Error> for Error {
             release::Error::Input(_) | release::Error::Request(_) => {
                 Error::InvalidArgument(e.to_string())
             }
-            release::Error::Anonymise(_) | release::Error::Log(log::Error::BudgetExceeded(_)) => {
+            release::Error::Anonymise(_)
+            | release::Error::Released(_)
+            | release::Error::Log(log::Error::BudgetExceeded(_)) => {
                 Error::FailedPrecondition(e.to_string())
             }
             release::Error::Log(inner) => inner.into(),
@@ -55,6 +64,10 @@ impl From<Error> for Status {
             Error::InvalidArgument(m) => Status::invalid_argument(m),
             Error::NotFound(m) => Status::not_found(m),
             Error::FailedPrecondition(m) => Status::failed_precondition(m),
+            Error::DiskFull(m) => {
+                tracing::warn!(error = %m, "write refused");
+                Status::resource_exhausted(m)
+            }
             Error::Internal(err) => {
                 tracing::error!(err = format!("{err:#}"), "request failed");
                 Status::internal("internal error; see the node's log")

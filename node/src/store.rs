@@ -3,11 +3,20 @@
 //! Every value starts with a format byte. An append is acknowledged only after sled's flush and
 //! an fsync of sled's data file, because sled 0.34's `flush` alone is not a barrier against power
 //! loss (it uses `sync_file_range`). The data directory is locked while a node holds it.
+//!
+//! A full disk: sled 0.34 cannot recover from a failed write within the process (it keeps the
+//! error and fails every later write, and some reads), so writes are refused as "disk full" while
+//! the store's file system has less than `min_free_bytes` free, before sled runs out of space;
+//! reads go on, and writes resume once space is freed. If a write fails all the same (another
+//! program filled the disk, or an IO error), the store turns read-only until the node restarts:
+//! nothing more is written, and nothing unacknowledged is ever served (the log serves only what
+//! its tree covers).
 
 use std::{
     fs::{self, File, OpenOptions, TryLockError},
     io::{Read, Write},
     path::{Path, PathBuf},
+    sync::OnceLock,
 };
 
 use crate::identity::MemberId;
@@ -50,6 +59,47 @@ pub enum Error {
         /// What the ledger said.
         found: u64,
     },
+    /// The store's file system has less free space than the reserve: nothing was written.
+    #[error(
+        "disk full: {} free on the file system of {}, less than the {} kept free \
+         (store.min_free_bytes); nothing was written: writes are refused until space is freed, \
+         reads are served",
+        mib(*free), path.display(), mib(*reserve)
+    )]
+    DiskFull {
+        /// The store directory.
+        path: PathBuf,
+        /// Bytes available.
+        free: u64,
+        /// Bytes kept free.
+        reserve: u64,
+    },
+    /// A write ran out of space: it is not acknowledged, and the store is read-only from now on.
+    #[error(
+        "disk full: no space left on device for the store {}; nothing more was acknowledged, \
+         and the node is read-only (reads are served) until it is restarted with space freed",
+        path.display()
+    )]
+    NoSpace {
+        /// The store directory.
+        path: PathBuf,
+    },
+    /// An earlier write failed, so the store refuses writes until the node restarts.
+    #[error(
+        "{}the store {} is read-only since a write failed ({cause}); reads are served, writes \
+         are refused until the node is restarted{}",
+        if *disk_full { "disk full: " } else { "" },
+        path.display(),
+        if *disk_full { " with space freed" } else { "" }
+    )]
+    ReadOnly {
+        /// The store directory.
+        path: PathBuf,
+        /// What the failed write said.
+        cause: String,
+        /// The failed write ran out of space.
+        disk_full: bool,
+    },
     /// The store was written by a format this version does not read.
     #[error("store {}: value `{key}` has format {found}, this metronode reads format {FORMAT_V1}", path.display())]
     Format {
@@ -60,6 +110,37 @@ pub enum Error {
         /// The format byte found.
         found: u8,
     },
+}
+
+impl Error {
+    /// The disk is full: the write was refused before it started, or ran out of space.
+    pub fn is_disk_full(&self) -> bool {
+        match self {
+            Error::DiskFull { .. } | Error::NoSpace { .. } => true,
+            Error::ReadOnly { disk_full, .. } => *disk_full,
+            Error::Sled { source: sled::Error::Io(e), .. } | Error::Io { source: e, .. } => {
+                out_of_space(e)
+            }
+            _ => false,
+        }
+    }
+
+    /// The store refuses writes (full disk, or read-only after a failed write); reads go on.
+    pub fn refuses_writes(&self) -> bool {
+        matches!(self, Error::DiskFull { .. } | Error::NoSpace { .. } | Error::ReadOnly { .. })
+    }
+}
+
+/// An IO error that means the file system is out of space (or quota).
+pub fn out_of_space(e: &std::io::Error) -> bool {
+    // ENOSPC is 28 and EDQUOT 122 on Linux; `StorageFull` and `QuotaExceeded` name them.
+    matches!(e.kind(), std::io::ErrorKind::StorageFull | std::io::ErrorKind::QuotaExceeded)
+        || matches!(e.raw_os_error(), Some(28 | 122))
+}
+
+/// Bytes in MiB with one decimal, for messages.
+fn mib(bytes: u64) -> String {
+    format!("{:.1} MiB", bytes as f64 / (1024.0 * 1024.0))
 }
 
 /// A held lock on a data directory; released when dropped or when the process dies.
@@ -109,6 +190,11 @@ pub struct Store {
     evidence: sled::Tree,
     /// Key: origin ++ witness. Value: format byte ++ encoded `SignedWitnessStatement`.
     witness: sled::Tree,
+    /// Bytes kept free on the file system: writes are refused below it (0: no check).
+    min_free: u64,
+    /// Set when a write failed: what it said, and whether it ran out of space. From then on
+    /// every write is refused (sled keeps failing after an IO error until it is reopened).
+    failed: OnceLock<(String, bool)>,
 }
 
 /// A budget spend to commit atomically with the records of a release.
@@ -151,13 +237,99 @@ impl Store {
         let ledger = db.open_tree("ledger").map_err(sled_err)?;
         let evidence = db.open_tree("evidence").map_err(sled_err)?;
         let witness = db.open_tree("witness").map_err(sled_err)?;
-        let store = Self { path: path.to_owned(), db, records, heads, ledger, evidence, witness };
+        let store = Self {
+            path: path.to_owned(),
+            db,
+            records,
+            heads,
+            ledger,
+            evidence,
+            witness,
+            min_free: 0,
+            failed: OnceLock::new(),
+        };
         store.sync()?;
         Ok(store)
     }
 
+    /// Keeps `bytes` free on the store's file system: writes are refused as "disk full" below it.
+    pub fn with_min_free(mut self, bytes: u64) -> Self {
+        self.min_free = bytes;
+        self
+    }
+
+    /// Whether a write may start now: not read-only after a failed write, and (with a reserve)
+    /// at least `min_free_bytes` free on the file system. A free space that cannot be measured
+    /// lets the write try.
+    pub fn writable(&self) -> Result<(), Error> {
+        if let Some((cause, disk_full)) = self.failed.get() {
+            return Err(Error::ReadOnly {
+                path: self.path.clone(),
+                cause: cause.clone(),
+                disk_full: *disk_full,
+            });
+        }
+        if self.min_free > 0
+            && let Ok(free) = fs2::available_space(&self.path)
+            && free < self.min_free
+        {
+            return Err(Error::DiskFull { path: self.path.clone(), free, reserve: self.min_free });
+        }
+        Ok(())
+    }
+
+    /// Why the store refuses writes since a write failed, if it does: the cause, and whether it
+    /// ran out of space.
+    pub fn failed(&self) -> Option<(String, bool)> {
+        self.failed.get().cloned()
+    }
+
+    /// Runs one write: refused up front when the store is not writable; when it fails, the
+    /// store turns read-only, and an out-of-space failure is reported as such.
+    fn write<T>(&self, f: impl FnOnce() -> Result<T, Error>) -> Result<T, Error> {
+        self.writable()?;
+        let result = f();
+        match result {
+            Err(e) if !matches!(e, Error::LedgerMoved { .. }) => Err(self.failed_write(e)),
+            other => other,
+        }
+    }
+
+    /// A write (or flush) failed: the store turns read-only, and running out of space is
+    /// reported as such.
+    fn failed_write(&self, e: Error) -> Error {
+        let disk_full = e.is_disk_full();
+        let cause = if disk_full { "no space left on device".into() } else { e.to_string() };
+        self.fail(cause, disk_full);
+        if disk_full { Error::NoSpace { path: self.path.clone() } } else { e }
+    }
+
+    /// A sled error as the store's. An IO error means sled keeps failing until it is reopened,
+    /// so the store turns read-only, whichever call met it first (sled writes in the
+    /// background too, so a read may be the first to tell).
     fn sled_err(&self, source: sled::Error) -> Error {
+        if let sled::Error::Io(e) = &source {
+            let disk_full = out_of_space(e);
+            let cause =
+                if disk_full { "no space left on device".into() } else { source.to_string() };
+            self.fail(cause, disk_full);
+            if disk_full {
+                return Error::NoSpace { path: self.path.clone() };
+            }
+        }
         Error::Sled { path: self.path.clone(), source }
+    }
+
+    /// Turns the store read-only for good (until the node restarts), logging why once.
+    fn fail(&self, cause: String, disk_full: bool) {
+        if self.failed.set((cause.clone(), disk_full)).is_ok() {
+            tracing::error!(
+                store = %self.path.display(),
+                error = %cause,
+                disk_full,
+                "a store write failed: the store is read-only until the node restarts"
+            );
+        }
     }
 
     fn unversion(&self, key: impl Fn() -> String, value: sled::IVec) -> Result<Vec<u8>, Error> {
@@ -179,12 +351,14 @@ impl Store {
         first_seq: u64,
         envelopes: &[Vec<u8>],
     ) -> Result<(), Error> {
-        let mut batch = sled::Batch::default();
-        for (i, env) in envelopes.iter().enumerate() {
-            batch.insert(record_key(origin, first_seq + i as u64).to_vec(), versioned(env));
-        }
-        self.records.apply_batch(batch).map_err(|e| self.sled_err(e))?;
-        self.sync()
+        self.write(|| {
+            let mut batch = sled::Batch::default();
+            for (i, env) in envelopes.iter().enumerate() {
+                batch.insert(record_key(origin, first_seq + i as u64).to_vec(), versioned(env));
+            }
+            self.records.apply_batch(batch).map_err(|e| self.sled_err(e))?;
+            self.sync_now()
+        })
     }
 
     /// Appends consecutive records and, in the same sled transaction, moves a budget ledger
@@ -198,26 +372,30 @@ impl Store {
     ) -> Result<(), Error> {
         use sled::transaction::{ConflictableTransactionError, TransactionError, Transactional};
         let key = ledger_key(&spend.dataset, &spend.period);
-        let result = (&self.records, &self.ledger).transaction(|(records, ledger)| {
-            let current = match ledger.get(&key)? {
-                Some(v) => decode_u64(&v).unwrap_or(u64::MAX),
-                None => 0,
-            };
-            if current != spend.expected {
-                return Err(ConflictableTransactionError::Abort(current));
+        self.write(|| {
+            let result = (&self.records, &self.ledger).transaction(|(records, ledger)| {
+                let current = match ledger.get(&key)? {
+                    Some(v) => decode_u64(&v).unwrap_or(u64::MAX),
+                    None => 0,
+                };
+                if current != spend.expected {
+                    return Err(ConflictableTransactionError::Abort(current));
+                }
+                for (i, env) in envelopes.iter().enumerate() {
+                    records.insert(
+                        record_key(origin, first_seq + i as u64).to_vec(),
+                        versioned(env),
+                    )?;
+                }
+                ledger.insert(key.clone(), versioned(&spend.new.to_be_bytes()))?;
+                Ok(())
+            });
+            match result {
+                Ok(()) => self.sync_now(),
+                Err(TransactionError::Abort(found)) => Err(Error::LedgerMoved { found }),
+                Err(TransactionError::Storage(e)) => Err(self.sled_err(e)),
             }
-            for (i, env) in envelopes.iter().enumerate() {
-                records
-                    .insert(record_key(origin, first_seq + i as u64).to_vec(), versioned(env))?;
-            }
-            ledger.insert(key.clone(), versioned(&spend.new.to_be_bytes()))?;
-            Ok(())
-        });
-        match result {
-            Ok(()) => self.sync(),
-            Err(TransactionError::Abort(found)) => Err(Error::LedgerMoved { found }),
-            Err(TransactionError::Storage(e)) => Err(self.sled_err(e)),
-        }
+        })
     }
 
     /// Budget spent so far for a dataset and period, in thousandths.
@@ -290,8 +468,10 @@ impl Store {
 
     /// Records the latest signed tree head of `origin`, durably.
     pub fn put_tree_head(&self, origin: &MemberId, head: &[u8]) -> Result<(), Error> {
-        self.heads.insert(origin.as_str(), versioned(head)).map_err(|e| self.sled_err(e))?;
-        self.sync()
+        self.write(|| {
+            self.heads.insert(origin.as_str(), versioned(head)).map_err(|e| self.sled_err(e))?;
+            self.sync_now()
+        })
     }
 
     /// The latest signed tree head stored for `origin`.
@@ -314,10 +494,15 @@ impl Store {
         key.extend_from_slice(kind.as_bytes());
         key.push(0);
         key.extend_from_slice(&seq.to_be_bytes());
-        let new =
-            self.evidence.insert(key, versioned(evidence)).map_err(|e| self.sled_err(e))?.is_none();
-        self.sync()?;
-        Ok(new)
+        self.write(|| {
+            let new = self
+                .evidence
+                .insert(key, versioned(evidence))
+                .map_err(|e| self.sled_err(e))?
+                .is_none();
+            self.sync_now()?;
+            Ok(new)
+        })
     }
 
     /// Evidence held, for one origin or all.
@@ -338,8 +523,10 @@ impl Store {
     ) -> Result<(), Error> {
         let mut key = origin.as_str().as_bytes().to_vec();
         key.extend_from_slice(witness.as_str().as_bytes());
-        self.witness.insert(key, versioned(statement)).map_err(|e| self.sled_err(e))?;
-        Ok(())
+        self.write(|| {
+            self.witness.insert(key, versioned(statement)).map_err(|e| self.sled_err(e))?;
+            Ok(())
+        })
     }
 
     /// Witness statements held, for one origin or all.
@@ -366,7 +553,20 @@ impl Store {
     }
 
     /// Makes everything written so far durable: sled's flush, then an fsync of its data file.
+    /// Refused when the store is read-only after a failed write (nothing can be made durable);
+    /// with a full disk it still flushes what the refused writes never added to.
     pub fn sync(&self) -> Result<(), Error> {
+        if let Some((cause, disk_full)) = self.failed.get() {
+            return Err(Error::ReadOnly {
+                path: self.path.clone(),
+                cause: cause.clone(),
+                disk_full: *disk_full,
+            });
+        }
+        self.sync_now().map_err(|e| self.failed_write(e))
+    }
+
+    fn sync_now(&self) -> Result<(), Error> {
         self.db.flush().map_err(|e| self.sled_err(e))?;
         let data = self.path.join("db");
         let io = |source| Error::Io { path: data.clone(), source };
@@ -376,6 +576,20 @@ impl Store {
     /// Bytes the store occupies on disk.
     pub fn size_on_disk(&self) -> u64 {
         self.db.size_on_disk().unwrap_or(0)
+    }
+}
+
+impl Drop for Store {
+    fn drop(&mut self) {
+        // Dropping sled's last handle flushes, and after a failed write sled 0.34 waits for that
+        // flush forever: a store that failed keeps its handles alive instead (what it holds was
+        // made durable by earlier flushes, or never acknowledged), so the process can exit.
+        if self.failed.get().is_some() {
+            std::mem::forget(self.db.clone());
+            for tree in [&self.records, &self.heads, &self.ledger, &self.evidence, &self.witness] {
+                std::mem::forget(tree.clone());
+            }
+        }
     }
 }
 

@@ -9,13 +9,22 @@ from outside, stops one city and checks the others report it stale and keep serv
 a new release meanwhile, restarts the stopped city and checks it catches up, then tears
 everything down.
 
+Then the partitions (RELIABILITY.md, "Partitions"): Tirana cut off from the federation network
+(1|3, `docker network disconnect`), then a 2|2 split made with packet filters in the cities'
+network namespaces (every packet between the halves dropped, so calls hang until their timeout,
+while each half keeps talking internally). Releases are published on both sides meanwhile; every
+city's query answers within QUERY_DEADLINE and reports the cut-off members stale; after healing,
+every city holds every origin's records, the partition's releases included.
+
 Usage: tests/container/compose_test.py [BINARY]   (default: target/debug/metronode)
 Without a reachable Docker engine it says so in one line and exits 1, or 0 when
 METRONODE_CONTAINER_TEST=skip-if-no-docker.
 """
 
+import fcntl
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -28,7 +37,13 @@ BASE = "debian:bookworm-slim"
 IMAGE = "metronode:container-test"
 PROJECT = f"mnct{os.getpid()}"
 CITIES = ["bebru", "iedub", "bgsof", "altia"]
+NAMES = {"bebru": "Brussels", "iedub": "Dublin", "bgsof": "Sofia", "altia": "Tirana"}
 DEADLINE = 180
+# Longest a city's query may take during a partition: a node never waits on an unreachable peer.
+QUERY_DEADLINE = 5.0
+QUERY = "/api/v1/query?indicator=DRI-USE-01&by=age_band&period=2025"
+# The iptables chain the partitions add to each city's network namespace.
+CHAIN = "METRONODE-PARTITION"
 
 
 def say(line):
@@ -80,9 +95,21 @@ def build_image(binary):
     say(f"built {IMAGE} from {binary}")
 
 
+# The slowest query answer seen (seconds), and how many were asked, over the partitions.
+SLOWEST = {"seconds": 0.0, "queries": 0}
+# Reachable members a city's answer called stale during a partition: (city, member) pairs.
+FALSE_STALE = set()
+
+
 def get(port, path):
-    with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=5) as r:
-        return json.load(r)
+    started = time.time()
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=QUERY_DEADLINE) as r:
+        answer = json.load(r)
+    took = time.time() - started
+    SLOWEST["seconds"] = max(SLOWEST["seconds"], took)
+    SLOWEST["queries"] += 1
+    assert took <= QUERY_DEADLINE, f"GET {path} took {took:.1f} s"
+    return answer
 
 
 def wait_for(what, cond, timeout=DEADLINE):
@@ -111,6 +138,261 @@ def converged(ports, cities):
         return False
     query = "/api/v1/query?indicator=DRI-USE-01&period=2025"
     return all(len(get(ports[c], query)["coverage"]["included"]) == 4 for c in cities)
+
+
+def stale(port):
+    """The members a city's answer reports stale."""
+    return {x["city"] for x in get(port, QUERY)["coverage"]["stale"]}
+
+
+def sides_stale(ports, sides):
+    """Whether every city reports every member of the other sides stale; notes any member of
+    its own side it reports stale (reachable, so wrongly called stale)."""
+    ok = True
+    for side in sides:
+        others = {c.upper() for c in CITIES if c not in side}
+        for c in side:
+            seen = stale(ports[c])
+            FALSE_STALE.update((c.upper(), m) for m in seen if m not in others)
+            ok &= others <= seen
+    return ok
+
+
+def holds(ports, cities, sizes):
+    """Every city in `cities` holds at least `sizes[origin]` records of each origin given."""
+    return all(held(ports[c]).get(o, 0) >= n for c in cities for o, n in sizes.items())
+
+
+class Federation:
+    """The running compose federation: containers, their addresses, and ways to split them."""
+
+    def __init__(self, project):
+        self.project = project
+        self.network = f"{project}_federation"
+        self.ids = {}
+        for c in CITIES:
+            out = run("docker", "ps", "-q", "--filter", f"name={project}_{c}_", capture=True)
+            self.ids[c] = out.stdout.split()[0]
+
+    def inspect(self, city, fmt):
+        return run("docker", "inspect", "--format", fmt, self.ids[city],
+                   capture=True).stdout.strip()
+
+    def ip(self, city):
+        return self.inspect(city, f'{{{{(index .NetworkSettings.Networks "{self.network}").IPAddress}}}}')
+
+    def exec(self, city, *args):
+        return run("docker", "exec", self.ids[city], "metronode", *args, capture=True)
+
+    def publish(self, city, period):
+        """Publishes a new release in `city` (its own local port: works in any partition) and
+        returns the size of its own log afterwards."""
+        self.exec(city, "demo", "generate", "--city", city.upper(), "--rows", "600", "--seed",
+                  period, "--out", f"/tmp/survey-{period}.csv")
+        out = self.exec(city, "ingest", "--dir", "/data", "--dataset", "survey", "--period",
+                        period, f"/tmp/survey-{period}.csv").stdout
+        last = re.search(r"as log records \d+\.\.=(\d+)", out)
+        assert last, out
+        return int(last.group(1)) + 1
+
+    def local_query(self, city):
+        """The city's answer through its own local port, from inside its container: the
+        members it reports stale, and how long it took."""
+        started = time.time()
+        out = self.exec(city, "query", "--dir", "/data", "--indicator", "DRI-USE-01",
+                        "--by", "age_band", "--period", "2025", "--format", "json")
+        took = time.time() - started
+        SLOWEST["seconds"] = max(SLOWEST["seconds"], took)
+        SLOWEST["queries"] += 1
+        assert took <= QUERY_DEADLINE + 1, f"the local query took {took:.1f} s"
+        return {x["city"] for x in json.loads(out.stdout)["coverage"]["stale"]}
+
+    def nsenter(self, city, *args):
+        pid = self.inspect(city, "{{.State.Pid}}")
+        sudo = [] if os.geteuid() == 0 else ["sudo"]
+        return run(*sudo, "nsenter", "-t", pid, "-n", "iptables", *args, capture=True)
+
+    def split(self, *sides):
+        """Drops every packet between cities on different sides, in both cities' namespaces."""
+        ips = {c: self.ip(c) for c in CITIES}
+        for side in sides:
+            for c in side:
+                self.nsenter(c, "-N", CHAIN)
+                self.nsenter(c, "-I", "INPUT", "-j", CHAIN)
+                self.nsenter(c, "-I", "OUTPUT", "-j", CHAIN)
+                for other in CITIES:
+                    if other not in side:
+                        self.nsenter(c, "-A", CHAIN, "-s", ips[other], "-j", "DROP")
+                        self.nsenter(c, "-A", CHAIN, "-d", ips[other], "-j", "DROP")
+
+    def heal(self):
+        for c in CITIES:
+            if self.nsenter_ok(c, "-L", CHAIN):
+                self.nsenter(c, "-D", "INPUT", "-j", CHAIN)
+                self.nsenter(c, "-D", "OUTPUT", "-j", CHAIN)
+                self.nsenter(c, "-F", CHAIN)
+                self.nsenter(c, "-X", CHAIN)
+
+    def nsenter_ok(self, city, *args):
+        try:
+            self.nsenter(city, *args)
+            return True
+        except subprocess.CalledProcessError:
+            return False
+
+
+def reliability_note(section, lines):
+    """Replaces the `## section` of RELIABILITY.md with `lines`, keeping every other section,
+    as the Rust tests' `reliability_note` does: under an exclusive lock on the repository
+    directory, through a temporary file renamed over the report."""
+    path = os.path.join(ROOT, "RELIABILITY.md")
+    lock = os.open(ROOT, os.O_RDONLY)
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            with open(path, encoding="utf-8") as f:
+                old = f.read()
+        except FileNotFoundError:
+            old = ""
+        parts = [[]]
+        for line in old.splitlines():
+            if line.startswith("## "):
+                parts.append([])
+            parts[-1].append(line)
+        if not parts[0] or parts[0][0] != "# Reliability":
+            parts[0] = ["# Reliability", "", "Regenerated by the test suite (`bash .ci/run`); "
+                        "each section is written by the tests named in it."]
+        body = [f"## {section}", "", *lines]
+        for i, part in enumerate(parts):
+            if i > 0 and part[0] == f"## {section}":
+                parts[i] = body
+                break
+        else:
+            parts.append(body)
+        text = "\n\n".join("\n".join(p).rstrip() for p in parts) + "\n"
+        tmp = os.path.join(ROOT, f".RELIABILITY.md.{os.getpid()}.tmp")
+        with open(tmp, "w", encoding="utf-8") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.rename(tmp, path)
+    finally:
+        os.close(lock)
+
+
+def partitions(ports, dc):
+    """The partition phases; returns the rows of the report."""
+    fed = Federation(PROJECT)
+    rows = []
+    all_up = lambda: {c.upper() for c in CITIES}  # noqa: E731
+
+    # 1|3: Tirana disconnected from the federation network. Its published port goes with that
+    # network, so it is asked through its own local port from inside its container.
+    say("phase 1|3: Tirana cut off (docker network disconnect)")
+    phase = time.time()
+    run("docker", "network", "disconnect", fed.network, fed.ids["altia"])
+    majority = ["bebru", "iedub", "bgsof"]
+    sizes = {"BEBRU": fed.publish("bebru", "2027")}
+    tirana = fed.publish("altia", "2027")
+    wait_for("phase 1|3: Brussels, Dublin and Sofia report Tirana stale",
+             lambda: sides_stale(ports, [majority]), timeout=60)
+    wait_for("phase 1|3: Brussels, Dublin and Sofia hold Brussels's new release",
+             lambda: holds(ports, majority, sizes), timeout=60)
+    wait_for("phase 1|3: Tirana reports the three others stale",
+             lambda: fed.local_query("altia") >= {"BEBRU", "IEDUB", "BGSOF"}, timeout=60)
+    stale_seen = time.time() - phase
+    run("docker", "network", "connect", "--alias", "altia", fed.network, fed.ids["altia"])
+    healed = time.time()
+    say("phase 1|3: Tirana reconnected (with its service name as alias)")
+    resolved = run("docker", "exec", fed.ids["bebru"], "getent", "hosts", "altia",
+                   capture=True).stdout.split()[0]
+    assert resolved == fed.ip("altia"), (resolved, fed.ip("altia"))
+    ports["altia"] = dc("port", "altia", "7480").stdout.strip().rsplit(":", 1)[1]
+    sizes["ALTIA"] = tirana
+    wait_for("phase 1|3: every city holds both sides' releases",
+             lambda: holds(ports, CITIES, sizes) and converged(ports, CITIES))
+    wait_for("phase 1|3: no city reports anyone stale",
+             lambda: not any(stale(ports[c]) & all_up() for c in CITIES), timeout=60)
+    rows.append(("1\\|3: Tirana disconnected from the federation network "
+                 "(`docker network disconnect`, then `connect --alias altia`; the others "
+                 "resolve `altia` again)",
+                 "Brussels and Tirana",
+                 "Brussels, Dublin and Sofia held Brussels's new release and reported Tirana "
+                 "stale; Tirana reported the three stale",
+                 stale_seen, time.time() - healed))
+
+    # 2|2: packets between {Brussels, Dublin} and {Sofia, Tirana} dropped in both directions.
+    say("phase 2|2: {Brussels, Dublin} | {Sofia, Tirana} (packets dropped both ways)")
+    phase = time.time()
+    west, east = ["bebru", "iedub"], ["bgsof", "altia"]
+    fed.split(west, east)
+    try:
+        dublin = {"IEDUB": fed.publish("iedub", "2028")}
+        sofia = {"BGSOF": fed.publish("bgsof", "2028")}
+        wait_for("phase 2|2: each half reports the other stale",
+                 lambda: sides_stale(ports, [west, east]), timeout=90)
+        wait_for("phase 2|2: each half holds its own new release", lambda: holds(
+            ports, west, dublin) and holds(ports, east, sofia), timeout=60)
+        # Keep asking a while longer: a reachable member must not be called stale meanwhile.
+        until = time.time() + 15
+        while time.time() < until:
+            sides_stale(ports, [west, east])
+            time.sleep(0.5)
+        assert not holds(ports, east, dublin) and not holds(ports, west, sofia)
+        stale_seen = time.time() - phase
+    finally:
+        fed.heal()
+    healed = time.time()
+    say("phase 2|2: healed")
+    sizes = {**dublin, **sofia}
+    wait_for("phase 2|2: every city holds both halves' releases",
+             lambda: holds(ports, CITIES, sizes) and converged(ports, CITIES))
+    wait_for("phase 2|2: no city reports anyone stale",
+             lambda: not any(stale(ports[c]) & all_up() for c in CITIES), timeout=90)
+    rows.append(("2\\|2: {Brussels, Dublin} and {Sofia, Tirana}, every packet between them "
+                 "dropped both ways (iptables in each city's network namespace), so calls "
+                 "across hang until `peer_timeout_ms`", "Dublin and Sofia",
+                 "each half held its own side's new release and not the other's, and reported "
+                 "the other half stale",
+                 stale_seen, time.time() - healed))
+    return rows
+
+
+def report(rows, took):
+    lines = [
+        f"Written by `tests/container/compose_test.py` (run by `.ci/run`; the partition phases "
+        f"took {took:.0f} s): the four pilot cities of `deploy/compose.yaml` as containers, each "
+        "syncing every second and calling a member stale after 10 s without a sync. During "
+        "each partition a new release was published on both sides (`metronode ingest` in the "
+        "container), and every city was asked the metropolitan query over HTTP from the host "
+        "again and again (a city off the federation network through its own local port, with "
+        f"`metronode query` in its container): {SLOWEST['queries']} answers, the slowest in "
+        f"{SLOWEST['seconds'] * 1000:.0f} ms (the test fails any answer over "
+        f"{QUERY_DEADLINE:.0f} s).",
+        "",
+        "| Partition | Published during it | Meanwhile | Cut-off members stale everywhere, "
+        "each side's own release held by its side | After healing: every city holds every "
+        "origin's records, nobody stale |",
+        "|---|---|---|---:|---:|",
+    ]
+    for what, published, meanwhile, stale_seen, healed in rows:
+        lines.append(f"| {what} | {published} | {meanwhile}; every answer within the deadline "
+                     f"| {stale_seen:.0f} s | {healed:.0f} s |")
+    wrong = ", ".join(f"{NAMES[c.lower()]} called {NAMES[m.lower()]} stale"
+                      for c, m in sorted(FALSE_STALE))
+    lines += [
+        "",
+        "Reachable members called stale during the partitions (a city's sync round waits for "
+        "each unreachable peer's calls to time out, one peer after another, before it reaches "
+        f"the reachable ones): {wrong or 'none'}.",
+        "",
+        "A node never waits on an unreachable peer to answer a query: answers come from the "
+        "records held, with the members not synced within `stale_after_ms` listed as stale "
+        "(their verified releases stay included). Healing takes as long as the peers' backoff: "
+        "a failed sync is retried after the sync interval doubled per failure in a row, up to "
+        "five minutes, so a long partition heals in up to five minutes after the network does.",
+    ]
+    reliability_note("Partitions", lines)
 
 
 def main():
@@ -185,6 +467,11 @@ def main():
         health = run("docker", "inspect", "--format", "{{.State.Health.Status}}",
                      container, capture=True).stdout.strip()
         assert health == "healthy", health
+
+        started = time.time()
+        rows = partitions(ports, dc)
+        report(rows, time.time() - started)
+        say("partitions: every replica converged after each split; RELIABILITY.md written")
         say("ok")
         return 0
     except Exception:

@@ -7,6 +7,10 @@
 //! - `federation`: founding, replication, relaying, membership changes, handshake refusals.
 //! - `grpc`: health, reflection, and the log read and verified from the client side.
 //! - `indicators`: ingest, releases, dry runs, failures and the privacy budget.
+//! - `privacy_attacks`: differencing, margins across cities, averaging past the budget, raw
+//!   values on the wire, disk and logs; records dated far from now.
+//! - `scripted`: a federation member whose answers follow a script (lies, held or slow replies).
+//! - `slow_peers`: a member whose answers are held or trickled: timeouts, backoff, staleness.
 //! - `tidy`: house rules checked on the source tree.
 
 mod adversarial;
@@ -15,4 +19,7 @@ mod dashboard;
 mod federation;
 mod grpc;
 mod indicators;
+mod privacy_attacks;
+mod scripted;
+mod slow_peers;
 mod tidy;

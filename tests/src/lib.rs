@@ -81,6 +81,7 @@ impl TestNode {
         if let Some(task) = self.task.take() {
             task.await.expect("server task").expect("server result");
         }
+        self.released().await;
         let dir = std::mem::replace(&mut self._dir, tempfile::tempdir().expect("temp dir"));
         drop(self);
         Self::serve(dir, None).await
@@ -172,6 +173,7 @@ impl TestNode {
         if let Some(task) = self.task.take() {
             task.await.expect("server task").expect("server result");
         }
+        self.released().await;
         let dir = std::mem::replace(&mut self._dir, tempfile::tempdir().expect("temp dir"));
         PausedNode { dir }
     }
@@ -202,6 +204,16 @@ impl TestNode {
             .publish_artefact(tokio_stream::iter(all))
             .await
             .map(|r| r.into_inner())
+    }
+
+    /// Waits (up to 10 s) until the stopped server's last tasks (a connection closing, a call
+    /// cut off at the drain deadline) have let go of the node, so that its data directory is
+    /// unlocked before it is opened again.
+    async fn released(&self) {
+        let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
+        while Arc::strong_count(&self.node) > 1 && tokio::time::Instant::now() < deadline {
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
     }
 
     /// Records in the node's own log.

@@ -230,6 +230,11 @@ fn noise_is_added_to_published_values_and_stated() {
             assert_eq!((n.numerator, n.denominator), (0, 0));
         }
     }
+    // Exact counts that depend on answers are withheld with noise, and published without it.
+    let ind = &out.indicators[0];
+    assert_eq!((ind.rows_in_scope, ind.rows_missing_item), (0, 0));
+    let plain = apply(&t, &Policy::default(), &mut OsRng).unwrap();
+    assert_eq!(plain.indicators[0].rows_in_scope, 710);
     let mut admin = t.clone();
     admin.kind = DatasetKind::Admin;
     assert_eq!(apply(&admin, &policy, &mut OsRng).unwrap_err(), Error::NotSurvey);

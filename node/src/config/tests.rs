@@ -131,3 +131,25 @@ fn a_bad_environment_override_names_the_variable() {
         with_env("[node]\nid = \n", &[("METRONODE_NODE__NAME", "T")]).unwrap_err().to_string();
     assert!(msg.starts_with("/data/node.toml:2:"), "{msg}");
 }
+
+#[test]
+fn a_secret_given_by_mistake_is_not_repeated() {
+    let text = "[node]\nid = \"ALTIA\"\nname = \"Tirana\"\n";
+    let secret = "d34db33fd34db33fd34db33fd34db33fd34db33fd34db33fd34db33fd34db33f";
+    // A token where the list of hashed tokens belongs, or where a boolean does.
+    for var in ["METRONODE_HTTP__TOKENS", "METRONODE_HTTP__PUBLIC", "METRONODE_LOGGING__FORMAT"] {
+        let msg = with_env(text, &[(var, secret)]).unwrap_err().to_string();
+        assert!(msg.contains(var) && msg.contains("expected"), "{msg}");
+        assert!(!msg.contains(&secret[..16]), "{msg}");
+    }
+    // A key pasted where its path belongs, in the file or from the environment.
+    let pem = format!("-----BEGIN PRIVATE KEY-----\n{secret}\n-----END PRIVATE KEY-----\n");
+    let in_file = format!("{text}[keys]\ntls_key = \"\"\"{pem}\"\"\"\n");
+    let msg = Config::parse(&in_file, Path::new("node.toml")).unwrap_err().to_string();
+    assert!(msg.contains("keys.tls_key") && !msg.contains(&secret[..16]), "{msg}");
+    let msg = with_env(text, &[("METRONODE_KEYS__SIGNING_KEY", &pem)]).unwrap_err().to_string();
+    assert!(msg.contains("keys.signing_key") && !msg.contains(&secret[..16]), "{msg}");
+    // Paths stay paths.
+    let paths = format!("{text}[keys]\nsigning_key = \"/run/secrets/metronode-signing.key\"\n");
+    assert!(Config::parse(&paths, Path::new("node.toml")).is_ok());
+}

@@ -206,8 +206,14 @@ fn bad_input_is_located_and_never_echoed() {
     assert_eq!((e.line, e.message.as_str()), (1, "file is empty: expected a header row"));
 
     let e = run_err("open_data_inventory", b"dataset_id,published_open,colour\nd1,1,red\n");
-    assert_eq!((e.line, e.column.clone()), (1, Some((3, "colour".into()))));
-    assert!(e.to_string().starts_with("test.csv:1:3 (`colour`): unknown column"), "{e}");
+    assert_eq!((e.line, e.column.clone()), (1, None));
+    assert!(
+        e.to_string().starts_with("test.csv:1: header column 3: not a column of dataset"),
+        "{e}"
+    );
+    // A file without its header row: the first row's values are not repeated as column names.
+    let e = run_err("open_data_inventory", b"SECRET-ID-1,1,health\n");
+    assert!(!e.to_string().contains("SECRET-ID-1") && e.message.contains("header column 1"), "{e}");
 
     let e = run_err("open_data_inventory", b"dataset_id,theme\nd1,health\n");
     assert!(

@@ -166,6 +166,51 @@ fn foreign_records_are_verified_and_a_bad_one_keeps_the_good_before_it() {
 }
 
 #[test]
+fn dates_are_kept_as_signed_flagged_when_skewed_and_the_own_never_go_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = NodeKey::generate();
+    let path = dir.path().join("s");
+    let now = 1_700_000_000_000;
+    let sofia: MemberId = "BGSOF".parse().unwrap();
+    let via: MemberId = "IEDUB".parse().unwrap();
+    let sofia_key = NodeKey::generate();
+    // Dated now, an hour ahead, five minutes ahead (back in time), before 1970.
+    let mut prev = GENESIS_PREV;
+    let batch: Vec<pb::SignedRecord> = [now, now + 3_600_000, now + 300_000, -1]
+        .into_iter()
+        .enumerate()
+        .map(|(i, t)| {
+            let (env, rec) = record::seal(&sofia_key, &sofia, i as u64, prev, t, notice(i as u64));
+            prev = rec.hash;
+            pb::SignedRecord::decode(env.as_slice()).unwrap()
+        })
+        .collect();
+    let own_dates = |log: &Log| -> Vec<i64> {
+        let envs = log.envelopes(&bebru(), 0, 100).unwrap();
+        envs.iter()
+            .map(|e| record::open(e, &bebru(), &key.id()).unwrap().issued_at_unix_ms)
+            .collect()
+    };
+    {
+        let log = open_log(&path, &key).unwrap();
+        log.append(notice(0), 2_000).unwrap();
+        let a = log.append(notice(1), 1_000).unwrap();
+        assert_eq!((a.record.issued_at_unix_ms, a.head.timestamp_unix_ms), (2_000, 2_000));
+        let out = log.append_foreign(&sofia, &batch[..2], &[sofia_key.id()], &via, now).unwrap();
+        assert_eq!(out.accepted, 2);
+        assert_eq!((out.dated_ahead, out.max_ahead_ms, out.dated_backwards), (1, 3_600_000, 0));
+    }
+    // After a restart the last dates are read back from the store.
+    let log = open_log(&path, &key).unwrap();
+    log.append(notice(2), 1_500).unwrap();
+    assert_eq!(own_dates(&log), [2_000, 2_000, 2_000]);
+    log.load_origin(&sofia, &[sofia_key.id()]).unwrap();
+    let out = log.append_foreign(&sofia, &batch[2..], &[sofia_key.id()], &via, now).unwrap();
+    assert_eq!((out.accepted, out.dated_ahead, out.dated_backwards), (2, 0, 2));
+    assert_eq!(log.size(&sofia), 4, "every record is kept, whatever its date");
+}
+
+#[test]
 fn two_records_at_one_position_are_kept_as_evidence_and_flag_the_origin() {
     let dir = tempfile::tempdir().unwrap();
     let log = open_log(&dir.path().join("s"), &NodeKey::generate()).unwrap();
@@ -321,4 +366,22 @@ fn heads_are_checked_witnessed_and_split_views_caught() {
         body: good_body,
     };
     assert_eq!(log.check_witness(&good, keys, &dublin, 12).unwrap(), WitnessCheck::Kept);
+}
+
+#[test]
+fn records_beyond_the_tree_are_never_served() {
+    // A write whose flush failed can leave records in sled's memory that were never durable
+    // nor acknowledged; the log serves only the records its tree covers.
+    let dir = tempfile::tempdir().unwrap();
+    let key = NodeKey::generate();
+    let log = open_log(&dir.path().join("store"), &key).unwrap();
+    for i in 0..3 {
+        log.append(notice(i), 1_000).unwrap();
+    }
+    let (stray, _) = record::seal(&key, &bebru(), 3, [0; 32], 1_000, notice(3));
+    log.store().append(&bebru(), 3, &[stray]).unwrap();
+    assert_eq!(log.envelopes(&bebru(), 0, 100).unwrap().len(), 3);
+    assert!(log.envelopes(&bebru(), 3, 100).unwrap().is_empty());
+    assert_eq!(log.payloads(&bebru(), 0).unwrap().len(), 3);
+    assert_eq!(log.stored(&bebru(), 1).count(), 2);
 }

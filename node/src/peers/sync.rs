@@ -66,6 +66,8 @@ pub struct PeerSyncer {
     interval: Duration,
     timeout: Duration,
     channels: BTreeMap<MemberId, (String, Channel)>,
+    /// The store refused writes at the last round (a full disk): syncing waits for space.
+    paused: bool,
 }
 
 impl PeerSyncer {
@@ -73,7 +75,7 @@ impl PeerSyncer {
     pub fn new(node: Arc<Node>) -> Self {
         let interval = Duration::from_millis(node.config.federation.sync_interval_ms);
         let timeout = Duration::from_millis(node.config.federation.peer_timeout_ms);
-        Self { node, interval, timeout, channels: BTreeMap::new() }
+        Self { node, interval, timeout, channels: BTreeMap::new(), paused: false }
     }
 
     /// Syncs every interval until stopped.
@@ -90,6 +92,22 @@ impl PeerSyncer {
 
     /// One round over every trusted member.
     pub async fn sync_all(&mut self) {
+        // A node whose store refuses writes cannot keep what peers send: it waits for space
+        // (no peer is blamed or backed off for it) and serves what it holds meanwhile.
+        match self.node.log.store().writable() {
+            Err(e) => {
+                if !self.paused {
+                    warn!(error = %e, "peer sync paused: the store refuses writes");
+                }
+                self.paused = true;
+                return;
+            }
+            Ok(()) if self.paused => {
+                info!("peer sync resumed: the store accepts writes again");
+                self.paused = false;
+            }
+            Ok(()) => {}
+        }
         let own = self.node.log.own().clone();
         let trusted = self.node.membership().trusted();
         let mut wanted = self.wanted_bodies().await;
@@ -164,7 +182,11 @@ impl PeerSyncer {
         let before = self.node.peers.get(id);
         let mut checked = before.checked.clone();
         let mut changed = false;
-        let origins = client.list_origins(pb::ListOriginsRequest {}).await?.into_inner().origins;
+        let origins = self
+            .within("ListOrigins", client.list_origins(pb::ListOriginsRequest {}))
+            .await?
+            .into_inner()
+            .origins;
         let own = self.node.log.own().clone();
         let mut sizes = BTreeMap::new();
         for summary in origins {
@@ -184,8 +206,8 @@ impl PeerSyncer {
             }
             changed = true;
             self.pull(&mut client, id, &origin, summary.size).await?;
-            let head =
-                client.get_tree_head(pb::GetTreeHeadRequest { origin: origin.to_string() }).await;
+            let request = pb::GetTreeHeadRequest { origin: origin.to_string() };
+            let head = self.within("GetTreeHead", client.get_tree_head(request)).await;
             if let Ok(head) = head {
                 let bytes = prost::Message::encode_to_vec(&head.into_inner());
                 let keys = self.node.keys_of(&origin);
@@ -216,8 +238,9 @@ impl PeerSyncer {
             checked.insert(origin, reported);
         }
         if changed || before.syncs.is_multiple_of(WITNESS_EVERY) {
-            let statements = client
-                .get_witness_statements(pb::GetWitnessStatementsRequest { origin: String::new() })
+            let request = pb::GetWitnessStatementsRequest { origin: String::new() };
+            let statements = self
+                .within("GetWitnessStatements", client.get_witness_statements(request))
                 .await?
                 .into_inner()
                 .statements;
@@ -243,6 +266,24 @@ impl PeerSyncer {
             p.checked = checked;
         });
         Ok(())
+    }
+
+    /// Runs one unary call to a peer within `peer_timeout_ms`, its reply's body included (the
+    /// channel's own timeout ends when the reply's headers arrive).
+    async fn within<T>(
+        &self,
+        call: &str,
+        reply: impl Future<Output = Result<T, tonic::Status>>,
+    ) -> Result<T, tonic::Status> {
+        tokio::time::timeout(self.timeout, reply).await.map_err(|_| self.late(call))?
+    }
+
+    /// The error of a call that took longer than `peer_timeout_ms`.
+    fn late(&self, call: &str) -> tonic::Status {
+        tonic::Status::deadline_exceeded(format!(
+            "{call} took longer than {} ms (federation.peer_timeout_ms)",
+            self.timeout.as_millis()
+        ))
     }
 
     /// Documents this node should hold and does not yet: bodies of current or superseded
@@ -276,8 +317,8 @@ impl PeerSyncer {
         wanted: &[[u8; 32]],
     ) {
         for &hash in wanted.iter().take(MAX_BODIES_PER_SYNC) {
-            let Ok(resp) = client.get_blob(pb::GetBlobRequest { sha256: hash.to_vec() }).await
-            else {
+            let request = pb::GetBlobRequest { sha256: hash.to_vec() };
+            let Ok(resp) = self.within("GetBlob", client.get_blob(request)).await else {
                 continue;
             };
             let mut stream = resp.into_inner();
@@ -288,7 +329,11 @@ impl PeerSyncer {
                 let reader = BlockingChunks { rx, buf: Vec::new(), pos: 0 };
                 node.blobs.put(reader, limit, Some(&hash), &mut Vec::new())
             });
-            while let Ok(Some(chunk)) = stream.message().await {
+            // A document may be large, so its call has no deadline as a whole, but each chunk
+            // must come within `peer_timeout_ms`: a stalled transfer is dropped, not waited on.
+            while let Ok(Ok(Some(chunk))) =
+                tokio::time::timeout(self.timeout, stream.message()).await
+            {
                 if tx.send(chunk.data).is_err() {
                     break;
                 }
@@ -320,22 +365,40 @@ impl PeerSyncer {
             if ours >= their_size {
                 break;
             }
-            let mut stream = client
-                .get_records(pb::GetRecordsRequest {
-                    origin: origin.to_string(),
-                    from_seq: ours,
-                    limit: MAX_RECORDS_PER_CALL as u32,
-                })
-                .await?
+            // The whole call, its streamed reply included, gets `peer_timeout_ms`: a peer that
+            // trickles its records cannot hold up the round. What came before the deadline is
+            // kept (it is verified like any batch), then the sync with the peer fails.
+            let deadline = tokio::time::Instant::now() + self.timeout;
+            let request = pb::GetRecordsRequest {
+                origin: origin.to_string(),
+                from_seq: ours,
+                limit: MAX_RECORDS_PER_CALL as u32,
+            };
+            let mut stream = tokio::time::timeout_at(deadline, client.get_records(request))
+                .await
+                .map_err(|_| self.late("GetRecords"))??
                 .into_inner();
             let mut batch = Vec::new();
-            while let Some(r) = stream.message().await? {
-                batch.push(r);
+            let mut late = false;
+            loop {
+                match tokio::time::timeout_at(deadline, stream.message()).await {
+                    Err(_) => {
+                        late = true;
+                        break;
+                    }
+                    Ok(message) => match message? {
+                        Some(r) => batch.push(r),
+                        None => break,
+                    },
+                }
                 if batch.len() >= MAX_RECORDS_PER_CALL {
                     break;
                 }
             }
             if batch.is_empty() {
+                if late {
+                    return Err(self.late("GetRecords"));
+                }
                 break;
             }
             let keys = self.node.keys_of(origin);
@@ -355,11 +418,30 @@ impl PeerSyncer {
                 let n = fetched.rejected.len();
                 warn!(peer = %peer, reason = %r, rejected = n, "rejected records from a peer");
             }
+            // Skewed dates are counted and kept: record dates never decide freshness or order.
+            if fetched.dated_ahead > 0 {
+                metrics::clock_skew(origin.as_str(), "ahead", fetched.dated_ahead);
+                let (records, ahead_ms) = (fetched.dated_ahead, fetched.max_ahead_ms);
+                warn!(%peer, %origin, records, ahead_ms, "kept records dated ahead of this clock");
+            }
+            if fetched.dated_backwards > 0 {
+                metrics::clock_skew(origin.as_str(), "backwards", fetched.dated_backwards);
+                let records = fetched.dated_backwards;
+                warn!(%peer, %origin, records, "kept records dated before the record they follow");
+            }
             if fetched.accepted > 0 {
                 info!(peer = %peer, origin = %origin, accepted = fetched.accepted, "replicated records");
                 self.node
                     .observe(origin, ours)
                     .map_err(|e| tonic::Status::internal(e.to_string()))?;
+            }
+            if late {
+                let n = fetched.accepted;
+                let e = self.late("GetRecords");
+                return Err(tonic::Status::deadline_exceeded(format!(
+                    "{}; the {n} records it brought were kept",
+                    e.message()
+                )));
             }
             if fetched.accepted == 0 {
                 break;

@@ -213,6 +213,8 @@ impl pb::publisher_server::Publisher for PublisherService {
         .map_err(|e| Error::InvalidArgument(e.to_string()))?;
         crate::artefact::check_file_name(&header.file_name)
             .map_err(|e| Error::InvalidArgument(e.to_string()))?;
+        // A full disk refuses the document before its body is written.
+        self.node.log.store().writable().map_err(|e| Error::from(crate::log::Error::from(e)))?;
         let (tx, rx) = mpsc::channel::<io::Result<Vec<u8>>>(INGEST_QUEUE);
         let node = self.node.clone();
         let limit = node.config.artefacts.max_bytes;
@@ -237,6 +239,14 @@ impl pb::publisher_server::Publisher for PublisherService {
         .await;
         let (stored, media_type) =
             job.await.map_err(|e| Error::Internal(e.into()))?.map_err(|e| match e {
+                crate::blobs::Error::Io { ref source, .. }
+                    if crate::store::out_of_space(source) =>
+                {
+                    Error::DiskFull(format!(
+                        "disk full: no space left on device writing the document ({e}); \
+                         nothing was published"
+                    ))
+                }
                 crate::blobs::Error::Io { .. } => Error::Internal(e.into()),
                 other => Error::InvalidArgument(other.to_string()),
             })?;

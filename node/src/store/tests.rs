@@ -61,3 +61,40 @@ fn a_locked_directory_is_refused_with_the_holder() {
     drop(held);
     lock_dir(dir.path()).unwrap();
 }
+
+#[test]
+fn writes_are_refused_below_the_free_space_reserve_and_reads_go_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("store")).unwrap();
+    store.append(&id("BEBRU"), 0, &[b"a".to_vec()]).unwrap();
+    // No file system has this much free: every write is refused before it starts.
+    let store = store.with_min_free(u64::MAX);
+    let e = store.append(&id("BEBRU"), 1, &[b"b".to_vec()]).unwrap_err();
+    assert!(matches!(e, Error::DiskFull { .. }), "{e:?}");
+    assert!(e.is_disk_full() && e.refuses_writes());
+    assert!(e.to_string().starts_with("disk full: "), "{e}");
+    assert!(e.to_string().contains("store.min_free_bytes"), "{e}");
+    assert!(store.put_tree_head(&id("BEBRU"), b"head").unwrap_err().is_disk_full());
+    // Nothing was written, reads go on, and the store is not read-only: the refusal ends when
+    // space is free again.
+    assert_eq!(store.record(&id("BEBRU"), 1).unwrap(), None);
+    assert_eq!(store.records(&id("BEBRU"), 0).count(), 1);
+    assert!(store.failed().is_none());
+    store.sync().unwrap();
+    let store = store.with_min_free(1);
+    store.append(&id("BEBRU"), 1, &[b"b".to_vec()]).unwrap();
+}
+
+#[test]
+fn out_of_space_errors_are_recognised() {
+    let enospc = std::io::Error::from_raw_os_error(28);
+    assert!(out_of_space(&enospc));
+    assert!(out_of_space(&std::io::Error::from(std::io::ErrorKind::StorageFull)));
+    assert!(!out_of_space(&std::io::Error::from(std::io::ErrorKind::PermissionDenied)));
+    let sled = Error::Sled { path: "store".into(), source: sled::Error::Io(enospc) };
+    assert!(sled.is_disk_full());
+    let read_only =
+        Error::ReadOnly { path: "store".into(), cause: "no space left".into(), disk_full: true };
+    assert!(read_only.is_disk_full() && read_only.refuses_writes());
+    assert!(read_only.to_string().starts_with("disk full: the store store is read-only"));
+}

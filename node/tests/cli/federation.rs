@@ -8,11 +8,13 @@ use std::{
 
 use crate::harness::{Serving, publish, run};
 
-fn free_port() -> u16 {
+/// A loopback port that was free a moment ago.
+pub(crate) fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
-fn init_at(root: &std::path::Path, id: &str, port: u16) -> std::path::PathBuf {
+/// Creates a node directory for `id` with its federation listener on `port`, syncing often.
+pub(crate) fn init_at(root: &std::path::Path, id: &str, port: u16) -> std::path::PathBuf {
     let dir = root.join(id.to_lowercase());
     let fed = format!("127.0.0.1:{port}");
     let out = run(&[
@@ -38,13 +40,15 @@ fn init_at(root: &std::path::Path, id: &str, port: u16) -> std::path::PathBuf {
     dir
 }
 
-fn stdout(args: &[&str]) -> String {
+/// Runs the binary, requires success and returns its stdout.
+pub(crate) fn stdout(args: &[&str]) -> String {
     let out = run(args);
     assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
     String::from_utf8(out.stdout).unwrap()
 }
 
-fn wait_for(what: &str, mut cond: impl FnMut() -> bool) {
+/// Polls `cond` until it holds, failing after 30 seconds.
+pub(crate) fn wait_for(what: &str, mut cond: impl FnMut() -> bool) {
     let deadline = Instant::now() + Duration::from_secs(30);
     while !cond() {
         assert!(Instant::now() < deadline, "timed out waiting for {what}");
