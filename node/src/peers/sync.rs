@@ -68,14 +68,28 @@ pub struct PeerSyncer {
     channels: BTreeMap<MemberId, (String, Channel)>,
     /// The store refused writes at the last round (a full disk): syncing waits for space.
     paused: bool,
+    /// One lock per origin: peers are synced concurrently, and only one of them at a time
+    /// pulls a given origin's records (two pulls from one position would look like replays).
+    origins: std::sync::Mutex<BTreeMap<MemberId, Arc<tokio::sync::Mutex<()>>>>,
 }
+
+/// Peers synced at the same time in one round: an unreachable or slow member holds up only its
+/// own slot, so the others stay fresh.
+pub const CONCURRENT_PEERS: usize = 8;
 
 impl PeerSyncer {
     /// A syncer for `node` with its configured interval and timeout.
     pub fn new(node: Arc<Node>) -> Self {
         let interval = Duration::from_millis(node.config.federation.sync_interval_ms);
         let timeout = Duration::from_millis(node.config.federation.peer_timeout_ms);
-        Self { node, interval, timeout, channels: BTreeMap::new(), paused: false }
+        Self {
+            node,
+            interval,
+            timeout,
+            channels: BTreeMap::new(),
+            paused: false,
+            origins: Default::default(),
+        }
     }
 
     /// Syncs every interval until stopped.
@@ -110,7 +124,8 @@ impl PeerSyncer {
         }
         let own = self.node.log.own().clone();
         let trusted = self.node.membership().trusted();
-        let mut wanted = self.wanted_bodies().await;
+        let wanted = std::sync::Mutex::new(self.wanted_bodies().await);
+        let mut due = Vec::new();
         for (id, card) in trusted {
             if id == own {
                 continue;
@@ -119,7 +134,27 @@ impl PeerSyncer {
             if state.retry_at.is_some_and(|t| tokio::time::Instant::now() < t) {
                 continue;
             }
-            match self.sync_peer(&id, &card, &mut wanted).await {
+            let client = self.client(&id, &card.endpoint);
+            due.push((id, client));
+        }
+        let results: Vec<(MemberId, Result<(), tonic::Status>)> = {
+            use futures_util::StreamExt;
+            let this = &*self;
+            let wanted = &wanted;
+            futures_util::stream::iter(due)
+                .map(|(id, client)| async move {
+                    let result = match client {
+                        Ok(client) => this.sync_peer(client, &id, wanted).await,
+                        Err(e) => Err(e),
+                    };
+                    (id, result)
+                })
+                .buffer_unordered(CONCURRENT_PEERS)
+                .collect()
+                .await
+        };
+        for (id, result) in results {
+            match result {
                 Ok(()) => self.node.peers.update(&id, |p| {
                     p.syncs += 1;
                     p.reachable = true;
@@ -173,12 +208,11 @@ impl PeerSyncer {
     /// when anything changed (or every `WITNESS_EVERY` syncs); documents still wanted.
     #[instrument(skip_all, fields(peer = %id))]
     async fn sync_peer(
-        &mut self,
+        &self,
+        mut client: FederationClient<Channel>,
         id: &MemberId,
-        card: &pb::MemberCard,
-        wanted: &mut Vec<[u8; 32]>,
+        wanted: &std::sync::Mutex<Vec<[u8; 32]>>,
     ) -> Result<(), tonic::Status> {
-        let mut client = self.client(id, &card.endpoint)?;
         let before = self.node.peers.get(id);
         let mut checked = before.checked.clone();
         let mut changed = false;
@@ -205,7 +239,10 @@ impl PeerSyncer {
                 continue; // Nothing new from this peer about this origin since the last check.
             }
             changed = true;
+            let lock = self.origin_lock(&origin);
+            let pulling = lock.lock().await;
             self.pull(&mut client, id, &origin, summary.size).await?;
+            drop(pulling);
             let request = pb::GetTreeHeadRequest { origin: origin.to_string() };
             let head = self.within("GetTreeHead", client.get_tree_head(request)).await;
             if let Ok(head) = head {
@@ -255,17 +292,28 @@ impl PeerSyncer {
         }
         if changed {
             // New records may publish documents this round's list did not know of yet.
-            *wanted = self.wanted_bodies().await;
+            let fresh = self.wanted_bodies().await;
+            *wanted.lock().unwrap_or_else(|p| p.into_inner()) = fresh;
         }
-        wanted.retain(|h| !self.node.blobs.has(h));
-        if !wanted.is_empty() {
-            self.fetch_bodies(&mut client, id, wanted).await;
+        let still: Vec<[u8; 32]> = {
+            let mut w = wanted.lock().unwrap_or_else(|p| p.into_inner());
+            w.retain(|h| !self.node.blobs.has(h));
+            w.clone()
+        };
+        if !still.is_empty() {
+            self.fetch_bodies(&mut client, id, &still).await;
         }
         self.node.peers.update(id, |p| {
             p.sizes = sizes;
             p.checked = checked;
         });
         Ok(())
+    }
+
+    /// The lock held while pulling `origin`'s records.
+    fn origin_lock(&self, origin: &MemberId) -> Arc<tokio::sync::Mutex<()>> {
+        let mut locks = self.origins.lock().unwrap_or_else(|p| p.into_inner());
+        locks.entry(origin.clone()).or_default().clone()
     }
 
     /// Runs one unary call to a peer within `peer_timeout_ms`, its reply's body included (the
