@@ -662,6 +662,13 @@ impl Log {
             .ok_or_else(|| Error::NoSuchOrigin(origin.clone()))
     }
 
+    /// The root hash of `origin`'s records at `size`, if that many are held.
+    pub fn root_at(&self, origin: &MemberId, size: u64) -> Option<Hash> {
+        let chains = self.lock();
+        let tree = &chains.get(origin)?.tree;
+        (size <= tree.size()).then(|| tree.root(size).ok()).flatten()
+    }
+
     /// Origins held, with their size and root hash.
     pub fn origins(&self) -> Vec<(MemberId, u64, Hash)> {
         self.lock()

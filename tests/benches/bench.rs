@@ -453,10 +453,14 @@ fn main() {
         "Machine: {} cores, {cpu}. Date: {date}. Commit: {commit}.\n",
         std::thread::available_parallelism().map_or(0, |n| n.get())
     );
+    // The file is written after every section, so a long run that fails late keeps the rest.
     ingest_bench(&mut report);
+    save(&report);
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
     rt.block_on(replication_bench(&mut report));
+    save(&report);
     rt.block_on(query_bench(&mut report));
+    save(&report);
     let scale: Vec<usize> = std::env::var("METRONODE_BENCH_SCALE")
         .unwrap_or_else(|_| "50,200".into())
         .split(',')
@@ -464,9 +468,14 @@ fn main() {
         .collect();
     if !scale.is_empty() {
         rt.block_on(scale::bench(&mut report, &scale));
+        save(&report);
     }
+    let _ = std::io::stdout().write_all(report.as_bytes());
+}
+
+/// Writes the report so far to BENCHMARKS.md.
+fn save(report: &str) {
     let path =
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().join("BENCHMARKS.md");
-    std::fs::write(&path, &report).unwrap();
-    let _ = std::io::stdout().write_all(report.as_bytes());
+    std::fs::write(&path, report).unwrap();
 }

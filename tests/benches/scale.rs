@@ -387,7 +387,10 @@ pub(crate) async fn query_cost(report: &mut String) {
 /// The scale section of BENCHMARKS.md: `sizes` federations, then the pure query cost.
 pub(crate) async fn bench(report: &mut String, sizes: &[usize]) {
     let bin = binary();
-    let _ = writeln!(report, "## Scale: federations of separate node processes on loopback\n");
+    let _ = writeln!(report, "## Scale\n");
+    query_cost(report).await;
+    super::save(report);
+    let _ = writeln!(report, "### Federations of separate node processes on loopback\n");
     let _ = writeln!(
         report,
         "Each node is a `metronode serve` process with its own data directory, mutual TLS between all, sync every 2 s; each city publishes 19 indicators × 4 periods (5 datasets, small synthetic files). Converge: from the acknowledgement of one new release (9 records) at one city until every node holds it. Queries: DRI-USE-01 by city over gRPC at the last node, cold (first answer after the release) and warm (cached; median of 200). Memory: median VmRSS over the nodes when idle, and the peak of the queried node with 64 queries in flight. Disk: median data directory.\n"
@@ -398,6 +401,7 @@ pub(crate) async fn bench(report: &mut String, sizes: &[usize]) {
     );
     let _ = writeln!(report, "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     for &n in sizes {
+        // Each size's row is saved as soon as it is measured.
         let r = federation(&bin, n, 2000).await;
         let _ = writeln!(
             report,
@@ -413,7 +417,7 @@ pub(crate) async fn bench(report: &mut String, sizes: &[usize]) {
             r.rss_load_mib,
             r.disk_mib
         );
+        super::save(report);
     }
     let _ = writeln!(report);
-    query_cost(report).await;
 }

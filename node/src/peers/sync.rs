@@ -137,7 +137,9 @@ impl PeerSyncer {
             let client = self.client(&id, &card.endpoint);
             due.push((id, client));
         }
-        let results: Vec<(MemberId, Result<(), tonic::Status>)> = {
+        // Each peer's outcome is recorded as soon as its sync ends, not at the end of the round:
+        // a long round must not make the members synced early in it look stale.
+        let failed: Vec<MemberId> = {
             use futures_util::StreamExt;
             let this = &*self;
             let wanted = &wanted;
@@ -147,38 +149,47 @@ impl PeerSyncer {
                         Ok(client) => this.sync_peer(client, &id, wanted).await,
                         Err(e) => Err(e),
                     };
-                    (id, result)
+                    this.record_outcome(&id, result).then_some(id)
                 })
                 .buffer_unordered(CONCURRENT_PEERS)
+                .filter_map(std::future::ready)
                 .collect()
                 .await
         };
-        for (id, result) in results {
-            match result {
-                Ok(()) => self.node.peers.update(&id, |p| {
+        for id in failed {
+            self.channels.remove(&id);
+        }
+    }
+
+    /// Records how one peer's sync ended in its state and the metrics; true when it failed.
+    fn record_outcome(&self, id: &MemberId, result: Result<(), tonic::Status>) -> bool {
+        match result {
+            Ok(()) => {
+                self.node.peers.update(id, |p| {
                     p.syncs += 1;
                     p.reachable = true;
                     p.last_sync_unix_ms = clock::now_unix_ms();
                     p.last_error.clear();
                     p.failures = 0;
                     p.retry_at = None;
-                }),
-                Err(status) => {
-                    metrics::sync_failed(id.as_str(), code_label(status.code()));
-                    let e = format!("{}: {}", status.code(), status.message());
-                    self.channels.remove(&id);
-                    self.node.peers.update(&id, |p| {
-                        p.reachable = false;
-                        p.failures = p.failures.saturating_add(1);
-                        let backoff = (self.interval * 2u32.saturating_pow(p.failures.min(16)))
-                            .min(MAX_BACKOFF);
-                        p.retry_at = Some(tokio::time::Instant::now() + backoff);
-                        if p.last_error != e {
-                            warn!(peer = %id, error = %e, ?backoff, "peer sync failed");
-                        }
-                        p.last_error = e;
-                    });
-                }
+                });
+                false
+            }
+            Err(status) => {
+                metrics::sync_failed(id.as_str(), code_label(status.code()));
+                let e = format!("{}: {}", status.code(), status.message());
+                self.node.peers.update(id, |p| {
+                    p.reachable = false;
+                    p.failures = p.failures.saturating_add(1);
+                    let backoff =
+                        (self.interval * 2u32.saturating_pow(p.failures.min(16))).min(MAX_BACKOFF);
+                    p.retry_at = Some(tokio::time::Instant::now() + backoff);
+                    if p.last_error != e {
+                        warn!(peer = %id, error = %e, ?backoff, "peer sync failed");
+                    }
+                    p.last_error = e;
+                });
+                true
             }
         }
     }
@@ -243,9 +254,23 @@ impl PeerSyncer {
             let pulling = lock.lock().await;
             self.pull(&mut client, id, &origin, summary.size).await?;
             drop(pulling);
-            let request = pb::GetTreeHeadRequest { origin: origin.to_string() };
-            let head = self.within("GetTreeHead", client.get_tree_head(request)).await;
-            if let Ok(head) = head {
+            // Another origin's head relayed by this peer tells nothing new when a head at least
+            // that large is held and the peer's root at its size is the root of the records held
+            // here (no split view to find); the peer's own head is always read and countersigned.
+            let agrees = &origin != id
+                && self.node.log.tree_head(&origin).is_ok_and(|h| h.size >= reported.0)
+                && self
+                    .node
+                    .log
+                    .root_at(&origin, reported.0)
+                    .is_some_and(|r| r[..] == reported.1[..]);
+            let head = if agrees {
+                None
+            } else {
+                let request = pb::GetTreeHeadRequest { origin: origin.to_string() };
+                Some(self.within("GetTreeHead", client.get_tree_head(request)).await)
+            };
+            if let Some(Ok(head)) = head {
                 let bytes = prost::Message::encode_to_vec(&head.into_inner());
                 let keys = self.node.keys_of(&origin);
                 match self.node.log.check_foreign_head(
