@@ -17,7 +17,16 @@ fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
 fn every_rust_file_opens_with_a_module_doc_line() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
     let mut files = Vec::new();
-    for dir in ["node/src", "node/tests", "node/build.rs", "tests/src", "tests/it"] {
+    for dir in [
+        "node/src",
+        "node/tests",
+        "node/build.rs",
+        "tests/src",
+        "tests/it",
+        "fuzz/src",
+        "fuzz/fuzz_targets",
+        "fuzz/examples",
+    ] {
         let p = root.join(dir);
         if p.is_file() { files.push(p) } else { rust_files(&p, &mut files) }
     }
