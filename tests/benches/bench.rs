@@ -320,11 +320,20 @@ async fn http_load(
             lat
         });
     }
+    rate_and_latencies(set, per * inflight, start).await
+}
+
+/// Joins the workers' latencies; returns calls/s since `start` and every latency.
+async fn rate_and_latencies(
+    mut set: tokio::task::JoinSet<Vec<Duration>>,
+    calls: usize,
+    start: Instant,
+) -> (f64, Vec<Duration>) {
     let mut all = Vec::new();
     while let Some(l) = set.join_next().await {
         all.extend(l.unwrap());
     }
-    ((per * inflight) as f64 / start.elapsed().as_secs_f64(), all)
+    (calls as f64 / start.elapsed().as_secs_f64(), all)
 }
 
 /// Runs `total` calls with `inflight` concurrent workers; returns calls/s and latencies.
@@ -348,11 +357,7 @@ where
             lat
         });
     }
-    let mut all = Vec::new();
-    while let Some(l) = set.join_next().await {
-        all.extend(l.unwrap());
-    }
-    ((per * inflight) as f64 / start.elapsed().as_secs_f64(), all)
+    rate_and_latencies(set, per * inflight, start).await
 }
 
 async fn replication_bench(report: &mut String) {

@@ -5,8 +5,6 @@
 //! tree head and a flood of calls, keep serving, and keep their data. Each test writes its row of
 //! the "Malicious peers" section of RELIABILITY.md.
 
-use std::collections::BTreeMap;
-
 use metronode::{
     identity::{Domain, MemberId},
     log, merkle,
@@ -15,7 +13,7 @@ use metronode::{
     record,
     service::federation::MAX_CALLS_PER_PEER,
 };
-use metronode_tests::{TestCluster, TestNode, http_get, reliability_edit};
+use metronode_tests::{TestCluster, TestNode, http_get, reliability_row};
 use prost::Message;
 
 use crate::scripted::{
@@ -73,32 +71,20 @@ const ATTACKS: [&str; 7] = [
 /// Writes this attack's row of the "Malicious peers" section of RELIABILITY.md (called once
 /// every assertion of its test held, so "Kept" is a measured yes).
 fn report(attack: &str, tried: &str, refused: &str, counted: &str) {
-    let at = ATTACKS.iter().position(|a| *a == attack).expect("a listed attack");
     let row = format!("| {attack} | {tried} | {refused} | {counted} | yes |");
-    reliability_edit("Malicious peers", |old| {
-        let mut rows: BTreeMap<usize, String> = old
-            .into_iter()
-            .filter_map(|l| {
-                Some((ATTACKS.iter().position(|a| l.starts_with(&format!("| {a} |")))?, l))
-            })
-            .collect();
-        rows.insert(at, row);
-        let mut out = vec![
-            "A member that passes mutual TLS with its own keys lies on its federation port to two \
+    let head = [
+        "A member that passes mutual TLS with its own keys lies on its federation port to two \
              honest nodes (`tests/it/adversarial.rs`; rewritten by \
              `cargo test -p metronode-tests --test it adversarial`). Tried: lying replies or calls \
              it made in the run. Counted: what the honest nodes' counters grew by (every lie \
              counted exactly once, except evidence, kept once per node and position). \
              Kept: both honest nodes' logs unchanged and re-verified from record 0, health \
-             checks answered, replication between them went on."
-                .to_owned(),
-            String::new(),
-            "| Attack | Tried | What the honest nodes do | Counted | Kept |".to_owned(),
-            "|---|---|---|---|---|".to_owned(),
-        ];
-        out.extend(rows.into_values());
-        out
-    });
+             checks answered, replication between them went on.",
+        "",
+        "| Attack | Tried | What the honest nodes do | Counted | Kept |",
+        "|---|---|---|---|---|",
+    ];
+    reliability_row("Malicious peers", &ATTACKS, attack, row, &head, &[]);
 }
 
 #[tokio::test]

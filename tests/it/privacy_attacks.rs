@@ -20,7 +20,7 @@ use metronode::{
     ingest::{self, MICRO, Tables},
     log, metrics, pb, record, synth,
 };
-use metronode_tests::{TestCluster, TestNode, http_get, reliability_edit, reliability_note};
+use metronode_tests::{TestCluster, TestNode, http_get, reliability_note, reliability_row};
 use prost::Message;
 use sha2::{Digest, Sha256};
 use tokio::{
@@ -122,40 +122,27 @@ const ATTACKS: [&str; 5] = [
 /// Writes this attack's row of the "Privacy attacks" section (called once every assertion of
 /// its test held, so the outcome is measured).
 fn report(attack: &str, tried: &str, gets: &str, started: Instant) {
-    let at = ATTACKS.iter().position(|a| *a == attack).expect("a listed attack");
     let secs = started.elapsed().as_secs_f64();
     let row = format!("| {attack} | {tried} | {gets} | fails | {secs:.1} s |");
-    reliability_edit("Privacy attacks", |old| {
-        let mut rows: BTreeMap<usize, String> = old
-            .into_iter()
-            .filter_map(|l| {
-                Some((ATTACKS.iter().position(|a| l.starts_with(&format!("| {a} |")))?, l))
-            })
-            .collect();
-        rows.insert(at, row);
-        let mut out = vec![
-            "An analyst (or a member reading the logs) attacks published releases of real nodes \
+    let head = [
+        "An analyst (or a member reading the logs) attacks published releases of real nodes \
              over gRPC and HTTP (`tests/it/privacy_attacks.rs`; rewritten by \
              `cargo test -p metronode-tests --test it privacy_attacks`). Tried: the attacks run in \
              one test run. What the attacker gets: measured against the true values, which the \
-             test computes from the raw files. Every row's test fails if the attack succeeds."
-                .to_owned(),
-            String::new(),
-            "| Attack | Tried | What the attacker gets | Outcome | Time |".to_owned(),
-            "|---|---|---|---|---|".to_owned(),
-        ];
-        out.extend(rows.into_values());
-        out.push(String::new());
-        out.push(
-            "Not covered: two periods whose files share respondents (a panel, or one file \
+             test computes from the raw files. Every row's test fails if the attack succeeds.",
+        "",
+        "| Attack | Tried | What the attacker gets | Outcome | Time |",
+        "|---|---|---|---|---|",
+    ];
+    let tail = [
+        "",
+        "Not covered: two periods whose files share respondents (a panel, or one file \
              published under two period names) are treated as separate samples, by disclosure \
              control and by the budget ledger alike; and under differential privacy the \
              suppression pattern and base bands are computed from exact counts (stated in each \
-             release's method)."
-                .to_owned(),
-        );
-        out
-    });
+             release's method).",
+    ];
+    reliability_row("Privacy attacks", &ATTACKS, attack, row, &head, &tail);
 }
 
 /// A respondent alone in a district: disclosure control suppresses what would isolate them in

@@ -354,6 +354,34 @@ pub fn reliability_note(section: &str, lines: &[String]) {
     reliability_edit(section, |_| lines.to_vec());
 }
 
+/// Puts `row` (a markdown table row starting `| {case} |`) into the table of section
+/// `## {section}`, keeping the rows other tests wrote, in the order of `cases`: `head` (the
+/// text and table header) comes first and `tail` after the rows. Tests of one section run in
+/// parallel and each writes its own row.
+pub fn reliability_row(
+    section: &str,
+    cases: &[&str],
+    case: &str,
+    row: String,
+    head: &[&str],
+    tail: &[&str],
+) {
+    let at = cases.iter().position(|c| *c == case).expect("a listed case");
+    reliability_edit(section, |old| {
+        let mut rows: std::collections::BTreeMap<usize, String> = old
+            .into_iter()
+            .filter_map(|l| {
+                Some((cases.iter().position(|c| l.starts_with(&format!("| {c} |")))?, l))
+            })
+            .collect();
+        rows.insert(at, row);
+        let mut out: Vec<String> = head.iter().map(|l| (*l).to_owned()).collect();
+        out.extend(rows.into_values());
+        out.extend(tail.iter().map(|l| (*l).to_owned()));
+        out
+    });
+}
+
 /// Rewrites the section `## {section}` of RELIABILITY.md with what `edit` makes of its current
 /// body lines (none for a new section, which goes at the end), keeping every other section, and
 /// creates the file if it is missing.
