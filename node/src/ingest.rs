@@ -7,6 +7,10 @@
 use std::{
     collections::HashMap,
     io::{self, Read},
+    sync::{
+        atomic::{AtomicBool, Ordering},
+        mpsc,
+    },
 };
 
 use sha2::{Digest, Sha256};
@@ -149,51 +153,133 @@ pub fn run(
                 .collect(),
         })
         .collect();
-    let mut accs: Vec<Accs> = plans.iter().map(Accs::new).collect();
-    let mut districts = Districts::default();
     let clip =
         weight_clip.map(|w| i64::try_from(w).unwrap_or(i64::MAX / MICRO).saturating_mul(MICRO));
+    let ctx = Ctx { file, ds, header: &header, plans: &plans, clip };
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 8);
+    let stop = AtomicBool::new(false);
     let prefix = format!("{member}-");
-    let mut row = vec![Value::Missing; ds.columns.len()];
+    // District columns are interned here, in file order, so every worker numbers them alike.
+    let district_cols: Vec<usize> = header
+        .iter()
+        .enumerate()
+        .filter(|(_, slot)| matches!(ds.columns[**slot].ty, ColumnType::District))
+        .map(|(pos, _)| pos)
+        .collect();
+    let mut districts = Districts::default();
     let mut rows_read = 0u64;
+    let mut first_error: Option<IngestError> = None;
 
-    loop {
-        let line = rows_read + 2;
-        if !read(&mut rdr, &mut record, line)? {
-            break;
+    let results = std::thread::scope(|scope| {
+        let (back_tx, back_rx) = mpsc::channel::<Batch>();
+        let mut senders = Vec::with_capacity(workers);
+        let mut handles = Vec::with_capacity(workers);
+        for _ in 0..workers {
+            let (tx, rx) = mpsc::sync_channel::<Batch>(2);
+            senders.push(tx);
+            let (back, ctx, stop) = (back_tx.clone(), &ctx, &stop);
+            handles.push(scope.spawn(move || ctx.work(rx, back, stop)));
         }
-        let line = record.position().map_or(line, |p| p.line());
-        if record.len() != header.len() {
-            if record.len() == 1 && record.get(0) == Some(b"") {
-                continue; // a blank line
+        drop(back_tx);
+        let mut next = 0;
+        'read: loop {
+            let mut batch = back_rx.try_recv().unwrap_or_default();
+            batch.len = 0;
+            batch.districts.clear();
+            while batch.len < BATCH {
+                if batch.records.len() == batch.len {
+                    batch.records.push(csv::ByteRecord::new());
+                }
+                let record = &mut batch.records[batch.len];
+                let next_line = rdr.position().line();
+                match rdr.read_byte_record(record) {
+                    Ok(true) => {}
+                    Ok(false) => {
+                        send(&senders, &mut next, batch);
+                        break 'read;
+                    }
+                    Err(e) => {
+                        let line = e.position().map_or(next_line, |p| p.line());
+                        first_error = Some(at(line, csv_message(&e)));
+                        send(&senders, &mut next, batch);
+                        break 'read;
+                    }
+                }
+                let line = record.position().map_or(next_line, |p| p.line());
+                if record.len() != header.len() {
+                    if record.len() == 1 && record.get(0) == Some(b"") {
+                        continue; // a blank line
+                    }
+                    first_error = Some(at(
+                        line,
+                        format!(
+                            "expected {} fields as in the header, found {}{}",
+                            header.len(),
+                            record.len(),
+                            if record.len() < header.len() {
+                                " (a truncated or broken line?)"
+                            } else {
+                                ""
+                            }
+                        ),
+                    ));
+                    send(&senders, &mut next, batch);
+                    break 'read;
+                }
+                let mut failed = false;
+                for &pos in &district_cols {
+                    let code = match parse_district(&record[pos], &prefix, &mut districts) {
+                        Ok(code) => code,
+                        Err(message) if !failed => {
+                            failed = true;
+                            first_error = Some(IngestError {
+                                file: file.into(),
+                                line,
+                                column: Some((pos + 1, ds.columns[header[pos]].name.clone())),
+                                message,
+                            });
+                            DISTRICT_BAD
+                        }
+                        Err(_) => DISTRICT_BAD,
+                    };
+                    batch.districts.push(code);
+                }
+                batch.len += 1;
+                rows_read += 1;
+                if failed {
+                    // The row still goes to a worker: an earlier column of it may be at fault.
+                    send(&senders, &mut next, batch);
+                    break 'read;
+                }
             }
-            return Err(at(
-                line,
-                format!(
-                    "expected {} fields as in the header, found {}{}",
-                    header.len(),
-                    record.len(),
-                    if record.len() < header.len() { " (a truncated or broken line?)" } else { "" }
-                ),
-            ));
+            send(&senders, &mut next, batch);
+            if stop.load(Ordering::Relaxed) {
+                break;
+            }
         }
-        row.fill(Value::Missing);
-        for (pos, (field, slot)) in record.iter().zip(&header).enumerate() {
-            let col = &ds.columns[*slot];
-            let fail = |message: String| IngestError {
-                file: file.into(),
-                line,
-                column: Some((pos + 1, col.name.clone())),
-                message,
-            };
-            row[*slot] = parse_value(field, &col.ty, &prefix, &mut districts).map_err(fail)?;
-        }
-        rows_read += 1;
-        for (plan, acc) in plans.iter().zip(accs.iter_mut()) {
-            acc.add(plan, &row, clip);
+        drop(senders);
+        handles.into_iter().map(|h| h.join().expect("ingest worker panicked")).collect::<Vec<_>>()
+    });
+    drop(rdr);
+    let mut accs: Option<Vec<Accs>> = None;
+    for result in results {
+        match result {
+            Ok(part) => match &mut accs {
+                None => accs = Some(part),
+                Some(all) => all.iter_mut().zip(part).for_each(|(a, p)| a.merge(p)),
+            },
+            // The error the file meets first, as a one-thread reading would report it.
+            Err(e) => {
+                if first_error.as_ref().is_none_or(|f| e.place() < f.place()) {
+                    first_error = Some(e);
+                }
+            }
         }
     }
-    drop(rdr);
+    if let Some(e) = first_error {
+        return Err(e);
+    }
+    let accs = accs.unwrap_or_else(|| plans.iter().map(Accs::new).collect());
     Ok(Tables {
         dataset: dataset.into(),
         kind: ds.kind,
@@ -201,6 +287,111 @@ pub fn run(
         input_sha256: hashing.hasher.finalize().into(),
         tables: plans.iter().zip(accs).map(|(p, a)| a.finish(p, ds, &districts)).collect(),
     })
+}
+
+/// Rows handed to a worker at a time.
+const BATCH: usize = 1024;
+/// A district field that failed its check (the reading thread has the error).
+const DISTRICT_BAD: u32 = u32::MAX;
+/// An empty district field.
+const DISTRICT_MISSING: u32 = u32::MAX - 1;
+
+/// Rows read by the reading thread for one worker, with their district codes interned.
+#[derive(Default)]
+struct Batch {
+    /// Reused records; the first `len` are this batch's.
+    records: Vec<csv::ByteRecord>,
+    len: usize,
+    /// Per row, one interned code per district column, in file order.
+    districts: Vec<u32>,
+}
+
+/// Hands a batch to the next worker in turn; an empty batch goes nowhere.
+fn send(senders: &[mpsc::SyncSender<Batch>], next: &mut usize, batch: Batch) {
+    if batch.len > 0 {
+        // A worker only hangs up once it has panicked, which the join reports.
+        let _ = senders[*next % senders.len()].send(batch);
+        *next += 1;
+    }
+}
+
+/// What every worker reads.
+struct Ctx<'a> {
+    file: &'a str,
+    ds: &'a Dataset,
+    /// File column position to schema column.
+    header: &'a [usize],
+    plans: &'a [Plan],
+    clip: Option<i64>,
+}
+
+impl Ctx<'_> {
+    /// Types and accumulates every batch it is sent, until its first bad row; keeps receiving
+    /// (and returning batches) after that so the reading thread never blocks.
+    fn work(
+        &self,
+        rx: mpsc::Receiver<Batch>,
+        back: mpsc::Sender<Batch>,
+        stop: &AtomicBool,
+    ) -> Result<Vec<Accs>, IngestError> {
+        let mut accs: Vec<Accs> = self.plans.iter().map(Accs::new).collect();
+        let mut row = vec![Value::Missing; self.ds.columns.len()];
+        let mut error = None;
+        for batch in rx {
+            if error.is_none() {
+                let per_row = batch.districts.len() / batch.len.max(1);
+                for (i, record) in batch.records[..batch.len].iter().enumerate() {
+                    let codes = &batch.districts[i * per_row..(i + 1) * per_row];
+                    if let Err(e) = self.type_row(record, codes, &mut row) {
+                        stop.store(true, Ordering::Relaxed);
+                        error = Some(e);
+                        break;
+                    }
+                    for (plan, acc) in self.plans.iter().zip(accs.iter_mut()) {
+                        acc.add(plan, &row, self.clip);
+                    }
+                }
+            }
+            let _ = back.send(batch);
+        }
+        error.map_or(Ok(accs), Err)
+    }
+
+    /// Parses one record into `row` (schema order), district codes already interned.
+    fn type_row(
+        &self,
+        record: &csv::ByteRecord,
+        mut codes: &[u32],
+        row: &mut [Value],
+    ) -> Result<(), IngestError> {
+        for (pos, (field, slot)) in record.iter().zip(self.header).enumerate() {
+            let col = &self.ds.columns[*slot];
+            if matches!(col.ty, ColumnType::District) {
+                row[*slot] = match codes[0] {
+                    DISTRICT_MISSING => Value::Missing,
+                    // The reading thread reports it, unless an earlier column fails here.
+                    DISTRICT_BAD => Value::Missing,
+                    code => Value::District(code),
+                };
+                codes = &codes[1..];
+                continue;
+            }
+            row[*slot] = parse_value(field, &col.ty).map_err(|message| IngestError {
+                file: self.file.into(),
+                line: record.position().map_or(0, |p| p.line()),
+                column: Some((pos + 1, col.name.clone())),
+                message,
+            })?;
+        }
+        Ok(())
+    }
+}
+
+impl IngestError {
+    /// Line, then column: the order in which a reading from the top meets errors.
+    fn place(&self) -> (u64, usize) {
+        (self.line, self.column.as_ref().map_or(0, |(n, _)| *n))
+    }
 }
 
 fn csv_message(e: &csv::Error) -> String {
@@ -263,12 +454,8 @@ fn header(
     Ok(slots)
 }
 
-fn parse_value(
-    field: &[u8],
-    ty: &ColumnType,
-    prefix: &str,
-    districts: &mut Districts,
-) -> Result<Value, String> {
+/// Types one field; district fields go through [`parse_district`] on the reading thread.
+fn parse_value(field: &[u8], ty: &ColumnType) -> Result<Value, String> {
     if field.is_empty() {
         return match ty {
             ColumnType::Weight => {
@@ -277,68 +464,91 @@ fn parse_value(
             _ => Ok(Value::Missing),
         };
     }
-    if matches!(ty, ColumnType::Id) {
-        return Ok(Value::Present);
-    }
-    let text = std::str::from_utf8(field)
-        .map_err(|_| "not valid UTF-8; the file must be UTF-8".to_owned())?;
+    // Compared as bytes: a field equal to a (UTF-8) schema value is valid UTF-8 itself.
+    let not_utf8 = || "not valid UTF-8; the file must be UTF-8".to_owned();
     match ty {
         ColumnType::Id => Ok(Value::Present),
-        ColumnType::Weight => parse_micro(text)
-            .map(Value::Num)
-            .ok_or_else(|| "not a non-negative decimal weight".into()),
-        ColumnType::Count => text
+        ColumnType::Weight => parse_micro_bytes(field).map(Value::Num).ok_or_else(|| {
+            if std::str::from_utf8(field).is_err() {
+                not_utf8()
+            } else {
+                "not a non-negative decimal weight".into()
+            }
+        }),
+        ColumnType::Count => std::str::from_utf8(field)
+            .map_err(|_| not_utf8())?
             .parse::<u32>()
             .map(|n| Value::Num(i64::from(n)))
             .map_err(|_| "not a non-negative whole number (at most 4294967295)".into()),
-        ColumnType::Bool => match text {
-            "1" | "true" | "TRUE" | "True" => Ok(Value::Bool(true)),
-            "0" | "false" | "FALSE" | "False" => Ok(Value::Bool(false)),
+        ColumnType::Bool => match field {
+            b"1" | b"true" | b"TRUE" | b"True" => Ok(Value::Bool(true)),
+            b"0" | b"false" | b"FALSE" | b"False" => Ok(Value::Bool(false)),
+            _ if std::str::from_utf8(field).is_err() => Err(not_utf8()),
             _ => Err("not a boolean: use 0/1 or true/false".into()),
         },
-        ColumnType::Enum(values) => values
-            .iter()
-            .position(|v| v == text)
-            .map(|p| Value::Cat(p as u8))
-            .ok_or_else(|| format!("not one of the allowed values: {}", values.join(", "))),
-        ColumnType::District => {
-            let ok = text.len() <= prefix.len() + 32
-                && text.strip_prefix(prefix).is_some_and(|rest| {
-                    !rest.is_empty()
-                        && rest.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
-                });
-            if !ok {
-                return Err(format!(
-                    "not a district code of this city: expected {prefix} followed by letters, digits, - or _"
-                ));
-            }
-            districts.intern(text).map(Value::District)
-        }
+        ColumnType::Enum(values) => match values.iter().position(|v| v.as_bytes() == field) {
+            Some(p) => Ok(Value::Cat(p as u8)),
+            None if std::str::from_utf8(field).is_err() => Err(not_utf8()),
+            None => Err(format!("not one of the allowed values: {}", values.join(", "))),
+        },
+        ColumnType::District => Err("district codes are interned by the reading thread".into()),
         ColumnType::Date => {
-            let b = text.as_bytes();
+            let b = field;
             let ok = b.len() == 10
                 && b[4] == b'-'
                 && b[7] == b'-'
                 && b.iter().enumerate().all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit());
-            if ok { Ok(Value::Present) } else { Err("not an ISO 8601 date (YYYY-MM-DD)".into()) }
+            match () {
+                _ if ok => Ok(Value::Present),
+                _ if std::str::from_utf8(field).is_err() => Err(not_utf8()),
+                _ => Err("not an ISO 8601 date (YYYY-MM-DD)".into()),
+            }
         }
     }
 }
 
+/// Checks a district code (`<member>-` and up to 32 letters, digits, `-` or `_`) and interns it.
+fn parse_district(field: &[u8], prefix: &str, districts: &mut Districts) -> Result<u32, String> {
+    if field.is_empty() {
+        return Ok(DISTRICT_MISSING);
+    }
+    let text = std::str::from_utf8(field)
+        .map_err(|_| "not valid UTF-8; the file must be UTF-8".to_owned())?;
+    let ok = text.len() <= prefix.len() + 32
+        && text.strip_prefix(prefix).is_some_and(|rest| {
+            !rest.is_empty()
+                && rest.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+        });
+    if !ok {
+        return Err(format!(
+            "not a district code of this city: expected {prefix} followed by letters, digits, - or _"
+        ));
+    }
+    districts.intern(text)
+}
+
 /// Parses a non-negative decimal into millionths, rounding half up beyond six decimals.
 pub fn parse_micro(text: &str) -> Option<i64> {
-    let (int, frac) = text.split_once('.').unwrap_or((text, ""));
+    parse_micro_bytes(text.as_bytes())
+}
+
+fn parse_micro_bytes(text: &[u8]) -> Option<i64> {
+    let (int, frac) = match text.iter().position(|&b| b == b'.') {
+        Some(dot) => (&text[..dot], &text[dot + 1..]),
+        None => (text, &[][..]),
+    };
     if int.is_empty() && frac.is_empty()
         || int.len() > 12
-        || !int.bytes().all(|b| b.is_ascii_digit())
-        || !frac.bytes().all(|b| b.is_ascii_digit())
+        || !int.iter().all(|b| b.is_ascii_digit())
+        || !frac.iter().all(|b| b.is_ascii_digit())
     {
         return None;
     }
-    let mut micro: i64 = if int.is_empty() { 0 } else { int.parse().ok()? };
+    // At most 12 digits: no overflow before the multiplication.
+    let mut micro = int.iter().fold(0i64, |n, d| n * 10 + i64::from(d - b'0'));
     micro = micro.checked_mul(MICRO)?;
     let mut scale = MICRO / 10;
-    for (i, d) in frac.bytes().enumerate() {
+    for (i, &d) in frac.iter().enumerate() {
         let d = i64::from(d - b'0');
         if i < 6 {
             micro += d * scale;
@@ -391,12 +601,31 @@ struct Accs {
     cells: Vec<Vec<Vec<Acc>>>,
     rows_in_scope: u64,
     rows_missing: u64,
+    /// This row's value slot per dimension (scratch, reused).
+    slots: Vec<usize>,
+}
+
+impl Acc {
+    fn absorb(&mut self, other: &Acc) {
+        self.n_den += other.n_den;
+        self.n_num += other.n_num;
+        self.den += other.den;
+        self.num += other.num;
+    }
 }
 
 impl Accs {
     fn new(plan: &Plan) -> Self {
-        let per_series = vec![vec![Acc::default()]; plan.dims.len() + 1];
-        Self { cells: vec![per_series; plan.series.len()], rows_in_scope: 0, rows_missing: 0 }
+        // Enum dimensions get all their slots now; district dimensions grow as codes appear.
+        let per_series: Vec<Vec<Acc>> = std::iter::once(vec![Acc::default()])
+            .chain(plan.dims.iter().map(|(_, unknown)| vec![Acc::default(); unknown + 1]))
+            .collect();
+        Self {
+            cells: vec![per_series; plan.series.len()],
+            rows_in_scope: 0,
+            rows_missing: 0,
+            slots: Vec::with_capacity(plan.dims.len()),
+        }
     }
 
     fn add(&mut self, plan: &Plan, row: &[Value], clip: Option<i64>) {
@@ -421,34 +650,58 @@ impl Accs {
             self.rows_missing += 1;
             return;
         };
+        // The row's slot in each dimension, the same for every series.
+        self.slots.clear();
+        for (d, (col, unknown)) in plan.dims.iter().enumerate() {
+            let slot = match row[*col] {
+                Value::Cat(k) => k as usize,
+                Value::District(i) => {
+                    let slot = i as usize + 1;
+                    if self.cells.first().is_some_and(|s| s[d + 1].len() <= slot) {
+                        for series in &mut self.cells {
+                            series[d + 1].resize(slot + 1, Acc::default());
+                        }
+                    }
+                    slot
+                }
+                _ => *unknown,
+            };
+            self.slots.push(slot);
+        }
         let mut missing = false;
-        for (s, (_, num)) in plan.series.iter().enumerate() {
+        for (series, (_, num)) in self.cells.iter_mut().zip(&plan.series) {
             let Some(num) = num.measure(row) else {
                 missing = true;
                 continue;
             };
-            let add = |acc: &mut Acc| {
-                acc.n_den += u64::from(den > 0);
-                acc.n_num += u64::from(num > 0);
-                acc.den += i128::from(w) * i128::from(den);
-                acc.num += i128::from(w) * i128::from(num);
+            let one = Acc {
+                n_den: u64::from(den > 0),
+                n_num: u64::from(num > 0),
+                den: i128::from(w) * i128::from(den),
+                num: i128::from(w) * i128::from(num),
             };
-            let series = &mut self.cells[s];
-            add(&mut series[0][0]);
-            for (d, (col, unknown)) in plan.dims.iter().enumerate() {
-                let slot = match row[*col] {
-                    Value::Cat(k) => k as usize,
-                    Value::District(i) => i as usize + 1,
-                    _ => *unknown,
-                };
-                let cells = &mut series[d + 1];
-                if cells.len() <= slot {
-                    cells.resize(slot + 1, Acc::default());
-                }
-                add(&mut cells[slot]);
+            series[0][0].absorb(&one);
+            for (cells, &slot) in series[1..].iter_mut().zip(&self.slots) {
+                cells[slot].absorb(&one);
             }
         }
         self.rows_missing += u64::from(missing);
+    }
+
+    /// Adds another worker's sums for the same indicator.
+    fn merge(&mut self, other: Accs) {
+        self.rows_in_scope += other.rows_in_scope;
+        self.rows_missing += other.rows_missing;
+        for (mine, theirs) in self.cells.iter_mut().zip(other.cells) {
+            for (mine, theirs) in mine.iter_mut().zip(theirs) {
+                if mine.len() < theirs.len() {
+                    mine.resize(theirs.len(), Acc::default());
+                }
+                for (m, t) in mine.iter_mut().zip(&theirs) {
+                    m.absorb(t);
+                }
+            }
+        }
     }
 
     fn finish(self, plan: &Plan, ds: &Dataset, districts: &Districts) -> Table {

@@ -454,9 +454,15 @@ impl Log {
         if witness == self.own {
             return Ok(WitnessCheck::Own);
         }
-        let signed_ok = witness_keys(&witness)
-            .iter()
-            .any(|k| k.verify(Domain::Witness, &signed.body, &signed.signature).is_ok());
+        // A statement held byte for byte was verified when it was kept: peers relay the same
+        // statements round after round, and only its root is compared again (the records held
+        // may have grown to its size since).
+        let encoded = signed.encode_to_vec();
+        let held = self.store.holds_witness(&origin, &witness, &encoded);
+        let signed_ok = held
+            || witness_keys(&witness)
+                .iter()
+                .any(|k| k.verify(Domain::Witness, &signed.body, &signed.signature).is_ok());
         if !signed_ok {
             return Ok(WitnessCheck::Invalid);
         }
@@ -487,14 +493,16 @@ impl Log {
                     "split-view",
                     body.size,
                     mine,
-                    signed.encode_to_vec(),
+                    encoded,
                     via,
                     now_unix_ms,
                 )?;
                 Ok(WitnessCheck::SplitView)
             }
             _ => {
-                self.store.put_witness(&origin, &witness, &signed.encode_to_vec())?;
+                if !held {
+                    self.store.put_witness(&origin, &witness, &encoded)?;
+                }
                 Ok(WitnessCheck::Kept)
             }
         }

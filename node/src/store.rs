@@ -175,6 +175,24 @@ pub fn lock_dir(dir: &Path) -> Result<DirLock, Error> {
     Ok(DirLock { _file: file })
 }
 
+/// Opens sled at `path`. A store dropped in this process a moment ago may still hold sled's
+/// file lock (its flusher thread ends after the handle), so a lock refusal is retried for up to
+/// two seconds; another process is kept out by the data directory's own lock first.
+fn open_sled(path: &Path) -> sled::Result<sled::Db> {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(2);
+    loop {
+        match sled::Config::new().path(path).open() {
+            Err(sled::Error::Io(e))
+                if e.to_string().contains("could not acquire lock")
+                    && std::time::Instant::now() < deadline =>
+            {
+                std::thread::sleep(std::time::Duration::from_millis(10));
+            }
+            other => return other,
+        }
+    }
+}
+
 /// The durable store of one node.
 #[derive(Debug)]
 pub struct Store {
@@ -217,7 +235,7 @@ impl Store {
     pub fn open(path: &Path) -> Result<Self, Error> {
         let sled_err = |source| Error::Sled { path: path.to_owned(), source };
         fs::create_dir_all(path).map_err(|source| Error::Io { path: path.to_owned(), source })?;
-        let db = sled::Config::new().path(path).open().map_err(sled_err)?;
+        let db = open_sled(path).map_err(sled_err)?;
         let meta = db.open_tree("meta").map_err(sled_err)?;
         match meta.get("format").map_err(sled_err)? {
             Some(v) if v.as_ref() != [FORMAT_V1] => {
@@ -527,6 +545,13 @@ impl Store {
             self.witness.insert(key, versioned(statement)).map_err(|e| self.sled_err(e))?;
             Ok(())
         })
+    }
+
+    /// Whether exactly this statement of `witness` about `origin` is the one held.
+    pub fn holds_witness(&self, origin: &MemberId, witness: &MemberId, statement: &[u8]) -> bool {
+        let mut key = origin.as_str().as_bytes().to_vec();
+        key.extend_from_slice(witness.as_str().as_bytes());
+        matches!(self.witness.get(key), Ok(Some(v)) if v.first() == Some(&FORMAT_V1) && v[1..] == *statement)
     }
 
     /// Witness statements held, for one origin or all.

@@ -307,3 +307,59 @@ fn memory_is_per_cell_not_per_row() {
     assert_eq!(t.tables[0].cells.len(), 2, "total and one theme, whatever the row count");
     assert_eq!(total(&t, "DRI-GOV-01", "_T"), (66_667.0, 200_000.0));
 }
+
+/// The file is read by one thread and typed and summed by several, in batches: the tables are
+/// the sum of the batches whatever their order, and an error is the one a reading from the top
+/// meets first, even when a later batch or a later column fails too.
+#[test]
+fn threaded_reading_matches_a_top_down_reading() {
+    let rows: Vec<&str> = SURVEY.lines().skip(1).collect();
+    let header = SURVEY.lines().next().unwrap();
+    let copies = 3 * BATCH / rows.len() + 1; // several batches per worker
+    let mut big = format!("{header}\n");
+    for _ in 0..copies {
+        for row in &rows {
+            big.push_str(row);
+            big.push('\n');
+        }
+    }
+    let one = run_ok("survey", SURVEY);
+    let many = run_ok("survey", &big);
+    assert_eq!(many.rows_read, one.rows_read * copies as u64);
+    for (a, b) in one.tables.iter().zip(&many.tables) {
+        assert_eq!(a.cells.len(), b.cells.len(), "{}", a.indicator_id);
+        assert_eq!(a.rows_in_scope * copies as u64, b.rows_in_scope);
+        for (x, y) in a.cells.iter().zip(&b.cells) {
+            assert_eq!((&x.series, &x.dimension, &x.value), (&y.series, &y.dimension, &y.value));
+            assert_eq!(x.acc.den * copies as i128, y.acc.den);
+            assert_eq!(x.acc.n_num * copies as u64, y.acc.n_num);
+        }
+    }
+
+    // A bad weight deep in the file and a bad district code (checked by the reading thread)
+    // further on: the weight is reported.
+    let mut lines: Vec<String> = big.lines().map(str::to_owned).collect();
+    let (weight_at, district_at) = (2 * BATCH + 7, 3 * BATCH + 1);
+    lines[weight_at] = lines[weight_at].replacen(",BEBRU-0", "-CANARY,BEBRU-0", 1);
+    lines[district_at] = lines[district_at].replacen("BEBRU-0", "IEDUB-0", 1);
+    let e = run_err("survey", lines.join("\n").as_bytes());
+    assert_eq!((e.line, e.column.clone()), (weight_at as u64 + 1, Some((3, "ind_weight".into()))));
+    assert!(!e.to_string().contains("CANARY"));
+    // The district first, then the weight: the district.
+    let mut swapped = lines.clone();
+    swapped.swap(weight_at, district_at);
+    let e = run_err("survey", swapped.join("\n").as_bytes());
+    assert_eq!(
+        (e.line, e.column.clone()),
+        (weight_at as u64 + 1, Some((4, "district_code".into())))
+    );
+    // Both in one row: the earlier column, as a reading from the left meets it.
+    lines[district_at] = lines[weight_at].replacen("BEBRU-0", "IEDUB-0", 1);
+    let e = run_err("survey", lines[..=district_at].join("\n").as_bytes());
+    assert_eq!(e.line, weight_at as u64 + 1, "the earlier row still comes first");
+    let e = run_err(
+        "survey",
+        [&lines[0], &lines[district_at]].map(String::as_str).join("\n").as_bytes(),
+    );
+    assert_eq!((e.line, e.column.clone()), (2, Some((3, "ind_weight".into()))));
+}

@@ -31,8 +31,8 @@ pub const MAX_BACKOFF: Duration = Duration::from_secs(300);
 
 /// Documents fetched from one peer per sync round.
 pub const MAX_BODIES_PER_SYNC: usize = 16;
-/// A peer's witness statements are re-read at least every this many syncs, and whenever it
-/// reported a changed origin.
+/// Every this many syncs, a peer's witness statements about one more origin (each in turn) are
+/// read; those about an origin it reported changed are read at once.
 pub const WITNESS_EVERY: u64 = 10;
 
 /// Reads chunks sent from the async side, on a blocking thread.
@@ -227,6 +227,7 @@ impl PeerSyncer {
         let before = self.node.peers.get(id);
         let mut checked = before.checked.clone();
         let mut changed = false;
+        let mut changed_origins = Vec::new();
         let origins = self
             .within("ListOrigins", client.list_origins(pb::ListOriginsRequest {}))
             .await?
@@ -250,6 +251,7 @@ impl PeerSyncer {
                 continue; // Nothing new from this peer about this origin since the last check.
             }
             changed = true;
+            changed_origins.push(origin.clone());
             let lock = self.origin_lock(&origin);
             let pulling = lock.lock().await;
             self.pull(&mut client, id, &origin, summary.size).await?;
@@ -299,8 +301,18 @@ impl PeerSyncer {
             }
             checked.insert(origin, reported);
         }
-        if changed || before.syncs.is_multiple_of(WITNESS_EVERY) {
-            let request = pb::GetWitnessStatementsRequest { origin: String::new() };
+        // Witness statements about each origin that changed, and about one more origin in turn
+        // every `WITNESS_EVERY` syncs: one call per origin, so a reply holds one statement per
+        // member (a reply with every origin's would grow with the square of the members).
+        let mut about = changed_origins;
+        if before.syncs.is_multiple_of(WITNESS_EVERY) && !sizes.is_empty() {
+            let turn = (before.syncs / WITNESS_EVERY) as usize % sizes.len();
+            if let Some(origin) = sizes.keys().nth(turn).filter(|o| !about.contains(o)) {
+                about.push(origin.clone());
+            }
+        }
+        for origin in &about {
+            let request = pb::GetWitnessStatementsRequest { origin: origin.to_string() };
             let statements = self
                 .within("GetWitnessStatements", client.get_witness_statements(request))
                 .await?
