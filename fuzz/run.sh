@@ -46,8 +46,38 @@ if [ "$(sha256sum fuzz/Cargo.lock)" != "$lock_before" ]; then
     echo "note: fuzz/Cargo.lock changed (a dependency of the node or the targets did); commit it"
 fi
 
+# Writes the "## Fuzzing" section of RELIABILITY.md (the other sections are the test suite's):
+# per target, the executions, corpus and crashes of this pass.
+report_fuzz_pass() {
+    python3 - "$seconds" "$profile" "${rows[@]}" <<'PY'
+import sys, pathlib, datetime
+seconds, profile, rows = sys.argv[1], sys.argv[2], sys.argv[3:]
+path = pathlib.Path("RELIABILITY.md")
+text = path.read_text() if path.exists() else "# Reliability\n"
+body = [
+    f"cargo-fuzz targets (fuzz/README.md), {seconds} s each, {profile} build, "
+    f"{datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d}; written by `fuzz/run.sh`. "
+    "A crash is any panic, abort, timeout (20 s) or memory above 2 GiB.",
+    "",
+    "| target | executions | corpus | crashes |",
+    "|---|---:|---:|---:|",
+] + [f"| {r.replace(' ', ' | ')} |" for r in rows]
+lines = text.splitlines()
+try:
+    start = lines.index("## Fuzzing")
+    end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")), len(lines))
+except ValueError:
+    if lines and lines[-1].strip():
+        lines.append("")
+    start = end = len(lines)
+section = ["## Fuzzing", ""] + body + ([""] if end < len(lines) else [])
+path.write_text("\n".join(lines[:start] + section + lines[end:]) + "\n")
+PY
+}
+
 failed=()
 summary=()
+rows=()
 for t in "${targets[@]}"; do
     work="$target_dir/corpus/$t"
     artifacts="fuzz/artifacts/$t"
@@ -68,6 +98,7 @@ for t in "${targets[@]}"; do
         "$t" "${execs:-?}" "${corpus:-?}" "$crashes")"
     echo "$line"
     summary+=("$line")
+    rows+=("$t ${execs:-?} ${corpus:-?} $crashes")
     if [ "$crashes" -ne 0 ]; then
         tail -n 60 "$log"
         failed+=("$t")
@@ -76,6 +107,7 @@ done
 
 echo "== fuzz summary (${seconds} s per target)"
 printf '%s\n' "${summary[@]}"
+report_fuzz_pass
 if [ "${#failed[@]}" -gt 0 ]; then
     echo "fuzz: crashes in ${failed[*]}; inputs under fuzz/artifacts/" >&2
     exit 1

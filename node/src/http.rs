@@ -104,10 +104,13 @@ impl AppState {
     }
 
     fn audit(&self, who: &str, what: &str, status: u16) {
-        let line = serde_json::json!({ "at_unix_ms": clock::now_unix_ms(), "who": who, "what": what, "status": status });
+        let json = serde_json::json!({ "at_unix_ms": clock::now_unix_ms(), "who": who, "what": what, "status": status });
+        // Formatted first, then written whole: one write per line, and lines never interleave.
+        let mut line = json.to_string();
+        line.push('\n');
         let mut file = self.audit.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(f) = file.as_mut()
-            && writeln!(f, "{line}").is_err()
+            && f.write_all(line.as_bytes()).is_err()
         {
             tracing::warn!("couldn't write the audit log");
         }
