@@ -114,8 +114,11 @@ pub fn run(
         at(0, format!("unknown dataset `{dataset}`; the schema has {}", names.join(", ")))
     })?;
     let mut hashing = HashingReader { inner: input, hasher: Sha256::new(), bytes: 0 };
-    let mut rdr =
-        csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(&mut hashing);
+    let mut rdr = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .buffer_capacity(256 * 1024)
+        .from_reader(&mut hashing);
     let mut record = csv::ByteRecord::new();
     let read = |rdr: &mut csv::Reader<_>, record: &mut csv::ByteRecord, line: u64| {
         rdr.read_byte_record(record).map_err(|e| at(line, csv_message(&e)))
@@ -486,7 +489,11 @@ fn parse_value(field: &[u8], ty: &ColumnType) -> Result<Value, String> {
             _ if std::str::from_utf8(field).is_err() => Err(not_utf8()),
             _ => Err("not a boolean: use 0/1 or true/false".into()),
         },
-        ColumnType::Enum(values) => match values.iter().position(|v| v.as_bytes() == field) {
+        ColumnType::Enum(values) => match values.iter().position(|v| {
+            // First byte and length before the comparison: most values differ there.
+            let v = v.as_bytes();
+            v.len() == field.len() && v[0] == field[0] && v == field
+        }) {
             Some(p) => Ok(Value::Cat(p as u8)),
             None if std::str::from_utf8(field).is_err() => Err(not_utf8()),
             None => Err(format!("not one of the allowed values: {}", values.join(", "))),
@@ -594,15 +601,17 @@ struct Plan {
     dims: Vec<(usize, usize)>,
 }
 
-/// Accumulators of one indicator: `[series][dimension slot][value slot]`, slot 0 the total.
+/// Accumulators of one indicator, series innermost so that one row's contributions land in
+/// adjacent cells: `total[series]` and `dims[dimension][value slot * series count + series]`.
 /// For an enum dimension, value slot k is the k-th value and the last slot is `unknown`; for a
 /// district dimension, slot 0 is `unknown` and slot d+1 the d-th district seen.
 struct Accs {
-    cells: Vec<Vec<Vec<Acc>>>,
+    total: Vec<Acc>,
+    dims: Vec<Vec<Acc>>,
     rows_in_scope: u64,
     rows_missing: u64,
-    /// This row's value slot per dimension (scratch, reused).
-    slots: Vec<usize>,
+    /// This row's contribution per series, and whether the series has one (scratch).
+    contrib: Vec<(bool, Acc)>,
 }
 
 impl Acc {
@@ -616,15 +625,18 @@ impl Acc {
 
 impl Accs {
     fn new(plan: &Plan) -> Self {
+        let series = plan.series.len();
         // Enum dimensions get all their slots now; district dimensions grow as codes appear.
-        let per_series: Vec<Vec<Acc>> = std::iter::once(vec![Acc::default()])
-            .chain(plan.dims.iter().map(|(_, unknown)| vec![Acc::default(); unknown + 1]))
-            .collect();
         Self {
-            cells: vec![per_series; plan.series.len()],
+            total: vec![Acc::default(); series],
+            dims: plan
+                .dims
+                .iter()
+                .map(|(_, unknown)| vec![Acc::default(); (unknown + 1) * series])
+                .collect(),
             rows_in_scope: 0,
             rows_missing: 0,
-            slots: Vec::with_capacity(plan.dims.len()),
+            contrib: vec![(false, Acc::default()); series],
         }
     }
 
@@ -650,73 +662,74 @@ impl Accs {
             self.rows_missing += 1;
             return;
         };
-        // The row's slot in each dimension, the same for every series.
-        self.slots.clear();
-        for (d, (col, unknown)) in plan.dims.iter().enumerate() {
+        let mut all = true;
+        for ((has, one), (_, num)) in self.contrib.iter_mut().zip(&plan.series) {
+            *has = match num.measure(row) {
+                Some(num) => {
+                    *one = Acc {
+                        n_den: u64::from(den > 0),
+                        n_num: u64::from(num > 0),
+                        den: i128::from(w) * i128::from(den),
+                        num: i128::from(w) * i128::from(num),
+                    };
+                    true
+                }
+                None => false,
+            };
+            all &= *has;
+        }
+        self.rows_missing += u64::from(!all);
+        let series = self.contrib.len();
+        let absorb = |cells: &mut [Acc], contrib: &[(bool, Acc)]| {
+            for (cell, (has, one)) in cells.iter_mut().zip(contrib) {
+                if *has {
+                    cell.absorb(one);
+                }
+            }
+        };
+        absorb(&mut self.total, &self.contrib);
+        for (cells, (col, unknown)) in self.dims.iter_mut().zip(&plan.dims) {
             let slot = match row[*col] {
                 Value::Cat(k) => k as usize,
-                Value::District(i) => {
-                    let slot = i as usize + 1;
-                    if self.cells.first().is_some_and(|s| s[d + 1].len() <= slot) {
-                        for series in &mut self.cells {
-                            series[d + 1].resize(slot + 1, Acc::default());
-                        }
-                    }
-                    slot
-                }
+                Value::District(i) => i as usize + 1,
                 _ => *unknown,
             };
-            self.slots.push(slot);
-        }
-        let mut missing = false;
-        for (series, (_, num)) in self.cells.iter_mut().zip(&plan.series) {
-            let Some(num) = num.measure(row) else {
-                missing = true;
-                continue;
-            };
-            let one = Acc {
-                n_den: u64::from(den > 0),
-                n_num: u64::from(num > 0),
-                den: i128::from(w) * i128::from(den),
-                num: i128::from(w) * i128::from(num),
-            };
-            series[0][0].absorb(&one);
-            for (cells, &slot) in series[1..].iter_mut().zip(&self.slots) {
-                cells[slot].absorb(&one);
+            let at = slot * series;
+            if cells.len() < at + series {
+                cells.resize(at + series, Acc::default()); // a district seen first
             }
+            absorb(&mut cells[at..at + series], &self.contrib);
         }
-        self.rows_missing += u64::from(missing);
     }
 
     /// Adds another worker's sums for the same indicator.
     fn merge(&mut self, other: Accs) {
         self.rows_in_scope += other.rows_in_scope;
         self.rows_missing += other.rows_missing;
-        for (mine, theirs) in self.cells.iter_mut().zip(other.cells) {
-            for (mine, theirs) in mine.iter_mut().zip(theirs) {
-                if mine.len() < theirs.len() {
-                    mine.resize(theirs.len(), Acc::default());
-                }
-                for (m, t) in mine.iter_mut().zip(&theirs) {
-                    m.absorb(t);
-                }
+        for (mine, theirs) in std::iter::once((&mut self.total, other.total))
+            .chain(self.dims.iter_mut().zip(other.dims))
+        {
+            if mine.len() < theirs.len() {
+                mine.resize(theirs.len(), Acc::default());
+            }
+            for (m, t) in mine.iter_mut().zip(&theirs) {
+                m.absorb(t);
             }
         }
     }
 
     fn finish(self, plan: &Plan, ds: &Dataset, districts: &Districts) -> Table {
+        let n = plan.series.len();
         let mut cells = Vec::new();
         for (s, (code, _)) in plan.series.iter().enumerate() {
-            let series = &self.cells[s];
             cells.push(CellTotals {
                 series: code.clone(),
                 dimension: None,
                 value: String::new(),
-                acc: series[0][0],
+                acc: self.total[s],
             });
-            for (d, (col, _)) in plan.dims.iter().enumerate() {
+            for ((col, _), accs) in plan.dims.iter().zip(&self.dims) {
                 let column = &ds.columns[*col];
-                let accs = &series[d + 1];
                 let labels: Vec<String> = match &column.ty {
                     ColumnType::Enum(values) => {
                         values.iter().cloned().chain(["unknown".to_owned()]).collect()
@@ -728,7 +741,9 @@ impl Accs {
                 let mut dim_cells: Vec<CellTotals> = labels
                     .into_iter()
                     .enumerate()
-                    .map(|(slot, label)| (label, accs.get(slot).copied().unwrap_or_default()))
+                    .map(|(slot, label)| {
+                        (label, accs.get(slot * n + s).copied().unwrap_or_default())
+                    })
                     // Values nobody in the file has are not cells; an empty `unknown` neither.
                     .filter(|(_, acc)| acc.n_den > 0 || acc.den != 0)
                     .map(|(value, acc)| CellTotals {
