@@ -606,12 +606,14 @@ struct Plan {
 /// For an enum dimension, value slot k is the k-th value and the last slot is `unknown`; for a
 /// district dimension, slot 0 is `unknown` and slot d+1 the d-th district seen.
 struct Accs {
-    total: Vec<Acc>,
-    dims: Vec<Vec<Acc>>,
+    total: Sums,
+    dims: Vec<Sums>,
     rows_in_scope: u64,
     rows_missing: u64,
     /// This row's contribution per series, and whether the series has one (scratch).
-    contrib: Vec<(bool, Acc)>,
+    contrib: Vec<(bool, Cell)>,
+    /// The same in 128 bits, used for a row whose products do not fit 64 bits (scratch).
+    wide: Vec<(bool, Acc)>,
 }
 
 impl Acc {
@@ -623,20 +625,112 @@ impl Acc {
     }
 }
 
+/// A cell's sums while reading, in 64 bits: 32 bytes, so an indicator's cells stay in the
+/// first-level cache. A sum that would overflow is moved into the cell's 128-bit spill first.
+#[derive(Debug, Clone, Copy, Default)]
+struct Cell {
+    n_den: u64,
+    n_num: u64,
+    den: i64,
+    num: i64,
+}
+
+impl From<Cell> for Acc {
+    fn from(c: Cell) -> Self {
+        Acc { n_den: c.n_den, n_num: c.n_num, den: c.den.into(), num: c.num.into() }
+    }
+}
+
+/// One array of cells: 64-bit sums, and their 128-bit spill (empty until a sum overflows).
+#[derive(Debug, Clone, Default)]
+struct Sums {
+    fast: Vec<Cell>,
+    spill: Vec<Acc>,
+}
+
+impl Sums {
+    fn new(len: usize) -> Self {
+        Self { fast: vec![Cell::default(); len], spill: Vec::new() }
+    }
+
+    fn len(&self) -> usize {
+        self.fast.len()
+    }
+
+    fn grow(&mut self, len: usize) {
+        if self.fast.len() < len {
+            self.fast.resize(len, Cell::default());
+        }
+    }
+
+    fn spilled(&mut self, i: usize) -> &mut Acc {
+        if self.spill.len() <= i {
+            self.spill.resize(self.fast.len().max(i + 1), Acc::default());
+        }
+        &mut self.spill[i]
+    }
+
+    /// Adds one row's contributions to the cells from `at` on.
+    fn add(&mut self, at: usize, contrib: &[(bool, Cell)]) {
+        for (k, (has, c)) in contrib.iter().enumerate() {
+            if !*has {
+                continue;
+            }
+            let cell = &mut self.fast[at + k];
+            let (den, o1) = cell.den.overflowing_add(c.den);
+            let (num, o2) = cell.num.overflowing_add(c.num);
+            if o1 | o2 {
+                let full = std::mem::take(cell);
+                self.spilled(at + k).absorb(&full.into());
+                self.fast[at + k] = *c;
+            } else {
+                cell.n_den += c.n_den;
+                cell.n_num += c.n_num;
+                cell.den = den;
+                cell.num = num;
+            }
+        }
+    }
+
+    /// Adds one row's 128-bit contributions to the spill from `at` on.
+    fn add_wide(&mut self, at: usize, wide: &[(bool, Acc)]) {
+        for (k, (has, a)) in wide.iter().enumerate() {
+            if *has {
+                self.spilled(at + k).absorb(a);
+            }
+        }
+    }
+
+    /// Cell `i`'s sums, or zero beyond the cells.
+    fn get(&self, i: usize) -> Acc {
+        let mut acc = self.fast.get(i).copied().map(Acc::from).unwrap_or_default();
+        if let Some(s) = self.spill.get(i) {
+            acc.absorb(s);
+        }
+        acc
+    }
+
+    /// Adds another worker's cells.
+    fn merge(&mut self, other: Sums) {
+        self.grow(other.len());
+        for i in 0..other.len() {
+            let theirs = other.get(i);
+            self.spilled(i).absorb(&theirs);
+        }
+    }
+}
+
 impl Accs {
     fn new(plan: &Plan) -> Self {
         let series = plan.series.len();
         // Enum dimensions get all their slots now; district dimensions grow as codes appear.
         Self {
-            total: vec![Acc::default(); series],
-            dims: plan
-                .dims
-                .iter()
-                .map(|(_, unknown)| vec![Acc::default(); (unknown + 1) * series])
-                .collect(),
+            total: Sums::new(series),
+            dims: plan.dims.iter().map(|(_, unknown)| Sums::new((unknown + 1) * series)).collect(),
             rows_in_scope: 0,
             rows_missing: 0,
-            contrib: vec![(false, Acc::default()); series],
+            contrib: vec![(false, Cell::default()); series],
+            wide: vec![(false, Acc::default()); series],
         }
     }
 
@@ -663,42 +757,60 @@ impl Accs {
             return;
         };
         let mut all = true;
+        let mut fits = true;
         for ((has, one), (_, num)) in self.contrib.iter_mut().zip(&plan.series) {
             *has = match num.measure(row) {
                 Some(num) => {
-                    *one = Acc {
-                        n_den: u64::from(den > 0),
-                        n_num: u64::from(num > 0),
-                        den: i128::from(w) * i128::from(den),
-                        num: i128::from(w) * i128::from(num),
-                    };
+                    match (w.checked_mul(den), w.checked_mul(num)) {
+                        (Some(d), Some(n)) => {
+                            *one = Cell {
+                                n_den: u64::from(den > 0),
+                                n_num: u64::from(num > 0),
+                                den: d,
+                                num: n,
+                            }
+                        }
+                        _ => fits = false,
+                    }
                     true
                 }
                 None => false,
             };
             all &= *has;
         }
+        if !fits {
+            // A weight times a count beyond 64 bits: this row's products in 128 bits.
+            for ((has, wide), (_, num)) in self.wide.iter_mut().zip(&plan.series) {
+                let num = num.measure(row);
+                *has = num.is_some();
+                let num = num.unwrap_or_default();
+                *wide = Acc {
+                    n_den: u64::from(den > 0),
+                    n_num: u64::from(num > 0),
+                    den: i128::from(w) * i128::from(den),
+                    num: i128::from(w) * i128::from(num),
+                };
+            }
+        }
         self.rows_missing += u64::from(!all);
         let series = self.contrib.len();
-        let absorb = |cells: &mut [Acc], contrib: &[(bool, Acc)]| {
-            for (cell, (has, one)) in cells.iter_mut().zip(contrib) {
-                if *has {
-                    cell.absorb(one);
-                }
+        let slots = plan.dims.iter().map(|(col, unknown)| match row[*col] {
+            Value::Cat(k) => k as usize,
+            Value::District(i) => i as usize + 1,
+            _ => *unknown,
+        });
+        if fits {
+            self.total.add(0, &self.contrib);
+            for (cells, slot) in self.dims.iter_mut().zip(slots) {
+                cells.grow((slot + 1) * series); // a district seen first
+                cells.add(slot * series, &self.contrib);
             }
-        };
-        absorb(&mut self.total, &self.contrib);
-        for (cells, (col, unknown)) in self.dims.iter_mut().zip(&plan.dims) {
-            let slot = match row[*col] {
-                Value::Cat(k) => k as usize,
-                Value::District(i) => i as usize + 1,
-                _ => *unknown,
-            };
-            let at = slot * series;
-            if cells.len() < at + series {
-                cells.resize(at + series, Acc::default()); // a district seen first
+        } else {
+            self.total.add_wide(0, &self.wide);
+            for (cells, slot) in self.dims.iter_mut().zip(slots) {
+                cells.grow((slot + 1) * series);
+                cells.add_wide(slot * series, &self.wide);
             }
-            absorb(&mut cells[at..at + series], &self.contrib);
         }
     }
 
@@ -706,15 +818,9 @@ impl Accs {
     fn merge(&mut self, other: Accs) {
         self.rows_in_scope += other.rows_in_scope;
         self.rows_missing += other.rows_missing;
-        for (mine, theirs) in std::iter::once((&mut self.total, other.total))
-            .chain(self.dims.iter_mut().zip(other.dims))
-        {
-            if mine.len() < theirs.len() {
-                mine.resize(theirs.len(), Acc::default());
-            }
-            for (m, t) in mine.iter_mut().zip(&theirs) {
-                m.absorb(t);
-            }
+        self.total.merge(other.total);
+        for (mine, theirs) in self.dims.iter_mut().zip(other.dims) {
+            mine.merge(theirs);
         }
     }
 
@@ -726,7 +832,7 @@ impl Accs {
                 series: code.clone(),
                 dimension: None,
                 value: String::new(),
-                acc: self.total[s],
+                acc: self.total.get(s),
             });
             for ((col, _), accs) in plan.dims.iter().zip(&self.dims) {
                 let column = &ds.columns[*col];
@@ -741,9 +847,7 @@ impl Accs {
                 let mut dim_cells: Vec<CellTotals> = labels
                     .into_iter()
                     .enumerate()
-                    .map(|(slot, label)| {
-                        (label, accs.get(slot * n + s).copied().unwrap_or_default())
-                    })
+                    .map(|(slot, label)| (label, accs.get(slot * n + s)))
                     // Values nobody in the file has are not cells; an empty `unknown` neither.
                     .filter(|(_, acc)| acc.n_den > 0 || acc.den != 0)
                     .map(|(value, acc)| CellTotals {

@@ -75,7 +75,7 @@ fn duckdb_group_by(path: &std::path::Path, rows: u64) -> Result<f64, String> {
     // Every column read as text and the weight cast, as the bare ceiling parses it: no type
     // sniffing that a late row could contradict.
     let script = format!(
-        "import duckdb,time\nt=time.perf_counter()\nduckdb.sql(\"select district_code, age_band, sum(cast(ind_weight as double)), sum(case when internet_last_use='lt_3m' then cast(ind_weight as double) else 0 end) from read_csv('{}', header=true, all_varchar=true) group by all\").fetchall()\nprint(time.perf_counter()-t)",
+        "import duckdb,time\nduckdb.sql(\"set enable_progress_bar=false\")\nt=time.perf_counter()\nduckdb.sql(\"select district_code, age_band, sum(cast(ind_weight as double)), sum(case when internet_last_use='lt_3m' then cast(ind_weight as double) else 0 end) from read_csv('{}', header=true, all_varchar=true) group by all\").fetchall()\nprint(time.perf_counter()-t)",
         path.display()
     );
     let installed = std::process::Command::new("python3")
@@ -96,10 +96,12 @@ fn duckdb_group_by(path: &std::path::Path, rows: u64) -> Result<f64, String> {
             let last = err.lines().rfind(|l| !l.trim().is_empty()).unwrap_or("no message");
             return Err(format!("failed: {}", last.chars().take(80).collect::<String>()));
         }
+        // The time is the last line (a progress bar or notice may come before it).
         let secs: f64 = String::from_utf8_lossy(&out.stdout)
-            .trim()
-            .parse()
-            .map_err(|_| "failed: no time printed".to_owned())?;
+            .lines()
+            .rfind(|l| !l.trim().is_empty())
+            .and_then(|l| l.trim().parse().ok())
+            .ok_or_else(|| "failed: no time printed".to_owned())?;
         runs.push(rows as f64 / secs);
     }
     Ok(median(runs))

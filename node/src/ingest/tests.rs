@@ -363,3 +363,67 @@ fn threaded_reading_matches_a_top_down_reading() {
     );
     assert_eq!((e.line, e.column.clone()), (2, Some((3, "ind_weight".into()))));
 }
+
+/// Sums are kept in 64 bits while reading and moved to 128 bits before they would overflow: the
+/// totals stay exact for counts summed past 2^63 millionths, and for a weight times a count
+/// beyond 64 bits in one row.
+#[test]
+fn sums_past_64_bits_stay_exact() {
+    // 3000 districts rows at the largest count: 3000 * 4294967295 * 10^6 > i64::MAX.
+    let mut admin = ADMIN.lines().next().unwrap().to_owned();
+    for i in 0..3000 {
+        let max = u32::MAX;
+        admin.push_str(&format!("\nBEBRU-{:02},census,{max},{max},1,1,1,1,1,1", i % 7));
+    }
+    let t = run_ok("district_admin", &admin);
+    let table = t.tables.iter().find(|x| x.indicator_id == "DRI-INF-01").unwrap();
+    let expected = 3000 * i128::from(u32::MAX) * i128::from(MICRO);
+    assert!(expected > i128::from(i64::MAX));
+    assert_eq!((table.cells[0].acc.den, table.cells[0].acc.num), (expected, expected));
+    let by_district: i128 = table.cells[1..].iter().map(|c| c.acc.den).sum();
+    assert_eq!(by_district, expected);
+
+    // A weighted count: the largest weight (12 digits) times a count near 2^32, beyond 64 bits.
+    let schema = r#"version = "t"
+[[dataset]]
+name = "visits"
+kind = "survey"
+description = "d"
+columns = [
+  { name = "id", type = "id" },
+  { name = "w", type = "weight" },
+  { name = "visits", type = "count" },
+  { name = "kind", type = "enum", values = ["a", "b"], dimension = true },
+]
+"#;
+    let catalogue = Catalogue::parse(
+        schema,
+        "microdata.toml",
+        r#"version = "t"
+[[indicator]]
+id = "X-1"
+name = "n"
+definition = "d"
+standard = "s"
+rights_areas = []
+dataset = "visits"
+weight = "w"
+numerator = "visits"
+unit = "per_100"
+denominator_basis = "b"
+scope_note = "s"
+disaggregations = ["kind"]
+aggregation = "ratio_of_sums"
+"#,
+        "indicators.toml",
+    )
+    .unwrap();
+    let text = "id,w,visits,kind\nr1,999999999999.5,4000000000,a\nr2,999999999999.5,4000000000,a\nr3,1,1,b\n";
+    let t = run(&catalogue, "visits", &bebru(), "v.csv", None, text.as_bytes()).unwrap();
+    let w = 999_999_999_999_500_000i128;
+    let cells = &t.tables[0].cells;
+    let (num, den) = (2 * w * 4_000_000_000 + 1_000_000, 2 * w + 1_000_000);
+    assert_eq!((cells[0].acc.num, cells[0].acc.den, cells[0].acc.n_num), (num, den, 3));
+    let a = cells.iter().find(|c| c.value == "a").unwrap();
+    assert_eq!((a.acc.num, a.acc.den), (2 * w * 4_000_000_000, 2 * w));
+}

@@ -71,6 +71,88 @@ pub struct PeerSyncer {
     /// One lock per origin: peers are synced concurrently, and only one of them at a time
     /// pulls a given origin's records (two pulls from one position would look like replays).
     origins: std::sync::Mutex<BTreeMap<MemberId, Arc<tokio::sync::Mutex<()>>>>,
+    /// The documents the logs held publish, read incrementally.
+    documents: Arc<std::sync::Mutex<Documents>>,
+}
+
+/// The publications and withdrawals in each origin's log, read up to `next`.
+#[derive(Default)]
+struct OriginDocuments {
+    next: u64,
+    events: Vec<crate::artefact::Event>,
+    /// Log position and body hash of each publication.
+    bodies: Vec<(u64, [u8; 32])>,
+}
+
+/// What the logs held say about documents, kept up to date incrementally.
+#[derive(Default)]
+struct Documents {
+    origins: BTreeMap<MemberId, OriginDocuments>,
+}
+
+impl Documents {
+    /// Reads the records appended since the last call; returns the bodies of publications not
+    /// withdrawn that are not held (sorted, without duplicates).
+    fn wanted(&mut self, node: &Node) -> Vec<[u8; 32]> {
+        use crate::pb::record_body::Payload;
+        let mut wanted = Vec::new();
+        for (origin, size, _) in node.log.origins() {
+            let docs = self.origins.entry(origin.clone()).or_default();
+            if docs.next < size {
+                for item in node.log.stored(&origin, docs.next) {
+                    let (seq, env) = match item {
+                        Ok(item) => item,
+                        Err(e) => {
+                            warn!(%origin, error = %e, "couldn't read the documents held");
+                            break;
+                        }
+                    };
+                    docs.next = seq + 1;
+                    let Ok(signed) = <pb::SignedRecord as prost::Message>::decode(env.as_slice())
+                    else {
+                        continue;
+                    };
+                    let Ok(body) =
+                        <pb::RecordBody as prost::Message>::decode(signed.body.as_slice())
+                    else {
+                        continue;
+                    };
+                    match body.payload {
+                        Some(Payload::ArtefactPublication(p)) => {
+                            docs.events.push(crate::artefact::Event::Published {
+                                seq,
+                                id: p.artefact_id,
+                                supersedes: p.supersedes_seq,
+                            });
+                            if let Ok(hash) = <[u8; 32]>::try_from(p.body_sha256.as_slice()) {
+                                docs.bodies.push((seq, hash));
+                            }
+                        }
+                        Some(Payload::ArtefactWithdrawal(w)) => {
+                            docs.events.push(crate::artefact::Event::Withdrawn {
+                                id: w.artefact_id,
+                                reason: w.reason,
+                            });
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            if docs.bodies.is_empty() {
+                continue;
+            }
+            let states = crate::artefact::states(&docs.events);
+            for (seq, hash) in &docs.bodies {
+                let withdrawn = states.get(seq).is_some_and(|(state, _)| state == "withdrawn");
+                if !withdrawn && !node.blobs.has(hash) {
+                    wanted.push(*hash);
+                }
+            }
+        }
+        wanted.sort();
+        wanted.dedup();
+        wanted
+    }
 }
 
 /// Peers synced at the same time in one round: an unreachable or slow member holds up only its
@@ -89,6 +171,7 @@ impl PeerSyncer {
             channels: BTreeMap::new(),
             paused: false,
             origins: Default::default(),
+            documents: Default::default(),
         }
     }
 
@@ -372,26 +455,17 @@ impl PeerSyncer {
     }
 
     /// Documents this node should hold and does not yet: bodies of current or superseded
-    /// publications that are missing or failed verification.
+    /// publications that are missing or failed verification. Each record is read once: the
+    /// publications and withdrawals seen so far are kept per origin, and only records appended
+    /// since are decoded (listing from scratch decoded every record held once per changed peer,
+    /// which grew with the cube of the members).
     async fn wanted_bodies(&self) -> Vec<[u8; 32]> {
-        let node = self.node.clone();
-        let Ok(views) =
-            tokio::task::spawn_blocking(move || crate::analysis::artefacts(&node)).await
-        else {
-            return Vec::new();
-        };
-        let mut wanted: Vec<[u8; 32]> = views
-            .iter()
-            .filter(|v| !v.body_verified && v.state != "withdrawn")
-            .filter_map(|v| {
-                v.publication
-                    .as_ref()
-                    .and_then(|p| <[u8; 32]>::try_from(p.body_sha256.as_slice()).ok())
-            })
-            .collect();
-        wanted.sort();
-        wanted.dedup();
-        wanted
+        let (node, documents) = (self.node.clone(), self.documents.clone());
+        tokio::task::spawn_blocking(move || {
+            documents.lock().unwrap_or_else(|p| p.into_inner()).wanted(&node)
+        })
+        .await
+        .unwrap_or_default()
     }
 
     /// Fetches artefact bodies this node lacks from the peer, verifying each against its hash.

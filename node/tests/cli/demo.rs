@@ -40,16 +40,25 @@ fn run_demo(dir: &std::path::Path) -> (Demo, String, Vec<String>) {
                 "127.0.0.1:0",
             ])
             .stdout(Stdio::piped())
-            .stderr(Stdio::null())
+            // Kept for the failure message: why the demo ended.
+            .stderr(std::fs::File::create(dir.with_extension("stderr")).unwrap())
             .spawn()
             .unwrap(),
     );
+    let why = || {
+        let text = std::fs::read_to_string(dir.with_extension("stderr")).unwrap_or_default();
+        text.lines().rev().take(15).collect::<Vec<_>>().join("\n")
+    };
     let mut lines = Vec::new();
     let mut reader = BufReader::new(child.0.stdout.take().unwrap());
     let deadline = Instant::now() + Duration::from_secs(120);
     loop {
         let mut line = String::new();
-        assert!(reader.read_line(&mut line).unwrap() > 0, "demo ended early: {lines:?}");
+        assert!(
+            reader.read_line(&mut line).unwrap() > 0,
+            "demo ended early: {lines:?}; its last log lines, latest first:\n{}",
+            why()
+        );
         lines.push(line.trim_end().to_owned());
         if let Some(url) = line.trim().strip_prefix("dashboard: http://") {
             let addr = url.trim_end_matches('/').to_owned();
