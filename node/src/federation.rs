@@ -247,11 +247,18 @@ impl Membership {
     /// newest first: records are verified against these.
     pub fn keys_of(&self, id: &MemberId) -> Vec<NodeId> {
         let mut keys = Vec::new();
-        let trusted = self.trusted();
-        let sources = trusted
-            .get(id)
-            .into_iter()
-            .chain(self.history.iter().rev().filter_map(|m| m.member(id)));
+        // The card `trusted()` would hold for `id`, found without copying every member's: this
+        // runs for every record, head and witness statement a peer sends.
+        let own_pending = self
+            .proposals
+            .values()
+            .filter(|p| self.own.as_ref().is_some_and(|o| p.approvers.contains(o)));
+        let trusted =
+            self.active().into_iter().chain(own_pending.map(|p| &p.manifest)).find_map(|m| {
+                m.body.members.iter().find(|c| c.id.parse().ok().as_ref() == Some(id))
+            });
+        let sources =
+            trusted.into_iter().chain(self.history.iter().rev().filter_map(|m| m.member(id)));
         for card in sources {
             if let Some(k) = NodeId::from_bytes(&card.signing_public_key)
                 && !keys.contains(&k)

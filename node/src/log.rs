@@ -147,6 +147,9 @@ struct Chain {
     head: Option<TreeHead>,
     /// When the last record held says it was issued, once read (ms since the Unix epoch).
     last_issued: Option<i64>,
+    /// The root at the size it was computed for: `ListOrigins` answers every member's call with
+    /// every origin's root, and most of them have not grown since.
+    root_memo: Option<(u64, Hash)>,
 }
 
 /// What a node holds: its own log and (later) the logs of its peers.
@@ -179,7 +182,7 @@ impl Log {
         };
         let last_issued = last_record.max(head.as_ref().map(|h| h.timestamp_unix_ms));
         let mut chains = BTreeMap::new();
-        chains.insert(own.clone(), Chain { tree, head, last_issued });
+        chains.insert(own.clone(), Chain { tree, head, last_issued, root_memo: None });
         Ok(Self { store, own, key, chains: Mutex::new(chains) })
     }
 
@@ -196,7 +199,8 @@ impl Log {
             Some(bytes) => Some(check_tree_head_any(&bytes, origin, keys, &tree)?),
             None => None,
         };
-        self.lock().insert(origin.clone(), Chain { tree, head, last_issued: None });
+        self.lock()
+            .insert(origin.clone(), Chain { tree, head, last_issued: None, root_memo: None });
         Ok(())
     }
 
@@ -680,13 +684,18 @@ impl Log {
     /// Origins held, with their size and root hash.
     pub fn origins(&self) -> Vec<(MemberId, u64, Hash)> {
         self.lock()
-            .iter()
+            .iter_mut()
             .map(|(o, c)| {
-                (
-                    o.clone(),
-                    c.tree.size(),
-                    c.tree.root(c.tree.size()).unwrap_or_else(|_| merkle::empty_root()),
-                )
+                let size = c.tree.size();
+                let root = match c.root_memo {
+                    Some((at, root)) if at == size => root,
+                    _ => {
+                        let root = c.tree.root(size).unwrap_or_else(|_| merkle::empty_root());
+                        c.root_memo = Some((size, root));
+                        root
+                    }
+                };
+                (o.clone(), size, root)
             })
             .collect()
     }

@@ -31,7 +31,20 @@ pub struct PinSet {
 
 /// Pins shared by the listener and every outgoing connection; replaced when membership changes.
 #[derive(Clone, Default)]
-pub struct Pins(Arc<RwLock<PinSet>>);
+pub struct Pins(Arc<RwLock<PinSet>>, Arc<std::sync::Mutex<Verified>>);
+
+/// Certificates whose signature and validity were checked lately (SHA-256 of the DER to the
+/// time, in Unix seconds, the check was made for):
+/// a member's every call carries its certificate, and checking the signature each time cost
+/// more than serving most calls. Membership is still looked up on every call.
+#[derive(Default)]
+struct Verified(std::collections::HashMap<[u8; 32], u64>);
+
+/// How long (seconds) a checked certificate is trusted without checking its signature and
+/// dates again: a certificate expiring meanwhile is refused up to this much late.
+const VERIFIED_FOR: u64 = 60;
+/// Most certificates remembered as checked (the federation's members, and some former ones).
+const VERIFIED_MAX: usize = 4096;
 
 impl fmt::Debug for Pins {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -43,6 +56,24 @@ impl Pins {
     /// Replaces the pin set.
     pub fn set(&self, pins: PinSet) {
         *self.0.write().unwrap_or_else(|p| p.into_inner()) = pins;
+    }
+
+    fn recently_verified(&self, cert: &[u8; 32], now: UnixTime) -> bool {
+        let now = now.as_secs();
+        let cache = self.1.lock().unwrap_or_else(|p| p.into_inner());
+        cache.0.get(cert).is_some_and(|&at| now >= at && now - at < VERIFIED_FOR)
+    }
+
+    fn verified(&self, cert: [u8; 32], now: UnixTime) {
+        let now = now.as_secs();
+        let mut cache = self.1.lock().unwrap_or_else(|p| p.into_inner());
+        if cache.0.len() >= VERIFIED_MAX {
+            cache.0.retain(|_, at| now.saturating_sub(*at) < VERIFIED_FOR);
+            if cache.0.len() >= VERIFIED_MAX {
+                cache.0.clear();
+            }
+        }
+        cache.0.insert(cert, now);
     }
 
     fn read(&self) -> std::sync::RwLockReadGuard<'_, PinSet> {
@@ -60,6 +91,10 @@ impl Pins {
             None => return Err(Refusal::NotMember(fingerprint)),
         };
         drop(pins);
+        let der: [u8; 32] = Sha256::digest(cert.as_ref()).into();
+        if self.recently_verified(&der, now) {
+            return Ok(member);
+        }
         // The certificate is its own anchor: this checks its signature and validity period.
         let anchor = webpki::anchor_from_trusted_cert(cert).map_err(|_| Refusal::Malformed)?;
         let algs = rustls::crypto::ring::default_provider().signature_verification_algorithms;
@@ -79,6 +114,7 @@ impl Pins {
             }
             _ => Refusal::Malformed,
         })?;
+        self.verified(der, now);
         Ok(member)
     }
 

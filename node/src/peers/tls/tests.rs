@@ -44,3 +44,33 @@ fn certificates_are_dated_from_today() {
     assert_eq!(crate::identity::civil_for_tests(20_415), (2025, 11, 23));
     assert_eq!(crate::identity::civil_for_tests(11_016), (2000, 2, 29));
 }
+
+/// A certificate checked a moment ago is not checked again, but its member still is: removing
+/// the member refuses it at once, and a check for a time past the memo checks the dates again.
+#[test]
+fn a_checked_certificate_is_remembered_but_membership_is_not() {
+    let bebru: MemberId = "BEBRU".parse().unwrap();
+    let today = crate::clock::now_unix_ms() / 86_400_000;
+    // Valid until the end of tomorrow.
+    let short = TlsIdentity::generate_valid(&bebru, today - 1, today + 1).unwrap();
+    let pins = Pins::default();
+    let set = |current: bool| PinSet {
+        current: if current {
+            [(short.fingerprint, bebru.clone())].into()
+        } else {
+            Default::default()
+        },
+        former: if current { Default::default() } else { [short.fingerprint].into() },
+    };
+    pins.set(set(true));
+    let now = UnixTime::now();
+    assert_eq!(pins.check(&cert(&short), now), Ok(bebru.clone()));
+    assert!(pins.recently_verified(&Sha256::digest(cert(&short).as_ref()).into(), now));
+    assert_eq!(pins.check(&cert(&short), now), Ok(bebru.clone()));
+    pins.set(set(false));
+    assert!(matches!(pins.check(&cert(&short), now), Err(Refusal::Former(_))));
+    pins.set(set(true));
+    let in_a_week =
+        UnixTime::since_unix_epoch(std::time::Duration::from_secs(now.as_secs() + 7 * 86_400));
+    assert_eq!(pins.check(&cert(&short), in_a_week), Err(Refusal::Expired(bebru)));
+}
