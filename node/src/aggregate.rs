@@ -289,8 +289,10 @@ pub fn answer(
     } else {
         first.cells.first().map(|c| c.series.clone()).unwrap_or_default()
     };
-    let name_of =
-        |id: &str| members.iter().find(|m| m.id == id).map_or(id.to_owned(), |m| m.name.clone());
+    // Looked up per city: maps, so that an answer's cost grows with the members, not their square.
+    let names: BTreeMap<&str, &str> =
+        members.iter().map(|m| (m.id.as_str(), m.name.as_str())).collect();
+    let name_of = |id: &str| names.get(id).map_or(id.to_owned(), |n| (*n).to_owned());
     let in_period: Vec<&CityRelease> =
         of_indicator.iter().copied().filter(|r| r.period == period).collect();
 
@@ -333,6 +335,7 @@ pub fn answer(
     let dimension = query.by.as_str();
     if !dimension.is_empty() && dimension != "city" {
         let mut per_value: BTreeMap<String, GroupParts> = BTreeMap::new();
+        let included: std::collections::BTreeSet<&String> = included.iter().collect();
         for r in in_period.iter().filter(|r| included.contains(&r.city)) {
             for c in r.cells.iter().filter(|c| c.series == series && c.dimension == dimension) {
                 let entry = per_value.entry(c.value.clone()).or_default();
@@ -399,9 +402,10 @@ pub fn answer(
 
     let mut missing = Vec::new();
     let mut stale = Vec::new();
+    let reporting: std::collections::BTreeSet<&str> =
+        in_period.iter().map(|r| r.city.as_str()).collect();
     for m in members {
-        let has = in_period.iter().any(|r| r.city == m.id);
-        if !has {
+        if !reporting.contains(m.id.as_str()) {
             missing.push(m.id.clone());
             if let Some(latest) =
                 of_indicator.iter().filter(|r| r.city == m.id).map(|r| r.period.clone()).max()

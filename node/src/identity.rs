@@ -159,9 +159,25 @@ impl NodeId {
         self.0.to_bytes()
     }
 
-    /// Parses 32 public key bytes.
+    /// Parses 32 public key bytes. Decompressing the point costs about as much as verifying a
+    /// signature, and the members' few keys are parsed for every record, head and statement a
+    /// peer sends, so parsed keys are remembered (a pure function of the bytes).
     pub fn from_bytes(bytes: &[u8]) -> Option<Self> {
-        VerifyingKey::from_bytes(bytes.try_into().ok()?).ok().map(Self)
+        use std::{collections::HashMap, sync::Mutex};
+        static PARSED: std::sync::OnceLock<Mutex<HashMap<[u8; 32], NodeId>>> =
+            std::sync::OnceLock::new();
+        let bytes: [u8; 32] = bytes.try_into().ok()?;
+        let parsed = PARSED.get_or_init(Default::default);
+        if let Some(id) = parsed.lock().unwrap_or_else(|p| p.into_inner()).get(&bytes) {
+            return Some(*id);
+        }
+        let id = Self(VerifyingKey::from_bytes(&bytes).ok()?);
+        let mut map = parsed.lock().unwrap_or_else(|p| p.into_inner());
+        if map.len() >= 4096 {
+            map.clear(); // far more keys than any federation has: start over
+        }
+        map.insert(bytes, id);
+        Some(id)
     }
 
     /// Verifies a signature over `bytes` for `domain`, rejecting malleable and weak-key forms.
