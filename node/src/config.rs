@@ -300,6 +300,12 @@ pub struct FederationConfig {
     /// Milliseconds without a successful sync after which answers report a member as stale.
     #[serde(default = "default_stale_after_ms")]
     pub stale_after_ms: u64,
+    /// Members synced per round, taken in turn from a per-node order: every member is reached
+    /// once every ceil((members - 1) / peers_per_round) rounds, and records spread through
+    /// whichever members hold them (gossip). A federation no larger than this plus one syncs
+    /// every member every round.
+    #[serde(default = "default_peers_per_round")]
+    pub peers_per_round: u32,
 }
 
 fn default_stale_after_ms() -> u64 {
@@ -316,6 +322,9 @@ fn default_sync_interval_ms() -> u64 {
 fn default_peer_timeout_ms() -> u64 {
     5000
 }
+fn default_peers_per_round() -> u32 {
+    8
+}
 impl Default for FederationConfig {
     fn default() -> Self {
         Self {
@@ -323,6 +332,7 @@ impl Default for FederationConfig {
             sync_interval_ms: default_sync_interval_ms(),
             peer_timeout_ms: default_peer_timeout_ms(),
             stale_after_ms: default_stale_after_ms(),
+            peers_per_round: default_peers_per_round(),
         }
     }
 }
@@ -574,6 +584,9 @@ impl Config {
         if self.federation.stale_after_ms > i64::MAX as u64 {
             return Err(invalid("federation.stale_after_ms", "too large".into()));
         }
+        if self.federation.peers_per_round == 0 {
+            return Err(invalid("federation.peers_per_round", "must be at least 1".into()));
+        }
         if self.federation.sync_interval_ms < 50 || self.federation.peer_timeout_ms < 50 {
             return Err(invalid(
                 "federation",
@@ -728,6 +741,9 @@ sync_interval_ms = 5000
 peer_timeout_ms = 5000
 # Answers report a member as stale after this long without a successful sync.
 stale_after_ms = 300000
+# Members synced per round, in turn: each is reached every ceil((members - 1) / this) rounds,
+# and records also travel through the others. Keep stale_after_ms above that many intervals.
+peers_per_round = 8
 
 [http]
 # Dashboard, /api/v1 (JSON, CSV, SDMX-CSV), /metrics, /healthz, /readyz. Port 0: a free port,

@@ -129,6 +129,8 @@ pub enum WitnessCheck {
     Kept,
     /// A different root at a size held: evidence kept.
     SplitView,
+    /// Not held, and this check's verifications were spent: neither kept nor judged.
+    Deferred,
 }
 
 /// The acknowledgement of a durable append.
@@ -447,6 +449,21 @@ impl Log {
         via: &MemberId,
         now_unix_ms: i64,
     ) -> Result<WitnessCheck, Error> {
+        let mut unbounded = usize::MAX;
+        self.check_witness_within(signed, witness_keys, via, now_unix_ms, &mut unbounded)
+    }
+
+    /// [`Self::check_witness`] verifying at most `verifications` signatures (decremented for
+    /// each): a statement not held byte for byte once they are spent is `Deferred`, left for a
+    /// later sync, so one reply about a large federation costs a bounded amount of work.
+    pub fn check_witness_within(
+        &self,
+        signed: &pb::SignedWitnessStatement,
+        witness_keys: impl Fn(&MemberId) -> Vec<NodeId>,
+        via: &MemberId,
+        now_unix_ms: i64,
+        verifications: &mut usize,
+    ) -> Result<WitnessCheck, Error> {
         let Ok(body) = pb::WitnessStatement::decode(signed.body.as_slice()) else {
             return Ok(WitnessCheck::Invalid);
         };
@@ -463,6 +480,12 @@ impl Log {
         // may have grown to its size since).
         let encoded = signed.encode_to_vec();
         let held = self.store.holds_witness(&origin, &witness, &encoded);
+        if !held {
+            if *verifications == 0 {
+                return Ok(WitnessCheck::Deferred);
+            }
+            *verifications -= 1;
+        }
         let signed_ok = held
             || witness_keys(&witness)
                 .iter()

@@ -15,6 +15,9 @@ use std::{
 use metronode::{node::Identity, pb, synth};
 use tonic::transport::Channel;
 
+/// Members each node syncs with per round (the default of `peers_per_round`).
+const PEERS_PER_ROUND: usize = 8;
+
 /// Periods each city publishes.
 const PERIODS: [&str; 4] = ["2022", "2023", "2024", "2025"];
 
@@ -71,7 +74,7 @@ fn du(path: &Path) -> u64 {
     total
 }
 
-async fn start(bin: &Path, root: &Path, n: usize, sync_ms: u64) -> Vec<Proc> {
+async fn start(bin: &Path, root: &Path, n: usize, sync_ms: u64, per_round: usize) -> Vec<Proc> {
     let mut procs = Vec::new();
     for i in 0..n {
         let id = member_id(i);
@@ -92,6 +95,7 @@ async fn start(bin: &Path, root: &Path, n: usize, sync_ms: u64) -> Vec<Proc> {
             .args(["--http-listen", "127.0.0.1:0"])
             .env("METRONODE_FEDERATION__SYNC_INTERVAL_MS", sync_ms.to_string())
             .env("METRONODE_FEDERATION__PEER_TIMEOUT_MS", "20000")
+            .env("METRONODE_FEDERATION__PEERS_PER_ROUND", per_round.to_string())
             .env("METRONODE_LOGGING__FILTER", "error")
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -256,10 +260,10 @@ pub(crate) struct Row {
 }
 
 /// Runs a federation of `n` processes and measures it.
-pub(crate) async fn federation(bin: &Path, n: usize, sync_ms: u64) -> Row {
+pub(crate) async fn federation(bin: &Path, n: usize, sync_ms: u64, per_round: usize) -> Row {
     let root = tempfile::tempdir().unwrap();
     let t = Instant::now();
-    let procs = start(bin, root.path(), n, sync_ms).await;
+    let procs = start(bin, root.path(), n, sync_ms, per_round).await;
     found(&procs).await;
     let setup = t.elapsed();
     let t = Instant::now();
@@ -393,22 +397,21 @@ pub(crate) async fn bench(report: &mut String, sizes: &[usize]) {
     let _ = writeln!(report, "### Federations of separate node processes on loopback\n");
     let _ = writeln!(
         report,
-        "Each node is a `metronode serve` process with its own data directory, mutual TLS between all, each syncing with every other member once per interval (2 s, or 50 ms per member when more); each city publishes 19 indicators × 4 periods (5 datasets, small synthetic files). Converge: from the acknowledgement of one new release (9 records) at one city until every node holds it. Queries: DRI-USE-01 by city over gRPC at the last node, cold (first answer after the release) and warm (cached; median of 200). Memory: median VmRSS over the nodes when idle, and the peak of the queried node with 64 queries in flight. Disk: median data directory.\n"
+        "Each node is a `metronode serve` process with its own data directory, mutual TLS between all, each syncing with {PEERS_PER_ROUND} other members per round (`peers_per_round`, taken in turn in the node's own order, so records spread by gossip and every member is reached every ceil((n - 1) / {PEERS_PER_ROUND}) rounds), one round per interval (1 s, or 10 ms per member when more); each city publishes 19 indicators × 4 periods (5 datasets, small synthetic files). Converge: from the acknowledgement of one new release (9 records) at one city until every node holds it. Queries: DRI-USE-01 by city over gRPC at the last node, cold (first answer after the release) and warm (cached; median of 200). Memory: median VmRSS over the nodes when idle, and the peak of the queried node with 64 queries in flight. Disk: median data directory.\n"
     );
     let _ = writeln!(
         report,
-        "| nodes | sync interval | set-up and founding | initial replication | records per node | converge after one release | cold query | warm query | RSS idle (median) | RSS under load | disk per node |"
+        "| nodes | sync interval | peers per round | set-up and founding | initial replication | records per node | converge after one release | cold query | warm query | RSS idle (median) | RSS under load | disk per node |"
     );
-    let _ = writeln!(report, "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    let _ = writeln!(report, "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     for &n in sizes {
-        // Each size's row is saved as soon as it is measured.
-        // Every node syncs with every other each interval: the interval grows with the
-        // federation so that the rounds fit on two cores (50 ms of interval per member).
-        let sync_ms = (n as u64 * 50).max(2000);
-        let r = federation(&bin, n, sync_ms).await;
+        // Each size's row is saved as soon as it is measured. All n processes share two
+        // cores: the interval grows with the federation (10 ms per member, at least 1 s).
+        let sync_ms = (n as u64 * 10).max(1000);
+        let r = federation(&bin, n, sync_ms, PEERS_PER_ROUND).await;
         let _ = writeln!(
             report,
-            "| {} | {:.1} s | {:.1} s | {:.1} s | {} | {:.2} s | {:.2} ms | {:.2} ms | {:.0} MiB | {:.0} MiB | {:.1} MiB |",
+            "| {} | {:.1} s | {PEERS_PER_ROUND} | {:.1} s | {:.1} s | {} | {:.2} s | {:.2} ms | {:.2} ms | {:.0} MiB | {:.0} MiB | {:.1} MiB |",
             r.n,
             sync_ms as f64 / 1e3,
             r.setup.as_secs_f64(),

@@ -42,6 +42,33 @@ async fn founders_federate_and_replicate_every_origin() {
 }
 
 #[tokio::test]
+async fn members_synced_one_per_round_still_all_converge_and_all_are_reached() {
+    // Seven members, each syncing with one other per round: records spread by gossip (through
+    // whichever member holds them) and every member is reached in turn.
+    let ids = ["BEBRU", "IEDUB", "BGSOF", "ALTIA", "NLAMS", "PTLIS", "FIHEL"];
+    let cluster = TestCluster::cities_with(&ids, 4, |t| {
+        t.replace("peers_per_round = 8", "peers_per_round = 1")
+    })
+    .await;
+    assert!(cluster.nodes.iter().all(|n| n.node.config.federation.peers_per_round == 1));
+    cluster.nodes[3].notice("Tirana's news").await;
+    cluster
+        .wait_until("every node holds Tirana's news", |c| {
+            (0..ids.len()).all(|i| c.held(i, "ALTIA") == 2)
+        })
+        .await;
+    cluster
+        .wait_until("every node has synced with every other", |c| {
+            c.nodes.iter().all(|n| {
+                ids.iter()
+                    .filter(|id| **id != n.node.log.own().as_str())
+                    .all(|id| n.node.peers.get(&id.parse().unwrap()).syncs > 0)
+            })
+        })
+        .await;
+}
+
+#[tokio::test]
 async fn records_reach_a_member_through_another_when_the_origin_is_down() {
     let cluster = TestCluster::cities(&["BEBRU", "IEDUB", "BGSOF"], 2).await;
     let TestCluster { mut nodes } = cluster;

@@ -266,9 +266,19 @@ pub struct TestCluster {
 impl TestCluster {
     /// Starts one node per id and founds the federation.
     pub async fn cities(ids: &[&str], threshold: u32) -> TestCluster {
+        Self::cities_with(ids, threshold, |t| t).await
+    }
+
+    /// [`Self::cities`] with `edit` applied to every node's `node.toml` (see
+    /// [`TestNode::start_edited`]).
+    pub async fn cities_with(
+        ids: &[&str],
+        threshold: u32,
+        edit: impl Fn(String) -> String,
+    ) -> TestCluster {
         let mut nodes = Vec::new();
         for id in ids {
-            nodes.push(TestNode::start(id).await);
+            nodes.push(TestNode::start_edited(id, &edit).await);
         }
         let cards: Vec<pb::MemberCard> = nodes.iter().map(|n| n.node.card.clone()).collect();
         let manifest =

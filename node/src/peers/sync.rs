@@ -34,6 +34,14 @@ pub const MAX_BODIES_PER_SYNC: usize = 16;
 /// Every this many syncs, a peer's witness statements about one more origin (each in turn) are
 /// read; those about an origin it reported changed are read at once.
 pub const WITNESS_EVERY: u64 = 10;
+/// Origins whose witness statements are read in one sync with a peer (the peer's own log first,
+/// the others in turn): when every member of a large federation publishes at once, each sync
+/// reads a few and the next syncs the rest.
+pub const WITNESS_ORIGINS_PER_SYNC: usize = 4;
+/// Witness signatures verified in one sync with a peer (the peer's own statements first);
+/// statements left over arrive again with later syncs. Without a bound, one release from each
+/// of n members costs every node n² verifications at once.
+pub const WITNESS_VERIFICATIONS_PER_SYNC: usize = 32;
 
 /// Reads chunks sent from the async side, on a blocking thread.
 struct BlockingChunks {
@@ -73,6 +81,10 @@ pub struct PeerSyncer {
     origins: std::sync::Mutex<BTreeMap<MemberId, Arc<tokio::sync::Mutex<()>>>>,
     /// The documents the logs held publish, read incrementally.
     documents: Arc<std::sync::Mutex<Documents>>,
+    /// Where the next round starts in this node's order of the members.
+    cursor: usize,
+    /// Whether the warning that members cannot all be reached within `stale_after_ms` was given.
+    warned_cycle: bool,
 }
 
 /// The publications and withdrawals in each origin's log, read up to `next`.
@@ -172,6 +184,8 @@ impl PeerSyncer {
             paused: false,
             origins: Default::default(),
             documents: Default::default(),
+            cursor: 0,
+            warned_cycle: false,
         }
     }
 
@@ -187,7 +201,8 @@ impl PeerSyncer {
         debug!("peer syncer stopped");
     }
 
-    /// One round over every trusted member.
+    /// One round: the next `peers_per_round` trusted members in this node's order (every member
+    /// when the federation is that small), skipping those backing off.
     pub async fn sync_all(&mut self) {
         // A node whose store refuses writes cannot keep what peers send: it waits for space
         // (no peer is blamed or backed off for it) and serves what it holds meanwhile.
@@ -206,20 +221,26 @@ impl PeerSyncer {
             Ok(()) => {}
         }
         let own = self.node.log.own().clone();
-        let trusted = self.node.membership().trusted();
+        let peers = round_order(&own, self.node.membership().trusted());
+        let per_round = (self.node.config.federation.peers_per_round as usize).max(1);
+        self.warn_if_cycle_too_long(peers.len(), per_round);
         let wanted = std::sync::Mutex::new(self.wanted_bodies().await);
         let mut due = Vec::new();
-        for (id, card) in trusted {
-            if id == own {
-                continue;
+        let start = self.cursor % peers.len().max(1);
+        let mut walked = 0;
+        for (id, card) in peers.iter().cycle().skip(start).take(peers.len()) {
+            if due.len() == per_round {
+                break;
             }
-            let state = self.node.peers.get(&id);
+            walked += 1;
+            let state = self.node.peers.get(id);
             if state.retry_at.is_some_and(|t| tokio::time::Instant::now() < t) {
                 continue;
             }
-            let client = self.client(&id, &card.endpoint);
-            due.push((id, client));
+            let client = self.client(id, &card.endpoint);
+            due.push((id.clone(), client));
         }
+        self.cursor = start + walked;
         // Each peer's outcome is recorded as soon as its sync ends, not at the end of the round:
         // a long round must not make the members synced early in it look stale.
         let failed: Vec<MemberId> = {
@@ -242,6 +263,24 @@ impl PeerSyncer {
         for id in failed {
             self.channels.remove(&id);
         }
+    }
+
+    /// Warns once when reaching every member in turn takes longer than `stale_after_ms`: answers
+    /// would then call members stale that are only waiting for their turn.
+    fn warn_if_cycle_too_long(&mut self, peers: usize, per_round: usize) {
+        let fed = &self.node.config.federation;
+        let cycle_ms = peers.div_ceil(per_round) as u64 * fed.sync_interval_ms;
+        if cycle_ms > fed.stale_after_ms && !self.warned_cycle {
+            warn!(
+                peers,
+                peers_per_round = per_round,
+                cycle_ms,
+                stale_after_ms = fed.stale_after_ms,
+                "members are synced in turn less often than stale_after_ms: raise peers_per_round \
+                 or stale_after_ms"
+            );
+        }
+        self.warned_cycle = cycle_ms > fed.stale_after_ms;
     }
 
     /// Records how one peer's sync ended in its state and the metrics; true when it failed.
@@ -387,25 +426,36 @@ impl PeerSyncer {
         // Witness statements about each origin that changed, and about one more origin in turn
         // every `WITNESS_EVERY` syncs: one call per origin, so a reply holds one statement per
         // member (a reply with every origin's would grow with the square of the members).
-        let mut about = changed_origins;
+        let mut about = witness_origins(changed_origins, id, before.syncs);
         if before.syncs.is_multiple_of(WITNESS_EVERY) && !sizes.is_empty() {
             let turn = (before.syncs / WITNESS_EVERY) as usize % sizes.len();
             if let Some(origin) = sizes.keys().nth(turn).filter(|o| !about.contains(o)) {
                 about.push(origin.clone());
             }
         }
+        let mut verifications = WITNESS_VERIFICATIONS_PER_SYNC;
         for origin in &about {
             let request = pb::GetWitnessStatementsRequest { origin: origin.to_string() };
-            let statements = self
+            let mut statements = self
                 .within("GetWitnessStatements", client.get_witness_statements(request))
                 .await?
                 .into_inner()
                 .statements;
-            for s in statements.iter().take(10_000) {
+            statements.truncate(10_000);
+            // The peer's own statement first: it is the one this sync is sure to be about.
+            statements.sort_by_key(|s| {
+                prost::Message::decode(s.body.as_slice())
+                    .map_or(true, |b: pb::WitnessStatement| b.witness != id.as_str())
+            });
+            for s in &statements {
                 let node = &self.node;
-                if let Err(e) =
-                    node.log.check_witness(s, |w| node.keys_of(w), id, clock::now_unix_ms())
-                {
+                if let Err(e) = node.log.check_witness_within(
+                    s,
+                    |w| node.keys_of(w),
+                    id,
+                    clock::now_unix_ms(),
+                    &mut verifications,
+                ) {
                     debug!(error = %e, "witness statement not kept");
                 }
             }
@@ -611,6 +661,44 @@ impl PeerSyncer {
 }
 
 /// The metric label of a gRPC status code.
+/// The trusted members other than `own`, in this node's own order: sorted by a hash of both
+/// names, so that each node walks the federation in a different order and records spread as in
+/// random gossip, while every member still comes round once per cycle.
+fn round_order<C>(
+    own: &MemberId,
+    trusted: impl IntoIterator<Item = (MemberId, C)>,
+) -> Vec<(MemberId, C)> {
+    use std::hash::{Hash, Hasher};
+    let mut peers: Vec<(u64, MemberId, C)> = trusted
+        .into_iter()
+        .filter(|(id, _)| id != own)
+        .map(|(id, card)| {
+            let mut h = std::hash::DefaultHasher::new();
+            (own.as_str(), id.as_str()).hash(&mut h);
+            (h.finish(), id, card)
+        })
+        .collect();
+    peers.sort_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)));
+    peers.into_iter().map(|(_, id, card)| (id, card)).collect()
+}
+
+/// The origins whose witness statements one sync reads, of those the peer reported changed: the
+/// peer's own first, then up to [`WITNESS_ORIGINS_PER_SYNC`] in all, rotating with the sync count.
+fn witness_origins(mut changed: Vec<MemberId>, peer: &MemberId, syncs: u64) -> Vec<MemberId> {
+    if changed.len() <= WITNESS_ORIGINS_PER_SYNC {
+        return changed;
+    }
+    let mut about = Vec::with_capacity(WITNESS_ORIGINS_PER_SYNC);
+    if let Some(at) = changed.iter().position(|o| o == peer) {
+        about.push(changed.remove(at));
+    }
+    let start = syncs as usize % changed.len();
+    about.extend(
+        changed.iter().cycle().skip(start).take(WITNESS_ORIGINS_PER_SYNC - about.len()).cloned(),
+    );
+    about
+}
+
 fn code_label(code: tonic::Code) -> &'static str {
     use tonic::Code::*;
     match code {
@@ -631,5 +719,54 @@ fn code_label(code: tonic::Code) -> &'static str {
         Unavailable => "unavailable",
         DataLoss => "data_loss",
         Unauthenticated => "unauthenticated",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ids(names: &[&str]) -> Vec<MemberId> {
+        names.iter().map(|n| n.parse().unwrap()).collect()
+    }
+
+    #[test]
+    fn each_node_walks_every_other_member_in_its_own_order() {
+        let all = ids(&["BEBRU", "IEDUB", "BGSOF", "ALTIA", "NLAMS", "PTLIS", "FIHEL", "DEBER"]);
+        let order = |own: &MemberId| -> Vec<MemberId> {
+            round_order(own, all.iter().map(|id| (id.clone(), ())))
+                .into_iter()
+                .map(|p| p.0)
+                .collect()
+        };
+        let (a, b) = (order(&all[0]), order(&all[1]));
+        for (own, o) in [(&all[0], &a), (&all[1], &b)] {
+            assert_eq!(o.len(), all.len() - 1);
+            assert!(!o.contains(own));
+            let mut sorted = o.clone();
+            sorted.sort();
+            sorted.dedup();
+            assert_eq!(sorted.len(), all.len() - 1, "each member once");
+        }
+        let common: Vec<_> = a.iter().filter(|m| b.contains(m)).cloned().collect();
+        let b_common: Vec<_> = b.iter().filter(|m| a.contains(m)).cloned().collect();
+        assert_ne!(common, b_common, "two nodes walk the members in different orders");
+        assert_eq!(order(&all[0]), a, "a node keeps its order from round to round");
+    }
+
+    #[test]
+    fn witness_reads_are_bounded_and_start_with_the_peer_own_log() {
+        let changed = ids(&["BEBRU", "IEDUB", "BGSOF", "ALTIA", "NLAMS", "PTLIS", "FIHEL"]);
+        let peer: MemberId = "NLAMS".parse().unwrap();
+        let few = witness_origins(changed[..3].to_vec(), &peer, 5);
+        assert_eq!(few, changed[..3], "a few changed origins are all read");
+        let mut seen = std::collections::BTreeSet::new();
+        for syncs in 0..10 {
+            let about = witness_origins(changed.clone(), &peer, syncs);
+            assert_eq!(about.len(), WITNESS_ORIGINS_PER_SYNC);
+            assert_eq!(about[0], peer);
+            seen.extend(about);
+        }
+        assert_eq!(seen.len(), changed.len(), "the others come in turn");
     }
 }

@@ -21,6 +21,7 @@ listen = "0.0.0.0:{{ include "metronode.federationPort" . }}"
 sync_interval_ms = {{ int64 .Values.federation.syncIntervalMs }}
 peer_timeout_ms = {{ int64 .Values.federation.peerTimeoutMs }}
 stale_after_ms = {{ int64 .Values.federation.staleAfterMs }}
+peers_per_round = {{ int64 .Values.federation.peersPerRound }}
 
 [http]
 listen = "0.0.0.0:{{ include "metronode.httpPort" . }}"
