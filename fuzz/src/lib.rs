@@ -84,35 +84,8 @@ pub fn member(id: &str) -> MemberId {
 /// The pilot cities' ids.
 pub const PILOTS: [&str; 4] = ["ALTIA", "BEBRU", "BGSOF", "IEDUB"];
 
-/// SplitMix64 as a `RngCore`: noise that is the same on every run, so a crash reproduces.
-#[derive(Debug, Clone)]
-pub struct FixedRng(pub u64);
-
-impl rand_core::RngCore for FixedRng {
-    fn next_u32(&mut self) -> u32 {
-        (self.next_u64() >> 32) as u32
-    }
-
-    fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-
-    fn fill_bytes(&mut self, dest: &mut [u8]) {
-        for chunk in dest.chunks_mut(8) {
-            let bytes = self.next_u64().to_le_bytes();
-            chunk.copy_from_slice(&bytes[..chunk.len()]);
-        }
-    }
-
-    fn try_fill_bytes(&mut self, dest: &mut [u8]) -> Result<(), rand_core::Error> {
-        self.fill_bytes(dest);
-        Ok(())
-    }
-}
+/// Noise that is the same on every run, so a crash reproduces (metronode's seeded SplitMix64).
+pub use metronode::synth::Rng as FixedRng;
 
 /// Reads one fuzz input as a sequence of bytes and length-prefixed chunks.
 #[derive(Debug)]

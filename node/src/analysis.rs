@@ -460,34 +460,12 @@ pub fn artefacts(node: &Node) -> Vec<pb::ArtefactView> {
     for (origin, _, _) in node.log.origins() {
         let mut events = Vec::new();
         let mut pubs = Vec::new();
-        for item in node.log.stored(&origin, 0) {
-            let (seq, env) = match item {
-                Ok(item) => item,
-                Err(e) => {
-                    tracing::warn!(%origin, error = %e, "couldn't read the documents held");
-                    break;
-                }
-            };
-            let Ok(signed) = pb::SignedRecord::decode(env.as_slice()) else { continue };
-            let Ok(body) = pb::RecordBody::decode(signed.body.as_slice()) else { continue };
-            match body.payload {
-                Some(pb::record_body::Payload::ArtefactPublication(p)) => {
-                    events.push(crate::artefact::Event::Published {
-                        seq,
-                        id: p.artefact_id.clone(),
-                        supersedes: p.supersedes_seq,
-                    });
-                    pubs.push((seq, hex::encode(crate::merkle::leaf_hash(&signed.body)), p));
-                }
-                Some(pb::record_body::Payload::ArtefactWithdrawal(w)) => {
-                    events.push(crate::artefact::Event::Withdrawn {
-                        id: w.artefact_id,
-                        reason: w.reason,
-                    });
-                }
-                _ => {}
+        document_events(node, &origin, 0, |seq, event, publication| {
+            if let Some((p, body)) = publication {
+                pubs.push((seq, hex::encode(crate::merkle::leaf_hash(body)), p));
             }
-        }
+            events.push(event);
+        });
         let states = crate::artefact::states(&events);
         for (seq, record_hash, p) in pubs {
             let (state, reason) = states.get(&seq).cloned().unwrap_or_default();
@@ -505,6 +483,43 @@ pub fn artefacts(node: &Node) -> Vec<pb::ArtefactView> {
         }
     }
     out
+}
+
+/// Reads `origin`'s records from `from` on and calls `f` for each publication (with its event,
+/// the publication and the signed body it came in) and withdrawal (its event); returns the
+/// position to read on from next time. A record that cannot be read ends the reading there.
+pub(crate) fn document_events(
+    node: &Node,
+    origin: &MemberId,
+    from: u64,
+    mut f: impl FnMut(u64, crate::artefact::Event, Option<(pb::ArtefactPublication, &[u8])>),
+) -> u64 {
+    use crate::artefact::Event;
+    let mut next = from;
+    for item in node.log.stored(origin, from) {
+        let (seq, env) = match item {
+            Ok(item) => item,
+            Err(e) => {
+                tracing::warn!(%origin, error = %e, "couldn't read the documents held");
+                break;
+            }
+        };
+        next = seq + 1;
+        let Ok(signed) = pb::SignedRecord::decode(env.as_slice()) else { continue };
+        let Ok(body) = pb::RecordBody::decode(signed.body.as_slice()) else { continue };
+        match body.payload {
+            Some(pb::record_body::Payload::ArtefactPublication(p)) => {
+                let id = p.artefact_id.clone();
+                let event = Event::Published { seq, id, supersedes: p.supersedes_seq };
+                f(seq, event, Some((p, &signed.body)));
+            }
+            Some(pb::record_body::Payload::ArtefactWithdrawal(w)) => {
+                f(seq, Event::Withdrawn { id: w.artefact_id, reason: w.reason }, None);
+            }
+            _ => {}
+        }
+    }
+    next
 }
 
 /// Whether an artefact view passes the filters (empty filters match all).

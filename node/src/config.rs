@@ -366,6 +366,10 @@ pub struct StoreConfig {
     /// full" (reads go on) before sled itself runs out of space. 0 turns the check off.
     #[serde(default = "default_min_free_bytes")]
     pub min_free_bytes: u64,
+    /// Bytes of sled's page cache (sled's own default is 1 GiB, which a node with a few hundred
+    /// peers' logs fills with pages it rarely reads again).
+    #[serde(default = "default_cache_bytes")]
+    pub cache_bytes: u64,
 }
 
 /// Log output.
@@ -439,6 +443,9 @@ fn default_store_path() -> PathBuf {
 fn default_min_free_bytes() -> u64 {
     64 * 1024 * 1024
 }
+fn default_cache_bytes() -> u64 {
+    crate::store::DEFAULT_CACHE_BYTES
+}
 fn default_log_filter() -> String {
     "info,metronode=info".into()
 }
@@ -460,7 +467,11 @@ impl Default for KeysConfig {
 }
 impl Default for StoreConfig {
     fn default() -> Self {
-        Self { path: default_store_path(), min_free_bytes: default_min_free_bytes() }
+        Self {
+            path: default_store_path(),
+            min_free_bytes: default_min_free_bytes(),
+            cache_bytes: default_cache_bytes(),
+        }
     }
 }
 impl Default for LoggingConfig {
@@ -777,6 +788,8 @@ path = "store"
 # Bytes kept free on the store's file system: below this, appends are refused as "disk full"
 # while reads go on (sled cannot recover from running out of space without a restart).
 min_free_bytes = 67108864
+# Bytes of sled's page cache.
+cache_bytes = 33554432
 
 [logging]
 # A tracing filter directive; RUST_LOG overrides it.

@@ -602,7 +602,8 @@ struct Plan {
 }
 
 /// Accumulators of one indicator, series innermost so that one row's contributions land in
-/// adjacent cells: `total[series]` and `dims[dimension][value slot * series count + series]`.
+/// adjacent cells: `dims[dimension][value slot * series count + series]`, and `total[series]`
+/// only for an indicator without dimensions (otherwise the total is the first dimension's sum).
 /// For an enum dimension, value slot k is the k-th value and the last slot is `unknown`; for a
 /// district dimension, slot 0 is `unknown` and slot d+1 the d-th district seen.
 struct Accs {
@@ -610,8 +611,8 @@ struct Accs {
     dims: Vec<Sums>,
     rows_in_scope: u64,
     rows_missing: u64,
-    /// This row's contribution per series, and whether the series has one (scratch).
-    contrib: Vec<(bool, Cell)>,
+    /// This row's contribution per series, zero where the series has none (scratch).
+    contrib: Vec<Cell>,
     /// The same in 128 bits, used for a row whose products do not fit 64 bits (scratch).
     wide: Vec<(bool, Acc)>,
 }
@@ -626,7 +627,7 @@ impl Acc {
 }
 
 /// A cell's sums while reading, in 64 bits: 32 bytes, so an indicator's cells stay in the
-/// first-level cache. A sum that would overflow is moved into the cell's 128-bit spill first.
+/// first-level cache. Before any sum could overflow, the cells are moved into the 128-bit spill.
 #[derive(Debug, Clone, Copy, Default)]
 struct Cell {
     n_den: u64,
@@ -641,16 +642,24 @@ impl From<Cell> for Acc {
     }
 }
 
-/// One array of cells: 64-bit sums, and their 128-bit spill (empty until a sum overflows).
-#[derive(Debug, Clone, Default)]
+/// One array of cells: 64-bit sums, and their 128-bit spill (empty until a sum could overflow).
+///
+/// `room` is how much more any one 64-bit sum may grow for certain: each row takes its largest
+/// contribution off it, and when a row's would not fit, every cell moves into the spill first.
+/// So the additions themselves need no overflow checks (and the compiler vectorises them).
+#[derive(Debug, Clone)]
 struct Sums {
     fast: Vec<Cell>,
     spill: Vec<Acc>,
+    room: u64,
 }
+
+/// The growth every 64-bit sum has room for from zero.
+const ROOM: u64 = i64::MAX as u64;
 
 impl Sums {
     fn new(len: usize) -> Self {
-        Self { fast: vec![Cell::default(); len], spill: Vec::new() }
+        Self { fast: vec![Cell::default(); len], spill: Vec::new(), room: ROOM }
     }
 
     fn len(&self) -> usize {
@@ -670,26 +679,28 @@ impl Sums {
         &mut self.spill[i]
     }
 
-    /// Adds one row's contributions to the cells from `at` on.
-    fn add(&mut self, at: usize, contrib: &[(bool, Cell)]) {
-        for (k, (has, c)) in contrib.iter().enumerate() {
-            if !*has {
-                continue;
-            }
-            let cell = &mut self.fast[at + k];
-            let (den, o1) = cell.den.overflowing_add(c.den);
-            let (num, o2) = cell.num.overflowing_add(c.num);
-            if o1 | o2 {
-                let full = std::mem::take(cell);
-                self.spilled(at + k).absorb(&full.into());
-                self.fast[at + k] = *c;
-            } else {
-                cell.n_den += c.n_den;
-                cell.n_num += c.n_num;
-                cell.den = den;
-                cell.num = num;
-            }
+    /// Adds one row's contributions to the cells from `at` on; `bound` is at least the magnitude
+    /// of each of its sums (at most `ROOM`).
+    fn add(&mut self, at: usize, contrib: &[Cell], bound: u64) {
+        if bound > self.room {
+            self.spill_all();
         }
+        self.room -= bound;
+        for (cell, c) in self.fast[at..at + contrib.len()].iter_mut().zip(contrib) {
+            cell.n_den += c.n_den;
+            cell.n_num += c.n_num;
+            cell.den += c.den;
+            cell.num += c.num;
+        }
+    }
+
+    /// Moves every 64-bit sum into the spill, leaving full room.
+    fn spill_all(&mut self) {
+        for i in 0..self.fast.len() {
+            let full = std::mem::take(&mut self.fast[i]);
+            self.spilled(i).absorb(&full.into());
+        }
+        self.room = ROOM;
     }
 
     /// Adds one row's 128-bit contributions to the spill from `at` on.
@@ -729,7 +740,7 @@ impl Accs {
             dims: plan.dims.iter().map(|(_, unknown)| Sums::new((unknown + 1) * series)).collect(),
             rows_in_scope: 0,
             rows_missing: 0,
-            contrib: vec![(false, Cell::default()); series],
+            contrib: vec![Cell::default(); series],
             wide: vec![(false, Acc::default()); series],
         }
     }
@@ -758,26 +769,32 @@ impl Accs {
         };
         let mut all = true;
         let mut fits = true;
-        for ((has, one), (_, num)) in self.contrib.iter_mut().zip(&plan.series) {
-            *has = match num.measure(row) {
-                Some(num) => {
-                    match (w.checked_mul(den), w.checked_mul(num)) {
-                        (Some(d), Some(n)) => {
-                            *one = Cell {
-                                n_den: u64::from(den > 0),
-                                n_num: u64::from(num > 0),
-                                den: d,
-                                num: n,
-                            }
+        let mut bound = 0u64;
+        for (one, (_, num)) in self.contrib.iter_mut().zip(&plan.series) {
+            *one = match num.measure(row) {
+                Some(num) => match (w.checked_mul(den), w.checked_mul(num)) {
+                    (Some(d), Some(n)) => {
+                        bound = bound.max(d.unsigned_abs()).max(n.unsigned_abs());
+                        Cell {
+                            n_den: u64::from(den > 0),
+                            n_num: u64::from(num > 0),
+                            den: d,
+                            num: n,
                         }
-                        _ => fits = false,
                     }
-                    true
+                    _ => {
+                        fits = false;
+                        Cell::default()
+                    }
+                },
+                None => {
+                    all = false;
+                    Cell::default()
                 }
-                None => false,
             };
-            all &= *has;
         }
+        // A product of i64::MIN's magnitude has no room anywhere: the 128-bit path takes it.
+        fits &= bound <= ROOM;
         if !fits {
             // A weight times a count beyond 64 bits: this row's products in 128 bits.
             for ((has, wide), (_, num)) in self.wide.iter_mut().zip(&plan.series) {
@@ -799,14 +816,21 @@ impl Accs {
             Value::District(i) => i as usize + 1,
             _ => *unknown,
         });
+        // With a dimension, the total is the sum of its cells (every row has a slot, `unknown`
+        // included): derived in `finish` instead of summed per row.
+        let summed_total = self.dims.is_empty();
         if fits {
-            self.total.add(0, &self.contrib);
+            if summed_total {
+                self.total.add(0, &self.contrib, bound);
+            }
             for (cells, slot) in self.dims.iter_mut().zip(slots) {
                 cells.grow((slot + 1) * series); // a district seen first
-                cells.add(slot * series, &self.contrib);
+                cells.add(slot * series, &self.contrib, bound);
             }
         } else {
-            self.total.add_wide(0, &self.wide);
+            if summed_total {
+                self.total.add_wide(0, &self.wide);
+            }
             for (cells, slot) in self.dims.iter_mut().zip(slots) {
                 cells.grow((slot + 1) * series);
                 cells.add_wide(slot * series, &self.wide);
@@ -828,11 +852,18 @@ impl Accs {
         let n = plan.series.len();
         let mut cells = Vec::new();
         for (s, (code, _)) in plan.series.iter().enumerate() {
+            let total = match self.dims.first() {
+                Some(first) => (0..first.len() / n).fold(Acc::default(), |mut acc, slot| {
+                    acc.absorb(&first.get(slot * n + s));
+                    acc
+                }),
+                None => self.total.get(s),
+            };
             cells.push(CellTotals {
                 series: code.clone(),
                 dimension: None,
                 value: String::new(),
-                acc: self.total.get(s),
+                acc: total,
             });
             for ((col, _), accs) in plan.dims.iter().zip(&self.dims) {
                 let column = &ds.columns[*col];

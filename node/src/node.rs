@@ -118,7 +118,8 @@ impl Node {
         let Identity { dir, config, key, tls } = identity;
         let lock = store::lock_dir(&dir)?;
         let store =
-            Store::open(&dir.join(&config.store.path))?.with_min_free(config.store.min_free_bytes);
+            Store::open_with_cache(&dir.join(&config.store.path), config.store.cache_bytes)?
+                .with_min_free(config.store.min_free_bytes);
         let card = Identity::card_of(&config, &key, &tls);
         // Foreign logs arrive with federation membership; until then only the own key is known.
         let own = config.member_id();

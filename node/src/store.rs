@@ -143,6 +143,9 @@ fn mib(bytes: u64) -> String {
     format!("{:.1} MiB", bytes as f64 / (1024.0 * 1024.0))
 }
 
+/// Bytes of sled's page cache unless configured (`[store] cache_bytes`).
+pub const DEFAULT_CACHE_BYTES: u64 = 32 * 1024 * 1024;
+
 /// A held lock on a data directory; released when dropped or when the process dies.
 #[derive(Debug)]
 pub struct DirLock {
@@ -178,10 +181,10 @@ pub fn lock_dir(dir: &Path) -> Result<DirLock, Error> {
 /// Opens sled at `path`. A store dropped in this process a moment ago may still hold sled's
 /// file lock (its flusher thread ends after the handle), so a lock refusal is retried for up to
 /// two seconds; another process is kept out by the data directory's own lock first.
-fn open_sled(path: &Path) -> sled::Result<sled::Db> {
+fn open_sled(path: &Path, cache_bytes: u64) -> sled::Result<sled::Db> {
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(2);
     loop {
-        match sled::Config::new().path(path).open() {
+        match sled::Config::new().path(path).cache_capacity(cache_bytes).open() {
             Err(sled::Error::Io(e))
                 if e.to_string().contains("could not acquire lock")
                     && std::time::Instant::now() < deadline =>
@@ -231,11 +234,17 @@ pub struct LedgerSpend {
 // === impl Store ===
 
 impl Store {
-    /// Opens or creates the store at `path`. The caller holds the data directory lock.
+    /// Opens or creates the store at `path` with a page cache of [`DEFAULT_CACHE_BYTES`]. The
+    /// caller holds the data directory lock.
     pub fn open(path: &Path) -> Result<Self, Error> {
+        Self::open_with_cache(path, DEFAULT_CACHE_BYTES)
+    }
+
+    /// Opens or creates the store at `path` with a page cache of `cache_bytes`.
+    pub fn open_with_cache(path: &Path, cache_bytes: u64) -> Result<Self, Error> {
         let sled_err = |source| Error::Sled { path: path.to_owned(), source };
         fs::create_dir_all(path).map_err(|source| Error::Io { path: path.to_owned(), source })?;
-        let db = open_sled(path).map_err(sled_err)?;
+        let db = open_sled(path, cache_bytes).map_err(sled_err)?;
         let meta = db.open_tree("meta").map_err(sled_err)?;
         match meta.get("format").map_err(sled_err)? {
             Some(v) if v.as_ref() != [FORMAT_V1] => {

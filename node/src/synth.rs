@@ -164,11 +164,14 @@ pub fn city(id: &str) -> Option<City> {
 pub const DATASETS: [&str; 5] =
     ["survey", "household", "district_admin", "open_data_inventory", "algorithm_register"];
 
-/// SplitMix64: small, fast, seeded; enough for synthetic data (never for noise).
-struct Rng(u64);
+/// SplitMix64: small, fast, seeded; for synthetic data and reproducible tests and fuzzing,
+/// never for a release's noise (anyone who knows the seed predicts it).
+#[derive(Debug, Clone)]
+pub struct Rng(pub u64);
 
 impl Rng {
-    fn next(&mut self) -> u64 {
+    /// The next 64 random bits.
+    pub fn next_u64(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
         let mut z = self.0;
         z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
@@ -176,7 +179,7 @@ impl Rng {
         z ^ (z >> 31)
     }
     fn unit(&mut self) -> f64 {
-        (self.next() >> 11) as f64 / (1u64 << 53) as f64
+        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
     }
     fn chance(&mut self, p: f64) -> bool {
         self.unit() < p.clamp(0.0, 1.0)
@@ -191,6 +194,28 @@ impl Rng {
             x -= w;
         }
         &items[items.len() - 1].0
+    }
+}
+
+impl rand_core::RngCore for Rng {
+    fn next_u32(&mut self) -> u32 {
+        (Rng::next_u64(self) >> 32) as u32
+    }
+
+    fn next_u64(&mut self) -> u64 {
+        Rng::next_u64(self)
+    }
+
+    fn fill_bytes(&mut self, dest: &mut [u8]) {
+        for chunk in dest.chunks_mut(8) {
+            let bytes = Rng::next_u64(self).to_le_bytes();
+            chunk.copy_from_slice(&bytes[..chunk.len()]);
+        }
+    }
+
+    fn try_fill_bytes(&mut self, dest: &mut [u8]) -> Result<(), rand_core::Error> {
+        self.fill_bytes(dest);
+        Ok(())
     }
 }
 
@@ -280,7 +305,7 @@ fn survey(city: &City, rows: u64, rng: &mut Rng, w: &mut impl Write) -> io::Resu
             n += 1;
             let age = *rng.pick(&AGES);
             let age_i = AGES.iter().position(|a| a.0 == age).unwrap_or(0);
-            let q = 1 + (rng.next() % 5) as u8;
+            let q = 1 + (rng.next_u64() % 5) as u8;
             let edu = *rng.pick(&[
                 ("low", 0.25 + 0.1 * dep),
                 ("medium", 0.40),
@@ -363,7 +388,7 @@ fn household(city: &City, rows: u64, rng: &mut Rng, w: &mut impl Write) -> io::R
         let dep = deprivation(city, i);
         for _ in 0..count {
             n += 1;
-            let q = 1 + (rng.next() % 5) as u8;
+            let q = 1 + (rng.next_u64() % 5) as u8;
             let shift = (f64::from(q) - 3.0) * 0.04 - 0.03 * dep;
             let access = rng.chance(city.hh_internet + shift);
             let fixed = access && rng.chance(0.8 + shift);
@@ -440,7 +465,7 @@ fn inventory(city: &City, rows: u64, rng: &mut Rng, w: &mut impl Write) -> io::R
             "{}-DS{i},{},{}",
             city.id,
             b(rng.chance(city.open_data)),
-            THEMES[(rng.next() % 6) as usize]
+            THEMES[(rng.next_u64() % 6) as usize]
         )?;
     }
     Ok(())

@@ -6,7 +6,8 @@
 //! gRPC health check, on the same server (query). Medians of `RUNS` runs.
 //! `METRONODE_BENCH_ROWS` sets the ingest sizes (default "1000000,10000000");
 //! `METRONODE_BENCH_SCALE` the federation sizes of the scale benchmark (default "50,200"; empty
-//! to skip it). DuckDB (the Python package) is run on the same group-by when it is installed.
+//! to skip it); `METRONODE_BENCH_SECTIONS` the sections to run (default
+//! "ingest,replication,query,scale"). DuckDB (the Python package) is run on the same group-by when it is installed.
 
 use std::{
     collections::HashMap,
@@ -488,19 +489,28 @@ fn main() {
         std::thread::available_parallelism().map_or(0, |n| n.get())
     );
     // The file is written after every section, so a long run that fails late keeps the rest.
-    ingest_bench(&mut report);
-    save(&report);
+    let sections = std::env::var("METRONODE_BENCH_SECTIONS")
+        .unwrap_or_else(|_| "ingest,replication,query,scale".into());
+    let run = |name: &str| sections.split(',').any(|s| s.trim() == name);
+    if run("ingest") {
+        ingest_bench(&mut report);
+        save(&report);
+    }
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
-    rt.block_on(replication_bench(&mut report));
-    save(&report);
-    rt.block_on(query_bench(&mut report));
-    save(&report);
+    if run("replication") {
+        rt.block_on(replication_bench(&mut report));
+        save(&report);
+    }
+    if run("query") {
+        rt.block_on(query_bench(&mut report));
+        save(&report);
+    }
     let scale: Vec<usize> = std::env::var("METRONODE_BENCH_SCALE")
         .unwrap_or_else(|_| "50,200".into())
         .split(',')
         .filter_map(|v| v.trim().parse().ok())
         .collect();
-    if !scale.is_empty() {
+    if run("scale") && !scale.is_empty() {
         rt.block_on(scale::bench(&mut report, &scale));
         save(&report);
     }

@@ -65,6 +65,30 @@ fn rss_kib(pid: u32) -> u64 {
         .unwrap_or(0)
 }
 
+/// Ends the run (its nodes are killed when dropped) before the machine runs out of memory and
+/// its OOM killer picks processes at random; the error says how much the nodes held.
+fn guard_memory(procs: &[Proc]) -> Result<(), String> {
+    let available_kib: u64 = std::fs::read_to_string("/proc/meminfo")
+        .unwrap_or_default()
+        .lines()
+        .find(|l| l.starts_with("MemAvailable:"))
+        .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
+        .unwrap_or(u64::MAX);
+    if available_kib < 1024 * 1024 {
+        let mut rss: Vec<u64> = procs.iter().map(|p| rss_kib(p.child.id()) / 1024).collect();
+        rss.sort();
+        let at = |q: f64| rss[((rss.len() - 1) as f64 * q) as usize];
+        return Err(format!(
+            "stopped with less than 1 GiB of the machine's memory left: node RSS median {} MiB, \
+             90th percentile {} MiB, largest {} MiB",
+            at(0.5),
+            at(0.9),
+            at(1.0)
+        ));
+    }
+    Ok(())
+}
+
 fn du(path: &Path) -> u64 {
     let mut total = 0;
     for entry in std::fs::read_dir(path).into_iter().flatten().flatten() {
@@ -97,6 +121,9 @@ async fn start(bin: &Path, root: &Path, n: usize, sync_ms: u64, per_round: usize
             .env("METRONODE_FEDERATION__PEER_TIMEOUT_MS", "20000")
             .env("METRONODE_FEDERATION__PEERS_PER_ROUND", per_round.to_string())
             .env("METRONODE_LOGGING__FILTER", "error")
+            // Two malloc arenas per process, as on a host packed with processes (glibc's default
+            // of eight per core mostly holds freed memory).
+            .env("MALLOC_ARENA_MAX", "2")
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -118,7 +145,7 @@ async fn start(bin: &Path, root: &Path, n: usize, sync_ms: u64, per_round: usize
     procs
 }
 
-async fn found(procs: &[Proc]) {
+async fn found(procs: &[Proc]) -> Result<(), String> {
     let cards: Vec<pb::MemberCard> =
         procs.iter().map(|p| Identity::load(&p.dir).unwrap().card()).collect();
     let threshold = (procs.len() / 2 + 1) as u32;
@@ -129,18 +156,24 @@ async fn found(procs: &[Proc]) {
             .await
             .unwrap();
     }
-    wait_all(procs, Duration::from_secs(1800), |m: &pb::Membership| !m.active.is_empty()).await;
+    wait_all(procs, Duration::from_secs(1800), |m: &pb::Membership| !m.active.is_empty()).await
 }
 
-async fn wait_all(procs: &[Proc], limit: Duration, cond: impl Fn(&pb::Membership) -> bool) {
+async fn wait_all(
+    procs: &[Proc],
+    limit: Duration,
+    cond: impl Fn(&pb::Membership) -> bool,
+) -> Result<(), String> {
     let deadline = Instant::now() + limit;
     for p in procs {
         let mut c = pb::analytics_client::AnalyticsClient::new(p.channel.clone());
         while !cond(&c.get_membership(pb::GetMembershipRequest {}).await.unwrap().into_inner()) {
             assert!(Instant::now() < deadline, "{} never got there", p.id);
+            guard_memory(procs)?;
             tokio::time::sleep(Duration::from_millis(200)).await;
         }
     }
+    Ok(())
 }
 
 async fn ingest(channel: Channel, dataset: &str, period: &str, data: Vec<u8>) {
@@ -212,7 +245,11 @@ async fn sizes(p: &Proc) -> Vec<(String, u64)> {
 }
 
 /// Waits until every node holds `want` records of every origin listed; returns the time.
-async fn converge(procs: &[Proc], want: &[(String, u64)], limit: Duration) -> Duration {
+async fn converge(
+    procs: &[Proc],
+    want: &[(String, u64)],
+    limit: Duration,
+) -> Result<Duration, String> {
     let start = Instant::now();
     let mut pending: Vec<&Proc> = procs.iter().collect();
     while !pending.is_empty() {
@@ -224,12 +261,13 @@ async fn converge(procs: &[Proc], want: &[(String, u64)], limit: Duration) -> Du
             }
         }
         pending = still;
+        guard_memory(procs)?;
         if !pending.is_empty() {
             assert!(start.elapsed() < limit, "{} nodes never converged", pending.len());
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
     }
-    start.elapsed()
+    Ok(start.elapsed())
 }
 
 async fn query(channel: Channel, by: &str) -> Duration {
@@ -260,11 +298,16 @@ pub(crate) struct Row {
 }
 
 /// Runs a federation of `n` processes and measures it.
-pub(crate) async fn federation(bin: &Path, n: usize, sync_ms: u64, per_round: usize) -> Row {
+pub(crate) async fn federation(
+    bin: &Path,
+    n: usize,
+    sync_ms: u64,
+    per_round: usize,
+) -> Result<Row, String> {
     let root = tempfile::tempdir().unwrap();
     let t = Instant::now();
     let procs = start(bin, root.path(), n, sync_ms, per_round).await;
-    found(&procs).await;
+    found(&procs).await.map_err(|e| format!("founding: {e}"))?;
     let setup = t.elapsed();
     let t = Instant::now();
     publish_all(&procs).await;
@@ -273,7 +316,9 @@ pub(crate) async fn federation(bin: &Path, n: usize, sync_ms: u64, per_round: us
         let own = sizes(p).await.into_iter().find(|(o, _)| *o == p.id).unwrap();
         want.push(own);
     }
-    converge(&procs, &want, Duration::from_secs(3600)).await;
+    converge(&procs, &want, Duration::from_secs(3600))
+        .await
+        .map_err(|e| format!("initial replication, {:.0} s in: {e}", t.elapsed().as_secs_f64()))?;
     let initial = t.elapsed();
     let records: u64 = want.iter().map(|(_, s)| s).sum();
 
@@ -282,7 +327,9 @@ pub(crate) async fn federation(bin: &Path, n: usize, sync_ms: u64, per_round: us
     synth::generate(&city(0, &procs[0].id), "survey", 400, 9, &mut data).unwrap();
     ingest(procs[0].channel.clone(), "survey", "2026", data).await;
     let now = sizes(&procs[0]).await.into_iter().find(|(o, _)| *o == procs[0].id).unwrap();
-    let converge_time = converge(&procs, &[now], Duration::from_secs(600)).await;
+    let converge_time = converge(&procs, &[now], Duration::from_secs(600))
+        .await
+        .map_err(|e| format!("converging after one release: {e}"))?;
 
     // Query cost at the last node: cold (first answer after the new release) and warm.
     let last = procs.last().unwrap();
@@ -324,7 +371,7 @@ pub(crate) async fn federation(bin: &Path, n: usize, sync_ms: u64, per_round: us
         let _ = Command::new("kill").args(["-TERM", &p.child.id().to_string()]).status();
     }
     drop(procs);
-    Row {
+    Ok(Row {
         n,
         setup,
         initial,
@@ -335,7 +382,7 @@ pub(crate) async fn federation(bin: &Path, n: usize, sync_ms: u64, per_round: us
         rss_load_mib,
         disk_mib,
         records: records + 9,
-    }
+    })
 }
 
 /// The pure cost of one metropolitan answer as members grow: the releases of one indicator
@@ -397,7 +444,7 @@ pub(crate) async fn bench(report: &mut String, sizes: &[usize]) {
     let _ = writeln!(report, "### Federations of separate node processes on loopback\n");
     let _ = writeln!(
         report,
-        "Each node is a `metronode serve` process with its own data directory, mutual TLS between all, each syncing with {PEERS_PER_ROUND} other members per round (`peers_per_round`, taken in turn in the node's own order, so records spread by gossip and every member is reached every ceil((n - 1) / {PEERS_PER_ROUND}) rounds), one round per interval (1 s, or 10 ms per member when more); each city publishes 19 indicators × 4 periods (5 datasets, small synthetic files). Converge: from the acknowledgement of one new release (9 records) at one city until every node holds it. Queries: DRI-USE-01 by city over gRPC at the last node, cold (first answer after the release) and warm (cached; median of 200). Memory: median VmRSS over the nodes when idle, and the peak of the queried node with 64 queries in flight. Disk: median data directory.\n"
+        "Each node is a `metronode serve` process with its own data directory, mutual TLS between all, each syncing with {PEERS_PER_ROUND} other members per round (`peers_per_round`, taken in turn in the node's own order, so records spread by gossip and every member is reached every ceil((n - 1) / {PEERS_PER_ROUND}) rounds), one round per interval (1 s, or 10 ms per member when more), `MALLOC_ARENA_MAX=2`; each city publishes 19 indicators × 4 periods (5 datasets, small synthetic files). Converge: from the acknowledgement of one new release (9 records) at one city until every node holds it. Queries: DRI-USE-01 by city over gRPC at the last node, cold (first answer after the release) and warm (cached; median of 200). Memory: median VmRSS over the nodes when idle, and the peak of the queried node with 64 queries in flight. Disk: median data directory.\n"
     );
     let _ = writeln!(
         report,
@@ -408,7 +455,18 @@ pub(crate) async fn bench(report: &mut String, sizes: &[usize]) {
         // Each size's row is saved as soon as it is measured. All n processes share two
         // cores: the interval grows with the federation (10 ms per member, at least 1 s).
         let sync_ms = (n as u64 * 10).max(1000);
-        let r = federation(&bin, n, sync_ms, PEERS_PER_ROUND).await;
+        let r = match federation(&bin, n, sync_ms, PEERS_PER_ROUND).await {
+            Ok(r) => r,
+            Err(why) => {
+                let _ = writeln!(
+                    report,
+                    "| {n} | {:.1} s | {PEERS_PER_ROUND} | {why} |",
+                    sync_ms as f64 / 1e3
+                );
+                super::save(report);
+                continue;
+            }
+        };
         let _ = writeln!(
             report,
             "| {} | {:.1} s | {PEERS_PER_ROUND} | {:.1} s | {:.1} s | {} | {:.2} s | {:.2} ms | {:.2} ms | {:.0} MiB | {:.0} MiB | {:.1} MiB |",

@@ -106,49 +106,19 @@ impl Documents {
     /// Reads the records appended since the last call; returns the bodies of publications not
     /// withdrawn that are not held (sorted, without duplicates).
     fn wanted(&mut self, node: &Node) -> Vec<[u8; 32]> {
-        use crate::pb::record_body::Payload;
         let mut wanted = Vec::new();
         for (origin, size, _) in node.log.origins() {
             let docs = self.origins.entry(origin.clone()).or_default();
             if docs.next < size {
-                for item in node.log.stored(&origin, docs.next) {
-                    let (seq, env) = match item {
-                        Ok(item) => item,
-                        Err(e) => {
-                            warn!(%origin, error = %e, "couldn't read the documents held");
-                            break;
-                        }
-                    };
-                    docs.next = seq + 1;
-                    let Ok(signed) = <pb::SignedRecord as prost::Message>::decode(env.as_slice())
-                    else {
-                        continue;
-                    };
-                    let Ok(body) =
-                        <pb::RecordBody as prost::Message>::decode(signed.body.as_slice())
-                    else {
-                        continue;
-                    };
-                    match body.payload {
-                        Some(Payload::ArtefactPublication(p)) => {
-                            docs.events.push(crate::artefact::Event::Published {
-                                seq,
-                                id: p.artefact_id,
-                                supersedes: p.supersedes_seq,
-                            });
-                            if let Ok(hash) = <[u8; 32]>::try_from(p.body_sha256.as_slice()) {
-                                docs.bodies.push((seq, hash));
-                            }
-                        }
-                        Some(Payload::ArtefactWithdrawal(w)) => {
-                            docs.events.push(crate::artefact::Event::Withdrawn {
-                                id: w.artefact_id,
-                                reason: w.reason,
-                            });
-                        }
-                        _ => {}
+                let OriginDocuments { next, events, bodies } = docs;
+                *next = crate::analysis::document_events(node, &origin, *next, |seq, e, p| {
+                    if let Some(hash) =
+                        p.and_then(|(p, _)| <[u8; 32]>::try_from(p.body_sha256.as_slice()).ok())
+                    {
+                        bodies.push((seq, hash));
                     }
-                }
+                    events.push(e);
+                });
             }
             if docs.bodies.is_empty() {
                 continue;

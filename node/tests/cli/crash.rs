@@ -52,20 +52,12 @@ rights_areas = ["inclusion_equality_equity"]
 cc4dr_principles = ["access_and_literacy"]
 "#;
 
-/// Seeded kill delays: splitmix64, uniform over twice a span.
-struct Delays(u64);
+/// Seeded kill delays, uniform over twice a span.
+struct Delays(metronode::synth::Rng);
 
 impl Delays {
-    fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-
     fn next(&mut self, span: Duration) -> Duration {
-        Duration::from_micros(self.next_u64() % (span.as_micros() as u64 * 2 + 1))
+        Duration::from_micros(self.0.next_u64() % (span.as_micros() as u64 * 2 + 1))
     }
 }
 
@@ -206,9 +198,9 @@ fn survey_file(root: &Path, city: &metronode::synth::City, rows: u64, seed: u64)
 /// A distinct document for attempt `k`: a PDF header and seeded bytes.
 fn document(root: &Path, k: u64, size: usize) -> PathBuf {
     let mut body = format!("%PDF-1.7\n% crash test document {k}\n").into_bytes();
-    let mut d = Delays(k);
+    let mut rng = metronode::synth::Rng(k);
     while body.len() < size {
-        body.extend_from_slice(&d.next_u64().to_le_bytes());
+        body.extend_from_slice(&rng.next_u64().to_le_bytes());
     }
     let path = root.join(format!("doc-{k}.pdf"));
     fs::write(&path, body).unwrap();
@@ -660,8 +652,9 @@ fn sigkill_at_seeded_points_loses_nothing() {
     fs::create_dir_all(&two).unwrap();
     let started = Instant::now();
     let ((ingests, uploads, changes), replication) = std::thread::scope(|s| {
-        let first = s.spawn(|| one_node(&one, per, &mut Delays(SEED)));
-        let second = s.spawn(|| replication(&two, per, &mut Delays(SEED ^ 1)));
+        let first = s.spawn(|| one_node(&one, per, &mut Delays(metronode::synth::Rng(SEED))));
+        let second =
+            s.spawn(|| replication(&two, per, &mut Delays(metronode::synth::Rng(SEED ^ 1))));
         (first.join().unwrap(), second.join().unwrap())
     });
     let elapsed = started.elapsed();
