@@ -203,11 +203,12 @@ fn first_exact_release(
     catalogue: &Catalogue,
     req: &IngestRequest,
 ) -> Result<(), Error> {
-    let own = node.log.own().as_str();
-    let released = node.releases.releases(node).iter().any(|r| {
-        r.city == own
-            && r.period == req.period
-            && catalogue.indicator(&r.indicator).is_some_and(|i| i.dataset == req.dataset)
+    // This node's own log only: the federation's release index would hold every member's
+    // releases in memory for a question about this node's.
+    let released = node.log.payloads(node.log.own(), 0)?.into_iter().any(|(_, p)| {
+        matches!(p, pb::record_body::Payload::IndicatorRelease(r)
+            if r.period == req.period
+                && catalogue.indicator(&r.indicator_id).is_some_and(|i| i.dataset == req.dataset))
     });
     if !released {
         return Ok(());
