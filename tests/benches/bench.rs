@@ -117,7 +117,7 @@ fn ingest_bench(report: &mut String) {
     let _ = writeln!(report, "## Ingest: CSV to anonymised, signed releases\n");
     let _ = writeln!(
         report,
-        "Synthetic survey rows, all 9 survey indicators (120 cells per row) with every disaggregation, disclosure control and signing; metronode reads and hashes the file on one thread and types and sums rows on one thread per core; the ceiling parses the same file with a bare `csv` ByteRecord reader and a HashMap group-by of 2 columns, on one thread; DuckDB (Python package, all cores) runs the same group-by when installed. Peak memory is the bench process's VmHWM after the size's runs.\n"
+        "Synthetic survey rows, all 9 survey indicators (127 cells per row, of which 105 are summed and the totals derived) with every disaggregation, disclosure control and signing; metronode reads and hashes the file on one thread and types and sums rows on one thread per core; the ceiling parses the same file with a bare `csv` ByteRecord reader and a HashMap group-by of 2 columns, on one thread; DuckDB (Python package, all cores) runs the same group-by when installed. Peak memory is the bench process's VmHWM after the size's runs.\n"
     );
     let _ = writeln!(
         report,
