@@ -1,9 +1,11 @@
-//! Pull-based anti-entropy: every interval, ask each member for the records it holds that this
-//! node lacks, for every origin (so records travel through any reachable member), verify them
-//! before storing, check and countersign tree heads, and compare witness statements.
+//! Pull-based anti-entropy (gossip): every interval, ask the next `peers_per_round` members, in
+//! this node's own order, for the records they hold that this node lacks, for every origin (so
+//! records travel through any reachable member), verify them before storing, check and
+//! countersign tree heads, and compare witness statements.
 //!
 //! Bounded: at most `MAX_RECORDS_PER_CALL` records per call and `MAX_ROUNDS` calls per origin
-//! and sync, 4 MiB per message, a timeout per call, and exponential backoff per peer.
+//! and sync, 4 MiB per message, a timeout per call, a number of witness signatures verified per
+//! sync, and exponential backoff per peer.
 
 use std::{collections::BTreeMap, sync::Arc, time::Duration};
 
@@ -393,9 +395,9 @@ impl PeerSyncer {
             }
             checked.insert(origin, reported);
         }
-        // Witness statements about each origin that changed, and about one more origin in turn
-        // every `WITNESS_EVERY` syncs: one call per origin, so a reply holds one statement per
-        // member (a reply with every origin's would grow with the square of the members).
+        // Witness statements about the origins that changed (at most `WITNESS_ORIGINS_PER_SYNC`),
+        // and about one more origin in turn every `WITNESS_EVERY` syncs: one call per origin, so
+        // a reply holds one statement per member (every origin's would be members squared).
         let mut about = witness_origins(changed_origins, id, before.syncs);
         if before.syncs.is_multiple_of(WITNESS_EVERY) && !sizes.is_empty() {
             let turn = (before.syncs / WITNESS_EVERY) as usize % sizes.len();
@@ -630,7 +632,6 @@ impl PeerSyncer {
     }
 }
 
-/// The metric label of a gRPC status code.
 /// The trusted members other than `own`, in this node's own order: sorted by a hash of both
 /// names, so that each node walks the federation in a different order and records spread as in
 /// random gossip, while every member still comes round once per cycle.
@@ -669,6 +670,7 @@ fn witness_origins(mut changed: Vec<MemberId>, peer: &MemberId, syncs: u64) -> V
     about
 }
 
+/// The metric label of a gRPC status code.
 fn code_label(code: tonic::Code) -> &'static str {
     use tonic::Code::*;
     match code {
