@@ -93,7 +93,7 @@ pub struct Query {
 }
 
 /// A ratio estimate.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Estimate {
     /// Published (else withheld, with a reason).
     pub published: bool,
@@ -108,6 +108,23 @@ pub struct Estimate {
     pub margin_of_error: Option<f64>,
     /// Why it is withheld, or a reliability flag.
     pub note: String,
+}
+
+/// A withheld estimate has no numbers: its numerator, denominator and value are `null`, never
+/// `0.0`, beside the reason.
+impl Serialize for Estimate {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let shown = |v: f64| self.published.then_some(v);
+        let mut st = s.serialize_struct("Estimate", 6)?;
+        st.serialize_field("published", &self.published)?;
+        st.serialize_field("numerator", &shown(self.numerator))?;
+        st.serialize_field("denominator", &shown(self.denominator))?;
+        st.serialize_field("value", &shown(self.value))?;
+        st.serialize_field("margin_of_error", &self.margin_of_error.filter(|_| self.published))?;
+        st.serialize_field("note", &self.note)?;
+        st.end()
+    }
 }
 
 impl Estimate {

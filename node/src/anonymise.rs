@@ -5,11 +5,12 @@
 //!
 //! Disclosure control (survey datasets): a cell whose unweighted base is below `min_base`, or
 //! with 1..`min_count`-1 respondents inside or outside its numerator, is suppressed (primary).
-//! Within each series, the cells of one dimension add up to the total; so a lone suppressed cell
-//! in a dimension would be total minus the others. Secondary suppression then withholds the next
-//! smallest cell of that dimension (or the total, when no other cell is left), and when the
-//! total is withheld every dimension keeps at least one cell withheld, until nothing suppressed
-//! can be recomputed from what is published. Suppressed cells carry no values, never zeros.
+//! Cells are linked: a dimension's cells add up to the total, series add up (categorical levels,
+//! a headline that is a sum of levels), numerators sit inside denominators, and one indicator's
+//! scope may be another's numerator. Secondary suppression (`linked`) solves one system per
+//! dataset release over all of them, so that no suppressed cell can be recomputed from anything
+//! the release publishes; `linked::audit` re-checks the final set before it is published.
+//! Suppressed cells carry no values, never zeros.
 //!
 //! Noise (when configured): every published weighted numerator and denominator gets discrete
 //! Gaussian (rho-zCDP) or discrete Laplace (epsilon-DP) noise. One respondent's weight is
@@ -22,6 +23,7 @@
 //! period would give a respondent's answer away past the noise. Rows read (the sample size) is
 //! published exactly.
 
+pub mod linked;
 pub mod noise;
 
 use std::collections::BTreeMap;
@@ -56,8 +58,10 @@ impl Default for Policy {
 }
 
 /// The identifier of the disclosure-control rules above, stamped on every release.
-pub const SDC_METHOD: &str = "sdc-v1: primary threshold on unweighted base and 1..min_count-1 respondents; \
-     secondary suppression within each series so that no withheld cell follows from margins";
+pub const SDC_METHOD: &str = "sdc-v2: primary threshold on unweighted base and 1..min_count-1 respondents; \
+     linked secondary suppression over every indicator, series, dimension, numerator and denominator of \
+     the dataset release, audited exactly (no protected quantity in the span of the published cells) \
+     before publishing";
 
 /// Which noise mechanism.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -183,6 +187,8 @@ pub struct Anonymised {
     pub indicators: Vec<AnonymisedIndicator>,
     /// Noise added, if any.
     pub noise: Option<NoiseReport>,
+    /// The linked system secondary suppression solved (survey datasets).
+    pub linked: Option<linked::Report>,
 }
 
 /// Applies disclosure control and, if configured, noise to every table of a dataset release.
@@ -195,25 +201,46 @@ pub fn apply<R: RngCore + ?Sized>(
     if policy.noise.is_some() && !survey {
         return Err(Error::NotSurvey);
     }
-    let mut out: Vec<AnonymisedIndicator> = tables
+    let mut statuses: Vec<Vec<Status>> = tables
         .tables
         .iter()
         .map(|t| {
-            let mut cells: Vec<PublishedCell> = t
-                .cells
+            t.cells
                 .iter()
                 .map(|c| {
+                    if survey {
+                        primary(c.acc.n_den, c.acc.n_num, policy)
+                    } else {
+                        Status::Published
+                    }
+                })
+                .collect()
+        })
+        .collect();
+    let linked = survey.then(|| linked::suppress(tables, &mut statuses, policy));
+    let mut out: Vec<AnonymisedIndicator> = tables
+        .tables
+        .iter()
+        .zip(statuses)
+        .map(|(t, statuses)| {
+            let cells: Vec<PublishedCell> = t
+                .cells
+                .iter()
+                .zip(statuses)
+                .map(|(c, status)| {
                     let a = c.acc;
-                    let status =
-                        if survey { primary(a.n_den, a.n_num, policy) } else { Status::Published };
+                    let withheld = status.suppressed();
                     PublishedCell {
                         series: c.series.clone(),
                         dimension: c.dimension.clone(),
                         value: c.value.clone(),
-                        numerator: round_units(a.num),
-                        denominator: round_units(a.den),
+                        numerator: if withheld { 0 } else { round_units(a.num) },
+                        denominator: if withheld { 0 } else { round_units(a.den) },
                         base_band: if survey { band(a.n_den) } else { "n/a" },
-                        flag: if survey && a.n_den < policy.flag_base && a.n_den >= policy.min_base
+                        flag: if survey
+                            && !withheld
+                            && a.n_den < policy.flag_base
+                            && a.n_den >= policy.min_base
                         {
                             "u"
                         } else {
@@ -223,14 +250,6 @@ pub fn apply<R: RngCore + ?Sized>(
                     }
                 })
                 .collect();
-            if survey {
-                secondary(&mut cells, &t.cells.iter().map(|c| c.acc.n_den).collect::<Vec<_>>());
-            }
-            for c in cells.iter_mut().filter(|c| c.status.suppressed()) {
-                c.numerator = 0;
-                c.denominator = 0;
-                c.flag = "";
-            }
             AnonymisedIndicator {
                 indicator_id: t.indicator_id.clone(),
                 rows_in_scope: t.rows_in_scope,
@@ -244,7 +263,7 @@ pub fn apply<R: RngCore + ?Sized>(
         None => None,
         Some(params) => Some(add_noise(&mut out, params, rng)?),
     };
-    Ok(Anonymised { indicators: out, noise })
+    Ok(Anonymised { indicators: out, noise, linked })
 }
 
 fn round_units(micro: i128) -> i64 {
@@ -262,7 +281,9 @@ fn band(n: u64) -> &'static str {
     }
 }
 
-fn primary(n_den: u64, n_num: u64, p: &Policy) -> Status {
+/// The primary rule: a base below `min_base`, or 1..`min_count`-1 respondents inside or outside
+/// the numerator.
+pub fn primary(n_den: u64, n_num: u64, p: &Policy) -> Status {
     if n_den < p.min_base {
         return Status::Primary(format!("fewer than {} respondents in the base", p.min_base));
     }
@@ -274,60 +295,6 @@ fn primary(n_den: u64, n_num: u64, p: &Policy) -> Status {
         ));
     }
     Status::Published
-}
-
-/// Per series: the total's index and, per dimension, its cells' indices.
-type SeriesLayout = (Option<usize>, BTreeMap<String, Vec<usize>>);
-
-/// Secondary suppression to a fixed point, series by series. `n_den[i]` ranks candidates:
-/// the smallest base is withheld first, as it loses the least information.
-fn secondary(cells: &mut [PublishedCell], n_den: &[u64]) {
-    let mut series: BTreeMap<String, SeriesLayout> = BTreeMap::new();
-    for (i, c) in cells.iter().enumerate() {
-        let entry = series.entry(c.series.clone()).or_default();
-        match &c.dimension {
-            None => entry.0 = Some(i),
-            Some(d) => entry.1.entry(d.clone()).or_default().push(i),
-        }
-    }
-    for (total, groups) in series.values() {
-        let Some(total) = *total else { continue };
-        loop {
-            let mut changed = false;
-            for (dim, group) in groups {
-                let withheld = group.iter().filter(|&&i| cells[i].status.suppressed()).count();
-                let open: Vec<usize> =
-                    group.iter().copied().filter(|&i| !cells[i].status.suppressed()).collect();
-                let total_open = !cells[total].status.suppressed();
-                let smallest = open.iter().copied().min_by_key(|&i| (n_den[i], i));
-                if total_open && withheld == 1 {
-                    match smallest {
-                        Some(i) => {
-                            cells[i].status = Status::Secondary(format!(
-                                "withheld so that another {dim} cell cannot be recomputed from the total"
-                            ));
-                        }
-                        None => {
-                            cells[total].status = Status::Secondary(format!(
-                                "withheld so that the only {dim} cell cannot be read from the total"
-                            ));
-                        }
-                    }
-                    changed = true;
-                } else if !total_open && withheld == 0 && !open.is_empty() {
-                    // Unwrap safety: `open` is not empty.
-                    let i = smallest.expect("an open cell");
-                    cells[i].status = Status::Secondary(format!(
-                        "withheld so that the suppressed total cannot be recomputed from the {dim} cells"
-                    ));
-                    changed = true;
-                }
-            }
-            if !changed {
-                break;
-            }
-        }
-    }
 }
 
 fn add_noise<R: RngCore + ?Sized>(

@@ -402,6 +402,14 @@ fn dataset(d: DatasetFile, file: &str) -> Result<Dataset, CatalogueError> {
             }
             other => return Err(err(format!("column `{}`: unknown type `{other}`", c.name))),
         };
+        if d.kind == DatasetKind::Survey && ty == ColumnType::Count {
+            // Linked disclosure control models every survey measure as a 0/1 predicate.
+            return Err(err(format!(
+                "column `{}`: count columns are for admin datasets; in a survey dataset use a \
+                 bool or an enum (disclosure control treats every measure as a condition)",
+                c.name
+            )));
+        }
         if c.dimension && !matches!(ty, ColumnType::Enum(_) | ColumnType::District) {
             return Err(err(format!(
                 "column `{}`: only enum and district columns can be dimensions",

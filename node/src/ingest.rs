@@ -5,7 +5,7 @@
 //! never repeat a value from the file (a value may be personal data).
 
 use std::{
-    collections::HashMap,
+    collections::{HashMap, HashSet},
     io::{self, Read},
     sync::{
         atomic::{AtomicBool, Ordering},
@@ -21,6 +21,7 @@ use crate::{
         expr::{Compiled, Value},
     },
     identity::MemberId,
+    linalg::RowSpace,
 };
 
 /// Weights and counts are kept in millionths, as integers: no floating point touches the sums.
@@ -94,6 +95,64 @@ pub struct Tables {
     pub input_sha256: [u8; 32],
     /// One table per indicator of the dataset, in catalogue order.
     pub tables: Vec<Table>,
+    /// The linear relations among the indicators' predicates that hold on every row read
+    /// (survey datasets only): what linked disclosure control must assume an attacker knows.
+    pub relations: Option<Relations>,
+}
+
+/// Which predicates the rows of a file satisfy, as a span: predicate `offsets[t] + 2 s` is
+/// "counts in the denominator of table `t`, series `s`", `offsets[t] + 2 s + 1` "counts in its
+/// numerator". Every row's 0/1 signature over these predicates lies in `space`, so a relation
+/// among the predicates that holds on the span holds on every row, and so on every weighted sum
+/// of rows: the series that add up, the numerators inside denominators, one indicator's scope
+/// inside another's numerator, and the relations that hold in this data only.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Relations {
+    /// First predicate of each table.
+    pub offsets: Vec<usize>,
+    /// The span of the rows' signatures.
+    pub space: RowSpace,
+}
+
+impl Relations {
+    /// The predicate of table `t`, series `s`: the denominator, or the numerator.
+    pub fn predicate(&self, t: usize, s: usize, numerator: bool) -> usize {
+        self.offsets[t] + 2 * s + usize::from(numerator)
+    }
+}
+
+/// Distinct signatures remembered per worker before the set starts afresh (a signature seen
+/// again is only reduced against the span once more).
+const SIGNATURES_KEPT: usize = 4096;
+
+/// One worker's view of the signatures: those seen lately, and their span.
+struct Signatures {
+    seen: HashSet<Box<[u64]>>,
+    space: RowSpace,
+    /// The current row's signature (scratch).
+    row: Vec<u64>,
+}
+
+impl Signatures {
+    fn new(predicates: usize) -> Self {
+        Self {
+            seen: HashSet::new(),
+            space: RowSpace::new(predicates),
+            row: vec![0; predicates.div_ceil(64).max(1)],
+        }
+    }
+
+    /// Takes the current row's signature into the span.
+    fn observe(&mut self) {
+        if self.space.full() || self.seen.contains(&self.row[..]) {
+            return;
+        }
+        if self.seen.len() >= SIGNATURES_KEPT {
+            self.seen.clear();
+        }
+        self.seen.insert(self.row.clone().into_boxed_slice());
+        self.space.insert_bits(&self.row);
+    }
 }
 
 /// Reads a file once and accumulates every cell of every indicator of `dataset`.
@@ -158,7 +217,14 @@ pub fn run(
         .collect();
     let clip =
         weight_clip.map(|w| i64::try_from(w).unwrap_or(i64::MAX / MICRO).saturating_mul(MICRO));
-    let ctx = Ctx { file, ds, header: &header, plans: &plans, clip };
+    let mut offsets = Vec::with_capacity(plans.len());
+    let mut predicates = 0;
+    for p in &plans {
+        offsets.push(predicates);
+        predicates += 2 * p.series.len();
+    }
+    let survey = ds.kind == DatasetKind::Survey;
+    let ctx = Ctx { file, ds, header: &header, plans: &plans, offsets: &offsets, clip, survey };
     let workers = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 8);
     let stop = AtomicBool::new(false);
     let prefix = format!("{member}-");
@@ -265,12 +331,16 @@ pub fn run(
     });
     drop(rdr);
     let mut accs: Option<Vec<Accs>> = None;
+    let mut space = RowSpace::new(predicates);
     for result in results {
         match result {
-            Ok(part) => match &mut accs {
-                None => accs = Some(part),
-                Some(all) => all.iter_mut().zip(part).for_each(|(a, p)| a.merge(p)),
-            },
+            Ok((part, sigs)) => {
+                space.merge(&sigs);
+                match &mut accs {
+                    None => accs = Some(part),
+                    Some(all) => all.iter_mut().zip(part).for_each(|(a, p)| a.merge(p)),
+                }
+            }
             // The error the file meets first, as a one-thread reading would report it.
             Err(e) => {
                 if first_error.as_ref().is_none_or(|f| e.place() < f.place()) {
@@ -289,6 +359,7 @@ pub fn run(
         rows_read,
         input_sha256: hashing.hasher.finalize().into(),
         tables: plans.iter().zip(accs).map(|(p, a)| a.finish(p, ds, &districts)).collect(),
+        relations: survey.then_some(Relations { offsets, space }),
     })
 }
 
@@ -325,7 +396,11 @@ struct Ctx<'a> {
     /// File column position to schema column.
     header: &'a [usize],
     plans: &'a [Plan],
+    /// First predicate of each plan in a row's signature.
+    offsets: &'a [usize],
     clip: Option<i64>,
+    /// Whether signatures are collected (survey datasets).
+    survey: bool,
 }
 
 impl Ctx<'_> {
@@ -336,8 +411,10 @@ impl Ctx<'_> {
         rx: mpsc::Receiver<Batch>,
         back: mpsc::Sender<Batch>,
         stop: &AtomicBool,
-    ) -> Result<Vec<Accs>, IngestError> {
+    ) -> Result<(Vec<Accs>, RowSpace), IngestError> {
         let mut accs: Vec<Accs> = self.plans.iter().map(Accs::new).collect();
+        let predicates = self.plans.iter().map(|p| 2 * p.series.len()).sum();
+        let mut sigs = Signatures::new(predicates);
         let mut row = vec![Value::Missing; self.ds.columns.len()];
         let mut error = None;
         for batch in rx {
@@ -350,14 +427,20 @@ impl Ctx<'_> {
                         error = Some(e);
                         break;
                     }
-                    for (plan, acc) in self.plans.iter().zip(accs.iter_mut()) {
-                        acc.add(plan, &row, self.clip);
+                    sigs.row.fill(0);
+                    for ((plan, acc), &at) in
+                        self.plans.iter().zip(accs.iter_mut()).zip(self.offsets)
+                    {
+                        acc.add(plan, &row, self.clip, &mut sigs.row, at);
+                    }
+                    if self.survey {
+                        sigs.observe();
                     }
                 }
             }
             let _ = back.send(batch);
         }
-        error.map_or(Ok(accs), Err)
+        error.map_or(Ok((accs, sigs.space)), Err)
     }
 
     /// Parses one record into `row` (schema order), district codes already interned.
@@ -745,7 +828,9 @@ impl Accs {
         }
     }
 
-    fn add(&mut self, plan: &Plan, row: &[Value], clip: Option<i64>) {
+    /// Adds one row; sets the row's predicate bits from `at` on in `sig` (denominator, numerator
+    /// per series).
+    fn add(&mut self, plan: &Plan, row: &[Value], clip: Option<i64>, sig: &mut [u64], at: usize) {
         match plan.scope.test(row) {
             Some(true) => {}
             Some(false) => return,
@@ -770,23 +855,28 @@ impl Accs {
         let mut all = true;
         let mut fits = true;
         let mut bound = 0u64;
-        for (one, (_, num)) in self.contrib.iter_mut().zip(&plan.series) {
+        for (s, (one, (_, num))) in self.contrib.iter_mut().zip(&plan.series).enumerate() {
             *one = match num.measure(row) {
-                Some(num) => match (w.checked_mul(den), w.checked_mul(num)) {
-                    (Some(d), Some(n)) => {
-                        bound = bound.max(d.unsigned_abs()).max(n.unsigned_abs());
-                        Cell {
-                            n_den: u64::from(den > 0),
-                            n_num: u64::from(num > 0),
-                            den: d,
-                            num: n,
+                Some(num) => {
+                    let bit = at + 2 * s;
+                    sig[bit / 64] |= u64::from(den > 0) << (bit % 64);
+                    sig[(bit + 1) / 64] |= u64::from(num > 0) << ((bit + 1) % 64);
+                    match (w.checked_mul(den), w.checked_mul(num)) {
+                        (Some(d), Some(n)) => {
+                            bound = bound.max(d.unsigned_abs()).max(n.unsigned_abs());
+                            Cell {
+                                n_den: u64::from(den > 0),
+                                n_num: u64::from(num > 0),
+                                den: d,
+                                num: n,
+                            }
+                        }
+                        _ => {
+                            fits = false;
+                            Cell::default()
                         }
                     }
-                    _ => {
-                        fits = false;
-                        Cell::default()
-                    }
-                },
+                }
                 None => {
                     all = false;
                     Cell::default()

@@ -9,6 +9,7 @@
 //! - `log`: the verified, hash-chained log with signed tree heads.
 //! - `catalogue`: the indicator catalogue and microdata schema (versioned data files).
 //! - `ingest`: streaming CSV to cell sums in bounded memory (pure).
+//! - `linalg`: exact linear algebra modulo a prime, for linked disclosure control (pure).
 //! - `anonymise`: disclosure control and discrete differential-privacy noise (pure).
 //! - `release`: the ingest pipeline from a CSV stream to signed releases in the log.
 //! - `synth`: seeded synthetic microdata of the pilot cities.
@@ -35,6 +36,7 @@ pub mod federation;
 pub mod http;
 pub mod identity;
 pub mod ingest;
+pub mod linalg;
 pub mod log;
 pub mod merkle;
 pub mod metrics;

@@ -27,6 +27,9 @@ pub enum Error {
     /// Anonymisation refused (noise scale).
     #[error(transparent)]
     Anonymise(#[from] anonymise::Error),
+    /// The exact audit of the release set found a suppressed cell it would disclose.
+    #[error(transparent)]
+    Audit(#[from] anonymise::linked::Leak),
     /// Publishing failed, or the budget would be overspent.
     #[error(transparent)]
     Log(#[from] log::Error),
@@ -126,6 +129,14 @@ pub fn ingest(
             build(spec, ind, &tables, &anonymised, &policy, catalogue, &req.period)
         })
         .collect();
+    if tables.kind == DatasetKind::Survey {
+        // The final set, exactly as it would be signed, audited from scratch.
+        let published: Vec<Vec<bool>> = releases
+            .iter()
+            .map(|r| r.cells.iter().map(|c| c.status == pb::CellStatus::Published as i32).collect())
+            .collect();
+        anonymise::linked::audit(&tables, &published, &policy)?;
+    }
 
     let store = node.log.store();
     let budget = match (&anonymised.noise, node.config.budget_total(&req.dataset)) {

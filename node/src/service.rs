@@ -48,6 +48,10 @@ impl From<release::Error> for Error {
             release::Error::Input(_) | release::Error::Request(_) => {
                 Error::InvalidArgument(e.to_string())
             }
+            release::Error::Audit(ref leak) => {
+                tracing::error!(cell = %leak.cell, "linked disclosure audit refused a release set");
+                Error::FailedPrecondition(e.to_string())
+            }
             release::Error::Anonymise(_)
             | release::Error::Released(_)
             | release::Error::Log(log::Error::BudgetExceeded(_)) => {

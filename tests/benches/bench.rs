@@ -7,7 +7,8 @@
 //! `METRONODE_BENCH_ROWS` sets the ingest sizes (default "1000000,10000000");
 //! `METRONODE_BENCH_SCALE` the federation sizes of the scale benchmark (default "50,200"; empty
 //! to skip it); `METRONODE_BENCH_SECTIONS` the sections to run (default
-//! "ingest,replication,query,scale"). DuckDB (the Python package) is run on the same group-by when it is installed.
+//! "ingest,linked,replication,query,scale"; `linked` is the linked disclosure-control section, spliced
+//! into BENCHMARKS.md in place when run alone). DuckDB (the Python package) is run on the same group-by when it is installed.
 
 use std::{
     collections::HashMap,
@@ -490,11 +491,16 @@ fn main() {
     );
     // The file is written after every section, so a long run that fails late keeps the rest.
     let sections = std::env::var("METRONODE_BENCH_SECTIONS")
-        .unwrap_or_else(|_| "ingest,replication,query,scale".into());
+        .unwrap_or_else(|_| "ingest,linked,replication,query,scale".into());
     let run = |name: &str| sections.split(',').any(|s| s.trim() == name);
     if run("ingest") {
         ingest_bench(&mut report);
         save(&report);
+    }
+    if run("linked") {
+        let section = linked_bench();
+        report.push_str(&section);
+        splice(&section);
     }
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
     if run("replication") {
@@ -515,6 +521,138 @@ fn main() {
         save(&report);
     }
     let _ = std::io::stdout().write_all(report.as_bytes());
+}
+
+/// Puts one section (from its `## ` heading to the next) into BENCHMARKS.md in place, or at
+/// the end: a run of that section alone keeps the others.
+fn splice(section: &str) {
+    let path =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().join("BENCHMARKS.md");
+    let old = std::fs::read_to_string(&path).unwrap_or_default();
+    let heading = section.lines().next().unwrap();
+    let new = match old.find(heading) {
+        Some(at) => {
+            let rest = &old[at + heading.len()..];
+            let end = rest.find("\n## ").map_or(old.len(), |e| at + heading.len() + e + 1);
+            format!("{}{section}{}", &old[..at], &old[end..])
+        }
+        None => format!("{old}\n{section}"),
+    };
+    std::fs::write(&path, new).unwrap();
+}
+
+/// Linked disclosure control: the size of the system, its cost against the ingest it follows,
+/// and what it withholds against per-series suppression (the same greedy with no relation
+/// between series or indicators), for each pilot city's survey and household files as the demo
+/// makes them, and for the ingest sizes.
+fn linked_bench() -> String {
+    let mut report = String::new();
+    let _ = writeln!(report, "## Linked disclosure control\n");
+    let _ = writeln!(
+        report,
+        "One system per dataset release: every indicator, series and dimension, numerators and denominators, over unknowns per dimension value and independent predicate (`anonymise::linked`). `ingest` is the CSV pass alone; `linked` the secondary suppression, `audit` the exact re-check from scratch that publishing runs; both are set against the ingest they follow (target: together at most 0.2 of it at 1M rows). `per-series` withholds with no relation between series or indicators (the earlier rule's scope); the target is at most 1.5 times its cells. Share withheld: the weighted denominators of withheld cells over those of all cells.\n"
+    );
+    let _ = writeln!(
+        report,
+        "| file | rows | cells | predicates | relations | unknowns | protected | ingest | linked | audit | (linked+audit)/ingest | withheld: per-series | linked | ratio | weighted share withheld | peak RSS |"
+    );
+    let _ = writeln!(
+        report,
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+    );
+    let catalogue = Catalogue::builtin();
+    let sizes: Vec<u64> = std::env::var("METRONODE_BENCH_ROWS")
+        .unwrap_or_else(|_| "1000000,10000000".into())
+        .split(',')
+        .filter_map(|v| v.trim().parse().ok())
+        .collect();
+    let mut files: Vec<(synth::City, &str, u64)> = Vec::new();
+    for city in synth::PILOTS {
+        files.push((city, "survey", 2000));
+        files.push((city, "household", 2000));
+    }
+    for rows in sizes {
+        files.push((synth::BRUSSELS, "survey", rows));
+    }
+    let policy = metronode::anonymise::Policy::default();
+    for (city, dataset, rows) in files {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("f.csv");
+        {
+            let f = std::fs::File::create(&path).unwrap();
+            synth::generate(&city, dataset, rows, 1, &mut BufWriter::new(f)).unwrap();
+        }
+        let member: MemberId = city.id.parse().unwrap();
+        let t = Instant::now();
+        let tables = ingest::run(
+            &catalogue,
+            dataset,
+            &member,
+            "f.csv",
+            None,
+            std::fs::File::open(&path).unwrap(),
+        )
+        .unwrap();
+        let ingest_s = t.elapsed().as_secs_f64();
+        let primary = |t: &ingest::Tables| -> Vec<Vec<metronode::anonymise::Status>> {
+            t.tables
+                .iter()
+                .map(|t| {
+                    t.cells
+                        .iter()
+                        .map(|c| metronode::anonymise::primary(c.acc.n_den, c.acc.n_num, &policy))
+                        .collect()
+                })
+                .collect()
+        };
+        let mut linked = primary(&tables);
+        let t = Instant::now();
+        let sys = metronode::anonymise::linked::suppress(&tables, &mut linked, &policy);
+        let linked_s = t.elapsed().as_secs_f64();
+        let published: Vec<Vec<bool>> = linked
+            .iter()
+            .map(|r| r.iter().map(|s| *s == metronode::anonymise::Status::Published).collect())
+            .collect();
+        let t = Instant::now();
+        metronode::anonymise::linked::audit(&tables, &published, &policy).unwrap();
+        let audit_s = t.elapsed().as_secs_f64();
+        let mut unlinked = tables.clone();
+        unlinked.relations = None;
+        let mut per_series = primary(&unlinked);
+        metronode::anonymise::linked::suppress(&unlinked, &mut per_series, &policy);
+        let withheld = |s: &[Vec<metronode::anonymise::Status>]| {
+            s.iter().flatten().filter(|s| **s != metronode::anonymise::Status::Published).count()
+        };
+        let (w_series, w_linked) = (withheld(&per_series), withheld(&linked));
+        let (mut all, mut out) = (0i128, 0i128);
+        for (t, statuses) in tables.tables.iter().zip(&linked) {
+            for (c, s) in t.cells.iter().zip(statuses) {
+                all += c.acc.den;
+                if *s != metronode::anonymise::Status::Published {
+                    out += c.acc.den;
+                }
+            }
+        }
+        let _ = writeln!(
+            report,
+            "| {} {dataset} | {rows} | {} | {} | {} | {} | {} | {:.1} ms | {:.1} ms | {:.1} ms | {:.3} | {w_series} | {w_linked} | {:.2} | {:.2}% | {:.0} MiB |",
+            city.id,
+            sys.cells,
+            sys.predicates,
+            sys.relations,
+            sys.unknowns,
+            sys.targets,
+            ingest_s * 1e3,
+            linked_s * 1e3,
+            audit_s * 1e3,
+            (linked_s + audit_s) / ingest_s,
+            w_linked as f64 / w_series.max(1) as f64,
+            out as f64 / all.max(1) as f64 * 100.0,
+            peak_rss_mib(),
+        );
+    }
+    let _ = writeln!(report);
+    report
 }
 
 /// Writes the report so far to BENCHMARKS.md.

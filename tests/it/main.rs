@@ -7,6 +7,8 @@
 //! - `federation`: founding, replication, relaying, membership changes, handshake refusals.
 //! - `grpc`: health, reflection, and the log read and verified from the client side.
 //! - `indicators`: ingest, releases, dry runs, failures and the privacy budget.
+//! - `linked_disclosure`: an independent linear attacker on whole releases (property test), and
+//!   the reported recoveries across series and nested scopes replayed over HTTP.
 //! - `privacy_attacks`: differencing, margins across cities, averaging past the budget, raw
 //!   values on the wire, disk and logs; records dated far from now.
 //! - `scripted`: a federation member whose answers follow a script (lies, held or slow replies).
@@ -19,6 +21,7 @@ mod dashboard;
 mod federation;
 mod grpc;
 mod indicators;
+mod linked_disclosure;
 mod privacy_attacks;
 mod scripted;
 mod slow_peers;

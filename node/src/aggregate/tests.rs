@@ -29,7 +29,7 @@ fn release(city: &str, period: &str, cells: Vec<Cell>, noise_sd: Option<f64>) ->
             record_hash: "ab".repeat(32),
             signer: "cd".repeat(32),
             catalogue_version: "2025.1".into(),
-            method: "sdc-v1".into(),
+            method: "sdc-v2".into(),
         },
     }
 }

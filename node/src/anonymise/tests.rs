@@ -35,6 +35,7 @@ fn table(groups: &[(&str, Vec<(u64, u64)>)]) -> Tables {
         kind: DatasetKind::Survey,
         rows_read: td,
         input_sha256: [0; 32],
+        relations: None,
         tables: vec![Table {
             indicator_id: "T".into(),
             rows_in_scope: td,

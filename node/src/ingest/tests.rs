@@ -387,7 +387,7 @@ fn sums_past_64_bits_stay_exact() {
     let schema = r#"version = "t"
 [[dataset]]
 name = "visits"
-kind = "survey"
+kind = "admin"
 description = "d"
 columns = [
   { name = "id", type = "id" },
