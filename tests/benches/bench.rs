@@ -653,8 +653,7 @@ fn linked_bench() -> String {
     }
     let _ = writeln!(
         report,
-        "\n{}\n",
-        "The system's size depends on cells and predicates, not rows: at 1M and 10M synthetic rows every cell of the demo city is large, nothing is primary and the cost is the model alone (about 3 ms, 0.004 of the 1M ingest). Where the 2,000-row files suppress cells, linked suppression withholds 1.02 to 1.5 times the cells of per-series suppression. The household files are small (2,000 households over up to 24 districts), hence their share withheld. Peak RSS is the bench process's VmHWM after the row (the 10M ingest streams in constant memory)."
+        "\nThe system's size depends on cells and predicates, not rows: at 1M and 10M synthetic rows every cell of the demo city is large, nothing is primary and the cost is the model alone (about 3 ms, 0.004 of the 1M ingest). Where the 2,000-row files suppress cells, linked suppression withholds 1.02 to 1.5 times the cells of per-series suppression. The household files are small (2,000 households over up to 24 districts), hence their share withheld. Peak RSS is the bench process's VmHWM after the row (the 10M ingest streams in constant memory).\n"
     );
     report
 }
