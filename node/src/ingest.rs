@@ -177,7 +177,7 @@ pub fn run(
         .has_headers(false)
         .flexible(true)
         .buffer_capacity(256 * 1024)
-        .from_reader(&mut hashing);
+        .from_reader(Crlf::new(&mut hashing));
     let mut record = csv::ByteRecord::new();
     let read = |rdr: &mut csv::Reader<_>, record: &mut csv::ByteRecord, line: u64| {
         rdr.read_byte_record(record).map_err(|e| at(line, csv_message(&e)))
@@ -993,6 +993,71 @@ impl Accs {
             rows_missing_item: self.rows_missing,
             cells,
         }
+    }
+}
+
+/// Turns CRLF line ends into LF before the CSV reader sees them (the file's hash is taken on its
+/// own bytes, before): the `csv` crate places a record after a CRLF at the line before, so a
+/// file saved by Excel on Windows had every error one line too early. A lone CR is kept.
+struct Crlf<R> {
+    inner: R,
+    buf: Box<[u8]>,
+    pos: usize,
+    len: usize,
+    /// The last byte read was a CR, not yet given out: it depends on the byte after it.
+    held_cr: bool,
+}
+
+impl<R: Read> Crlf<R> {
+    fn new(inner: R) -> Self {
+        Self { inner, buf: vec![0; 64 * 1024].into_boxed_slice(), pos: 0, len: 0, held_cr: false }
+    }
+
+    /// Refills the buffer; leaves it empty only at the end of the input.
+    fn fill(&mut self) -> io::Result<()> {
+        loop {
+            let mut n = 0;
+            if self.held_cr {
+                self.buf[0] = b'\r';
+                self.held_cr = false;
+                n = 1;
+            }
+            let m = self.inner.read(&mut self.buf[n..])?;
+            let total = n + m;
+            (self.pos, self.len) = (0, total);
+            if m == 0 || !self.buf[..total].contains(&b'\r') {
+                return Ok(());
+            }
+            let mut w = 0;
+            for i in 0..total {
+                let b = self.buf[i];
+                if b == b'\r' && i + 1 < total && self.buf[i + 1] == b'\n' {
+                    continue;
+                }
+                self.buf[w] = b;
+                w += 1;
+            }
+            if self.buf[total - 1] == b'\r' {
+                self.held_cr = true;
+                w -= 1;
+            }
+            self.len = w;
+            if w > 0 {
+                return Ok(());
+            }
+        }
+    }
+}
+
+impl<R: Read> Read for Crlf<R> {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        if self.pos == self.len {
+            self.fill()?;
+        }
+        let n = out.len().min(self.len - self.pos);
+        out[..n].copy_from_slice(&self.buf[self.pos..self.pos + n]);
+        self.pos += n;
+        Ok(n)
     }
 }
 

@@ -427,3 +427,40 @@ aggregation = "ratio_of_sums"
     let a = cells.iter().find(|c| c.value == "a").unwrap();
     assert_eq!((a.acc.num, a.acc.den), (2 * w * 4_000_000_000, 2 * w));
 }
+
+/// A file saved with CRLF line ends (Excel on Windows) gets the same lines in its errors as
+/// the same file with LF.
+#[test]
+fn crlf_files_are_located_like_lf_files() {
+    let lf: &[u8] = b"dataset_id,published_open,theme\nd1,1,health\nd2,1,nope\nd3,1,health\n";
+    let crlf = String::from_utf8(lf.to_vec()).unwrap().replace('\n', "\r\n");
+    let (a, b) =
+        (run_err("open_data_inventory", lf), run_err("open_data_inventory", crlf.as_bytes()));
+    assert_eq!((a.line, a.column.clone()), (3, Some((3, "theme".into()))));
+    assert_eq!((b.line, b.column.clone()), (a.line, a.column), "{b}");
+    let short = "dataset_id,published_open,theme\r\nd1,1,health\r\nd2,1\r\n";
+    assert_eq!(run_err("open_data_inventory", short.as_bytes()).line, 3);
+}
+
+/// CR LF across read boundaries, lone CRs and a CR at the very end survive the translation.
+#[test]
+fn crlf_translation_across_chunk_boundaries() {
+    struct Trickle<'a>(&'a [u8]);
+    impl Read for Trickle<'_> {
+        fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+            let n = self.0.len().min(out.len()).min(1);
+            out[..n].copy_from_slice(&self.0[..n]);
+            self.0 = &self.0[n..];
+            Ok(n)
+        }
+    }
+    for input in [&b"a\r\nb\rc\r\n\r\r\n\r"[..], b"", b"\r", b"\r\n", b"x\r\r\ny"] {
+        let mut out = Vec::new();
+        Crlf::new(Trickle(input)).read_to_end(&mut out).unwrap();
+        let want = String::from_utf8(input.to_vec()).unwrap().replace("\r\n", "\n");
+        assert_eq!(String::from_utf8(out).unwrap(), want, "{input:?}");
+        let mut out = Vec::new();
+        Crlf::new(input).read_to_end(&mut out).unwrap();
+        assert_eq!(String::from_utf8(out).unwrap(), want, "{input:?}");
+    }
+}
