@@ -109,9 +109,8 @@ impl Pins {
             None,
         )
         .map_err(|e| match e {
-            webpki::Error::CertExpired { .. } | webpki::Error::CertNotValidYet { .. } => {
-                Refusal::Expired(member.clone())
-            }
+            webpki::Error::CertExpired { .. } => Refusal::Expired(member.clone()),
+            webpki::Error::CertNotValidYet { .. } => Refusal::NotYetValid(member.clone()),
             _ => Refusal::Malformed,
         })?;
         self.verified(der, now);
@@ -138,9 +137,12 @@ pub enum Refusal {
     /// The key of a removed, revoked or rotated-away member.
     #[error("TLS key {} belonged to a member that was removed, revoked or rotated", hex::encode(&.0[..8]))]
     Former([u8; 32]),
-    /// A member's certificate outside its validity period.
-    #[error("certificate of {0} has expired or is not yet valid")]
+    /// A member's certificate past its validity period.
+    #[error("certificate of {0} has expired")]
     Expired(MemberId),
+    /// A member's certificate before its validity period (or this node's clock is behind).
+    #[error("certificate of {0} is not yet valid (is one of the clocks wrong?)")]
+    NotYetValid(MemberId),
 }
 
 impl Refusal {
@@ -151,6 +153,7 @@ impl Refusal {
             Refusal::NotMember(_) => "not_member",
             Refusal::Former(_) => "former_member",
             Refusal::Expired(_) => "expired",
+            Refusal::NotYetValid(_) => "not_yet_valid",
         }
     }
 }

@@ -33,7 +33,8 @@ fn pins_accept_members_and_refuse_others_with_the_reason() {
     assert!(matches!(pins.check(&cert(&stranger), now), Err(Refusal::NotMember(_))));
     assert!(matches!(pins.check(&cert(&former), now), Err(Refusal::Former(_))));
     assert_eq!(pins.check(&cert(&expired), now), Err(Refusal::Expired(bebru.clone())));
-    assert_eq!(pins.check(&cert(&future), now), Err(Refusal::Expired(bebru)));
+    assert_eq!(pins.check(&cert(&future), now), Err(Refusal::NotYetValid(bebru.clone())));
+    assert_eq!(Refusal::NotYetValid(bebru).label(), "not_yet_valid");
     assert_eq!(pins.check(&CertificateDer::from(vec![1, 2, 3]), now), Err(Refusal::Malformed));
     assert!(Refusal::Former([0; 32]).to_string().contains("removed, revoked or rotated"));
 }
