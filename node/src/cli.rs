@@ -202,9 +202,10 @@ enum Command {
         /// Survey rows per city and period.
         #[arg(long, default_value_t = 4000)]
         rows: u64,
-        /// Dashboard address (Brussels's node).
-        #[arg(long, default_value = "127.0.0.1:7480")]
-        http: SocketAddr,
+        /// Dashboard address (Brussels's node); without it, the address an earlier run in the
+        /// same directory used, or 127.0.0.1:7480.
+        #[arg(long)]
+        http: Option<SocketAddr>,
         /// Seed of the synthetic data.
         #[arg(long, default_value_t = 2025)]
         seed: u64,

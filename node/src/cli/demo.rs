@@ -25,7 +25,7 @@ pub mod city;
 pub const PERIODS: [&str; 2] = ["2024", "2025"];
 
 /// Runs the demo federation until SIGINT or SIGTERM.
-pub fn run(dir: &Path, rows: u64, http: SocketAddr, seed: u64) -> anyhow::Result<()> {
+pub fn run(dir: &Path, rows: u64, http: Option<SocketAddr>, seed: u64) -> anyhow::Result<()> {
     crate::telemetry::init(&crate::config::LoggingConfig {
         filter: "warn,metronode=warn".into(),
         format: crate::config::LogFormat::Text,
@@ -40,8 +40,21 @@ fn say(line: &str) {
     let _ = out.flush();
 }
 
-async fn demo(dir: &Path, rows: u64, http: SocketAddr, seed: u64) -> anyhow::Result<()> {
+async fn demo(dir: &Path, rows: u64, http: Option<SocketAddr>, seed: u64) -> anyhow::Result<()> {
     let signal = shutdown::install();
+    // The dashboard's port first, before anything is written: `--http` wins over what an
+    // earlier run stored, which wins over the default.
+    let first = dir.join(synth::PILOTS[0].id.to_ascii_lowercase());
+    let http = match http {
+        Some(addr) => addr,
+        None if first.join(crate::config::FILE_NAME).exists() => {
+            Identity::load(&first)?.config.http.listen
+        }
+        None => SocketAddr::from(([127, 0, 0, 1], 7480)),
+    };
+    let mut dashboard_listener = Some(TcpListener::bind(http).await.with_context(|| {
+        format!("couldn't listen on {http}; is another demo running? (try --http 127.0.0.1:0)")
+    })?);
     std::fs::create_dir_all(dir).with_context(|| format!("couldn't create {}", dir.display()))?;
     let mut nodes = Vec::new();
     for (i, city) in synth::PILOTS.iter().enumerate() {
@@ -65,12 +78,15 @@ async fn demo(dir: &Path, rows: u64, http: SocketAddr, seed: u64) -> anyhow::Res
         let federation = TcpListener::bind(fed_addr)
             .await
             .with_context(|| format!("couldn't listen on {fed_addr}"))?;
-        let http_addr = node.config.http.listen;
-        let http = TcpListener::bind(http_addr).await.with_context(|| {
-            format!(
-                "couldn't listen on {http_addr}; is another demo running? (try --http 127.0.0.1:0)"
-            )
-        })?;
+        let http = match dashboard_listener.take() {
+            Some(listener) => listener,
+            None => {
+                let http_addr = node.config.http.listen;
+                TcpListener::bind(http_addr)
+                    .await
+                    .with_context(|| format!("couldn't listen on {http_addr}"))?
+            }
+        };
         dashboard.get_or_insert(http.local_addr()?);
         std::fs::write(node.dir.join("grpc.addr"), local.local_addr()?.to_string())?;
         let stop = stop.clone();

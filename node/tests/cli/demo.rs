@@ -27,18 +27,10 @@ impl Drop for Demo {
     }
 }
 
-fn run_demo(dir: &std::path::Path) -> (Demo, String, Vec<String>) {
+fn run_demo(dir: &std::path::Path, http: &str) -> (Demo, String, Vec<String>) {
     let mut child = Demo(
         bin()
-            .args([
-                "demo",
-                "--dir",
-                dir.to_str().unwrap(),
-                "--rows",
-                "600",
-                "--http",
-                "127.0.0.1:0",
-            ])
+            .args(["demo", "--dir", dir.to_str().unwrap(), "--rows", "600", "--http", http])
             .stdout(Stdio::piped())
             // Kept for the failure message: why the demo ended.
             .stderr(std::fs::File::create(dir.with_extension("stderr")).unwrap())
@@ -73,7 +65,7 @@ fn run_demo(dir: &std::path::Path) -> (Demo, String, Vec<String>) {
 fn the_demo_federates_four_cities_and_serves_the_dashboard() {
     let root = tempfile::tempdir().unwrap();
     let dir = root.path().join("demo");
-    let (mut demo, addr, lines) = run_demo(&dir);
+    let (mut demo, addr, lines) = run_demo(&dir, "127.0.0.1:0");
     assert!(lines.iter().any(|l| l.contains("replicated")), "{lines:?}");
     let page = http_get(&addr, "/?indicator=DRI-USE-01");
     assert!(page.starts_with("HTTP/1.1 200"), "{page}");
@@ -91,9 +83,25 @@ fn the_demo_federates_four_cities_and_serves_the_dashboard() {
     assert!(std::process::Command::new("kill").args(["-INT", &pid]).status().unwrap().success());
     assert_eq!(demo.0.wait().unwrap().code(), Some(0));
 
-    // A second run reuses the federation and the data, and converges again.
-    let (demo, addr, lines) = run_demo(&dir);
+    // A second run reuses the federation and the data, and converges again; the `--http` it is
+    // given wins over the address the first run stored.
+    let free = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
+    let (demo, addr, lines) = run_demo(&dir, &free.to_string());
     assert!(!lines.iter().any(|l| l.contains("founded") || l.contains("ingested")), "{lines:?}");
+    assert_eq!(addr, free.to_string(), "{lines:?}");
     assert!(http_get(&addr, "/healthz").contains("ok"));
     drop(demo);
+
+    // A dashboard port that is taken is found before anything is written.
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let fresh = root.path().join("fresh");
+    let out = bin()
+        .args(["demo", "--dir", fresh.to_str().unwrap(), "--http"])
+        .arg(taken.local_addr().unwrap().to_string())
+        .output()
+        .unwrap();
+    assert_ne!(out.status.code(), Some(0));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("couldn't listen on") && err.contains("--http"), "{err}");
+    assert!(!fresh.exists(), "the demo wrote its directories before finding the port taken");
 }
