@@ -224,7 +224,16 @@ pub fn run(
         predicates += 2 * p.series.len();
     }
     let survey = ds.kind == DatasetKind::Survey;
-    let ctx = Ctx { file, ds, header: &header, plans: &plans, offsets: &offsets, clip, survey };
+    let ctx = Ctx {
+        file,
+        ds,
+        header: &header,
+        plans: &plans,
+        offsets: &offsets,
+        predicates,
+        clip,
+        survey,
+    };
     let workers = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 8);
     let stop = AtomicBool::new(false);
     let prefix = format!("{member}-");
@@ -398,6 +407,8 @@ struct Ctx<'a> {
     plans: &'a [Plan],
     /// First predicate of each plan in a row's signature.
     offsets: &'a [usize],
+    /// Predicates in a row's signature.
+    predicates: usize,
     clip: Option<i64>,
     /// Whether signatures are collected (survey datasets).
     survey: bool,
@@ -413,8 +424,7 @@ impl Ctx<'_> {
         stop: &AtomicBool,
     ) -> Result<(Vec<Accs>, RowSpace), IngestError> {
         let mut accs: Vec<Accs> = self.plans.iter().map(Accs::new).collect();
-        let predicates = self.plans.iter().map(|p| 2 * p.series.len()).sum();
-        let mut sigs = Signatures::new(predicates);
+        let mut sigs = Signatures::new(self.predicates);
         let mut row = vec![Value::Missing; self.ds.columns.len()];
         let mut error = None;
         for batch in rx {

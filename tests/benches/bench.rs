@@ -109,12 +109,17 @@ fn duckdb_group_by(path: &std::path::Path, rows: u64) -> Result<f64, String> {
     Ok(median(runs))
 }
 
-fn ingest_bench(report: &mut String) {
-    let sizes: Vec<u64> = std::env::var("METRONODE_BENCH_ROWS")
+/// The ingest sizes, `METRONODE_BENCH_ROWS` (default 1M and 10M rows).
+fn bench_rows() -> Vec<u64> {
+    std::env::var("METRONODE_BENCH_ROWS")
         .unwrap_or_else(|_| "1000000,10000000".into())
         .split(',')
         .filter_map(|v| v.trim().parse().ok())
-        .collect();
+        .collect()
+}
+
+fn ingest_bench(report: &mut String) {
+    let sizes = bench_rows();
     let _ = writeln!(report, "## Ingest: CSV to anonymised, signed releases\n");
     let _ = writeln!(
         report,
@@ -561,11 +566,7 @@ fn linked_bench() -> String {
         "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
     );
     let catalogue = Catalogue::builtin();
-    let sizes: Vec<u64> = std::env::var("METRONODE_BENCH_ROWS")
-        .unwrap_or_else(|_| "1000000,10000000".into())
-        .split(',')
-        .filter_map(|v| v.trim().parse().ok())
-        .collect();
+    let sizes = bench_rows();
     let mut files: Vec<(synth::City, &str, u64)> = Vec::new();
     for city in synth::PILOTS {
         files.push((city, "survey", 2000));

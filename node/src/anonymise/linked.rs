@@ -146,6 +146,19 @@ impl<'a> Model<'a> {
         (self.positions.len() + 1) * self.r
     }
 
+    /// The system's size, with the targets and secondary cells of a run over it.
+    fn report(&self, targets: usize, secondary: usize) -> Report {
+        let space = &self.relations.space;
+        Report {
+            cells: self.tables.tables.iter().map(|t| t.cells.len()).sum(),
+            predicates: space.width(),
+            relations: space.width() - space.rank(),
+            unknowns: self.unknowns(),
+            targets,
+            secondary,
+        }
+    }
+
     /// `sign` times predicate `pred` at `pos`, added into `v`.
     fn put(&self, v: &mut [u64], pos: usize, pred: usize, negate: bool) {
         for (i, &c) in self.coef[pred].iter().enumerate() {
@@ -412,14 +425,7 @@ pub fn suppress(tables: &Tables, statuses: &mut [Vec<Status>], policy: &Policy) 
             }
         }
     }
-    Report {
-        cells: tables.tables.iter().map(|t| t.cells.len()).sum(),
-        predicates: relations.space.width(),
-        relations: relations.space.width() - relations.space.rank(),
-        unknowns: model.unknowns(),
-        targets: targets.len(),
-        secondary,
-    }
+    model.report(targets.len(), secondary)
 }
 
 /// The exact audit of a final release set, built from scratch: `published[t][c]` says whether
@@ -455,12 +461,6 @@ pub fn audit(tables: &Tables, published: &[Vec<bool>], policy: &Policy) -> Resul
             return Err(Leak { cell: model.name(target.0, target.1), what: target.2 });
         }
     }
-    Ok(Report {
-        cells: tables.tables.iter().map(|t| t.cells.len()).sum(),
-        predicates: relations.space.width(),
-        relations: relations.space.width() - relations.space.rank(),
-        unknowns: model.unknowns(),
-        targets: targets.len(),
-        secondary: statuses.iter().flatten().filter(|s| matches!(s, Status::Secondary(_))).count(),
-    })
+    let secondary = statuses.iter().flatten().filter(|s| matches!(s, Status::Secondary(_))).count();
+    Ok(model.report(targets.len(), secondary))
 }
