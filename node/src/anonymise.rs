@@ -58,10 +58,11 @@ impl Default for Policy {
 }
 
 /// The identifier of the disclosure-control rules above, stamped on every release.
-pub const SDC_METHOD: &str = "sdc-v2: primary threshold on unweighted base and 1..min_count-1 respondents; \
+pub const SDC_METHOD: &str = "sdc-v3: primary threshold on unweighted base and 1..min_count-1 respondents; \
      linked secondary suppression over every indicator, series, dimension, numerator and denominator of \
-     the dataset release, audited exactly (no protected quantity in the span of the published cells) \
-     before publishing";
+     the dataset release, audited exactly (no protected quantity in the span of the published cells) and \
+     by intervals (by linear programming, every protected quantity's range admits 0 and min_count \
+     respondents' worth) before publishing, on the true counts, with or without noise";
 
 /// Which noise mechanism.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -112,9 +112,30 @@ pub struct Relations {
     pub offsets: Vec<usize>,
     /// The span of the rows' signatures.
     pub space: RowSpace,
+    /// Per predicate `j`, a bitset (`words()` words) of the predicates `k` that some row
+    /// satisfies `j` without: where `k`'s bit is clear, `j` implies `k` on every row read (a
+    /// numerator inside its denominator, one scope inside another indicator's numerator).
+    pub escapes: Vec<u64>,
 }
 
 impl Relations {
+    /// Relations over `space` with no implication known between different predicates.
+    pub fn without_implications(offsets: Vec<usize>, space: RowSpace) -> Self {
+        let m = space.width();
+        let words = m.div_ceil(64).max(1);
+        Self { offsets, space, escapes: vec![u64::MAX; m * words] }
+    }
+
+    /// Words per predicate in `escapes`.
+    pub fn words(&self) -> usize {
+        self.space.width().div_ceil(64).max(1)
+    }
+
+    /// Whether every row read that satisfies predicate `j` satisfies predicate `k`.
+    pub fn implies(&self, j: usize, k: usize) -> bool {
+        j == k || (self.escapes[j * self.words() + k / 64] >> (k % 64)) & 1 == 0
+    }
+
     /// The predicate of table `t`, series `s`: the denominator, or the numerator.
     pub fn predicate(&self, t: usize, s: usize, numerator: bool) -> usize {
         self.offsets[t] + 2 * s + usize::from(numerator)
@@ -125,33 +146,52 @@ impl Relations {
 /// again is only reduced against the span once more).
 const SIGNATURES_KEPT: usize = 4096;
 
-/// One worker's view of the signatures: those seen lately, and their span.
+/// One worker's view of the signatures: those seen lately, their span and the implications
+/// among predicates that no row has broken yet.
 struct Signatures {
     seen: HashSet<Box<[u64]>>,
     space: RowSpace,
+    /// As `Relations::escapes`.
+    escapes: Vec<u64>,
     /// The current row's signature (scratch).
     row: Vec<u64>,
 }
 
 impl Signatures {
     fn new(predicates: usize) -> Self {
+        let words = predicates.div_ceil(64).max(1);
         Self {
             seen: HashSet::new(),
             space: RowSpace::new(predicates),
-            row: vec![0; predicates.div_ceil(64).max(1)],
+            escapes: vec![0; predicates * words],
+            row: vec![0; words],
         }
     }
 
-    /// Takes the current row's signature into the span.
+    /// Takes the current row's signature into the span and the implications.
     fn observe(&mut self) {
-        if self.space.full() || self.seen.contains(&self.row[..]) {
+        if self.seen.contains(&self.row[..]) {
             return;
         }
         if self.seen.len() >= SIGNATURES_KEPT {
             self.seen.clear();
         }
         self.seen.insert(self.row.clone().into_boxed_slice());
-        self.space.insert_bits(&self.row);
+        if !self.space.full() {
+            self.space.insert_bits(&self.row);
+        }
+        let words = self.row.len();
+        for j in (0..self.space.width()).filter(|j| (self.row[j / 64] >> (j % 64)) & 1 == 1) {
+            for (e, &r) in self.escapes[j * words..(j + 1) * words].iter_mut().zip(&self.row) {
+                *e |= !r;
+            }
+        }
+    }
+
+    /// Takes in another worker's signatures.
+    fn merge(&mut self, other: &Signatures) {
+        self.space.merge(&other.space);
+        self.escapes.iter_mut().zip(&other.escapes).for_each(|(a, b)| *a |= b);
     }
 }
 
@@ -340,11 +380,11 @@ pub fn run(
     });
     drop(rdr);
     let mut accs: Option<Vec<Accs>> = None;
-    let mut space = RowSpace::new(predicates);
+    let mut sigs = Signatures::new(predicates);
     for result in results {
         match result {
-            Ok((part, sigs)) => {
-                space.merge(&sigs);
+            Ok((part, theirs)) => {
+                sigs.merge(&theirs);
                 match &mut accs {
                     None => accs = Some(part),
                     Some(all) => all.iter_mut().zip(part).for_each(|(a, p)| a.merge(p)),
@@ -368,7 +408,11 @@ pub fn run(
         rows_read,
         input_sha256: hashing.hasher.finalize().into(),
         tables: plans.iter().zip(accs).map(|(p, a)| a.finish(p, ds, &districts)).collect(),
-        relations: survey.then_some(Relations { offsets, space }),
+        relations: survey.then_some(Relations {
+            offsets,
+            space: sigs.space,
+            escapes: sigs.escapes,
+        }),
     })
 }
 
@@ -422,7 +466,7 @@ impl Ctx<'_> {
         rx: mpsc::Receiver<Batch>,
         back: mpsc::Sender<Batch>,
         stop: &AtomicBool,
-    ) -> Result<(Vec<Accs>, RowSpace), IngestError> {
+    ) -> Result<(Vec<Accs>, Signatures), IngestError> {
         let mut accs: Vec<Accs> = self.plans.iter().map(Accs::new).collect();
         let mut sigs = Signatures::new(self.predicates);
         let mut row = vec![Value::Missing; self.ds.columns.len()];
@@ -450,7 +494,7 @@ impl Ctx<'_> {
             }
             let _ = back.send(batch);
         }
-        error.map_or(Ok((accs, sigs.space)), Err)
+        error.map_or(Ok((accs, sigs)), Err)
     }
 
     /// Parses one record into `row` (schema order), district codes already interned.

@@ -53,6 +53,31 @@ pub fn from_i64(v: i64) -> u64 {
     r as u64
 }
 
+/// The rational `n / d` (with `d > 0` and `|n|, d` below 2^24) that is `a` modulo P, if there
+/// is one: rational reconstruction by the extended Euclidean algorithm. The relations among 0/1
+/// predicate signatures have small rational coefficients, so this recovers them exactly for the
+/// interval audit, which needs them over the reals.
+pub fn rational(a: u64) -> Option<(i64, i64)> {
+    // Far below sqrt(P / 2), so that a field element that is not a small fraction has little
+    // chance (about 2^-12) of looking like one.
+    const BOUND: i128 = 1 << 24;
+    let (mut r0, mut r1) = (i128::from(P), i128::from(a));
+    let (mut t0, mut t1) = (0i128, 1i128);
+    while r1 >= BOUND {
+        let q = r0 / r1;
+        (r0, r1) = (r1, r0 - q * r1);
+        (t0, t1) = (t1, t0 - q * t1);
+    }
+    if t1 == 0 || t1.abs() >= BOUND {
+        return None;
+    }
+    let (n, d) = if t1 < 0 { (-r1, -t1) } else { (r1, t1) };
+    // n = a d mod P by construction; checked, so a bound slip can never invent a coefficient.
+    let n64 = i64::try_from(n).ok()?;
+    let d64 = i64::try_from(d).ok()?;
+    (mul(a, from_i64(d64)) == from_i64(n64)).then_some((n64, d64))
+}
+
 /// The reduced row echelon form of the span of 0/1 vectors of `m` coordinates, grown one vector
 /// at a time. Ingest feeds it the distinct predicate signatures of the rows it reads; the
 /// relations among predicates that hold on every row are then read off it (`coefficients`).
@@ -244,6 +269,18 @@ mod tests {
             let v = c2.iter().zip(&pivots).fold(0, |acc, (&c, &x)| add(acc, mul(c, x)));
             assert_eq!(v, r[2] as u64);
         }
+    }
+
+    #[test]
+    fn rational_reconstruction_inverts_small_fractions() {
+        for (n, d) in
+            [(0i64, 1i64), (1, 1), (-1, 1), (2, 1), (-3, 2), (1, 3), (-7, 12), (1 << 23, 3)]
+        {
+            let a = mul(from_i64(n), inv(from_i64(d)));
+            assert_eq!(rational(a), Some((n, d)), "{n}/{d}");
+        }
+        // A field element with no small fraction.
+        assert_eq!(rational(0x1236_eb09_2265_b1f5), None);
     }
 
     #[test]

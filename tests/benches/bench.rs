@@ -559,11 +559,11 @@ fn linked_bench() -> String {
     );
     let _ = writeln!(
         report,
-        "| file | rows | cells | predicates | relations | unknowns | protected | ingest | linked | audit | (linked+audit)/ingest | withheld: per-series | linked | ratio | weighted share withheld | peak RSS |"
+        "| file | rows | cells | predicates | relations | unknowns | protected | ingest | linked | audit | (linked+audit)/ingest | withheld: per-series | linked | of which for intervals | ratio | weighted share withheld | LPs (suppress + audit) | peak RSS |"
     );
     let _ = writeln!(
         report,
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
     );
     let catalogue = Catalogue::builtin();
     let sizes = bench_rows();
@@ -615,7 +615,7 @@ fn linked_bench() -> String {
             .map(|r| r.iter().map(|s| *s == metronode::anonymise::Status::Published).collect())
             .collect();
         let t = Instant::now();
-        metronode::anonymise::linked::audit(&tables, &published, &policy).unwrap();
+        let audited = metronode::anonymise::linked::audit(&tables, &published, &policy).unwrap();
         let audit_s = t.elapsed().as_secs_f64();
         let mut unlinked = tables.clone();
         unlinked.relations = None;
@@ -636,7 +636,7 @@ fn linked_bench() -> String {
         }
         let _ = writeln!(
             report,
-            "| {} {dataset} | {rows} | {} | {} | {} | {} | {} | {:.1} ms | {:.1} ms | {:.1} ms | {:.3} | {w_series} | {w_linked} | {:.2} | {:.2}% | {:.0} MiB |",
+            "| {} {dataset} | {rows} | {} | {} | {} | {} | {} | {:.1} ms | {:.1} ms | {:.1} ms | {:.3} | {w_series} | {w_linked} | {} | {:.2} | {:.2}% | {} + {} | {:.0} MiB |",
             city.id,
             sys.cells,
             sys.predicates,
@@ -647,8 +647,11 @@ fn linked_bench() -> String {
             linked_s * 1e3,
             audit_s * 1e3,
             (linked_s + audit_s) / ingest_s,
+            sys.interval_secondary,
             w_linked as f64 / w_series.max(1) as f64,
             out as f64 / all.max(1) as f64 * 100.0,
+            sys.lps,
+            audited.lps,
             peak_rss_mib(),
         );
     }

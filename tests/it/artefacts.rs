@@ -141,6 +141,21 @@ async fn versions_and_withdrawals_are_seen_on_peers() {
     })
     .await
     .unwrap();
+    // Twice: refused as already withdrawn, with the first withdrawal's reason.
+    let again = c
+        .withdraw_artefact(pb::WithdrawArtefactRequest {
+            artefact_id: "bebru-open-data".into(),
+            reason: "again".into(),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(again.code(), tonic::Code::FailedPrecondition);
+    assert!(
+        again.message().contains("already withdrawn")
+            && again.message().contains("replaced by the 2026 policy"),
+        "{}",
+        again.message()
+    );
     cluster
         .wait_until("Dublin holds Brussels's log", |c| c.held(1, "BEBRU") == c.held(0, "BEBRU"))
         .await;

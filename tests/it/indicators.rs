@@ -65,7 +65,7 @@ async fn an_ingest_publishes_one_signed_release_per_indicator() {
     assert_eq!(acc01.catalogue_version, "2025.1");
     assert_eq!(acc01.input_sha256.len(), 32);
     let method = acc01.method.as_ref().unwrap();
-    assert!(method.sdc_method.starts_with("sdc-v2") && method.noise.is_none());
+    assert!(method.sdc_method.starts_with("sdc-v3") && method.noise.is_none());
     let total = &acc01.cells[0];
     assert_eq!((total.dimension.as_str(), total.status), ("", pb::CellStatus::Published as i32));
     let share = total.numerator as f64 / total.denominator as f64;

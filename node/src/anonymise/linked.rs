@@ -31,6 +31,8 @@
 //! published cells, rows in scope and missing an item) are a separate family of quantities,
 //! only ever published as bands or as whole-dataset totals.
 
+mod interval;
+
 use std::collections::BTreeMap;
 
 use super::{Policy, Status};
@@ -48,8 +50,8 @@ use crate::{
 pub struct Leak {
     /// The cell, as indicator, series and position.
     pub cell: String,
-    /// Which of its quantities.
-    pub what: &'static str,
+    /// Which of its quantities, and how.
+    pub what: String,
 }
 
 /// The size of one linked system, for the release's method and the benchmark.
@@ -65,15 +67,21 @@ pub struct Report {
     pub unknowns: usize,
     /// Protected quantities of primary-suppressed cells.
     pub targets: usize,
-    /// Cells withheld to protect them.
+    /// Cells withheld to protect them (both stages).
     pub secondary: usize,
+    /// Of those, the cells withheld by interval protection (ranges too narrow).
+    pub interval_secondary: usize,
+    /// Linear programs solved for interval protection.
+    pub lps: usize,
 }
 
 /// One quantity of a primary cell to protect.
 struct Target {
     table: usize,
     cell: usize,
-    what: &'static str,
+    q: Quantity,
+    /// One respondent only: a singleton, who knows the quantity (their own weight).
+    single: bool,
     residual: Vec<u64>,
 }
 
@@ -156,6 +164,8 @@ impl<'a> Model<'a> {
             unknowns: self.unknowns(),
             targets,
             secondary,
+            interval_secondary: 0,
+            lps: 0,
         }
     }
 
@@ -202,6 +212,19 @@ impl<'a> Model<'a> {
                 basis.insert(&mut v);
             }
         }
+        for (pos, pred) in self.zeros() {
+            let mut v = vec![0; n];
+            self.put(&mut v, pos, pred, false);
+            basis.insert(&mut v);
+        }
+        basis
+    }
+
+    /// Every quantity with no respondent, as (position, predicate): the cells absent from a
+    /// release, and numerators of no respondent.
+    fn zeros(&self) -> Vec<(usize, usize)> {
+        let total = self.total();
+        let mut out = Vec::new();
         for (t, table) in self.tables.tables.iter().enumerate() {
             let series = self.place[t].iter().map(|(s, _)| s + 1).max().unwrap_or(0);
             let mut held: BTreeMap<(usize, usize), &Acc> = BTreeMap::new();
@@ -224,15 +247,13 @@ impl<'a> Model<'a> {
                     };
                     for (zero, numerator) in [(den_zero, false), (num_zero, true)] {
                         if zero {
-                            let mut v = vec![0; n];
-                            self.put(&mut v, pos, self.relations.predicate(t, s, numerator), false);
-                            basis.insert(&mut v);
+                            out.push((pos, self.relations.predicate(t, s, numerator)));
                         }
                     }
                 }
             }
         }
-        basis
+        out
     }
 
     /// The protected quantities of every primary-suppressed cell.
@@ -254,10 +275,16 @@ impl<'a> Model<'a> {
                 ];
                 for (q, want) in wanted {
                     if want {
+                        let n = match q {
+                            Quantity::Denominator => a.n_den,
+                            Quantity::Numerator => a.n_num,
+                            Quantity::Rest => rest,
+                        };
                         out.push(Target {
                             table: t,
                             cell: c,
-                            what: q.name(),
+                            q,
+                            single: n == 1,
                             residual: self.quantity(t, c, q),
                         });
                     }
@@ -315,7 +342,7 @@ fn unrelated(tables: &Tables) -> Relations {
         v[j] = 1;
         space.insert(v);
     }
-    Relations { offsets, space }
+    Relations::without_implications(offsets, space)
 }
 
 fn relations_of(tables: &Tables) -> std::borrow::Cow<'_, Relations> {
@@ -323,6 +350,53 @@ fn relations_of(tables: &Tables) -> std::borrow::Cow<'_, Relations> {
         Some(r) => std::borrow::Cow::Borrowed(r),
         None => std::borrow::Cow::Owned(unrelated(tables)),
     }
+}
+
+/// Whether `a` is a multiple of the non-zero `b`.
+fn parallel(a: &[u64], b: &[u64]) -> bool {
+    let Some(p) = b.iter().position(|&x| x != 0) else { return false };
+    let f = linalg::mul(a[p], linalg::inv(b[p]));
+    a.iter().zip(b).all(|(&x, &y)| x == linalg::mul(f, y))
+}
+
+/// A pair `(i, j)` where target `i` follows from what is published together with singleton
+/// target `j` (its one respondent knows it), given each target's residual: the singleton
+/// attack of GaussSuppression. Only pairs with a target of `changed` are looked at.
+fn singleton_clash(
+    targets: &[Target],
+    residual: impl Fn(usize) -> Vec<u64>,
+    changed: &[usize],
+) -> Option<(usize, usize)> {
+    let singles: Vec<usize> = (0..targets.len()).filter(|&j| targets[j].single).collect();
+    if singles.is_empty() {
+        return None;
+    }
+    let distinct = |i: usize, j: usize| {
+        let (a, b) = (&targets[i], &targets[j]);
+        (a.table, a.cell, a.q as u8) != (b.table, b.cell, b.q as u8)
+    };
+    // Target `i` told by singleton `j`: a multiple of it, up to what is published; except the
+    // singleton's own quantity plus published cells (`ri == rj`: a headline equal to its one
+    // level with a respondent, a total whose other values are published), where what the
+    // singleton learns beyond their own weight is public already.
+    let told =
+        |i: usize, ri: &[u64], j: usize, rj: &[u64]| distinct(i, j) && parallel(ri, rj) && ri != rj;
+    for &i in changed {
+        let ri = residual(i);
+        for &j in &singles {
+            if told(i, &ri, j, &residual(j)) {
+                return Some((i, j));
+            }
+        }
+        if targets[i].single {
+            for j in 0..targets.len() {
+                if told(j, &residual(j), i, &ri) {
+                    return Some((j, i));
+                }
+            }
+        }
+    }
+    None
 }
 
 /// Clears `v` at each pivot `p` of `added` (vectors scaled to 1 there, zero before it).
@@ -394,6 +468,18 @@ pub fn suppress(tables: &Tables, statuses: &mut [Vec<Status>], policy: &Policy) 
             }
             updates.push((i, r));
         }
+        let mut by = None;
+        if disclosed.is_none() {
+            let changed: Vec<usize> = updates.iter().map(|(i, _)| *i).collect();
+            let residual = |k: usize| match updates.iter().find(|(i, _)| *i == k) {
+                Some((_, r)) => r.clone(),
+                None => targets[k].residual.clone(),
+            };
+            if let Some((i, j)) = singleton_clash(&targets, residual, &changed) {
+                disclosed = Some(i);
+                by = Some(j);
+            }
+        }
         match disclosed {
             Some(i) => {
                 let target = &targets[i];
@@ -407,8 +493,15 @@ pub fn suppress(tables: &Tables, statuses: &mut [Vec<Status>], policy: &Policy) 
                 } else {
                     "across indicators"
                 };
+                let by = match by {
+                    Some(j) => format!(
+                        " by the one respondent of {} (suppressed)",
+                        model.name(targets[j].table, targets[j].cell)
+                    ),
+                    None => String::new(),
+                };
                 statuses[t][c] = Status::Secondary(format!(
-                    "secondary, {kind}: publishing it would let {} (suppressed) be recomputed",
+                    "secondary, {kind}: publishing it would let {} (suppressed) be recomputed{by}",
                     model.name(tt, tc)
                 ));
                 secondary += 1;
@@ -425,7 +518,17 @@ pub fn suppress(tables: &Tables, statuses: &mut [Vec<Status>], policy: &Policy) 
             }
         }
     }
-    model.report(targets.len(), secondary)
+    // Interval protection over what the exact stage left published. A failure here (no LP
+    // answer) leaves the set as it is: the audit then refuses it, naming the failure.
+    let mut report = model.report(targets.len(), secondary);
+    if let Ok(mut lp) = interval::Intervals::new(&model) {
+        if let Ok(n) = lp.protect(statuses, &targets, policy) {
+            report.secondary += n;
+            report.interval_secondary = n;
+        }
+        report.lps = lp.solved;
+    }
+    report
 }
 
 /// The exact audit of a final release set, built from scratch: `published[t][c]` says whether
@@ -441,7 +544,9 @@ pub fn audit(tables: &Tables, published: &[Vec<bool>], policy: &Policy) -> Resul
             row.push(match super::primary(cell.acc.n_den, cell.acc.n_num, policy) {
                 Status::Published if p => Status::Published,
                 Status::Published => Status::Secondary(String::new()),
-                _ if p => return Err(Leak { cell: model.name(t, c), what: "published itself" }),
+                _ if p => {
+                    return Err(Leak { cell: model.name(t, c), what: "published itself".into() });
+                }
                 primary => primary,
             });
         }
@@ -455,12 +560,54 @@ pub fn audit(tables: &Tables, published: &[Vec<bool>], policy: &Policy) -> Resul
             }
         }
     }
-    let targets = model.targets(&statuses, policy);
-    for mut target in targets.iter().map(|t| (t.table, t.cell, t.what, t.residual.clone())) {
-        if basis.contains(&mut target.3) {
-            return Err(Leak { cell: model.name(target.0, target.1), what: target.2 });
+    let mut targets = model.targets(&statuses, policy);
+    for target in &mut targets {
+        if !basis.reduce(&mut target.residual) {
+            return Err(Leak {
+                cell: model.name(target.table, target.cell),
+                what: target.q.name().into(),
+            });
+        }
+    }
+    let all: Vec<usize> = (0..targets.len()).collect();
+    if let Some((i, j)) = singleton_clash(&targets, |k| targets[k].residual.clone(), &all) {
+        return Err(Leak {
+            cell: model.name(targets[i].table, targets[i].cell),
+            what: format!(
+                "{}, by the one respondent of {}",
+                targets[i].q.name(),
+                model.name(targets[j].table, targets[j].cell)
+            ),
+        });
+    }
+    // The interval audit, from scratch over the same set.
+    let failed = |what: String| Leak { cell: "the release set".into(), what };
+    let mut lp = interval::Intervals::new(&model)
+        .map_err(|e| failed(format!("the interval audit could not be built: {e}")))?;
+    let decomposable = lp.decomposable(&statuses);
+    let uncertified = lp
+        .uncertified(&statuses, &targets, policy)
+        .map_err(|e| failed(format!("the interval audit could not run: {e}")))?;
+    for (target, sides) in uncertified {
+        let need = lp.need(target, policy);
+        let range = lp
+            .range(&statuses, target, decomposable, sides)
+            .map_err(|e| failed(format!("the interval audit could not run: {e}")))?;
+        if !need.met(range) {
+            return Err(Leak {
+                cell: model.name(target.table, target.cell),
+                what: format!(
+                    "{} lies in [{:.3}, {:.3}], which does not admit both 0 and {:.3}",
+                    target.q.name(),
+                    range.lo,
+                    range.hi,
+                    need.upper
+                ),
+            });
         }
     }
     let secondary = statuses.iter().flatten().filter(|s| matches!(s, Status::Secondary(_))).count();
-    Ok(model.report(targets.len(), secondary))
+    let mut report = model.report(targets.len(), secondary);
+    report.lps = lp.solved;
+    Ok(report)
 }

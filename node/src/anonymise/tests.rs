@@ -262,3 +262,53 @@ fn budget_decimals_round_trip_exactly() {
         assert_eq!(parse_milli(bad), None, "{bad}");
     }
 }
+
+#[test]
+fn two_small_cells_that_add_up_to_little_get_interval_protection() {
+    // v1 and v2 are primary (2 respondents each in the numerator); withholding just them
+    // keeps each unrecomputable, but their numerators add up to 4 respondents' worth, so an
+    // attacker knows each is below the threshold of 5.
+    let t = table(&[("a", vec![(200, 100), (60, 2), (50, 2), (300, 150)])]);
+    let policy = Policy::default();
+    let only_primary: Vec<Vec<bool>> =
+        vec![t.tables[0].cells.iter().map(|c| !matches!(c.value.as_str(), "v1" | "v2")).collect()];
+    let refused = linked::audit(&t, &only_primary, &policy).unwrap_err();
+    assert!(refused.what.contains("does not admit"), "{refused}");
+    assert!(refused.cell.contains("a=v1") || refused.cell.contains("a=v2"), "{refused}");
+
+    let cells = run(&t);
+    let interval: Vec<&str> = cells
+        .iter()
+        .filter(
+            |c| matches!(&c.status, Status::Secondary(r) if r.starts_with("secondary, interval")),
+        )
+        .map(|c| c.value.as_str())
+        .collect();
+    assert_eq!(interval.len(), 1, "{cells:?}");
+    let published: Vec<Vec<bool>> =
+        vec![cells.iter().map(|c| c.status == Status::Published).collect()];
+    linked::audit(&t, &published, &policy).unwrap();
+}
+
+#[test]
+fn a_singleton_does_not_learn_another_suppressed_cell() {
+    // v1 and v2 each hold one respondent in the numerator. Withholding just them, each
+    // numerator stays unrecomputable, but their sum is published (the total minus the rest),
+    // so either respondent, knowing their own weight, learns the other's.
+    let t = table(&[("a", vec![(200, 100), (40, 1), (40, 1), (300, 150)])]);
+    let policy = Policy::default();
+    let only_primary: Vec<Vec<bool>> =
+        vec![t.tables[0].cells.iter().map(|c| !matches!(c.value.as_str(), "v1" | "v2")).collect()];
+    let refused = linked::audit(&t, &only_primary, &policy).unwrap_err();
+    assert!(refused.what.contains("by the one respondent of"), "{refused}");
+
+    let cells = run(&t);
+    assert!(
+        cells.iter().any(|c| matches!(&c.status,
+            Status::Secondary(r) if r.contains("by the one respondent of T _T a=v"))),
+        "{cells:?}"
+    );
+    let published: Vec<Vec<bool>> =
+        vec![cells.iter().map(|c| c.status == Status::Published).collect()];
+    linked::audit(&t, &published, &policy).unwrap();
+}

@@ -271,17 +271,30 @@ impl pb::publisher_server::Publisher for PublisherService {
                 Error::InvalidArgument("reason: must be 1 to 2000 characters".into()).into()
             );
         }
-        let current = crate::analysis::artefacts(&self.node).into_iter().any(|a| {
-            a.origin == self.node.log.own().as_str()
-                && a.state == "current"
-                && a.publication.as_ref().is_some_and(|p| p.artefact_id == r.artefact_id)
-        });
-        if !current {
-            return Err(Error::NotFound(format!(
-                "no current artefact `{}` published by this city",
-                r.artefact_id.chars().take(80).collect::<String>()
-            ))
-            .into());
+        // This city's latest version of the artefact, as the log states it.
+        let latest = crate::analysis::artefacts(&self.node)
+            .into_iter()
+            .filter(|a| {
+                a.origin == self.node.log.own().as_str()
+                    && a.publication.as_ref().is_some_and(|p| p.artefact_id == r.artefact_id)
+            })
+            .max_by_key(|a| a.seq);
+        let id = r.artefact_id.chars().take(80).collect::<String>();
+        match latest {
+            Some(a) if a.state == "current" => {}
+            Some(a) if a.state == "withdrawn" => {
+                return Err(Error::FailedPrecondition(format!(
+                    "artefact `{id}` is already withdrawn (its version at log record {}: {})",
+                    a.seq, a.withdrawal_reason
+                ))
+                .into());
+            }
+            _ => {
+                return Err(Error::NotFound(format!(
+                    "no current artefact `{id}` published by this city"
+                ))
+                .into());
+            }
         }
         self.append(pb::record_body::Payload::ArtefactWithdrawal(pb::ArtefactWithdrawal {
             artefact_id: r.artefact_id,

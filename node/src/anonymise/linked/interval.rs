@@ -1,0 +1,536 @@
+//! Interval protection, as tau-ARGUS audits it: the range a linear-programming attacker derives
+//! for each protected quantity from everything a release publishes, and the extra suppression
+//! that keeps every range wide enough. The LP solver is `microlp`.
+//!
+//! The attacker's system is the exact model's (`super::Model`: unknowns `Y[position][i]`, the
+//! partition of the rows by every dimension, the known zeros, every published numerator and
+//! denominator), over the reals, with the inequalities every weighted count obeys, at every
+//! position: each predicate's count is non-negative, and a predicate that implies another on
+//! every row read counts no more than it (every numerator inside its denominator, and the
+//! inclusions the data shows besides, such as "never used the internet" inside "not used in the
+//! last three months": `ingest::Relations::escapes`).
+//!
+//! The rule: the range `[lo, hi]` of a protected quantity must admit both 0 and `min_count`
+//! respondents' worth of weight (`min_count` times the quantity's own mean weight per
+//! respondent). The published cells then tell the cell neither from an empty one nor from one at
+//! the publication threshold.
+//!
+//! The size of one LP: when the total position's quantities are fixed by its own published cells
+//! (the usual case: totals are offered for publication first), the dimensions only meet at the
+//! total, so a target's range depends on its own dimension alone and the LP holds that
+//! dimension's positions and the total. Otherwise it holds every position.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use microlp::{ComparisonOp, Error as LpError, OptimizationDirection, Problem, Variable};
+
+use super::{Model, Quantity, Target};
+use crate::{
+    anonymise::{Policy, Status},
+    linalg::{self, Echelon},
+};
+
+/// Millionths per unit of weight.
+const SCALE: f64 = 1e6;
+
+/// Rounds of witness points before the targets left get an LP each.
+const WITNESS_ROUNDS: usize = 6;
+
+/// A target with the sides of its range (`lo`, `hi`) still to show.
+pub(super) type Open<'t> = (&'t Target, (bool, bool));
+
+/// The LP attacker over one release set's model.
+pub(super) struct Intervals<'m, 'a> {
+    model: &'m Model<'a>,
+    /// Per predicate, its coefficients over the pivot predicates, over the reals.
+    coef: Vec<Vec<(usize, f64)>>,
+    /// The inequalities at every position: `Z[a] >= Z[b]` for `(a, Some(b))` (predicate `b`
+    /// implies `a`), `Z[a] >= 0` for `(a, None)`.
+    order: Vec<(usize, Option<usize>)>,
+    /// Known zeros: (position, predicate).
+    zeros: Vec<(usize, usize)>,
+    /// LPs solved so far.
+    pub(super) solved: usize,
+}
+
+/// The range of a protected quantity, in units of weight.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Range {
+    pub(super) lo: f64,
+    pub(super) hi: f64,
+}
+
+/// What a range must admit: 0 and `upper`, each within `slack`.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Need {
+    pub(super) upper: f64,
+    pub(super) slack: f64,
+}
+
+impl Need {
+    pub(super) fn met(self, r: Range) -> bool {
+        r.lo <= self.slack && r.hi >= self.upper - self.slack
+    }
+}
+
+impl<'m, 'a> Intervals<'m, 'a> {
+    /// The attacker over `model`; fails if a relation among the predicates has no small
+    /// rational form (never seen: the relations of 0/1 signatures have small coefficients).
+    pub(super) fn new(model: &'m Model<'a>) -> Result<Self, String> {
+        let m = model.coef.len();
+        let mut coef = Vec::with_capacity(m);
+        for (j, c) in model.coef.iter().enumerate() {
+            let mut row = Vec::new();
+            for (i, &a) in c.iter().enumerate().filter(|(_, a)| **a != 0) {
+                let (n, d) = linalg::rational(a).ok_or_else(|| {
+                    format!("predicate {j} has no small rational coefficient on pivot {i}")
+                })?;
+                row.push((i, n as f64 / d as f64));
+            }
+            coef.push(row);
+        }
+        let zero = |j: usize| coef[j].is_empty();
+        // `(j, k)`: predicate `j` implies `k` on every row (and they differ on some): every
+        // numerator inside its denominator, and what the rows read show besides.
+        let mut inside: BTreeSet<(usize, usize)> = BTreeSet::new();
+        for j in (0..m).filter(|&j| !zero(j)) {
+            for k in (0..m).filter(|&k| k != j && !zero(k) && coef[k] != coef[j]) {
+                if model.relations.implies(j, k) {
+                    inside.insert((j, k));
+                }
+            }
+        }
+        for (t, places) in model.place.iter().enumerate() {
+            for &(s, _) in places {
+                let (num, den) =
+                    (model.relations.predicate(t, s, true), model.relations.predicate(t, s, false));
+                if !zero(num) && coef[num] != coef[den] {
+                    inside.insert((num, den));
+                }
+            }
+        }
+        // Transitive reduction: `j` inside `l` inside `k` makes `j` inside `k` redundant.
+        let mut order: Vec<(usize, Option<usize>)> = inside
+            .iter()
+            .filter(|&&(j, k)| {
+                !(0..m).any(|l| {
+                    l != j && l != k && inside.contains(&(j, l)) && inside.contains(&(l, k))
+                })
+            })
+            .map(|&(j, k)| (k, Some(j)))
+            .collect();
+        // Non-negativity, for the predicates with none inside (theirs follows) and that are not
+        // a pivot (a pivot's count is a variable bounded below by 0).
+        for j in (0..m).filter(|&j| !zero(j)) {
+            let pivot = coef[j].len() == 1 && coef[j][0].1 == 1.0;
+            if !pivot && !inside.iter().any(|&(_, k)| k == j) {
+                order.push((j, None));
+            }
+        }
+        Ok(Self { model, coef, order, zeros: model.zeros(), solved: 0 })
+    }
+
+    /// Whether the total position's unknowns are fixed by its own known and published
+    /// quantities, so that each dimension can be solved alone.
+    pub(super) fn decomposable(&self, statuses: &[Vec<Status>]) -> bool {
+        self.fixed(statuses, self.model.total())
+    }
+
+    /// Whether the unknowns of position `at` are fixed by its own known and published
+    /// quantities (then its inequalities add nothing to an LP).
+    fn fixed(&self, statuses: &[Vec<Status>], at: usize) -> bool {
+        let model = self.model;
+        let mut basis = Echelon::new(model.r);
+        for &(pos, pred) in &self.zeros {
+            if pos == at {
+                basis.insert(&mut model.coef[pred].clone());
+            }
+        }
+        for (t, places) in model.place.iter().enumerate() {
+            for (c, &(s, pos)) in places.iter().enumerate() {
+                if pos == at && statuses[t][c] == Status::Published {
+                    for numerator in [false, true] {
+                        let pred = model.relations.predicate(t, s, numerator);
+                        basis.insert(&mut model.coef[pred].clone());
+                    }
+                }
+            }
+        }
+        basis.rank() == model.r
+    }
+
+    /// The true value of a target's quantity and its respondents.
+    fn truth(&self, target: &Target) -> (f64, u64) {
+        let a = self.model.tables.tables[target.table].cells[target.cell].acc;
+        let (x, n) = match target.q {
+            Quantity::Denominator => (a.den, a.n_den),
+            Quantity::Numerator => (a.num, a.n_num),
+            Quantity::Rest => (a.den - a.num, a.n_den.saturating_sub(a.n_num)),
+        };
+        (x as f64 / SCALE, n)
+    }
+
+    /// What the range of `target` must admit.
+    pub(super) fn need(&self, target: &Target, policy: &Policy) -> Need {
+        let (x, n) = self.truth(target);
+        let mean = x / n.max(1) as f64;
+        Need { upper: policy.min_count as f64 * mean, slack: 1e-3 * mean.max(1e-3) }
+    }
+
+    /// The positions of `target`'s LP: its dimension and the total when the dimensions can be
+    /// solved alone, else every position.
+    fn positions(&self, target: &Target, decomposable: bool) -> Vec<usize> {
+        let model = self.model;
+        let total = model.total();
+        let (_, pos) = model.place[target.table][target.cell];
+        match model.positions.get(pos) {
+            Some((d, _)) if decomposable => model.dims[d].iter().copied().chain([total]).collect(),
+            _ => (0..=total).collect(),
+        }
+    }
+
+    /// `target`'s quantity as terms over the variables of an LP over `positions`.
+    fn terms(&self, target: &Target, positions: &[usize]) -> BTreeMap<usize, f64> {
+        let model = self.model;
+        let (s, pos) = model.place[target.table][target.cell];
+        let l =
+            positions.iter().position(|&p| p == pos).expect("the target's position is in its LP");
+        let den = model.relations.predicate(target.table, s, false);
+        let num = model.relations.predicate(target.table, s, true);
+        let mut terms = BTreeMap::new();
+        match target.q {
+            Quantity::Denominator => self.put(&mut terms, l, den, 1.0),
+            Quantity::Numerator => self.put(&mut terms, l, num, 1.0),
+            Quantity::Rest => {
+                self.put(&mut terms, l, den, 1.0);
+                self.put(&mut terms, l, num, -1.0);
+            }
+        }
+        terms
+    }
+
+    /// The range the attacker derives for `target` from the cells `statuses` publishes: its
+    /// least value if `lo`, its greatest if `hi` (a side not asked for is left at 0 for `lo`,
+    /// infinite for `hi`, which meets any need).
+    pub(super) fn range(
+        &mut self,
+        statuses: &[Vec<Status>],
+        target: &Target,
+        decomposable: bool,
+        (lo, hi): (bool, bool),
+    ) -> Result<Range, String> {
+        let positions = self.positions(target, decomposable);
+        let terms = self.terms(target, &positions);
+        let mut range = Range { lo: 0.0, hi: f64::INFINITY };
+        if lo {
+            let min =
+                self.solve(statuses, &positions, &terms, &[], OptimizationDirection::Minimize)?;
+            range.lo = min.map_or(f64::NEG_INFINITY, |(v, _)| v);
+        }
+        if hi {
+            let max =
+                self.solve(statuses, &positions, &terms, &[], OptimizationDirection::Maximize)?;
+            range.hi = max.map_or(f64::INFINITY, |(v, _)| v);
+        }
+        Ok(range)
+    }
+
+    /// Which targets of `group` (all over the same LP) are shown safe by witness points: a
+    /// point where the weighted sum of those not yet shown to admit 0 is least (a target at 0
+    /// there admits 0), and one where the sum of those not yet shown to admit their need, each
+    /// capped at it, is largest (a target at its need there admits it); again on the targets
+    /// left while a round shows some more. A witness is a point of the attacker's system, so it
+    /// stays one when more is withheld.
+    fn certify(
+        &mut self,
+        statuses: &[Vec<Status>],
+        group: &[(&Target, Need)],
+        positions: &[usize],
+    ) -> Result<Vec<(bool, bool)>, String> {
+        let terms: Vec<BTreeMap<usize, f64>> =
+            group.iter().map(|(t, _)| self.terms(t, positions)).collect();
+        let value =
+            |x: &[f64], t: &BTreeMap<usize, f64>| t.iter().map(|(&k, &c)| c * x[k]).sum::<f64>();
+        let (mut lo, mut hi) = (vec![false; group.len()], vec![false; group.len()]);
+        for _ in 0..WITNESS_ROUNDS {
+            let before = lo.iter().chain(&hi).filter(|&&b| b).count();
+            if lo.contains(&false) {
+                let mut sum = BTreeMap::new();
+                for (i, (t, (_, need))) in terms.iter().zip(group).enumerate() {
+                    if !lo[i] {
+                        for (&k, &c) in t {
+                            *sum.entry(k).or_default() += c / need.upper.max(1e-9);
+                        }
+                    }
+                }
+                let low =
+                    self.solve(statuses, positions, &sum, &[], OptimizationDirection::Minimize)?;
+                if let Some((_, x)) = low {
+                    for (i, (t, (_, need))) in terms.iter().zip(group).enumerate() {
+                        lo[i] |= value(&x, t) <= need.slack;
+                    }
+                }
+            }
+            if hi.contains(&false) {
+                let caps: Vec<(BTreeMap<usize, f64>, f64)> = terms
+                    .iter()
+                    .zip(group)
+                    .zip(&hi)
+                    .filter(|(_, done)| !**done)
+                    .map(|((t, (_, need)), _)| (t.clone(), need.upper))
+                    .collect();
+                let high = self.solve(
+                    statuses,
+                    positions,
+                    &BTreeMap::new(),
+                    &caps,
+                    OptimizationDirection::Maximize,
+                )?;
+                if let Some((_, x)) = high {
+                    for (i, (t, (_, need))) in terms.iter().zip(group).enumerate() {
+                        hi[i] |= value(&x, t) >= need.upper - need.slack;
+                    }
+                }
+            }
+            let after = lo.iter().chain(&hi).filter(|&&b| b).count();
+            if after == before || after == 2 * group.len() {
+                break;
+            }
+        }
+        Ok(lo.into_iter().zip(hi).collect())
+    }
+
+    /// Adds predicate `pred` at local position `l`, times `f`, into `terms`.
+    fn put(&self, terms: &mut BTreeMap<usize, f64>, l: usize, pred: usize, f: f64) {
+        for &(i, c) in &self.coef[pred] {
+            *terms.entry(l * self.model.r + i).or_default() += f * c;
+        }
+    }
+
+    /// Optimises `objective` over the attacker's system on `positions`, plus for each of `caps`
+    /// (a quantity and a cap) a variable below both, weighted by the inverse of the cap.
+    /// Returns the optimum and the point, or `None` when the objective is unbounded.
+    fn solve(
+        &mut self,
+        statuses: &[Vec<Status>],
+        positions: &[usize],
+        objective: &BTreeMap<usize, f64>,
+        caps: &[(BTreeMap<usize, f64>, f64)],
+        direction: OptimizationDirection,
+    ) -> Result<Option<(f64, Vec<f64>)>, String> {
+        self.solved += 1;
+        let model = self.model;
+        let r = model.r;
+        let mut local = vec![None; model.total() + 1];
+        for (l, &p) in positions.iter().enumerate() {
+            local[p] = Some(l);
+        }
+        let mut problem = Problem::new(direction);
+        let vars: Vec<Variable> = (0..positions.len() * r)
+            .map(|k| {
+                problem.add_var(objective.get(&k).copied().unwrap_or(0.0), (0.0, f64::INFINITY))
+            })
+            .collect();
+        let expr = |terms: BTreeMap<usize, f64>| -> Vec<(Variable, f64)> {
+            terms.into_iter().filter(|(_, c)| c.abs() > 1e-12).map(|(k, c)| (vars[k], c)).collect()
+        };
+        for (terms, cap) in caps {
+            let cap = cap.max(1e-9);
+            let u = problem.add_var(1.0 / cap, (0.0, cap));
+            let mut below = expr(terms.clone());
+            below.push((u, -1.0));
+            problem.add_constraint(below, ComparisonOp::Ge, 0.0);
+        }
+        let total = local[model.total()].expect("the total is in every LP");
+        for ps in model.dims.values() {
+            if ps.iter().any(|&p| local[p].is_none()) {
+                continue;
+            }
+            for i in 0..r {
+                let mut terms: Vec<(Variable, f64)> =
+                    ps.iter().map(|&p| (vars[local[p].unwrap_or(0) * r + i], 1.0)).collect();
+                terms.push((vars[total * r + i], -1.0));
+                problem.add_constraint(terms, ComparisonOp::Eq, 0.0);
+            }
+        }
+        for (l, &p) in positions.iter().enumerate() {
+            if self.fixed(statuses, p) {
+                continue; // its equalities leave one point, the true one, which obeys them
+            }
+            for &(a, b) in &self.order {
+                let mut terms = BTreeMap::new();
+                self.put(&mut terms, l, a, 1.0);
+                if let Some(b) = b {
+                    self.put(&mut terms, l, b, -1.0);
+                }
+                problem.add_constraint(expr(terms), ComparisonOp::Ge, 0.0);
+            }
+        }
+        for &(p, pred) in &self.zeros {
+            if let Some(l) = local[p] {
+                let mut terms = BTreeMap::new();
+                self.put(&mut terms, l, pred, 1.0);
+                problem.add_constraint(expr(terms), ComparisonOp::Eq, 0.0);
+            }
+        }
+        for (t, places) in model.place.iter().enumerate() {
+            for (c, &(s, p)) in places.iter().enumerate() {
+                let Some(l) = local[p] else { continue };
+                if statuses[t][c] != Status::Published {
+                    continue;
+                }
+                let a = model.tables.tables[t].cells[c].acc;
+                for (numerator, value) in [(false, a.den), (true, a.num)] {
+                    let mut terms = BTreeMap::new();
+                    self.put(&mut terms, l, model.relations.predicate(t, s, numerator), 1.0);
+                    problem.add_constraint(expr(terms), ComparisonOp::Eq, value as f64 / SCALE);
+                }
+            }
+        }
+        match problem.solve() {
+            Ok(outcome) => match outcome.into_solution() {
+                Ok(solution) => {
+                    let point = vars.iter().map(|&v| solution.var_value(v)).collect();
+                    Ok(Some((solution.objective(), point)))
+                }
+                Err(_) => Err("the LP solver stopped before an answer".into()),
+            },
+            Err(LpError::Unbounded) => Ok(None),
+            Err(e) => Err(format!("the LP solver failed: {e}")),
+        }
+    }
+
+    /// The targets whose ranges still need an LP, with the sides (`lo`, `hi`) still to show:
+    /// all but what `certify` shows.
+    pub(super) fn uncertified<'t>(
+        &mut self,
+        statuses: &[Vec<Status>],
+        targets: &'t [Target],
+        policy: &Policy,
+    ) -> Result<Vec<Open<'t>>, String> {
+        let decomposable = self.decomposable(statuses);
+        let mut groups: BTreeMap<Vec<usize>, Vec<(&Target, Need)>> = BTreeMap::new();
+        for target in targets {
+            let need = self.need(target, policy);
+            groups.entry(self.positions(target, decomposable)).or_default().push((target, need));
+        }
+        let mut out = Vec::new();
+        for (positions, group) in groups {
+            let shown = self.certify(statuses, &group, &positions)?;
+            for ((target, _), (lo, hi)) in group.iter().zip(shown) {
+                if !(lo && hi) {
+                    out.push((*target, (!lo, !hi)));
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// Withholds published cells until every target's range meets the rule; returns the cells
+    /// withheld. Withholding only ever widens a range, so a side once shown stays shown and
+    /// earlier targets stay protected.
+    pub(super) fn protect(
+        &mut self,
+        statuses: &mut [Vec<Status>],
+        targets: &[Target],
+        policy: &Policy,
+    ) -> Result<usize, String> {
+        let mut withheld = 0;
+        for (target, mut sides) in self.uncertified(statuses, targets, policy)? {
+            let need = self.need(target, policy);
+            loop {
+                let decomposable = self.decomposable(statuses);
+                let range = self.range(statuses, target, decomposable, sides)?;
+                if need.met(range) {
+                    break;
+                }
+                sides = (range.lo > need.slack, range.hi < need.upper - need.slack);
+                let Some((t, c)) = self.candidate(statuses, target, need, range) else {
+                    return Err(format!(
+                        "no cell is left to withhold for {}",
+                        self.model.name(target.table, target.cell)
+                    ));
+                };
+                statuses[t][c] = Status::Secondary(format!(
+                    "secondary, interval: publishing it would narrow the range of {} (suppressed) \
+                     to less than from 0 to {} respondents' worth",
+                    self.model.name(target.table, target.cell),
+                    policy.min_count
+                ));
+                withheld += 1;
+            }
+        }
+        Ok(withheld)
+    }
+
+    /// The published cell to withhold next for `target`: first the cells of its own series and
+    /// dimension, the smallest whose own quantity covers the shortfall (else the largest);
+    /// then any cell at a position where the target's indicator withholds a cell, its own
+    /// indicator first and smallest base first; then the rest of its dimension; then totals
+    /// (which make the dimensions meet); then the other dimensions.
+    fn candidate(
+        &self,
+        statuses: &[Vec<Status>],
+        target: &Target,
+        need: Need,
+        range: Range,
+    ) -> Option<(usize, usize)> {
+        let model = self.model;
+        let (s, pos) = model.place[target.table][target.cell];
+        let dim: Vec<usize> = match model.positions.get(pos) {
+            Some((d, _)) => model.dims[d].clone(),
+            None => Vec::new(),
+        };
+        let open = |t: usize, c: usize| statuses[t][c] == Status::Published;
+        let acc = |t: usize, c: usize| model.tables.tables[t].cells[c].acc;
+        let shortfall =
+            if range.lo > need.slack { range.lo } else { need.upper - range.hi } * SCALE;
+        let t0 = target.table;
+        let own: Vec<usize> = (0..model.place[t0].len())
+            .filter(|&c| {
+                open(t0, c) && model.place[t0][c].0 == s && dim.contains(&model.place[t0][c].1)
+            })
+            .collect();
+        let kind = |c: usize| {
+            let a = acc(t0, c);
+            match target.q {
+                Quantity::Denominator => a.den,
+                Quantity::Numerator => a.num,
+                Quantity::Rest => a.den - a.num,
+            }
+        };
+        let covering =
+            own.iter().filter(|&&c| kind(c) as f64 >= shortfall).min_by_key(|&&c| (kind(c), c));
+        if let Some(&c) = covering.or_else(|| own.iter().max_by_key(|&&c| (kind(c), c))) {
+            return Some((t0, c));
+        }
+        let withheld: BTreeSet<usize> = model.place[t0]
+            .iter()
+            .enumerate()
+            .filter(|&(c, &(_, p))| !open(t0, c) && dim.contains(&p))
+            .map(|(_, &(_, p))| p)
+            .collect();
+        let mut best: Option<(u8, bool, i128, usize, usize)> = None;
+        for (t, places) in model.place.iter().enumerate() {
+            for (c, &(_, p)) in places.iter().enumerate() {
+                if !open(t, c) {
+                    continue;
+                }
+                let group = if withheld.contains(&p) {
+                    0
+                } else if dim.contains(&p) {
+                    1
+                } else if p == model.total() {
+                    2
+                } else {
+                    3
+                };
+                let key = (group, t != t0, acc(t, c).den, t, c);
+                if best.is_none_or(|b| key < b) {
+                    best = Some(key);
+                }
+            }
+        }
+        best.map(|(_, _, _, t, c)| (t, c))
+    }
+}
