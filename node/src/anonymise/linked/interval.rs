@@ -465,9 +465,10 @@ impl<'m, 'a> Intervals<'m, 'a> {
 
     /// The published cell to withhold next for `target`: first the cells of its own series and
     /// dimension, the smallest whose own quantity covers the shortfall (else the largest);
-    /// then any cell at a position where the target's indicator withholds a cell, its own
-    /// indicator first and smallest base first; then the rest of its dimension; then totals
-    /// (which make the dimensions meet); then the other dimensions.
+    /// then the other cells at its position, then at the positions where its indicator
+    /// withholds a cell, then the rest of its dimension, then totals (which make the dimensions
+    /// meet), then the other dimensions; within each, cells whose predicates imply or are implied
+    /// by the target's first, then its own indicator, then the smallest base.
     fn candidate(
         &self,
         statuses: &[Vec<Status>],
@@ -510,27 +511,39 @@ impl<'m, 'a> Intervals<'m, 'a> {
             .filter(|&(c, &(_, p))| !open(t0, c) && dim.contains(&p))
             .map(|(_, &(_, p))| p)
             .collect();
-        let mut best: Option<(u8, bool, i128, usize, usize)> = None;
+        // A cell whose numerator or denominator implies, or is implied by, the target's on
+        // every row bounds it most directly (a nested scope at the same position).
+        let rel = &model.relations;
+        let mine = [rel.predicate(t0, s, false), rel.predicate(t0, s, true)];
+        let related = |t: usize, cs: usize| {
+            let theirs = [rel.predicate(t, cs, false), rel.predicate(t, cs, true)];
+            mine.iter().any(|&a| {
+                theirs.iter().any(|&b| a != b && (rel.implies(a, b) || rel.implies(b, a)))
+            })
+        };
+        let mut best: Option<(u8, bool, bool, i128, usize, usize)> = None;
         for (t, places) in model.place.iter().enumerate() {
-            for (c, &(_, p)) in places.iter().enumerate() {
+            for (c, &(cs, p)) in places.iter().enumerate() {
                 if !open(t, c) {
                     continue;
                 }
-                let group = if withheld.contains(&p) {
+                let group = if p == pos {
                     0
-                } else if dim.contains(&p) {
+                } else if withheld.contains(&p) {
                     1
-                } else if p == model.total() {
+                } else if dim.contains(&p) {
                     2
-                } else {
+                } else if p == model.total() {
                     3
+                } else {
+                    4
                 };
-                let key = (group, t != t0, acc(t, c).den, t, c);
+                let key = (group, !related(t, cs), t != t0, acc(t, c).den, t, c);
                 if best.is_none_or(|b| key < b) {
                     best = Some(key);
                 }
             }
         }
-        best.map(|(_, _, _, t, c)| (t, c))
+        best.map(|(_, _, _, _, t, c)| (t, c))
     }
 }
