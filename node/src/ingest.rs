@@ -116,10 +116,6 @@ pub struct Relations {
     /// satisfies `j` without: where `k`'s bit is clear, `j` implies `k` on every row read (a
     /// numerator inside its denominator, one scope inside another indicator's numerator).
     pub escapes: Vec<u64>,
-    /// Every distinct signature read (`words()` words each, sorted), or `None` when there were
-    /// more than `SIGNATURES_MAX`. Every row's signature is one of these, so every weighted
-    /// count vector is a non-negative combination of them: the attacker's sharpest inequalities.
-    pub signatures: Option<Vec<Box<[u64]>>>,
 }
 
 impl Relations {
@@ -127,7 +123,7 @@ impl Relations {
     pub fn without_implications(offsets: Vec<usize>, space: RowSpace) -> Self {
         let m = space.width();
         let words = m.div_ceil(64).max(1);
-        Self { offsets, space, escapes: vec![u64::MAX; m * words], signatures: None }
+        Self { offsets, space, escapes: vec![u64::MAX; m * words] }
     }
 
     /// Words per predicate in `escapes`.
@@ -146,16 +142,14 @@ impl Relations {
     }
 }
 
-/// Distinct signatures kept; past this the set is dropped (`Relations::signatures` is `None`)
-/// and a new signature is only folded into the span and the implications again.
-pub const SIGNATURES_MAX: usize = 1 << 16;
+/// Distinct signatures remembered per worker before the set starts afresh (a signature seen
+/// again is only reduced against the span once more).
+const SIGNATURES_KEPT: usize = 4096;
 
-/// One worker's view of the signatures: the distinct ones, their span and the implications
+/// One worker's view of the signatures: those seen lately, their span and the implications
 /// among predicates that no row has broken yet.
 struct Signatures {
     seen: HashSet<Box<[u64]>>,
-    /// More than `SIGNATURES_MAX` distinct signatures were read: `seen` is incomplete.
-    overflow: bool,
     space: RowSpace,
     /// As `Relations::escapes`.
     escapes: Vec<u64>,
@@ -168,7 +162,6 @@ impl Signatures {
         let words = predicates.div_ceil(64).max(1);
         Self {
             seen: HashSet::new(),
-            overflow: false,
             space: RowSpace::new(predicates),
             escapes: vec![0; predicates * words],
             row: vec![0; words],
@@ -180,11 +173,10 @@ impl Signatures {
         if self.seen.contains(&self.row[..]) {
             return;
         }
-        if self.seen.len() < SIGNATURES_MAX {
-            self.seen.insert(self.row.clone().into_boxed_slice());
-        } else {
-            self.overflow = true;
+        if self.seen.len() >= SIGNATURES_KEPT {
+            self.seen.clear();
         }
+        self.seen.insert(self.row.clone().into_boxed_slice());
         if !self.space.full() {
             self.space.insert_bits(&self.row);
         }
@@ -198,14 +190,6 @@ impl Signatures {
 
     /// Takes in another worker's signatures.
     fn merge(&mut self, other: &Signatures) {
-        self.overflow |= other.overflow;
-        if !self.overflow {
-            self.seen.extend(other.seen.iter().cloned());
-            self.overflow = self.seen.len() > SIGNATURES_MAX;
-        }
-        if self.overflow {
-            self.seen.clear();
-        }
         self.space.merge(&other.space);
         self.escapes.iter_mut().zip(&other.escapes).for_each(|(a, b)| *a |= b);
     }
@@ -428,11 +412,6 @@ pub fn run(
             offsets,
             space: sigs.space,
             escapes: sigs.escapes,
-            signatures: (!sigs.overflow).then(|| {
-                let mut all: Vec<Box<[u64]>> = sigs.seen.into_iter().collect();
-                all.sort_unstable();
-                all
-            }),
         }),
     })
 }

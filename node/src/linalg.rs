@@ -151,11 +151,6 @@ impl RowSpace {
         }
     }
 
-    /// The pivot coordinates, ascending: pivot `i` is coordinate `pivots()[i]`.
-    pub fn pivots(&self) -> &[usize] {
-        &self.pivots
-    }
-
     /// Predicate `j` as a combination of the pivot predicates: column `j` of the form. Every
     /// vector of the span `x` satisfies `x[j] = sum_i coefficients(j)[i] * x[pivot i]`.
     pub fn coefficients(&self, j: usize) -> Vec<u64> {

@@ -559,11 +559,11 @@ fn linked_bench() -> String {
     );
     let _ = writeln!(
         report,
-        "| file | rows | cells | predicates | relations | signatures | unknowns | protected | ingest | linked | audit | (linked+audit)/ingest | withheld: per-series | linked | of which for intervals | ratio | weighted share withheld | LPs (suppress + audit) | peak RSS |"
+        "| file | rows | cells | predicates | relations | unknowns | protected | ingest | linked | audit | (linked+audit)/ingest | withheld: per-series | linked | of which for intervals | ratio | weighted share withheld | LPs (suppress + audit) | peak RSS |"
     );
     let _ = writeln!(
         report,
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
     );
     let catalogue = Catalogue::builtin();
     let sizes = bench_rows();
@@ -636,16 +636,11 @@ fn linked_bench() -> String {
         }
         let _ = writeln!(
             report,
-            "| {} {dataset} | {rows} | {} | {} | {} | {} | {} | {} | {:.1} ms | {:.1} ms | {:.1} ms | {:.3} | {w_series} | {w_linked} | {} | {:.2} | {:.2}% | {} + {} | {:.0} MiB |",
+            "| {} {dataset} | {rows} | {} | {} | {} | {} | {} | {:.1} ms | {:.1} ms | {:.1} ms | {:.3} | {w_series} | {w_linked} | {} | {:.2} | {:.2}% | {} + {} | {:.0} MiB |",
             city.id,
             sys.cells,
             sys.predicates,
             sys.relations,
-            tables
-                .relations
-                .as_ref()
-                .and_then(|r| r.signatures.as_ref())
-                .map_or("over the cap".to_string(), |s| s.len().to_string()),
             sys.unknowns,
             sys.targets,
             ingest_s * 1e3,

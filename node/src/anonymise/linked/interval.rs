@@ -4,16 +4,11 @@
 //!
 //! The attacker's system is the exact model's (`super::Model`: unknowns `Y[position][i]`, the
 //! partition of the rows by every dimension, the known zeros, every published numerator and
-//! denominator), over the reals, with the inequalities every weighted count obeys. The sharpest:
-//! the counts at a position are the sums of the weights of its rows' signatures, each at least
-//! 0, over every distinct signature the ingest read (`ingest::Relations::signatures`: the
-//! attacker is assumed to know which combinations of answers occur), and each dimension splits
-//! the total's rows signature by signature. When a file has more distinct signatures than the
-//! ingest keeps, the inequalities fall back to the inclusions among predicates: each count is
-//! non-negative, and a predicate that implies another on every row read counts no more than it
-//! (every numerator inside its denominator, and the inclusions the data shows besides, such as
-//! "never used the internet" inside "not used in the last three months":
-//! `ingest::Relations::escapes`).
+//! denominator), over the reals, with the inequalities every weighted count obeys, at every
+//! position: each predicate's count is non-negative, and a predicate that implies another on
+//! every row read counts no more than it (every numerator inside its denominator, and the
+//! inclusions the data shows besides, such as "never used the internet" inside "not used in the
+//! last three months": `ingest::Relations::escapes`).
 //!
 //! The rule: the range `[lo, hi]` of a protected quantity must admit both 0 and `min_count`
 //! respondents' worth of weight (`min_count` times the quantity's own mean weight per
@@ -21,15 +16,13 @@
 //! the publication threshold.
 //!
 //! The size of one LP: when the total position's quantities are fixed by its own published cells
-//! (the usual case: totals are offered for publication first), the dimensions meet only in the
-//! split of the total's rows by signature, and the LP holds the target's dimension and the
-//! total alone, leaving that split free (a relaxation: the attacker of the tests keeps every
-//! dimension and the split, and has found no narrower range). Otherwise it holds every
-//! position.
+//! (the usual case: totals are offered for publication first), the dimensions only meet at the
+//! total, so a target's range depends on its own dimension alone and the LP holds that
+//! dimension's positions and the total. Otherwise it holds every position.
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use microlp::{ComparisonOp, OptimizationDirection, Problem, Variable};
+use microlp::{ComparisonOp, Error as LpError, OptimizationDirection, Problem, Variable};
 
 use super::{Model, Quantity, Target};
 use crate::{
@@ -56,13 +49,6 @@ pub(super) struct Intervals<'m, 'a> {
     order: Vec<(usize, Option<usize>)>,
     /// Known zeros: (position, predicate).
     zeros: Vec<(usize, usize)>,
-    /// Every distinct signature read, as the pivots it has (none when the ingest kept none):
-    /// the counts at a position are a non-negative combination of these, the weights of the
-    /// rows of each signature there.
-    rays: Vec<Vec<usize>>,
-    /// An upper bound on every unknown, in units of weight: twice the largest count published
-    /// or not (every pivot's count at the total position is one of them).
-    bound: f64,
     /// LPs solved so far.
     pub(super) solved: usize,
 }
@@ -141,28 +127,7 @@ impl<'m, 'a> Intervals<'m, 'a> {
                 order.push((j, None));
             }
         }
-        let pivots = model.relations.space.pivots();
-        let rays = model
-            .relations
-            .signatures
-            .iter()
-            .flatten()
-            .map(|sig| {
-                (0..pivots.len()).filter(|&i| (sig[pivots[i] / 64] >> (pivots[i] % 64)) & 1 == 1)
-            })
-            .map(Iterator::collect::<Vec<usize>>)
-            .filter(|ray| !ray.is_empty())
-            .collect();
-        let largest = model
-            .tables
-            .tables
-            .iter()
-            .flat_map(|t| &t.cells)
-            .map(|c| c.acc.den.max(c.acc.num))
-            .max()
-            .unwrap_or(0);
-        let bound = 2.0 * largest as f64 / SCALE + 1.0;
-        Ok(Self { model, coef, order, zeros: model.zeros(), rays, bound, solved: 0 })
+        Ok(Self { model, coef, order, zeros: model.zeros(), solved: 0 })
     }
 
     /// Whether the total position's unknowns are fixed by its own known and published
@@ -260,12 +225,12 @@ impl<'m, 'a> Intervals<'m, 'a> {
         if lo {
             let min =
                 self.solve(statuses, &positions, &terms, &[], OptimizationDirection::Minimize)?;
-            range.lo = min.0;
+            range.lo = min.map_or(f64::NEG_INFINITY, |(v, _)| v);
         }
         if hi {
             let max =
                 self.solve(statuses, &positions, &terms, &[], OptimizationDirection::Maximize)?;
-            range.hi = max.0;
+            range.hi = max.map_or(f64::INFINITY, |(v, _)| v);
         }
         Ok(range)
     }
@@ -300,8 +265,10 @@ impl<'m, 'a> Intervals<'m, 'a> {
                 }
                 let low =
                     self.solve(statuses, positions, &sum, &[], OptimizationDirection::Minimize)?;
-                for (i, (t, (_, need))) in terms.iter().zip(group).enumerate() {
-                    lo[i] |= value(&low.1, t) <= need.slack;
+                if let Some((_, x)) = low {
+                    for (i, (t, (_, need))) in terms.iter().zip(group).enumerate() {
+                        lo[i] |= value(&x, t) <= need.slack;
+                    }
                 }
             }
             if hi.contains(&false) {
@@ -319,8 +286,10 @@ impl<'m, 'a> Intervals<'m, 'a> {
                     &caps,
                     OptimizationDirection::Maximize,
                 )?;
-                for (i, (t, (_, need))) in terms.iter().zip(group).enumerate() {
-                    hi[i] |= value(&high.1, t) >= need.upper - need.slack;
+                if let Some((_, x)) = high {
+                    for (i, (t, (_, need))) in terms.iter().zip(group).enumerate() {
+                        hi[i] |= value(&x, t) >= need.upper - need.slack;
+                    }
                 }
             }
             let after = lo.iter().chain(&hi).filter(|&&b| b).count();
@@ -340,13 +309,7 @@ impl<'m, 'a> Intervals<'m, 'a> {
 
     /// Optimises `objective` over the attacker's system on `positions`, plus for each of `caps`
     /// (a quantity and a cap) a variable below both, weighted by the inverse of the cap.
-    /// Returns the optimum and the point (every unknown is below `bound`, so there is one).
-    ///
-    /// With the signatures known, each position not fixed by its own cells gets one variable
-    /// per signature, at least 0 (the weight of its rows there), and its counts are their sums:
-    /// the sharpest inequalities there are. Each dimension whose positions and the total all
-    /// have them splits the rows of the total signature by signature. Without the signatures,
-    /// the inequalities are the inclusions among predicates (`order`).
+    /// Returns the optimum and the point, or `None` when the objective is unbounded.
     fn solve(
         &mut self,
         statuses: &[Vec<Status>],
@@ -354,7 +317,7 @@ impl<'m, 'a> Intervals<'m, 'a> {
         objective: &BTreeMap<usize, f64>,
         caps: &[(BTreeMap<usize, f64>, f64)],
         direction: OptimizationDirection,
-    ) -> Result<(f64, Vec<f64>), String> {
+    ) -> Result<Option<(f64, Vec<f64>)>, String> {
         self.solved += 1;
         let model = self.model;
         let r = model.r;
@@ -362,11 +325,11 @@ impl<'m, 'a> Intervals<'m, 'a> {
         for (l, &p) in positions.iter().enumerate() {
             local[p] = Some(l);
         }
-        // A fixed position's equalities leave one point, the true one, which obeys everything.
-        let open: Vec<bool> = positions.iter().map(|&p| !self.fixed(statuses, p)).collect();
         let mut problem = Problem::new(direction);
         let vars: Vec<Variable> = (0..positions.len() * r)
-            .map(|k| problem.add_var(objective.get(&k).copied().unwrap_or(0.0), (0.0, self.bound)))
+            .map(|k| {
+                problem.add_var(objective.get(&k).copied().unwrap_or(0.0), (0.0, f64::INFINITY))
+            })
             .collect();
         let expr = |terms: BTreeMap<usize, f64>| -> Vec<(Variable, f64)> {
             terms.into_iter().filter(|(_, c)| c.abs() > 1e-12).map(|(k, c)| (vars[k], c)).collect()
@@ -390,49 +353,17 @@ impl<'m, 'a> Intervals<'m, 'a> {
                 problem.add_constraint(terms, ComparisonOp::Eq, 0.0);
             }
         }
-        // Per local position with signatures, its signature weights.
-        let mut atoms: Vec<Option<Vec<Variable>>> = vec![None; positions.len()];
-        for l in (0..positions.len()).filter(|&l| open[l]) {
-            if self.rays.is_empty() {
-                for &(a, b) in &self.order {
-                    let mut terms = BTreeMap::new();
-                    self.put(&mut terms, l, a, 1.0);
-                    if let Some(b) = b {
-                        self.put(&mut terms, l, b, -1.0);
-                    }
-                    problem.add_constraint(expr(terms), ComparisonOp::Ge, 0.0);
-                }
-                continue;
+        for (l, &p) in positions.iter().enumerate() {
+            if self.fixed(statuses, p) {
+                continue; // its equalities leave one point, the true one, which obeys them
             }
-            let weights: Vec<Variable> =
-                self.rays.iter().map(|_| problem.add_var(0.0, (0.0, f64::INFINITY))).collect();
-            let mut sums: Vec<Vec<(Variable, f64)>> =
-                (0..r).map(|i| vec![(vars[l * r + i], -1.0)]).collect();
-            for (ray, &w) in self.rays.iter().zip(&weights) {
-                for &i in ray {
-                    sums[i].push((w, 1.0));
+            for &(a, b) in &self.order {
+                let mut terms = BTreeMap::new();
+                self.put(&mut terms, l, a, 1.0);
+                if let Some(b) = b {
+                    self.put(&mut terms, l, b, -1.0);
                 }
-            }
-            for sum in sums {
-                problem.add_constraint(sum, ComparisonOp::Eq, 0.0);
-            }
-            atoms[l] = Some(weights);
-        }
-        if let Some(at_total) = &atoms[total] {
-            for ps in model.dims.values() {
-                let Some(split) = ps
-                    .iter()
-                    .map(|&p| local[p].and_then(|l| atoms[l].as_ref()))
-                    .collect::<Option<Vec<_>>>()
-                else {
-                    continue;
-                };
-                for (k, &w) in at_total.iter().enumerate() {
-                    let mut terms: Vec<(Variable, f64)> =
-                        split.iter().map(|a| (a[k], 1.0)).collect();
-                    terms.push((w, -1.0));
-                    problem.add_constraint(terms, ComparisonOp::Eq, 0.0);
-                }
+                problem.add_constraint(expr(terms), ComparisonOp::Ge, 0.0);
             }
         }
         for &(p, pred) in &self.zeros {
@@ -456,14 +387,17 @@ impl<'m, 'a> Intervals<'m, 'a> {
                 }
             }
         }
-        let solution = match problem.solve() {
-            Ok(outcome) => outcome
-                .into_solution()
-                .map_err(|_| "the LP solver stopped before an answer".to_string())?,
-            Err(e) => return Err(format!("the LP solver failed: {e}")),
-        };
-        let point = vars.iter().map(|&v| solution.var_value(v)).collect();
-        Ok((solution.objective(), point))
+        match problem.solve() {
+            Ok(outcome) => match outcome.into_solution() {
+                Ok(solution) => {
+                    let point = vars.iter().map(|&v| solution.var_value(v)).collect();
+                    Ok(Some((solution.objective(), point)))
+                }
+                Err(_) => Err("the LP solver stopped before an answer".into()),
+            },
+            Err(LpError::Unbounded) => Ok(None),
+            Err(e) => Err(format!("the LP solver failed: {e}")),
+        }
     }
 
     /// The targets whose ranges still need an LP, with the sides (`lo`, `hi`) still to show:
