@@ -610,6 +610,7 @@ def check_release(r: Report, rel: dict, api_created: list[dict], values: dict, t
     notes = get(rel, "info", "notes") or ""
     r.check(f"[{tag}] NOTES.txt renders: keys Secret, federation create, port-forward",
             "create secret generic" in notes and "metronode federation create" in notes
+            and "EVERY founding city runs this" in notes and "in ONE founding city" not in notes
             and "port-forward" in notes
             and all(f"/cards/{i}.toml" in notes for i in cards))
 

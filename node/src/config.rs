@@ -124,6 +124,9 @@ pub struct Config {
     /// Log output.
     #[serde(default)]
     pub logging: LoggingConfig,
+    /// Microdata files.
+    #[serde(default)]
+    pub ingest: IngestConfig,
     /// Statistical disclosure control thresholds.
     #[serde(default)]
     pub disclosure: DisclosureConfig,
@@ -372,6 +375,26 @@ pub struct StoreConfig {
     pub cache_bytes: u64,
 }
 
+/// Microdata files.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IngestConfig {
+    /// The longest line of a microdata file, in bytes: a longer one is refused, naming its
+    /// line, before it fills memory (a file without line ends, a quote never closed).
+    #[serde(default = "default_max_line_bytes")]
+    pub max_line_bytes: u64,
+}
+
+impl Default for IngestConfig {
+    fn default() -> Self {
+        Self { max_line_bytes: default_max_line_bytes() }
+    }
+}
+
+fn default_max_line_bytes() -> u64 {
+    crate::ingest::MAX_LINE_BYTES
+}
+
 /// Log output.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -584,6 +607,12 @@ impl Config {
         if self.node.name.trim().is_empty() {
             return Err(invalid("node.name", "must not be empty".into()));
         }
+        if self.ingest.max_line_bytes < 1024 {
+            return Err(invalid(
+                "ingest.max_line_bytes",
+                "must be at least 1024 (a survey row is a few hundred bytes)".into(),
+            ));
+        }
         if !self.node.endpoint.starts_with("https://")
             || self.node.endpoint.parse::<tonic::transport::Uri>().is_err()
         {
@@ -790,6 +819,10 @@ path = "store"
 min_free_bytes = 67108864
 # Bytes of sled's page cache.
 cache_bytes = 33554432
+
+[ingest]
+# The longest line of a microdata file, in bytes; a longer one is refused, naming its line.
+max_line_bytes = 1048576
 
 [logging]
 # A tracing filter directive; RUST_LOG overrides it.

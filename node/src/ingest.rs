@@ -207,6 +207,22 @@ pub fn run(
     weight_clip: Option<u64>,
     input: impl Read,
 ) -> Result<Tables, IngestError> {
+    run_with(catalogue, dataset, member, file, weight_clip, MAX_LINE_BYTES, input)
+}
+
+/// The longest line `run` accepts, in bytes (`[ingest] max_line_bytes`'s default).
+pub const MAX_LINE_BYTES: u64 = 1 << 20;
+
+/// `run`, refusing a line longer than `max_line_bytes` (naming it) before it fills memory.
+pub fn run_with(
+    catalogue: &Catalogue,
+    dataset: &str,
+    member: &MemberId,
+    file: &str,
+    weight_clip: Option<u64>,
+    max_line_bytes: u64,
+    input: impl Read,
+) -> Result<Tables, IngestError> {
     let at = |line, message: String| IngestError { file: file.into(), line, column: None, message };
     let ds = catalogue.dataset(dataset).ok_or_else(|| {
         let names: Vec<_> = catalogue.datasets.iter().map(|d| d.name.as_str()).collect();
@@ -217,7 +233,7 @@ pub fn run(
         .has_headers(false)
         .flexible(true)
         .buffer_capacity(256 * 1024)
-        .from_reader(Crlf::new(&mut hashing));
+        .from_reader(Crlf::new(&mut hashing, max_line_bytes));
     let mut record = csv::ByteRecord::new();
     let read = |rdr: &mut csv::Reader<_>, record: &mut csv::ByteRecord, line: u64| {
         rdr.read_byte_record(record).map_err(|e| at(line, csv_message(&e)))
@@ -328,19 +344,7 @@ pub fn run(
                     if record.len() == 1 && record.get(0) == Some(b"") {
                         continue; // a blank line
                     }
-                    first_error = Some(at(
-                        line,
-                        format!(
-                            "expected {} fields as in the header, found {}{}",
-                            header.len(),
-                            record.len(),
-                            if record.len() < header.len() {
-                                " (a truncated or broken line?)"
-                            } else {
-                                ""
-                            }
-                        ),
-                    ));
+                    first_error = Some(field_count_error(file, line, record, &header, ds));
                     send(&senders, &mut next, batch);
                     break 'read;
                 }
@@ -534,9 +538,53 @@ impl IngestError {
     }
 }
 
+/// A record whose field count differs from the header's, with the column where it goes wrong:
+/// a quoted field that runs over a line end (a stray quote), else the first missing column (a
+/// truncated line), else the first column past the header.
+fn field_count_error(
+    file: &str,
+    line: u64,
+    record: &csv::ByteRecord,
+    header: &[usize],
+    ds: &Dataset,
+) -> IngestError {
+    let name = |pos: usize| {
+        header.get(pos).map_or_else(|| "past the header".into(), |&s| ds.columns[s].name.clone())
+    };
+    let counts =
+        format!("expected {} fields as in the header, found {}", header.len(), record.len());
+    let (pos, message) = match record.iter().position(|f| f.contains(&b'\n')) {
+        Some(pos) => (
+            pos,
+            format!(
+                "this field opens a quote that runs over the line end (a stray quote?); {counts}"
+            ),
+        ),
+        None if record.len() < header.len() => (
+            record.len(),
+            format!("this column is missing (a truncated or broken line?); {counts}"),
+        ),
+        None => (header.len(), format!("a field past the last column; {counts}")),
+    };
+    IngestError { file: file.into(), line, column: Some((pos + 1, name(pos))), message }
+}
+
+/// A line longer than the limit (`Crlf`'s error).
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "line longer than {0} bytes (a file without line ends, or a quote never closed?); the limit \
+     is [ingest] max_line_bytes"
+)]
+struct LineTooLong(u64);
+
 fn csv_message(e: &csv::Error) -> String {
     match e.kind() {
-        csv::ErrorKind::Io(io) => format!("read failed: {io}"),
+        csv::ErrorKind::Io(io) => {
+            match io.get_ref().and_then(|e| e.downcast_ref::<LineTooLong>()) {
+                Some(long) => long.to_string(),
+                None => format!("read failed: {io}"),
+            }
+        }
         _ => "malformed CSV (check quoting)".into(),
     }
 }
@@ -1060,15 +1108,72 @@ struct Crlf<R> {
     len: usize,
     /// The last byte read was a CR, not yet given out: it depends on the byte after it.
     held_cr: bool,
+    /// The longest line allowed, and the bytes given out since the last line end.
+    max_line: u64,
+    since_newline: u64,
+    /// A line over the limit starts where the buffer ends: the next fill fails.
+    too_long: bool,
 }
 
 impl<R: Read> Crlf<R> {
-    fn new(inner: R) -> Self {
-        Self { inner, buf: vec![0; 64 * 1024].into_boxed_slice(), pos: 0, len: 0, held_cr: false }
+    fn new(inner: R, max_line: u64) -> Self {
+        Self {
+            inner,
+            buf: vec![0; 64 * 1024].into_boxed_slice(),
+            pos: 0,
+            len: 0,
+            held_cr: false,
+            max_line,
+            since_newline: 0,
+            too_long: false,
+        }
+    }
+
+    /// Measures the lines of the buffer just filled. At a line over the limit, the buffer is
+    /// cut where that line starts (so the reader meets it at its own line number) and the next
+    /// fill fails; when nothing is left before it, this one does.
+    fn measure(&mut self) -> io::Result<()> {
+        let data = &self.buf[..self.len];
+        // Where the current line starts in the buffer, and its bytes given out before it.
+        let (mut start, mut carried) = (0, self.since_newline);
+        let cut = loop {
+            match data[start..].iter().position(|&b| b == b'\n') {
+                Some(i) if carried + i as u64 > self.max_line => break Some(start),
+                Some(i) => {
+                    (start, carried) = (start + i + 1, 0);
+                    // No line inside the buffer can be over a limit the buffer is shorter than.
+                    if self.max_line >= data.len() as u64
+                        && let Some(last) = data[start..].iter().rposition(|&b| b == b'\n')
+                    {
+                        start += last + 1;
+                    }
+                }
+                None if carried + (data.len() - start) as u64 > self.max_line => break Some(start),
+                None => {
+                    self.since_newline = carried + (data.len() - start) as u64;
+                    break None;
+                }
+            }
+        };
+        if let Some(at) = cut {
+            self.len = at;
+            self.too_long = true;
+            if at == 0 {
+                return Err(self.too_long_error());
+            }
+        }
+        Ok(())
+    }
+
+    fn too_long_error(&self) -> io::Error {
+        io::Error::new(io::ErrorKind::InvalidData, LineTooLong(self.max_line))
     }
 
     /// Refills the buffer; leaves it empty only at the end of the input.
     fn fill(&mut self) -> io::Result<()> {
+        if self.too_long {
+            return Err(self.too_long_error());
+        }
         loop {
             let mut n = 0;
             if self.held_cr {
@@ -1080,7 +1185,7 @@ impl<R: Read> Crlf<R> {
             let total = n + m;
             (self.pos, self.len) = (0, total);
             if m == 0 || !self.buf[..total].contains(&b'\r') {
-                return Ok(());
+                return self.measure();
             }
             let mut w = 0;
             for i in 0..total {
@@ -1097,7 +1202,7 @@ impl<R: Read> Crlf<R> {
             }
             self.len = w;
             if w > 0 {
-                return Ok(());
+                return self.measure();
             }
         }
     }

@@ -109,7 +109,9 @@ pub fn ingest(
     }
     let clip = policy.noise.as_ref().map(|n| n.weight_clip);
     let member = node.log.own().clone();
-    let tables = ingest::run(catalogue, &req.dataset, &member, &req.file_name, clip, input)?;
+    let max_line = node.config.ingest.max_line_bytes;
+    let tables =
+        ingest::run_with(catalogue, &req.dataset, &member, &req.file_name, clip, max_line, input)?;
     if tables.rows_read == 0 {
         return Err(ingest::IngestError {
             file: req.file_name.clone(),

@@ -24,7 +24,9 @@ pub fn init(cfg: &LoggingConfig) {
             .with(fmt::layer().json().flatten_event(true).with_writer(std::io::stderr))
             .try_init()
     } else {
-        registry.with(fmt::layer().with_writer(std::io::stderr)).try_init()
+        // Colour only on a terminal: a log redirected to a file or a pipe stays plain text.
+        let ansi = std::io::stderr().is_terminal();
+        registry.with(fmt::layer().with_ansi(ansi).with_writer(std::io::stderr)).try_init()
     };
 }
 

@@ -444,10 +444,20 @@ def main():
         before = held(ports["bebru"])["BEBRU"]
         container = run("docker", "ps", "-q", "--filter", f"name={PROJECT}_bebru",
                         capture=True).stdout.split()[0]
-        run("docker", "exec", container, "metronode", "demo", "generate", "--city", "BEBRU",
-            "--rows", "600", "--seed", "7", "--out", "/tmp/survey-2026.csv")
-        run("docker", "exec", container, "metronode", "ingest", "--dir", "/data", "--dataset",
-            "survey", "--period", "2026", "/tmp/survey-2026.csv", capture=True)
+        # As a data officer would (README): the file stays on the host and is streamed through
+        # `docker exec -i` into the CLI in the container (read-only root), which sends it to the
+        # node's local port.
+        with tempfile.TemporaryDirectory() as tmp:
+            host_file = os.path.join(tmp, "survey-2026.csv")
+            run(binary, "demo", "generate", "--city", "BEBRU", "--rows", "600", "--seed", "7",
+                "--out", host_file)
+            with open(host_file, "rb") as f:
+                streamed = subprocess.run(
+                    ["docker", "exec", "-i", container, "metronode", "ingest", "--dir", "/data",
+                     "--dataset", "survey", "--period", "2026", "/dev/stdin"],
+                    stdin=f, capture_output=True, text=True)
+            assert streamed.returncode == 0, streamed.stderr
+            assert "as log records" in streamed.stdout, streamed.stdout
         after = held(ports["bebru"])["BEBRU"]
         assert after > before, (before, after)
         wait_for("Dublin and Tirana hold Brussels's new release",

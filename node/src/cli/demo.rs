@@ -130,6 +130,10 @@ async fn demo(dir: &Path, rows: u64, http: Option<SocketAddr>, seed: u64) -> any
         "try: metronode query --dir {} --indicator DRI-USE-01 --by age_band    (Ctrl-C stops the demo)",
         nodes[0].dir.display()
     ));
+    say(&format!(
+        "     metronode budget --dir {}    ({DP_CITY} publishes its survey with differential privacy: discrete Gaussian, rho 0.5 per release)",
+        dir.join(DP_CITY.to_ascii_lowercase()).display()
+    ));
 
     let why = signal.await;
     say(&format!("{why}: stopping the demo"));
@@ -143,6 +147,12 @@ async fn demo(dir: &Path, rows: u64, http: Option<SocketAddr>, seed: u64) -> any
     say("stopped; data kept for the next run");
     Ok(())
 }
+
+/// The pilot city whose survey has differential privacy in the demo, and its settings: two
+/// survey releases (2024 and 2025) of rho 0.5 each, within a budget of 2 per period.
+pub const DP_CITY: &str = "BGSOF";
+const DP_CONFIG: &str = "[privacy.survey]\nmechanism = \"discrete_gaussian\"\nper_release = \"0.5\"\n\
+                         budget = \"2\"\nweight_clip = 4000\n";
 
 /// The demo federation's name and threshold.
 pub const FEDERATION: (&str, u32) = ("drg-pilots", 3);
@@ -171,6 +181,9 @@ fn init_city(dir: &Path, city: &synth::City, http: SocketAddr) -> anyhow::Result
             "listen = \"127.0.0.1:0\"\n# Requests from loopback",
             &format!("listen = \"{http}\"\n# Requests from loopback"),
         );
+    // One city shows the privacy features: its survey releases carry noise and margins, and
+    // spend a budget (`metronode budget`).
+    let text = if city.id == DP_CITY { format!("{text}\n{DP_CONFIG}") } else { text };
     std::fs::write(&config, text)?;
     Ok(())
 }

@@ -241,8 +241,22 @@ fn bad_input_is_located_and_never_echoed() {
 
     let truncated = format!("{}p9,h7,1,BEBRU-01,1,single", SURVEY);
     let e = run_err("survey", truncated.as_bytes());
-    assert_eq!(e.line, 10);
-    assert!(e.message.contains("truncated"), "{e}");
+    assert_eq!((e.line, e.column.clone()), (10, Some((7, "age_band".into()))));
+    assert!(e.message.contains("truncated") && e.message.contains("found 6"), "{e}");
+
+    let extra =
+        SURVEY.replace("lt_3m,1,0,1,,1,1,1,1,0,0,0,0,0\n", "lt_3m,1,0,1,,1,1,1,1,0,0,0,0,0,9\n");
+    let e = run_err("survey", extra.as_bytes());
+    assert_eq!((e.line, e.column.clone()), (9, Some((27, "past the header".into()))));
+
+    // A quote opened at the start of a field and never closed takes the rest of the file.
+    let stray = SURVEY.replace(
+        "p3,h2,30,BEBRU-01,1,single_adult,45_54",
+        "p3,h2,30,BEBRU-01,1,single_adult,\"45_54",
+    );
+    let e = run_err("survey", stray.as_bytes());
+    assert_eq!((e.line, e.column.clone()), (4, Some((7, "age_band".into()))), "{e}");
+    assert!(e.message.contains("stray quote"), "{e}");
 
     let e = run_err("open_data_inventory", b"dataset_id,published_open,theme\nd1,maybe,health\n");
     assert!(e.message.contains("0/1"), "{e}");
@@ -456,11 +470,39 @@ fn crlf_translation_across_chunk_boundaries() {
     }
     for input in [&b"a\r\nb\rc\r\n\r\r\n\r"[..], b"", b"\r", b"\r\n", b"x\r\r\ny"] {
         let mut out = Vec::new();
-        Crlf::new(Trickle(input)).read_to_end(&mut out).unwrap();
+        Crlf::new(Trickle(input), MAX_LINE_BYTES).read_to_end(&mut out).unwrap();
         let want = String::from_utf8(input.to_vec()).unwrap().replace("\r\n", "\n");
         assert_eq!(String::from_utf8(out).unwrap(), want, "{input:?}");
         let mut out = Vec::new();
-        Crlf::new(input).read_to_end(&mut out).unwrap();
+        Crlf::new(input, MAX_LINE_BYTES).read_to_end(&mut out).unwrap();
         assert_eq!(String::from_utf8(out).unwrap(), want, "{input:?}");
     }
+}
+
+#[test]
+fn a_line_over_the_limit_is_refused_with_its_line_before_it_fills_memory() {
+    // 2 MiB without a line end after eight good rows: refused at line 10 by the default limit.
+    let mut text = SURVEY.as_bytes().to_vec();
+    text.extend(std::iter::repeat_n(b'x', 2 << 20));
+    let e = run_err("survey", &text);
+    assert_eq!(e.line, 10, "{e}");
+    assert!(
+        e.message.contains("longer than 1048576 bytes") && e.message.contains("max_line_bytes")
+    );
+
+    // A lower limit catches a long line between two short ones inside one read buffer.
+    let long = format!(
+        "p9,h7,1,BEBRU-01,1,single_adult,16_24,F,none,native,high,student,lt_3m,1,1,1,above_basic,1,1,1,1,1,1,1,1,{}\n",
+        "1".repeat(1500)
+    );
+    let text = format!("{SURVEY}{long}");
+    let e =
+        run_with(&Catalogue::builtin(), "survey", &bebru(), "t.csv", None, 1024, text.as_bytes())
+            .unwrap_err();
+    assert_eq!(e.line, 10, "{e}");
+    assert!(e.message.contains("longer than 1024 bytes"), "{e}");
+    // Under the limit, the same rows are read.
+    let ok =
+        run_with(&Catalogue::builtin(), "survey", &bebru(), "t.csv", None, 1024, SURVEY.as_bytes());
+    assert_eq!(ok.unwrap().rows_read, 8);
 }

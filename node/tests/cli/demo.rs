@@ -31,6 +31,8 @@ fn run_demo(dir: &std::path::Path, http: &str) -> (Demo, String, Vec<String>) {
     let mut child = Demo(
         bin()
             .args(["demo", "--dir", dir.to_str().unwrap(), "--rows", "600", "--http", http])
+            // Every info line, so the log below has text to check for colour codes.
+            .env("RUST_LOG", "info")
             .stdout(Stdio::piped())
             // Kept for the failure message: why the demo ended.
             .stderr(std::fs::File::create(dir.with_extension("stderr")).unwrap())
@@ -79,9 +81,25 @@ fn the_demo_federates_four_cities_and_serves_the_dashboard() {
     for doc in ["Tirana Digital Rights Charter", "Sofia Open Data Policy"] {
         assert!(library.contains(doc), "{doc} missing from the artefact library");
     }
+    // Sofia publishes its survey with differential privacy: each period's release spent its
+    // share of the budget, and says how.
+    let budget = bin().args(["budget", "--dir"]).arg(dir.join("bgsof")).output().unwrap();
+    let said = String::from_utf8_lossy(&budget.stdout);
+    assert!(budget.status.success(), "{said} {}", String::from_utf8_lossy(&budget.stderr));
+    for period in ["2024", "2025"] {
+        assert!(said.contains(&format!("survey {period}: spent 0.5 of 2")), "{said}");
+    }
+    // Its noise gives margins of error; the exact cities' values have none.
+    let by_city = http_get(&addr, "/api/v1/query?indicator=DRI-USE-01&by=city");
+    let margins = by_city.split("\"margin_of_error\":").skip(1);
+    assert!(margins.filter(|rest| !rest.starts_with("null")).count() >= 1, "{by_city}");
     let pid = demo.0.id().to_string();
     assert!(std::process::Command::new("kill").args(["-INT", &pid]).status().unwrap().success());
     assert_eq!(demo.0.wait().unwrap().code(), Some(0));
+    // Its log, written to a file, is plain text: colour codes only on a terminal.
+    let log = std::fs::read_to_string(dir.with_extension("stderr")).unwrap();
+    assert!(log.contains("INFO"), "{log}");
+    assert!(!log.contains('\u{1b}'), "colour codes in a log written to a file");
 
     // A second run reuses the federation and the data, and converges again; the `--http` it is
     // given wins over the address the first run stored.
