@@ -380,7 +380,8 @@ pub struct StoreConfig {
 #[serde(deny_unknown_fields)]
 pub struct IngestConfig {
     /// The longest line of a microdata file, in bytes: a longer one is refused, naming its
-    /// line, before it fills memory (a file without line ends, a quote never closed).
+    /// line, before it fills memory (a file without line ends). The bound is on physical lines:
+    /// a quote never closed across many short lines is not caught by it.
     #[serde(default = "default_max_line_bytes")]
     pub max_line_bytes: u64,
 }
