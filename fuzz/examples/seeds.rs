@@ -213,21 +213,11 @@ fn artefact_seeds() -> Vec<(String, String)> {
     let open_data = format!(
         "Brussels Open Data Policy\n{common}description = \"Open by default: licences, portal and inventory (demo document)\"\nrights_areas = [\"public_goods_open_infrastructure\", \"transparency_accountability\"]\nrelated_indicators = [\"DRI-GOV-01\"]\nid = \"bebru-open-data\"\n[details]\ndefault_license = \"CC-BY-4.0\"\nportal_url = \"https://data.bebru.example\"\n"
     );
-    let mut ats = format!(
-        "Parking permits\n{common}description = \"An algorithm register entry\"\nrights_areas = [\"transparency_accountability\"]\n[details]\n"
+    // The register entry's example template: every ATS field, valid.
+    let ats = format!(
+        "Parking permits\n{}",
+        artefact::template("algorithm-register-entry", artefact::Fill::Examples).unwrap()
     );
-    for f in artefact::ATS_REQUIRED {
-        let v = match *f {
-            "standard_version" => "0.3.1",
-            "status" => "operational",
-            "risk_category" => "high risk",
-            "algorithm_type" => "rule-based",
-            "type" => "predictive",
-            "contact_email" => "algo@bebru.example",
-            _ => "stated",
-        };
-        ats.push_str(&format!("{f} = \"{v}\"\n"));
-    }
     let dpia = format!(
         "Survey DPIA\n{common}description = \"Impact assessment\"\nrights_areas = [\"privacy_safety_security_protection\"]\nissued_at = 2025-03-01T10:00:00Z\n[details]\nprocessing_description = \"survey\"\nnecessity_proportionality = \"needed\"\nrisk_assessment = \"low\"\nmitigations = \"noise\"\npublication_level = \"summary\"\n"
     );

@@ -20,7 +20,7 @@ fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data);
     let (title, toml) = text.split_once('\n').unwrap_or((&text, ""));
     let _ = artefact::check_file_name(title);
-    for (name, code) in artefact::TYPES {
+    for (name, code, _) in artefact::TYPES {
         for ty in [*name, *code] {
             let Ok(meta) = artefact::validate(ty, title, toml, &INDICATORS) else { continue };
             assert_eq!(meta.artefact_type, *code);

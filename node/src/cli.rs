@@ -121,24 +121,31 @@ enum Command {
         #[arg(long, env = "METRONODE_DIR")]
         dir: PathBuf,
     },
-    /// Publish a policy document (charter, policy, algorithm-register entry, DPIA, procurement
-    /// clause, open-data policy, training module) with its metadata.
+    /// Publish a policy document (digital-rights charter, policy, algorithm-register entry,
+    /// DPIA, procurement clause set, open-data policy, capacity-building module) with its
+    /// metadata; or, with `--template TYPE`, print the commented metadata template of a type.
     Publish {
         /// The data directory of the running node.
-        #[arg(long, env = "METRONODE_DIR")]
-        dir: PathBuf,
-        /// charter, policy, algorithm-register-entry, dpia, procurement-clause, open-data-policy
-        /// or training-module.
-        #[arg(long = "type")]
-        artefact_type: String,
+        #[arg(long, env = "METRONODE_DIR", required_unless_present = "template")]
+        dir: Option<PathBuf>,
+        /// digital-rights-charter, policy, algorithm-register-entry, dpia,
+        /// procurement-clause-set, open-data-policy or capacity-building-module.
+        #[arg(long = "type", required_unless_present = "template")]
+        artefact_type: Option<String>,
         /// Title.
-        #[arg(long)]
-        title: String,
-        /// Metadata (TOML): DCAT-AP core fields, rights areas, and the type's own under [details].
+        #[arg(long, required_unless_present = "template")]
+        title: Option<String>,
+        /// Metadata (TOML): DCAT-AP core fields, rights areas, and the type's own under
+        /// [details]; `--template TYPE` prints one to fill in.
         #[arg(long)]
         metadata: Option<PathBuf>,
+        /// Print the metadata template of this type (every field, what it means, its allowed
+        /// values) and publish nothing.
+        #[arg(long, value_name = "TYPE", conflicts_with_all = ["artefact_type", "title", "metadata", "file"])]
+        template: Option<String>,
         /// The document.
-        file: PathBuf,
+        #[arg(required_unless_present = "template")]
+        file: Option<PathBuf>,
     },
     /// Withdraw a published artefact (the history stays verifiable).
     Withdraw {
@@ -370,8 +377,14 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             query::query(&dir, &indicator, &by, &period, &series, format)
         }
         Command::Token { name } => query::token(&name),
-        Command::Publish { dir, artefact_type, title, metadata, file } => {
-            artefacts::publish(&dir, &artefact_type, &title, metadata.as_deref(), &file)
+        Command::Publish { template: Some(ty), .. } => artefacts::template(&ty),
+        Command::Publish { dir, artefact_type, title, metadata, file, template: None } => {
+            // clap requires all four without --template.
+            let (Some(dir), Some(ty), Some(title), Some(file)) = (dir, artefact_type, title, file)
+            else {
+                anyhow::bail!("publish needs --dir, --type, --title and the document");
+            };
+            artefacts::publish(&dir, &ty, &title, metadata.as_deref(), &file)
         }
         Command::Withdraw { dir, artefact, reason } => {
             artefacts::withdraw(&dir, &artefact, &reason)

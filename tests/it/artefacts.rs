@@ -184,7 +184,7 @@ async fn versions_and_withdrawals_are_seen_on_peers() {
             && page.contains("superseded")
             && page.contains("withdrawn (replaced by the 2026 policy)")
     );
-    assert!(page.contains("1 in force"), "policy matrix");
+    assert!(page.contains("1 current"), "policy matrix");
 }
 
 #[tokio::test]

@@ -34,6 +34,7 @@ fn missing_or_wrong_fields_are_named() {
         ("policy", BASE.replace("description = \"Commitments of the city\"\n", ""), "description"),
         ("policy", BASE.replace("[\"fr\", \"nl\"]", "[\"french\"]"), "language"),
         ("policy", BASE.replace("2023-10-16", "16/10/2023"), "issued"),
+        ("policy", BASE.replace("2023-10-16", "2023-02-30"), "issued"),
         ("policy", BASE.replace("\"adopted\"", "\"final\""), "status"),
         ("policy", BASE.replace("digital@brussels.example", "nobody"), "contact_email"),
         ("policy", BASE.replace("inclusion_equality_equity", "fun"), "rights_areas"),
@@ -48,47 +49,112 @@ fn missing_or_wrong_fields_are_named() {
     ];
     for (ty, text, field) in cases {
         let e = validate(ty, "T", &text, &ids()).unwrap_err();
-        assert_eq!(e.field, field, "{ty}: {e}");
-        assert!(e.to_string().starts_with(&format!("metadata field `{field}`")));
+        assert!(e.fields().contains(&field), "{ty}: {e}");
+        assert!(e.to_string().contains(&format!("metadata field `{field}`")), "{e}");
     }
-    assert_eq!(validate("poster", "T", BASE, &ids()).unwrap_err().field, "type");
-    assert_eq!(validate("policy", " ", BASE, &ids()).unwrap_err().field, "title");
-    assert_eq!(validate("policy", "T", "not = = toml", &ids()).unwrap_err().field, "(file)");
+    assert_eq!(validate("poster", "T", BASE, &ids()).unwrap_err().fields(), ["type"]);
+    assert_eq!(validate("policy", " ", BASE, &ids()).unwrap_err().fields(), ["title"]);
+    assert_eq!(validate("policy", "T", "not = = toml", &ids()).unwrap_err().fields(), ["(file)"]);
+}
+
+#[test]
+fn every_field_at_fault_is_reported_in_one_run() {
+    // A bare register entry: the five DCAT-AP fields it lacks and every ATS field but none
+    // twice, in the template's order.
+    let bare = "description = \"d\"\nlanguage = [\"en\"]\nissued = \"someday\"\n[details]\nstatus = \"in_force\"\npublication_date = \"placeholder text\"\n";
+    let e = validate("algorithm-register-entry", "Parking permits", bare, &ids()).unwrap_err();
+    let fields = e.fields();
+    let mut want =
+        vec!["issued", "status", "license", "contact_email", "rights_areas", "cc4dr_principles"];
+    let details: Vec<String> = ATS.iter().map(|f| format!("details.{}", f.name)).collect();
+    want.extend(details.iter().map(String::as_str));
+    assert_eq!(fields, want);
+    let text = e.to_string();
+    assert!(
+        text.starts_with(&format!("{} metadata fields are missing or wrong:", want.len())),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "metadata field `details.publication_date`: `placeholder text` is not a date"
+        ),
+        "{text}"
+    );
+    // The two status vocabularies, each named where the other's value is used.
+    assert!(text.contains("`in_force` is not one of planned,"), "{text}");
+    assert!(text.contains("goes in the top-level status"), "{text}");
+    let swapped = BASE.replace("\"adopted\"", "\"operational\"");
+    let e = validate("policy", "T", &swapped, &ids()).unwrap_err();
+    assert!(e.to_string().contains("goes in details.status"), "{e}");
+}
+
+#[test]
+fn every_template_is_parsed_back_by_the_validator() {
+    for (cli, code, _) in TYPES {
+        // Filled with the examples, it validates, under either name.
+        let filled = template(cli, Fill::Examples).unwrap();
+        let m = validate(cli, "A title", &filled, &ids())
+            .unwrap_or_else(|e| panic!("{cli}: {e}\n{filled}"));
+        assert_eq!(m.artefact_type, *code);
+        validate(code, "A title", &filled, &ids()).unwrap();
+        // As printed, it is TOML the validator reads, and it names every required field still
+        // to fill in, at once; fields with one possible value come filled.
+        let blank = template(cli, Fill::Placeholders).unwrap();
+        assert!(blank.contains(&format!("--type {cli} ")), "{blank}");
+        let e = validate(cli, "A title", &blank, &ids()).unwrap_err();
+        let mut want: Vec<String> =
+            COMMON.iter().filter(|f| f.required).map(|f| f.name.to_owned()).collect();
+        want.extend(
+            details_fields(code).iter().filter(|f| !matches!(f.kind, Kind::Exactly(_))).map(|f| {
+                match f.kind {
+                    Kind::Commitments => format!("details.{}[0].commitment_id", f.name),
+                    _ => format!("details.{}", f.name),
+                }
+            }),
+        );
+        assert_eq!(e.fields(), want, "{cli}");
+        assert!(e.errors.iter().all(|e| e.message.contains("placeholder")), "{e}");
+        // Every allowed value of a vocabulary is listed for the person filling it in.
+        for f in COMMON.iter().chain(details_fields(code)) {
+            if let Kind::OneOf(values) | Kind::ListOf(values) = f.kind {
+                assert!(blank.contains(&values.join(" | ")), "{cli}: {}", f.name);
+            }
+        }
+    }
+    assert!(template("poster", Fill::Placeholders).is_none());
+    // Earlier CLI names still work, and name the type's current name.
+    assert!(
+        template("charter", Fill::Placeholders).unwrap().contains("--type digital-rights-charter ")
+    );
+}
+
+#[test]
+fn cli_names_and_page_labels_are_the_same_words() {
+    for (cli, code, label) in TYPES {
+        assert_eq!(type_code(cli), Some(*code));
+        assert_eq!(type_label(code), *label);
+        let words = |s: &str| s.to_lowercase().replace(['-', '_'], " ");
+        assert!(words(label).starts_with(&words(cli)), "{cli} / {label}");
+    }
 }
 
 #[test]
 fn an_algorithm_register_entry_needs_the_eurocities_fields() {
-    let mut details = String::from("[details]\n");
-    for f in ATS_REQUIRED {
-        let v = match *f {
-            "standard_version" => "0.3.1",
-            "status" => "operational",
-            "risk_category" => "high risk",
-            "algorithm_type" => "rule-based",
-            "type" => "predictive",
-            "contact_email" => "algo@sofia.example",
-            _ => "stated",
-        };
-        details.push_str(&format!("{f} = \"{v}\"\n"));
-    }
-    let full = format!("{BASE}{details}");
+    let full = template("algorithm-register-entry", Fill::Examples).unwrap();
     validate("algorithm-register-entry", "Parking permits", &full, &ids()).unwrap();
-    let e = validate(
-        "algorithm-register-entry",
-        "P",
-        &full.replace("objection_procedure = \"stated\"\n", ""),
-        &ids(),
-    )
-    .unwrap_err();
-    assert_eq!(e.field, "details.objection_procedure");
+    let without = full.replace("objection_procedure = ", "# objection_procedure = ");
+    let e = validate("algorithm-register-entry", "P", &without, &ids()).unwrap_err();
+    assert_eq!(e.fields(), ["details.objection_procedure"]);
     let long = full.replace(
-        "description_short = \"stated\"",
+        "description_short = \"Ranks permit applications by need\"",
         &format!("description_short = \"{}\"", "x".repeat(151)),
     );
-    assert_eq!(
-        validate("algorithm-register-entry", "P", &long, &ids()).unwrap_err().field,
-        "details.description_short"
-    );
+    let e = validate("algorithm-register-entry", "P", &long, &ids()).unwrap_err();
+    assert_eq!(e.fields(), ["details.description_short"]);
+    assert!(e.to_string().contains("at most 150 characters (it has 151)"), "{e}");
+    let bad_domain = full.replace("\"traffic and transportation\"", "\"parking\"");
+    let e = validate("algorithm-register-entry", "P", &bad_domain, &ids()).unwrap_err();
+    assert_eq!(e.fields(), ["details.domain"]);
 }
 
 #[test]

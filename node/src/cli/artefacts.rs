@@ -1,5 +1,6 @@
 //! `metronode publish` and `metronode withdraw`: a city's policy documents, streamed to the
-//! running node, which validates the metadata and signs it into the log.
+//! running node, which validates the metadata and signs it into the log; and
+//! `publish --template TYPE`, the metadata template of a type.
 
 use std::{io::Read, io::Write, path::Path};
 
@@ -7,6 +8,20 @@ use anyhow::{Context, bail};
 
 use super::ingest::node_url;
 use crate::pb;
+
+/// Prints the commented metadata template of a type.
+pub fn template(artefact_type: &str) -> anyhow::Result<()> {
+    let Some(text) = crate::artefact::template(artefact_type, crate::artefact::Fill::Placeholders)
+    else {
+        bail!(
+            "unknown artefact type `{}`; use one of {}",
+            artefact_type.chars().take(40).collect::<String>(),
+            crate::artefact::TYPES.iter().map(|t| t.0).collect::<Vec<_>>().join(", ")
+        );
+    };
+    std::io::stdout().write_all(text.as_bytes())?;
+    Ok(())
+}
 
 /// Streams a document and its metadata to the node.
 pub fn publish(

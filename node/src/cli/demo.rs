@@ -231,7 +231,7 @@ fn publish_artefacts(node: &Node, city: &synth::City) -> anyhow::Result<()> {
     );
     let docs = [
         (
-            "charter",
+            "digital-rights-charter",
             format!("{} Digital Rights Charter", city.name),
             format!(
                 "{common}description = \"Commitments of {} on digital inclusion and rights, with 2030 targets (demo document)\"\nrights_areas = [\"inclusion_equality_equity\", \"privacy_safety_security_protection\"]\nrelated_indicators = [\"DRI-SKL-01\", \"DRI-USE-01\"]\n[details]\nadopted_by = \"City council (demo)\"\nadopted_on = \"2025-03-01\"\ncommitments = [{{ commitment_id = \"C1\", text = \"At least basic digital skills for 80% of residents by 2030\" }}]\n",

@@ -459,6 +459,14 @@ pub async fn render(node: &Arc<Node>, mut q: QueryParams) -> String {
     page
 }
 
+/// The document's own status from its metadata (`adopted`, `in_force`, ...).
+fn document_status(metadata_json: &str) -> String {
+    serde_json::from_str::<serde_json::Value>(metadata_json)
+        .ok()
+        .and_then(|v| v.get("status").and_then(|s| s.as_str()).map(str::to_owned))
+        .unwrap_or_default()
+}
+
 /// The artefact library across the federation, with filters, and the policy matrix.
 pub async fn artefacts_page(node: &Arc<Node>, f: &super::ArtefactFilter) -> String {
     let all = super::list_artefacts(node, &super::ArtefactFilter::default()).await;
@@ -490,7 +498,10 @@ pub async fn artefacts_page(node: &Arc<Node>, f: &super::ArtefactFilter) -> Stri
         "type",
         "Type",
         &f.artefact_type,
-        crate::artefact::TYPES.iter().map(|(_, c)| (c.to_string(), c.replace('_', " "))).collect(),
+        crate::artefact::TYPES
+            .iter()
+            .map(|(_, c, label)| (c.to_string(), label.to_string()))
+            .collect(),
     ));
     page.push_str(&select(
         "rights_area",
@@ -511,7 +522,7 @@ pub async fn artefacts_page(node: &Arc<Node>, f: &super::ArtefactFilter) -> Stri
     ));
     page.push_str(r#"<button type="submit">Show</button></form>"#);
 
-    page.push_str(r#"<section><h2>Library</h2><table id="library"><tr><th>city</th><th>type</th><th>title</th><th>languages</th><th>state</th><th>verification</th><th>document</th></tr>"#);
+    page.push_str(r#"<section><h2>Library</h2><table id="library"><tr><th>city</th><th>type</th><th>title</th><th>languages</th><th>document status</th><th>version in the log</th><th>verification</th><th>document</th></tr>"#);
     for a in &shown {
         let p = a.publication.clone().unwrap_or_default();
         let badge = if a.body_verified {
@@ -542,24 +553,25 @@ pub async fn artefacts_page(node: &Arc<Node>, f: &super::ArtefactFilter) -> Stri
         };
         let _ = write!(
             page,
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{state}</td><td>{badge}</td><td>{link}</td></tr>",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{state}</td><td>{badge}</td><td>{link}</td></tr>",
             esc(&a.origin),
-            esc(&p.artefact_type.replace('_', " ")),
+            esc(crate::artefact::type_label(&p.artefact_type)),
             esc(&p.title),
-            esc(&p.languages.join(", "))
+            esc(&p.languages.join(", ")),
+            esc(&document_status(&p.metadata_json).replace('_', " "))
         );
     }
     page.push_str("</table></section>");
 
     // Policy matrix: which city has which kind of current artefact.
-    page.push_str(r#"<section><h2>Policy matrix</h2><table id="matrix"><tr><th>city</th>"#);
-    for (_, code) in crate::artefact::TYPES {
-        let _ = write!(page, "<th>{}</th>", esc(&code.replace('_', " ")));
+    page.push_str(r#"<section><h2>Policy matrix</h2><p>Current versions (neither superseded nor withdrawn) of each type, per city.</p><table id="matrix"><tr><th>city</th>"#);
+    for (_, _, label) in crate::artefact::TYPES {
+        let _ = write!(page, "<th>{}</th>", esc(label));
     }
     page.push_str("</tr>");
     for city in &cities {
         let _ = write!(page, "<tr><td>{}</td>", esc(city));
-        for (_, code) in crate::artefact::TYPES {
+        for (_, code, _) in crate::artefact::TYPES {
             let n = all
                 .iter()
                 .filter(|a| {
@@ -571,7 +583,7 @@ pub async fn artefacts_page(node: &Arc<Node>, f: &super::ArtefactFilter) -> Stri
             let _ = write!(
                 page,
                 "<td>{}</td>",
-                if n == 0 { "—".to_owned() } else { format!("{n} in force") }
+                if n == 0 { "—".to_owned() } else { format!("{n} current") }
             );
         }
         page.push_str("</tr>");

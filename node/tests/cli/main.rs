@@ -1,6 +1,7 @@
 //! Process tests of the real `metronode` binary: init, card, serve, signals, crashes, bad input.
 //!
 //! Modules:
+//! - `artefacts`: metadata templates, and publishing from one.
 //! - `demo`: the embedded default, four cities and the dashboard.
 //! - `federation`: two real nodes federated from the command line.
 //! - `full_disk`: the data directory on a small file system filled during appends.
@@ -11,6 +12,7 @@
 //! - `privacy`: canary values from a microdata file never leave the node.
 //! - `secrets`: private keys and bearer tokens never leave their files.
 
+mod artefacts;
 mod bad_input;
 mod crash;
 mod demo;
