@@ -11,6 +11,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
+use crate::catalogue::Polarity;
+
 /// One published cell of a city's release.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Cell {
@@ -97,37 +99,110 @@ pub struct Query {
 pub struct Estimate {
     /// Published (else withheld, with a reason).
     pub published: bool,
-    /// Summed weighted numerator.
+    /// Summed weighted numerator, as published (noise included).
     pub numerator: f64,
-    /// Summed weighted denominator.
+    /// Summed weighted denominator, as published (noise included).
     pub denominator: f64,
-    /// numerator / denominator (a fraction; the unit scales it for display).
+    /// numerator / denominator (a fraction; the unit scales it for display), post-processed
+    /// into the unit's valid range (0 to 1 for a share, non-negative for a rate).
     pub value: f64,
     /// 95% margin of error of `value` from the published noise; `None` when no noise was
     /// published (sampling error is not in the releases).
     pub margin_of_error: Option<f64>,
+    /// The 95% interval, `value` ± the margin clipped to the valid range; with the margin.
+    pub interval: Option<(f64, f64)>,
+    /// Whether the ratio of the published sums fell outside the valid range and was clipped.
+    pub clipped: bool,
     /// Why it is withheld, or a reliability flag.
     pub note: String,
 }
 
+/// The confidence level of every margin of error and interval.
+pub const CONFIDENCE: f64 = 0.95;
+
 /// A withheld estimate has no numbers: its numerator, denominator and value are `null`, never
-/// `0.0`, beside the reason.
+/// `0.0`, beside the reason. A margin comes with its confidence level and interval.
 impl Serialize for Estimate {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeStruct;
         let shown = |v: f64| self.published.then_some(v);
-        let mut st = s.serialize_struct("Estimate", 6)?;
+        let margin = self.margin_of_error.filter(|_| self.published);
+        let mut st = s.serialize_struct("Estimate", 9)?;
         st.serialize_field("published", &self.published)?;
         st.serialize_field("numerator", &shown(self.numerator))?;
         st.serialize_field("denominator", &shown(self.denominator))?;
         st.serialize_field("value", &shown(self.value))?;
-        st.serialize_field("margin_of_error", &self.margin_of_error.filter(|_| self.published))?;
+        st.serialize_field("margin_of_error", &margin)?;
+        st.serialize_field("confidence_level", &margin.map(|_| CONFIDENCE))?;
+        st.serialize_field("interval", &self.interval.filter(|_| self.published))?;
+        st.serialize_field("clipped", &self.clipped)?;
         st.serialize_field("note", &self.note)?;
         st.end()
     }
 }
 
+/// The valid range of a unit's values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Range {
+    /// A share: 0 to 1 (0 to 100%).
+    Share,
+    /// A rate or a count: non-negative.
+    NonNegative,
+}
+
+impl Range {
+    /// The range of a catalogue unit.
+    pub fn of_unit(unit: &str) -> Self {
+        if unit == "percent" { Range::Share } else { Range::NonNegative }
+    }
+
+    fn clip(self, v: f64) -> f64 {
+        match self {
+            Range::Share => v.clamp(0.0, 1.0),
+            Range::NonNegative => v.max(0.0),
+        }
+    }
+}
+
+/// The display scale and suffix of a catalogue unit: percent as %, rates per 100 or 10,000.
+pub fn unit_scale(unit: &str) -> (f64, &'static str) {
+    match unit {
+        "percent" => (100.0, "%"),
+        "per_100" => (100.0, " per 100"),
+        "per_10000" => (10_000.0, " per 10,000"),
+        _ => (1.0, ""),
+    }
+}
+
+/// A difference of two values of a unit, in words: percentage points for percentages, the
+/// unit otherwise.
+pub fn difference_in_words(d: f64, unit: &str) -> String {
+    let (scale, suffix) = unit_scale(unit);
+    if unit == "percent" {
+        format!("{:.1} percentage points", d * scale)
+    } else {
+        format!("{:.1}{suffix}", d * scale)
+    }
+}
+
 impl Estimate {
+    /// The value as people read it: with its 95% interval when it carries noise, and saying
+    /// so when it was clipped into the valid range. (A withheld estimate has no value.)
+    pub fn in_words(&self, unit: &str) -> String {
+        let (scale, suffix) = unit_scale(unit);
+        let value = format!("{:.1}{suffix}", self.value * scale);
+        match self.interval {
+            Some((lo, hi)) => format!(
+                "{value} (95% interval {:.1}–{:.1}{suffix}{})",
+                lo * scale,
+                hi * scale,
+                if self.clipped { "; clipped to the valid range" } else { "" }
+            ),
+            None if self.clipped => format!("{value} (clipped to the valid range)"),
+            None => value,
+        }
+    }
+
     fn withheld(note: &str) -> Self {
         Self {
             published: false,
@@ -135,31 +210,39 @@ impl Estimate {
             denominator: 0.0,
             value: 0.0,
             margin_of_error: None,
+            interval: None,
+            clipped: false,
             note: note.into(),
         }
     }
 
-    /// Sums published cells into a ratio; `noise_vars` are the noise variances of each part.
-    fn of(parts: &[(f64, f64, Option<f64>)]) -> Self {
+    /// Sums published cells into a ratio in `range`; the third of each part is the noise
+    /// standard deviation of its numerator and denominator.
+    fn of(parts: &[(f64, f64, Option<f64>)], range: Range) -> Self {
         let n: f64 = parts.iter().map(|p| p.0).sum();
         let d: f64 = parts.iter().map(|p| p.1).sum();
         if d <= 0.0 {
             return Self::withheld("no denominator");
         }
-        let value = n / d;
+        let raw = n / d;
         // Var(N/D) ≈ (Var N + R² Var D) / D², with the noise on each of the sums independent.
         let margin = if parts.iter().all(|p| p.2.is_some()) {
             let var: f64 = parts.iter().map(|p| p.2.unwrap_or(0.0).powi(2)).sum();
-            Some(1.96 * ((var + value * value * var) / (d * d)).sqrt())
+            Some(1.96 * ((var + raw * raw * var) / (d * d)).sqrt())
         } else {
             None
         };
+        // Post-processing only: the published sums stay as they are, the ratio and its
+        // interval are moved into the valid range.
+        let value = range.clip(raw);
         Self {
             published: true,
             numerator: n,
             denominator: d,
             value,
             margin_of_error: margin,
+            interval: margin.map(|m| (range.clip(raw - m), range.clip(raw + m))),
+            clipped: value != raw,
             note: String::new(),
         }
     }
@@ -191,21 +274,50 @@ pub struct GroupFigure {
     pub suppressed_in: Vec<String>,
 }
 
-/// The gap between the best and the worst served group.
+/// The gap between the highest and the lowest group (or city), read by the indicator's
+/// polarity: which is best and worst, if any can be called so.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Gap {
-    /// Group with the highest value.
-    pub best: String,
-    /// Group with the lowest value.
-    pub worst: String,
+    /// Which direction is better.
+    pub polarity: Polarity,
+    /// The best group(s), several when tied; empty for a neutral indicator, or when the
+    /// difference is within its margin of error.
+    pub best: Vec<String>,
+    /// The worst group(s), likewise.
+    pub worst: Vec<String>,
+    /// The group(s) at the highest value (tied as shown, to a tenth of the display unit).
+    pub highest: Vec<String>,
+    /// The group(s) at the lowest value.
+    pub lowest: Vec<String>,
     /// Highest value (fraction).
-    pub best_value: f64,
+    pub highest_value: f64,
     /// Lowest value (fraction).
-    pub worst_value: f64,
-    /// best − worst (fraction; ×100 for percentage points).
+    pub lowest_value: f64,
+    /// highest − lowest (fraction; ×100 for percentage points).
     pub absolute: f64,
-    /// worst / best.
+    /// lowest / highest.
     pub ratio: f64,
+    /// The 95% margin of error of the difference, when the values carry noise.
+    pub margin_of_difference: Option<f64>,
+    /// Whether the difference is larger than its margin of error (always, without noise).
+    pub distinguishable: bool,
+    /// The gap in words, the same on every surface.
+    pub statement: String,
+}
+
+/// How to read an indicator's values, from the catalogue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Reading {
+    /// Which direction is better, for the series asked.
+    pub polarity: Polarity,
+    /// Whether the groups are people or households ("best served") rather than things.
+    pub people: bool,
+}
+
+impl Default for Reading {
+    fn default() -> Self {
+        Self { polarity: Polarity::Neutral, people: false }
+    }
 }
 
 /// One point of a trend.
@@ -285,6 +397,7 @@ pub const STALE_AFTER_MS: i64 = 5 * 60 * 1000;
 /// `stale_after_ms` is reported stale.
 pub fn answer(
     query: &Query,
+    reading: Reading,
     releases: &[CityRelease],
     members: &[Member],
     now_unix_ms: i64,
@@ -317,6 +430,7 @@ pub fn answer(
         r.cells.iter().find(|c| c.series == series && c.dimension.is_empty()).cloned()
     };
     let var = |r: &CityRelease| r.noise_sd;
+    let range = Range::of_unit(&first.unit);
     let mut cities = Vec::new();
     let mut included = Vec::new();
     let mut metro_parts = Vec::new();
@@ -327,7 +441,7 @@ pub fn answer(
             Some(c) if c.published => {
                 metro_parts.push((c.numerator, c.denominator, var(r)));
                 included.push(r.city.clone());
-                let mut e = Estimate::of(&[(c.numerator, c.denominator, var(r))]);
+                let mut e = Estimate::of(&[(c.numerator, c.denominator, var(r))], range);
                 e.note = c.flag.clone();
                 e
             }
@@ -344,7 +458,7 @@ pub fn answer(
     let metro = if metro_parts.is_empty() {
         Estimate::withheld("no city publishes this cell")
     } else {
-        Estimate::of(&metro_parts)
+        Estimate::of(&metro_parts, range)
     };
 
     // Groups: only cities in the metropolitan total, only published cells.
@@ -376,25 +490,25 @@ pub fn answer(
             } else if parts.is_empty() {
                 Estimate::withheld("suppressed in every city")
             } else {
-                Estimate::of(&parts)
+                Estimate::of(&parts, range)
             };
             groups.push(GroupFigure { value, estimate, cities: cities_in, suppressed_in });
         }
     }
-    let gap_source: Vec<(String, f64)> = if dimension == "city" || dimension.is_empty() {
+    let gap_source: Vec<(String, &Estimate)> = if dimension == "city" || dimension.is_empty() {
         cities
             .iter()
             .filter(|c| c.estimate.published)
-            .map(|c| (c.city.clone(), c.estimate.value))
+            .map(|c| (c.city.clone(), &c.estimate))
             .collect()
     } else {
         groups
             .iter()
             .filter(|g| g.estimate.published && g.value != "unknown")
-            .map(|g| (g.value.clone(), g.estimate.value))
+            .map(|g| (g.value.clone(), &g.estimate))
             .collect()
     };
-    let gap = gap(&gap_source);
+    let gap = gap(&gap_source, reading, &first.unit);
 
     let trend = periods
         .iter()
@@ -411,7 +525,7 @@ pub fn answer(
             let estimate = if parts.is_empty() {
                 Estimate::withheld("no published total")
             } else {
-                Estimate::of(&parts)
+                Estimate::of(&parts, range)
             };
             TrendPoint { period: p.clone(), estimate, cities: parts.len() }
         })
@@ -466,19 +580,88 @@ pub fn answer(
     })
 }
 
-fn gap(values: &[(String, f64)]) -> Option<Gap> {
+/// The gap over published values: highest and lowest (with ties as shown), whether their
+/// difference exceeds its 95% margin of error, and the best and worst by polarity.
+fn gap(values: &[(String, &Estimate)], reading: Reading, unit: &str) -> Option<Gap> {
     if values.len() < 2 {
         return None;
     }
-    let best = values.iter().max_by(|a, b| a.1.total_cmp(&b.1))?;
-    let worst = values.iter().min_by(|a, b| a.1.total_cmp(&b.1))?;
+    let (scale, _) = unit_scale(unit);
+    // Ties as people see them: equal to a tenth of the display unit.
+    let shown = |v: f64| (v * scale * 10.0).round() as i64;
+    let hi = values.iter().map(|v| v.1.value).fold(f64::NEG_INFINITY, f64::max);
+    let lo = values.iter().map(|v| v.1.value).fold(f64::INFINITY, f64::min);
+    let at = |x: f64| -> Vec<&(String, &Estimate)> {
+        values.iter().filter(|v| shown(v.1.value) == shown(x)).collect()
+    };
+    let (top, bottom) = (at(hi), at(lo));
+    let names = |v: &[&(String, &Estimate)]| v.iter().map(|x| x.0.clone()).collect::<Vec<_>>();
+    let margin_of_difference = match (top[0].1.margin_of_error, bottom[0].1.margin_of_error) {
+        (Some(a), Some(b)) => Some((a * a + b * b).sqrt()),
+        _ => None,
+    };
+    let absolute = hi - lo;
+    let tied_all = shown(hi) == shown(lo);
+    let distinguishable = !tied_all && margin_of_difference.is_none_or(|m| absolute > m);
+    let ranked = distinguishable && reading.polarity != Polarity::Neutral;
+    let (best, worst) = match reading.polarity {
+        _ if !ranked => (Vec::new(), Vec::new()),
+        Polarity::LowerIsBetter => (names(&bottom), names(&top)),
+        _ => (names(&top), names(&bottom)),
+    };
+    let ratio = if hi > 0.0 { lo / hi } else { 0.0 };
+
+    let list = |v: &[String]| match v {
+        [one] => one.clone(),
+        many => format!("{} (tied)", many.join(" and ")),
+    };
+    let value = |x: f64| format!("{:.1}{}", x * scale, unit_scale(unit).1);
+    let diff = difference_in_words(absolute, unit);
+    let served = if reading.people { " served" } else { "" };
+    let margin_words = margin_of_difference
+        .map(|m| format!("its 95% margin of error (± {})", difference_in_words(m, unit)));
+    let range_words = format!(
+        "Highest: {} ({}); lowest: {} ({})",
+        list(&names(&top)),
+        value(hi),
+        list(&names(&bottom)),
+        value(lo)
+    );
+    let statement = if tied_all {
+        format!("All {} at {}: no gap.", values.len(), value(hi))
+    } else if !distinguishable {
+        format!(
+            "{range_words}. The difference of {diff} is within {}: not distinguishable at 95%, so none is called best or worst{served}.",
+            margin_words.clone().unwrap_or_default()
+        )
+    } else if reading.polarity == Polarity::Neutral {
+        format!(
+            "{range_words}; a difference of {diff}. Neither direction is better for this indicator, so none is called best or worst{served}."
+        )
+    } else {
+        let (b, w) = if reading.polarity == Polarity::LowerIsBetter { (lo, hi) } else { (hi, lo) };
+        let beyond = margin_words.map(|m| format!(", beyond {m}")).unwrap_or_default();
+        format!(
+            "Best{served}: {} ({}); worst{served}: {} ({}). Gap {diff}{beyond}; the lowest is {ratio:.2} times the highest.",
+            list(&best),
+            value(b),
+            list(&worst),
+            value(w),
+        )
+    };
     Some(Gap {
-        best: best.0.clone(),
-        worst: worst.0.clone(),
-        best_value: best.1,
-        worst_value: worst.1,
-        absolute: best.1 - worst.1,
-        ratio: if best.1 > 0.0 { worst.1 / best.1 } else { 0.0 },
+        polarity: reading.polarity,
+        best,
+        worst,
+        highest: names(&top),
+        lowest: names(&bottom),
+        highest_value: hi,
+        lowest_value: lo,
+        absolute,
+        ratio,
+        margin_of_difference,
+        distinguishable,
+        statement,
     })
 }
 

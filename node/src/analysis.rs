@@ -8,6 +8,7 @@ use prost::Message;
 
 use crate::{
     aggregate::{self, Answer, CityRelease, Member, Query},
+    catalogue::Polarity,
     clock,
     identity::MemberId,
     node::Node,
@@ -177,6 +178,18 @@ impl Answered {
     }
 }
 
+/// How this node's catalogue reads the values asked for: the series' polarity, and whether
+/// the groups are people. An indicator this catalogue lacks is read as neutral.
+fn reading(node: &Node, q: &Query) -> aggregate::Reading {
+    match node.catalogue.indicators.iter().find(|i| i.id == q.indicator) {
+        Some(i) => aggregate::Reading {
+            polarity: i.polarity_of(if q.series.is_empty() { "_T" } else { &q.series }),
+            people: i.about_people(),
+        },
+        None => aggregate::Reading::default(),
+    }
+}
+
 /// Answers a query at this node, from the cache when nothing the answer depends on changed.
 pub fn query(node: &Node, q: &Query) -> Option<Arc<Answered>> {
     let (key, inputs, members) = cache_key(node, q);
@@ -186,6 +199,7 @@ pub fn query(node: &Node, q: &Query) -> Option<Arc<Answered>> {
     let releases = node.releases.releases(node);
     let answer = aggregate::answer(
         q,
+        reading(node, q),
         &releases,
         &members,
         clock::now_unix_ms(),
@@ -266,6 +280,9 @@ fn estimate(e: &aggregate::Estimate) -> pb::Estimate {
         value: e.value,
         margin_of_error: e.margin_of_error,
         note: e.note.clone(),
+        interval_low: e.interval.map(|i| i.0),
+        interval_high: e.interval.map(|i| i.1),
+        clipped: e.clipped,
     }
 }
 
@@ -313,10 +330,16 @@ impl From<&Answer> for pb::QueryResponse {
             gap: a.gap.as_ref().map(|g| pb::Gap {
                 best: g.best.clone(),
                 worst: g.worst.clone(),
-                best_value: g.best_value,
-                worst_value: g.worst_value,
+                highest_value: g.highest_value,
+                lowest_value: g.lowest_value,
                 absolute: g.absolute,
                 ratio: g.ratio,
+                highest: g.highest.clone(),
+                lowest: g.lowest.clone(),
+                polarity: g.polarity.as_str().into(),
+                margin_of_difference: g.margin_of_difference,
+                distinguishable: g.distinguishable,
+                statement: g.statement.clone(),
             }),
             trend: a
                 .trend
@@ -372,6 +395,8 @@ fn estimate_back(e: Option<&pb::Estimate>) -> aggregate::Estimate {
         denominator: e.denominator,
         value: e.value,
         margin_of_error: e.margin_of_error,
+        interval: e.interval_low.zip(e.interval_high),
+        clipped: e.clipped,
         note: e.note,
     }
 }
@@ -419,12 +444,18 @@ impl From<&pb::QueryResponse> for Answer {
                 })
                 .collect(),
             gap: r.gap.as_ref().map(|g| aggregate::Gap {
+                polarity: Polarity::parse(&g.polarity).unwrap_or(Polarity::Neutral),
                 best: g.best.clone(),
                 worst: g.worst.clone(),
-                best_value: g.best_value,
-                worst_value: g.worst_value,
+                highest: g.highest.clone(),
+                lowest: g.lowest.clone(),
+                highest_value: g.highest_value,
+                lowest_value: g.lowest_value,
                 absolute: g.absolute,
                 ratio: g.ratio,
+                margin_of_difference: g.margin_of_difference,
+                distinguishable: g.distinguishable,
+                statement: g.statement.clone(),
             }),
             trend: r
                 .trend

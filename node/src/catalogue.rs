@@ -134,6 +134,37 @@ impl Aggregation {
     }
 }
 
+/// Which direction of an indicator's value is better for people: what "best served" and
+/// "worst served" mean, and whether they mean anything.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Polarity {
+    /// More is better (internet access, skills).
+    HigherIsBetter,
+    /// Less is better (never used the internet, digitally vulnerable).
+    LowerIsBetter,
+    /// Neither: values are compared, never ranked.
+    Neutral,
+}
+
+impl Polarity {
+    /// The catalogue name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Polarity::HigherIsBetter => "higher_is_better",
+            Polarity::LowerIsBetter => "lower_is_better",
+            Polarity::Neutral => "neutral",
+        }
+    }
+
+    /// From the catalogue name.
+    pub fn parse(s: &str) -> Option<Self> {
+        [Polarity::HigherIsBetter, Polarity::LowerIsBetter, Polarity::Neutral]
+            .into_iter()
+            .find(|p| p.as_str() == s)
+    }
+}
+
 /// One numerator series of an indicator.
 #[derive(Debug, Clone)]
 pub struct Series {
@@ -141,6 +172,9 @@ pub struct Series {
     pub code: String,
     /// The numerator measure.
     pub numerator: Expr,
+    /// The series' own polarity, where it differs from the indicator's (a skill level below
+    /// basic, a barrier reason).
+    pub polarity: Option<Polarity>,
 }
 
 /// One indicator, checked against its dataset.
@@ -176,9 +210,28 @@ pub struct Indicator {
     pub disaggregations: Vec<String>,
     /// How it combines across cities.
     pub aggregation: Aggregation,
+    /// Which direction is better (the headline's; a series may differ).
+    pub polarity: Polarity,
 }
 
 impl Indicator {
+    /// The polarity of a series (`_T` or empty: the headline).
+    pub fn polarity_of(&self, series: &str) -> Polarity {
+        self.series
+            .iter()
+            .find(|s| s.code == series)
+            .and_then(|s| s.polarity)
+            .unwrap_or(self.polarity)
+    }
+
+    /// Whether its denominator counts people or households (so a group is "served"), rather
+    /// than datasets or systems.
+    pub fn about_people(&self) -> bool {
+        ["household", "person", "individual", "resident", "user", "inhabitant", "population"]
+            .iter()
+            .any(|w| self.denominator_basis.contains(w))
+    }
+
     /// Every column the indicator reads.
     pub fn columns(&self) -> BTreeSet<String> {
         let mut cols = BTreeSet::new();
@@ -263,6 +316,7 @@ struct IndicatorFile {
     scope_note: String,
     disaggregations: Vec<String>,
     aggregation: Aggregation,
+    polarity: Polarity,
 }
 
 #[derive(Deserialize)]
@@ -270,6 +324,7 @@ struct IndicatorFile {
 struct SeriesFile {
     code: String,
     numerator: String,
+    polarity: Option<Polarity>,
 }
 
 /// Units a release may state.
@@ -444,7 +499,11 @@ fn indicator(f: IndicatorFile, ds: &Dataset, file: &str) -> Result<Indicator, Ca
     let denominator = measure("denominator", f.denominator.as_deref().unwrap_or("1"))?;
     let mut series = Vec::new();
     if let Some(n) = &f.numerator {
-        series.push(Series { code: "_T".into(), numerator: measure("numerator", n)? });
+        series.push(Series {
+            code: "_T".into(),
+            numerator: measure("numerator", n)?,
+            polarity: None,
+        });
     }
     for s in &f.series {
         if s.code.is_empty() || s.code.starts_with('_') || series.iter().any(|x| x.code == s.code) {
@@ -453,7 +512,11 @@ fn indicator(f: IndicatorFile, ds: &Dataset, file: &str) -> Result<Indicator, Ca
                 format!("series code `{}` is empty, reserved or repeated", s.code),
             ));
         }
-        series.push(Series { code: s.code.clone(), numerator: measure("series", &s.numerator)? });
+        series.push(Series {
+            code: s.code.clone(),
+            numerator: measure("series", &s.numerator)?,
+            polarity: s.polarity,
+        });
     }
     if series.is_empty() {
         return Err(err(
@@ -508,6 +571,7 @@ fn indicator(f: IndicatorFile, ds: &Dataset, file: &str) -> Result<Indicator, Ca
         scope_note: f.scope_note,
         disaggregations: f.disaggregations,
         aggregation: f.aggregation,
+        polarity: f.polarity,
     })
 }
 

@@ -431,7 +431,15 @@ pub(crate) async fn query_cost(report: &mut String) {
         let mut times = Vec::new();
         for _ in 0..50 {
             let t = Instant::now();
-            let a = aggregate::answer(&q, &releases, &members, 2, i64::MAX).unwrap();
+            let a = aggregate::answer(
+                &q,
+                aggregate::Reading::default(),
+                &releases,
+                &members,
+                2,
+                i64::MAX,
+            )
+            .unwrap();
             times.push(t.elapsed());
             assert_eq!(a.coverage.included.len(), n);
         }

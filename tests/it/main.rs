@@ -11,6 +11,7 @@
 //!   the reported recoveries across series and nested scopes replayed over HTTP.
 //! - `privacy_attacks`: differencing, margins across cities, averaging past the budget, raw
 //!   values on the wire, disk and logs; records dated far from now.
+//! - `reading`: gaps read by each indicator's polarity; noisy shares kept in their valid range.
 //! - `scripted`: a federation member whose answers follow a script (lies, held or slow replies).
 //! - `slow_peers`: a member whose answers are held or trickled: timeouts, backoff, staleness.
 //! - `tidy`: house rules checked on the source tree.
@@ -23,6 +24,7 @@ mod grpc;
 mod indicators;
 mod linked_disclosure;
 mod privacy_attacks;
+mod reading;
 mod scripted;
 mod slow_peers;
 mod tidy;

@@ -54,6 +54,23 @@ fn q(by: &str) -> Query {
 
 const NOW: i64 = 1_000_000_000;
 
+const HIGHER: Reading = Reading { polarity: Polarity::HigherIsBetter, people: true };
+
+/// One city's release of `unit` with a value per group, each `n` of 100 (noise sd `sd`).
+fn groups_release(unit: &str, values: &[(&str, f64)], sd: Option<f64>) -> Vec<CityRelease> {
+    let mut cells = vec![cell("_T", "", "", true, 50.0, 100.0)];
+    cells.extend(values.iter().map(|(g, n)| cell("_T", "grp", g, true, *n, 100.0)));
+    let mut r = release("BEBRU", "2025", cells, sd);
+    r.unit = unit.into();
+    vec![r]
+}
+
+fn gap_of(unit: &str, values: &[(&str, f64)], sd: Option<f64>, reading: Reading) -> Gap {
+    let members = [member("BEBRU", Some(NOW))];
+    let rs = groups_release(unit, values, sd);
+    answer(&q("grp"), reading, &rs, &members, NOW, STALE_AFTER_MS).unwrap().gap.unwrap()
+}
+
 /// The domain research's worked example: Dublin City and Fingal.
 #[test]
 fn the_metro_value_is_a_ratio_of_sums_not_a_mean_of_percentages() {
@@ -62,7 +79,7 @@ fn the_metro_value_is_a_ratio_of_sums_not_a_mean_of_percentages() {
         release("IEFIN", "2025", vec![cell("_T", "", "", true, 112_700.0, 115_000.0)], None),
     ];
     let members = [member("IEDUB", None), member("IEFIN", Some(NOW))];
-    let a = answer(&q("city"), &rs, &members, NOW, STALE_AFTER_MS).unwrap();
+    let a = answer(&q("city"), HIGHER, &rs, &members, NOW, STALE_AFTER_MS).unwrap();
     assert!((a.metro.value - 350_200.0 / 365_000.0).abs() < 1e-12);
     assert!((a.metro.value * 100.0 - 95.95).abs() < 0.01, "{}", a.metro.value);
     let wrong_mean = (0.95 + 0.98) / 2.0;
@@ -73,7 +90,10 @@ fn the_metro_value_is_a_ratio_of_sums_not_a_mean_of_percentages() {
     assert_eq!(a.cities.len(), 2);
     assert_eq!(a.metro.margin_of_error, None, "no noise published: no made-up margin");
     let gap = a.gap.unwrap();
-    assert_eq!((gap.best.as_str(), gap.worst.as_str()), ("IEFIN", "IEDUB"));
+    assert_eq!(
+        (&gap.best[..], &gap.worst[..]),
+        (&["IEFIN".to_owned()][..], &["IEDUB".to_owned()][..])
+    );
     assert!((gap.absolute - 0.03).abs() < 1e-12);
     assert_eq!(a.cities[0].provenance.seq, 7);
 }
@@ -104,7 +124,7 @@ fn groups_gaps_and_trends_are_recomputed_from_numerators_and_denominators() {
         ),
     ];
     let members = [member("BEBRU", Some(NOW)), member("BGSOF", Some(NOW))];
-    let a = answer(&q("income_quintile"), &rs, &members, NOW, STALE_AFTER_MS).unwrap();
+    let a = answer(&q("income_quintile"), HIGHER, &rs, &members, NOW, STALE_AFTER_MS).unwrap();
     assert_eq!(a.period, "2025", "the latest period by default");
     assert_eq!(a.periods, ["2024", "2025"]);
     let g1 = a.groups.iter().find(|g| g.value == "1").unwrap();
@@ -112,7 +132,8 @@ fn groups_gaps_and_trends_are_recomputed_from_numerators_and_denominators() {
     let g5 = a.groups.iter().find(|g| g.value == "5").unwrap();
     assert!((g5.estimate.value - 100.0 / 110.0).abs() < 1e-12);
     let gap = a.gap.unwrap();
-    assert_eq!((gap.best.as_str(), gap.worst.as_str()), ("5", "1"));
+    assert_eq!((&gap.best[..], &gap.worst[..]), (&["5".to_owned()][..], &["1".to_owned()][..]));
+    assert!(gap.distinguishable && gap.margin_of_difference.is_some());
     assert!((gap.absolute - (100.0 / 110.0 - 40.0 / 90.0)).abs() < 1e-12);
     // Noise sd 2 on each sum of two cities: Var = 8 on N and on D.
     let moe = a.metro.margin_of_error.unwrap();
@@ -134,7 +155,7 @@ fn coverage_names_missing_and_stale_members() {
         member("BGSOF", Some(NOW - STALE_AFTER_MS - 1)),
         member("ALTIA", Some(NOW)),
     ];
-    let a = answer(&q("city"), &rs, &members, NOW, STALE_AFTER_MS).unwrap();
+    let a = answer(&q("city"), HIGHER, &rs, &members, NOW, STALE_AFTER_MS).unwrap();
     assert_eq!(a.coverage.included, ["BEBRU"]);
     assert_eq!(a.coverage.missing, ["BGSOF", "ALTIA"]);
     let reasons: Vec<(&str, &str)> =
@@ -174,7 +195,7 @@ fn suppressed_cells_are_never_filled_in_nor_recoverable_from_the_metro_level() {
         ),
     ];
     let members = [member("BEBRU", Some(NOW)), member("BGSOF", Some(NOW))];
-    let a = answer(&q("age"), &rs, &members, NOW, STALE_AFTER_MS).unwrap();
+    let a = answer(&q("age"), HIGHER, &rs, &members, NOW, STALE_AFTER_MS).unwrap();
     let old = a.groups.iter().find(|g| g.value == "old").unwrap();
     assert_eq!(old.suppressed_in, ["BGSOF"]);
     assert!((old.estimate.value - 30.0 / 40.0).abs() < 1e-12, "Sofia's old is not in the sum");
@@ -202,7 +223,97 @@ fn suppressed_cells_are_never_filled_in_nor_recoverable_from_the_metro_level() {
             None,
         ),
     ];
-    let a = answer(&q("age"), &weak, &members, NOW, STALE_AFTER_MS).unwrap();
+    let a = answer(&q("age"), HIGHER, &weak, &members, NOW, STALE_AFTER_MS).unwrap();
     assert!(a.groups.iter().all(|g| !g.estimate.published && g.estimate.note.contains("reveal")));
     assert!(a.metro.published, "the total itself stays");
+}
+
+#[test]
+fn best_and_worst_follow_the_polarity_and_neutral_indicators_are_not_ranked() {
+    let values = [("poor", 40.0), ("mid", 60.0), ("rich", 90.0)];
+    let g = gap_of("percent", &values, None, HIGHER);
+    assert_eq!((g.best.clone(), g.worst.clone()), (vec!["rich".into()], vec!["poor".into()]));
+    assert!(g.statement.starts_with("Best served: rich (90.0%); worst served: poor (40.0%)"));
+    assert!(g.statement.contains("Gap 50.0 percentage points"), "{}", g.statement);
+
+    let lower = Reading { polarity: Polarity::LowerIsBetter, people: true };
+    let g = gap_of("percent", &values, None, lower);
+    assert_eq!((g.best.clone(), g.worst.clone()), (vec!["poor".into()], vec!["rich".into()]));
+    assert!(g.statement.starts_with("Best served: poor (40.0%)"), "{}", g.statement);
+
+    let neutral = Reading { polarity: Polarity::Neutral, people: false };
+    let g = gap_of("percent", &values, None, neutral);
+    assert!(g.best.is_empty() && g.worst.is_empty());
+    assert_eq!((g.highest.clone(), g.lowest.clone()), (vec!["rich".into()], vec!["poor".into()]));
+    assert!(g.statement.contains("Neither direction is better"), "{}", g.statement);
+    assert!(!g.statement.contains("Best"), "{}", g.statement);
+
+    // Things, not people: best and worst, not "served".
+    let things = Reading { polarity: Polarity::HigherIsBetter, people: false };
+    assert!(gap_of("percent", &values, None, things).statement.starts_with("Best: rich"));
+}
+
+#[test]
+fn ties_are_named_as_ties() {
+    let g = gap_of("percent", &[("a", 99.5), ("b", 99.5), ("c", 99.5)], None, HIGHER);
+    assert!(g.best.is_empty() && !g.distinguishable);
+    assert_eq!(g.statement, "All 3 at 99.5%: no gap.");
+    let g = gap_of("percent", &[("a", 80.0), ("b", 80.0), ("c", 50.0)], None, HIGHER);
+    assert_eq!(g.best, ["a", "b"]);
+    assert!(g.statement.starts_with("Best served: a and b (tied) (80.0%)"), "{}", g.statement);
+}
+
+#[test]
+fn a_difference_within_the_margins_names_no_best_or_worst() {
+    // Noise sd 10 on sums of 100: margins of about ±28 points each.
+    let g = gap_of("percent", &[("a", 40.0), ("b", 60.0)], Some(10.0), HIGHER);
+    assert!(!g.distinguishable && g.best.is_empty() && g.worst.is_empty());
+    assert!(g.statement.contains("not distinguishable at 95%"), "{}", g.statement);
+    assert!(g.statement.contains("95% margin of error (± "), "{}", g.statement);
+    // With little noise the same values are ranked, and the margin is stated.
+    let g = gap_of("percent", &[("a", 40.0), ("b", 60.0)], Some(0.5), HIGHER);
+    assert_eq!(g.best, ["b"]);
+    assert!(g.statement.contains("beyond its 95% margin of error"), "{}", g.statement);
+}
+
+#[test]
+fn a_gap_is_worded_in_the_indicators_unit() {
+    let mut rs = groups_release("per_10000", &[("a", 0.02), ("b", 0.05)], None);
+    rs[0].indicator = "DRI-ACC-01".into();
+    let members = [member("BEBRU", Some(NOW))];
+    let a = answer(&q("grp"), HIGHER, &rs, &members, NOW, STALE_AFTER_MS).unwrap();
+    let g = a.gap.unwrap();
+    assert!(g.statement.contains("Gap 3.0 per 10,000"), "{}", g.statement);
+    assert!(!g.statement.contains("points"), "{}", g.statement);
+}
+
+#[test]
+fn noisy_shares_are_clipped_into_their_valid_range_and_say_so() {
+    // A share whose noisy numerator exceeds its denominator: 104 of 100.
+    let rs = groups_release("percent", &[("old", 104.0), ("young", -3.0)], Some(3.0));
+    let members = [member("BEBRU", Some(NOW))];
+    let a = answer(&q("grp"), HIGHER, &rs, &members, NOW, STALE_AFTER_MS).unwrap();
+    let old = &a.groups.iter().find(|g| g.value == "old").unwrap().estimate;
+    assert_eq!(old.numerator, 104.0, "the published sums stay as published");
+    assert_eq!(old.value, 1.0);
+    assert!(old.clipped);
+    let (lo, hi) = old.interval.unwrap();
+    assert!(lo < 1.0 && hi == 1.0, "{lo} {hi}");
+    let young = &a.groups.iter().find(|g| g.value == "young").unwrap().estimate;
+    assert_eq!((young.value, young.clipped, young.interval.unwrap().0), (0.0, true, 0.0));
+    assert!(
+        old.in_words("percent").starts_with("100.0% (95% interval "),
+        "{}",
+        old.in_words("percent")
+    );
+    assert!(old.in_words("percent").contains("clipped to the valid range"));
+    let json = serde_json::to_value(old).unwrap();
+    assert_eq!(json["confidence_level"], 0.95);
+    assert_eq!(json["value"], 1.0);
+    assert_eq!(json["clipped"], true);
+    // Rates are only kept non-negative.
+    let rs = groups_release("per_100", &[("a", -2.0), ("b", 130.0)], None);
+    let a = answer(&q("grp"), HIGHER, &rs, &members, NOW, STALE_AFTER_MS).unwrap();
+    let values: Vec<f64> = a.groups.iter().map(|g| g.estimate.value).collect();
+    assert_eq!(values, [0.0, 1.3]);
 }

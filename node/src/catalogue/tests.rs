@@ -55,6 +55,7 @@ denominator_basis = "b"
 scope_note = "s"
 disaggregations = []
 aggregation = "ratio_of_sums"
+polarity = "higher_is_better"
 "#;
 
 #[test]
@@ -102,6 +103,31 @@ fn unknown_columns_values_and_types_are_refused_with_the_field() {
     assert!(err.to_string().contains("unknown dataset `tweets`"), "{err}");
     let err = with_indicator(BASE).unwrap_err();
     assert!(err.to_string().contains("needs a numerator"), "{err}");
+}
+
+#[test]
+fn every_indicator_states_its_polarity() {
+    let c = Catalogue::builtin();
+    let of = |id: &str| c.indicators.iter().find(|i| i.id == id).unwrap();
+    assert_eq!(of("DRI-USE-01").polarity, Polarity::HigherIsBetter);
+    for lower in ["DRI-USE-02", "DRI-VUL-01", "DRI-ACC-03", "DRI-ACC-04"] {
+        assert_eq!(of(lower).polarity, Polarity::LowerIsBetter, "{lower}");
+    }
+    let skills = of("DRI-SKL-01");
+    assert_eq!(skills.polarity_of("_T"), Polarity::HigherIsBetter);
+    assert_eq!(skills.polarity_of("no_skills"), Polarity::LowerIsBetter);
+    assert_eq!(skills.polarity_of("basic"), Polarity::Neutral);
+    assert!(of("DRI-USE-01").about_people() && !of("DRI-GOV-02").about_people());
+
+    // Refused at load when missing or unknown, naming the indicator.
+    let numerator = "numerator = \"published_open\"\n";
+    let without = format!("{}{numerator}", BASE.replace("polarity = \"higher_is_better\"\n", ""));
+    let err = with_indicator(&without).unwrap_err();
+    assert!(err.to_string().contains("polarity"), "{err}");
+    let wrong = format!("{}{numerator}", BASE.replace("higher_is_better", "up"));
+    let err = with_indicator(&wrong).unwrap_err();
+    assert!(err.to_string().contains("polarity") || err.to_string().contains("up"), "{err}");
+    with_indicator(&format!("{BASE}{numerator}")).unwrap();
 }
 
 #[test]

@@ -136,16 +136,6 @@ fn status_name(status: i32) -> &'static str {
     }
 }
 
-/// Display scale of a unit: the fraction num/den times this.
-pub fn unit_scale(unit: &str) -> (f64, &'static str) {
-    match unit {
-        "percent" => (100.0, "%"),
-        "per_100" => (100.0, " per 100"),
-        "per_10000" => (10_000.0, " per 10,000"),
-        _ => (1.0, ""),
-    }
-}
-
 fn summary(reply: &pb::IngestReply) -> String {
     let mut s = String::new();
     for r in &reply.releases {
@@ -158,7 +148,7 @@ fn summary(reply: &pb::IngestReply) -> String {
             "{} {} (rows {}, in scope {}, missing an item {})",
             r.indicator_id, r.period, r.rows_read, r.rows_in_scope, r.rows_missing_item
         );
-        let (scale, suffix) = unit_scale(&r.unit);
+        let (scale, suffix) = crate::aggregate::unit_scale(&r.unit);
         for c in r.cells.iter().filter(|c| c.dimension.is_empty()) {
             let label =
                 if c.series == "_T" { "total".to_owned() } else { format!("series {}", c.series) };

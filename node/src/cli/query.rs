@@ -5,7 +5,7 @@ use std::{fmt::Write as _, io::Write, path::Path};
 use anyhow::Context;
 use sha2::{Digest, Sha256};
 
-use crate::{aggregate::Answer, cli::ingest::unit_scale, pb};
+use crate::{aggregate::Answer, pb};
 
 /// Output format of `query`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -55,14 +55,12 @@ pub fn query(
 }
 
 fn show(e: &crate::aggregate::Estimate, unit: &str) -> String {
-    let (scale, suffix) = unit_scale(unit);
     if !e.published {
         return format!("withheld ({})", e.note);
     }
-    let moe = e.margin_of_error.map(|m| format!(" ± {:.1}", m * scale)).unwrap_or_default();
     format!(
-        "{:.1}{suffix}{moe}  ({:.0} / {:.0}){}",
-        e.value * scale,
+        "{}  ({:.0} / {:.0}){}",
+        e.in_words(unit),
         e.numerator,
         e.denominator,
         if e.note.is_empty() { String::new() } else { format!(" [{}]", e.note) }
@@ -89,15 +87,7 @@ fn table(a: &Answer) -> String {
         }
     }
     if let Some(g) = &a.gap {
-        let (scale, _) = unit_scale(&a.unit);
-        let _ = writeln!(
-            s,
-            "gap: {} best, {} worst, {:.1} points, ratio {:.2}",
-            g.best,
-            g.worst,
-            g.absolute * scale,
-            g.ratio
-        );
+        let _ = writeln!(s, "gap: {}", g.statement);
     }
     let _ = writeln!(
         s,

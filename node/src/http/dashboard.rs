@@ -8,10 +8,9 @@
 use std::{fmt::Write as _, sync::Arc};
 
 use crate::{
+    aggregate::unit_scale,
     aggregate::{Answer, Estimate},
-    analysis,
-    cli::ingest::unit_scale,
-    clock,
+    analysis, clock,
     node::Node,
 };
 
@@ -81,22 +80,12 @@ fn esc(s: &str) -> String {
         .replace('\'', "&#39;")
 }
 
-fn fmt_value(v: f64, unit: &str) -> String {
-    let (scale, suffix) = unit_scale(unit);
-    format!("{:.1}{suffix}", v * scale)
-}
-
 fn fmt_estimate(e: &Estimate, unit: &str, s: &Strings) -> String {
     if !e.published {
         return format!("{} ({})", s.withheld, esc(&e.note));
     }
-    let (scale, _) = unit_scale(unit);
-    let moe = match e.margin_of_error {
-        Some(m) => format!(" ± {:.1}", m * scale),
-        None => String::new(),
-    };
     let flag = if e.note == "u" { " (low reliability)" } else { "" };
-    format!("{}{moe}{flag}", fmt_value(e.value, unit))
+    format!("{}{flag}", esc(&e.in_words(unit)))
 }
 
 /// Horizontal bars with value labels and margin-of-error whiskers.
@@ -131,11 +120,9 @@ fn bars(id: &str, title: &str, items: &[(String, &Estimate)], unit: &str) -> Str
                 r#"<rect x="{label_w}" y="{y}" width="{w:.1}" height="{}" class="bar"/>"#,
                 row_h - 8.0
             );
-            if let Some(m) = e.margin_of_error {
-                let (a, b) = (
-                    ((e.value - m) * scale / max * bar_w).max(0.0),
-                    ((e.value + m) * scale / max * bar_w).min(bar_w),
-                );
+            if let Some((lo, hi)) = e.interval {
+                let (a, b) =
+                    ((lo * scale / max * bar_w).max(0.0), (hi * scale / max * bar_w).min(bar_w));
                 let _ = write!(
                     svg,
                     r#"<line x1="{:.1}" x2="{:.1}" y1="{c}" y2="{c}" class="moe"/>"#,
@@ -358,17 +345,7 @@ pub async fn render(node: &Arc<Node>, mut q: QueryParams) -> String {
             }
             match &a.gap {
                 Some(g) => {
-                    let (scale, _) = unit_scale(&a.unit);
-                    let _ = write!(
-                        page,
-                        "<p>Best served: <strong>{}</strong> ({}), worst served: <strong>{}</strong> ({}). Gap {:.1} points, ratio {:.2}.</p>",
-                        esc(&g.best),
-                        fmt_value(g.best_value, &a.unit),
-                        esc(&g.worst),
-                        fmt_value(g.worst_value, &a.unit),
-                        g.absolute * scale,
-                        g.ratio
-                    );
+                    let _ = write!(page, r#"<p id="gap">{}</p>"#, esc(&g.statement));
                 }
                 None => page.push_str("<p>Not enough published groups for a gap.</p>"),
             }

@@ -428,6 +428,7 @@ denominator_basis = "b"
 scope_note = "s"
 disaggregations = ["kind"]
 aggregation = "ratio_of_sums"
+polarity = "higher_is_better"
 "#,
         "indicators.toml",
     )

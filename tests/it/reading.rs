@@ -1,0 +1,167 @@
+//! Numbers people can trust, over HTTP and gRPC on real nodes: every catalogue indicator's gap
+//! read by its polarity (best and worst, ties, neutral), and a share near 100% under
+//! differential privacy kept in its valid range.
+
+use metronode::{
+    catalogue::{Catalogue, Polarity},
+    pb, synth,
+};
+use metronode_tests::{TestCluster, TestNode, http_get as get};
+use serde_json::Value;
+
+fn names(v: &Value) -> Vec<String> {
+    v.as_array().unwrap().iter().map(|s| s.as_str().unwrap().to_owned()).collect()
+}
+
+#[tokio::test]
+async fn every_indicators_gap_is_read_by_its_polarity_over_http_and_grpc() {
+    let ids = ["BEBRU", "IEDUB"];
+    let cluster = TestCluster::cities(&ids, 2).await;
+    for (node, city) in cluster.nodes.iter().zip([synth::BRUSSELS, synth::DUBLIN]) {
+        for dataset in synth::DATASETS {
+            let mut data = Vec::new();
+            synth::generate(&city, dataset, 1500, 5, &mut data).unwrap();
+            node.ingest(dataset, "2025", false, data).await.unwrap();
+        }
+    }
+    cluster
+        .wait_until("both logs on both nodes", |c| {
+            ids.iter().all(|o| c.held(0, o) == c.held(1, o) && c.held(0, o) > 0)
+        })
+        .await;
+    let addr = cluster.nodes[0].http_addr;
+    let mut analytics =
+        pb::analytics_client::AnalyticsClient::connect(cluster.nodes[0].url()).await.unwrap();
+    let catalogue = Catalogue::builtin();
+    let mut ranked = 0;
+    for indicator in &catalogue.indicators {
+        let by = indicator.disaggregations.first().map_or("city", String::as_str);
+        for by in ["city", by] {
+            let path = format!("/api/v1/query?indicator={}&by={by}", indicator.id);
+            let (status, _, body) = get(addr, &path, None).await;
+            assert_eq!(status, 200, "{path}: {body}");
+            let a: Value = serde_json::from_str(&body).unwrap();
+            let Some(gap) = a.get("gap").filter(|g| !g.is_null()) else { continue };
+            let polarity = indicator.polarity_of(a["series"].as_str().unwrap());
+            let what = format!("{path}: {gap}");
+            assert_eq!(gap["polarity"], polarity.as_str(), "{what}");
+            let (best, worst) = (names(&gap["best"]), names(&gap["worst"]));
+            let (highest, lowest) = (names(&gap["highest"]), names(&gap["lowest"]));
+            let statement = gap["statement"].as_str().unwrap();
+            match polarity {
+                _ if best.is_empty() => {
+                    assert!(worst.is_empty(), "{what}");
+                    assert!(!statement.contains("Best"), "{what}");
+                }
+                Polarity::HigherIsBetter => assert_eq!((&best, &worst), (&highest, &lowest)),
+                Polarity::LowerIsBetter => assert_eq!((&best, &worst), (&lowest, &highest)),
+                Polarity::Neutral => panic!("a neutral indicator ranked: {what}"),
+            }
+            if !best.is_empty() {
+                ranked += 1;
+                let served = if indicator.about_people() { " served" } else { "" };
+                assert!(statement.starts_with(&format!("Best{served}: ")), "{what}");
+            }
+            if indicator.unit != "percent" {
+                assert!(!statement.contains("points"), "{what}");
+            }
+            // gRPC gives the same reading.
+            let reply = analytics
+                .query_indicator(pb::QueryRequest {
+                    indicator_id: indicator.id.clone(),
+                    by: by.into(),
+                    ..Default::default()
+                })
+                .await
+                .unwrap()
+                .into_inner();
+            let g = reply.gap.unwrap();
+            assert_eq!(
+                (g.statement.as_str(), &g.best, &g.polarity),
+                (statement, &best, &polarity.as_str().to_owned())
+            );
+        }
+    }
+    assert!(ranked >= 10, "most indicators name a best and a worst: {ranked}");
+
+    // The reported inversions: never used the internet is best low.
+    let (_, _, body) = get(addr, "/api/v1/query?indicator=DRI-USE-02&by=age_band", None).await;
+    let a: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(names(&a["gap"]["best"]), names(&a["gap"]["lowest"]), "{body}");
+    assert!(names(&a["gap"]["worst"]).contains(&"75_plus".to_owned()), "{body}");
+}
+
+#[tokio::test]
+async fn a_noisy_share_near_100_percent_stays_within_0_and_100_everywhere() {
+    let config = "[privacy.survey]\nmechanism = \"discrete_gaussian\"\nper_release = \"0.5\"\nbudget = \"2\"\nweight_clip = 600\n";
+    let node = TestNode::start_with("BEBRU", config).await;
+    // Everyone owns a mobile phone: the true share of DRI-USE-03 is 100% in every group.
+    let mut data = Vec::new();
+    synth::generate(&synth::BRUSSELS, "survey", 400, 11, &mut data).unwrap();
+    let text = String::from_utf8(data).unwrap();
+    let header: Vec<&str> = text.lines().next().unwrap().split(',').collect();
+    let col = header.iter().position(|c| *c == "mobile_phone_own").unwrap();
+    let rows: Vec<String> = text
+        .lines()
+        .enumerate()
+        .map(|(i, line)| {
+            let mut f: Vec<&str> = line.split(',').collect();
+            if i > 0 {
+                f[col] = "1";
+            }
+            f.join(",")
+        })
+        .collect();
+    node.ingest("survey", "2025", false, (rows.join("\n") + "\n").into_bytes()).await.unwrap();
+
+    let mut clipped = 0;
+    for by in ["city", "age_band", "sex", "income_quintile", "district_code"] {
+        let path = format!("/api/v1/query?indicator=DRI-USE-03&by={by}");
+        let (status, _, body) = get(node.http_addr, &path, None).await;
+        assert_eq!(status, 200, "{body}");
+        let a: Value = serde_json::from_str(&body).unwrap();
+        let estimates = std::iter::once(&a["metro"])
+            .chain(a["cities"].as_array().unwrap().iter().map(|c| &c["estimate"]))
+            .chain(a["groups"].as_array().unwrap().iter().map(|g| &g["estimate"]))
+            .chain(a["trend"].as_array().unwrap().iter().map(|t| &t["estimate"]));
+        for e in estimates.filter(|e| e["published"] == true) {
+            let v = e["value"].as_f64().unwrap();
+            assert!((0.0..=1.0).contains(&v), "{path}: {e}");
+            let interval = e["interval"].as_array().unwrap();
+            let (lo, hi) = (interval[0].as_f64().unwrap(), interval[1].as_f64().unwrap());
+            assert!(0.0 <= lo && lo <= v && v <= hi && hi <= 1.0, "{path}: {e}");
+            assert_eq!(e["confidence_level"], 0.95, "{e}");
+            // The published sums stay as published: the clip is post-processing only.
+            let raw = e["numerator"].as_f64().unwrap() / e["denominator"].as_f64().unwrap();
+            assert_eq!(e["clipped"] == true, !(0.0..=1.0).contains(&raw), "{e}");
+            clipped += usize::from(e["clipped"] == true);
+        }
+        // The CSV export shows the same clipped values: no share above 100%.
+        let (_, _, csv) = get(node.http_addr, &format!("{path}&format=csv"), None).await;
+        for line in csv.lines().skip(1) {
+            let value = line.split(',').nth(5).unwrap();
+            if let Ok(v) = value.parse::<f64>() {
+                assert!((0.0..=1.0).contains(&v), "{line}");
+            }
+        }
+    }
+    assert!(clipped > 0, "noise around a true 100% pushes some ratios past it");
+
+    // gRPC: the same values and intervals, the clip stated.
+    let mut analytics = pb::analytics_client::AnalyticsClient::connect(node.url()).await.unwrap();
+    let reply = analytics
+        .query_indicator(pb::QueryRequest {
+            indicator_id: "DRI-USE-03".into(),
+            by: "age_band".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    for g in &reply.groups {
+        let e = g.estimate.as_ref().unwrap();
+        if e.published {
+            assert!(e.value <= 1.0 && e.interval_high.unwrap() <= 1.0, "{e:?}");
+        }
+    }
+}
