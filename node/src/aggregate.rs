@@ -392,6 +392,15 @@ type GroupParts = (Vec<(f64, f64, Option<f64>)>, Vec<String>, Vec<String>);
 /// (`federation.stale_after_ms`).
 pub const STALE_AFTER_MS: i64 = 5 * 60 * 1000;
 
+/// Why a query has no answer: nothing to answer from, which is not suppression.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Unanswered {
+    /// No city has published the indicator yet.
+    NoRelease,
+    /// No city has published the indicator for the period asked; these periods have releases.
+    NoPeriod(Vec<String>),
+}
+
 /// Answers a query from the releases held (latest per city, indicator and period) and the
 /// membership. `now_unix_ms` dates staleness: a member not synced for more than
 /// `stale_after_ms` is reported stale.
@@ -402,15 +411,15 @@ pub fn answer(
     members: &[Member],
     now_unix_ms: i64,
     stale_after_ms: i64,
-) -> Option<Answer> {
+) -> Result<Answer, Unanswered> {
     let of_indicator: Vec<&CityRelease> =
         releases.iter().filter(|r| r.indicator == query.indicator).collect();
-    let first = of_indicator.first()?;
+    let first = of_indicator.first().ok_or(Unanswered::NoRelease)?;
     let periods: BTreeSet<String> = of_indicator.iter().map(|r| r.period.clone()).collect();
-    let period = if query.period.is_empty() {
-        periods.iter().next_back()?.clone()
-    } else {
-        query.period.clone()
+    let period = match periods.iter().next_back() {
+        _ if periods.contains(&query.period) => query.period.clone(),
+        Some(latest) if query.period.is_empty() => latest.clone(),
+        _ => return Err(Unanswered::NoPeriod(periods.into_iter().collect())),
     };
     let series = if !query.series.is_empty() {
         query.series.clone()
@@ -564,7 +573,7 @@ pub fn answer(
             }
         }
     }
-    Some(Answer {
+    Ok(Answer {
         indicator: query.indicator.clone(),
         period,
         periods: periods.into_iter().collect(),

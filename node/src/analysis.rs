@@ -6,8 +6,12 @@ use std::sync::{Arc, Mutex};
 
 use prost::Message;
 
+mod asked;
+
+pub use asked::{QueryError, check};
+
 use crate::{
-    aggregate::{self, Answer, CityRelease, Member, Query},
+    aggregate::{self, Answer, CityRelease, Member, Query, Unanswered},
     catalogue::Polarity,
     clock,
     identity::MemberId,
@@ -190,8 +194,12 @@ fn reading(node: &Node, q: &Query) -> aggregate::Reading {
     }
 }
 
-/// Answers a query at this node, from the cache when nothing the answer depends on changed.
-pub fn query(node: &Node, q: &Query) -> Option<Arc<Answered>> {
+/// An answer, or why there is none.
+pub type Outcome = Result<Arc<Answered>, Unanswered>;
+
+/// Answers a checked query at this node, from the cache when nothing the answer depends on
+/// changed.
+pub fn query(node: &Node, q: &Query) -> Outcome {
     let (key, inputs, members) = cache_key(node, q);
     if let Some(hit) = node.answers.get(&key, &inputs) {
         return hit;
@@ -212,9 +220,26 @@ pub fn query(node: &Node, q: &Query) -> Option<Arc<Answered>> {
 
 /// The cached answer to `q`, if any is still current: cheap, so callers on the async runtime
 /// try it before moving the computation to a blocking thread.
-pub fn cached(node: &Node, q: &Query) -> Option<Option<Arc<Answered>>> {
+pub fn cached(node: &Node, q: &Query) -> Option<Outcome> {
     let (key, inputs, _) = cache_key(node, q);
     node.answers.get(&key, &inputs)
+}
+
+/// The one way in for every surface: checks the query against the catalogue, then answers it
+/// from the cache or on a blocking thread.
+pub async fn answer(node: &Arc<Node>, q: &Query) -> Result<Arc<Answered>, QueryError> {
+    let q = check(&node.catalogue, q)?;
+    let outcome = match cached(node, &q) {
+        Some(hit) => hit,
+        None => {
+            let (node, q) = (node.clone(), q.clone());
+            tokio::task::spawn_blocking(move || query(&node, &q)).await.map_err(|e| {
+                tracing::error!(error = %e, "a query's computation failed");
+                QueryError::Internal
+            })?
+        }
+    };
+    outcome.map_err(|why| QueryError::unanswered(&q, why))
 }
 
 /// What a query asked: indicator, period, breakdown, series.
@@ -252,18 +277,18 @@ pub struct AnswerCache {
 }
 
 /// An answer (or the lack of one) and the inputs it was computed from.
-type Cached = (Inputs, Option<Arc<Answered>>);
+type Cached = (Inputs, Outcome);
 
 /// Distinct queries kept before the cache starts over.
 const ANSWER_CACHE_ENTRIES: usize = 512;
 
 impl AnswerCache {
-    fn get(&self, key: &QueryKey, inputs: &Inputs) -> Option<Option<Arc<Answered>>> {
+    fn get(&self, key: &QueryKey, inputs: &Inputs) -> Option<Outcome> {
         let entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
         entries.get(key).filter(|(i, _)| i == inputs).map(|(_, a)| a.clone())
     }
 
-    fn put(&self, key: QueryKey, inputs: Inputs, answer: Option<Arc<Answered>>) {
+    fn put(&self, key: QueryKey, inputs: Inputs, answer: Outcome) {
         let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
         if entries.len() >= ANSWER_CACHE_ENTRIES && !entries.contains_key(&key) {
             entries.clear();

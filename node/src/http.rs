@@ -189,41 +189,41 @@ async fn members(
     Json(serde_json::json!({ "members": dashboard::peer_rows(&s.node) })).into_response()
 }
 
-/// Answers a query (off the async executor), or says why not.
+/// Answers a query (off the async executor), or says why not, with its HTTP status: 400 for
+/// what the catalogue does not have, 404 for what nobody has published yet.
 pub async fn answer(
     node: &Arc<Node>,
     q: &QueryParams,
-) -> Result<Arc<analysis::Answered>, (StatusCode, String)> {
-    let Some(spec) = node.catalogue.indicator(&q.indicator) else {
-        return Err((
-            StatusCode::BAD_REQUEST,
-            format!("unknown indicator `{}`", q.indicator.chars().take(40).collect::<String>()),
-        ));
-    };
-    if !(q.by.is_empty() || q.by == "city" || spec.disaggregations.contains(&q.by)) {
-        return Err((
-            StatusCode::BAD_REQUEST,
-            format!(
-                "by: {} can be broken down by city or {}",
-                spec.id,
-                spec.disaggregations.join(", ")
-            ),
-        ));
-    }
-    let node = node.clone();
+) -> Result<Arc<analysis::Answered>, (StatusCode, analysis::QueryError)> {
     let query = crate::aggregate::Query {
         indicator: q.indicator.clone(),
         period: q.period.clone(),
         by: q.by.clone(),
         series: q.series.clone(),
     };
-    let answer = match analysis::cached(&node, &query) {
-        Some(hit) => hit,
-        None => tokio::task::spawn_blocking(move || analysis::query(&node, &query))
-            .await
-            .map_err(|e| (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?,
-    };
-    answer.ok_or((StatusCode::NOT_FOUND, "no release of this indicator is held here yet".into()))
+    analysis::answer(node, &query).await.map_err(|e| (status_of(&e), e))
+}
+
+/// The HTTP status of a query that has no answer.
+pub fn status_of(e: &analysis::QueryError) -> StatusCode {
+    match e {
+        analysis::QueryError::Unknown { .. } => StatusCode::BAD_REQUEST,
+        analysis::QueryError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+        _ => StatusCode::NOT_FOUND,
+    }
+}
+
+/// A query error in JSON: the message, and the valid choices where there are some.
+fn error_json(e: &analysis::QueryError) -> serde_json::Value {
+    match e {
+        analysis::QueryError::Unknown { suggestion, choices, .. } => serde_json::json!({
+            "error": e.to_string(), "did_you_mean": suggestion, "choices": choices,
+        }),
+        analysis::QueryError::NoPeriod { periods, .. } => {
+            serde_json::json!({ "error": e.to_string(), "periods": periods })
+        }
+        _ => serde_json::json!({ "error": e.to_string() }),
+    }
 }
 
 async fn query(
@@ -240,7 +240,7 @@ async fn query(
     let status = result.as_ref().map_or_else(|e| e.0.as_u16(), |_| 200);
     s.audit(&who, &what("/api/v1/query", &q), status);
     match result {
-        Err((code, msg)) => (code, Json(serde_json::json!({ "error": msg }))).into_response(),
+        Err((code, e)) => (code, Json(error_json(&e))).into_response(),
         Ok(a) => match q.format.as_str() {
             "" | "json" => {
                 ([(header::CONTENT_TYPE, "application/json")], a.json().to_owned()).into_response()
@@ -363,9 +363,9 @@ async fn dashboard_page(
         Ok(w) => w,
         Err(why) => return unauthorized(why),
     };
-    let page = dashboard::render(&s.node, q.clone()).await;
-    s.audit(&who, &what("/", &q), 200);
-    let mut r = Html(page).into_response();
+    let (status, page) = dashboard::render(&s.node, q.clone()).await;
+    s.audit(&who, &what("/", &q), status.as_u16());
+    let mut r = (status, Html(page)).into_response();
     r.headers_mut().insert(
         header::CONTENT_SECURITY_POLICY,
         HeaderValue::from_static("default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'"),

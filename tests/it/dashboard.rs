@@ -71,7 +71,7 @@ async fn the_api_answers_in_json_csv_and_sdmx_csv() {
 
     let (status, _, err) = get(addr, "/api/v1/query?indicator=DRI-USE-01&by=shoe_size", None).await;
     assert_eq!(status, 400);
-    assert!(err.contains("can be broken down by"));
+    assert!(err.contains("unknown breakdown `shoe_size` for DRI-USE-01"), "{err}");
     let (status, _, list) = get(addr, "/api/v1/indicators", None).await;
     assert_eq!(status, 200);
     assert_eq!(

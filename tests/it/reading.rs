@@ -1,6 +1,7 @@
 //! Numbers people can trust, over HTTP and gRPC on real nodes: every catalogue indicator's gap
-//! read by its polarity (best and worst, ties, neutral), and a share near 100% under
-//! differential privacy kept in its valid range.
+//! read by its polarity (best and worst, ties, neutral), a share near 100% under differential
+//! privacy kept in its valid range, and questions that cannot be answered told apart (400 for
+//! what the catalogue lacks, with a did-you-mean; 404 for what nobody has published).
 
 use metronode::{
     catalogue::{Catalogue, Polarity},
@@ -164,4 +165,81 @@ async fn a_noisy_share_near_100_percent_stays_within_0_and_100_everywhere() {
             assert!(e.value <= 1.0 && e.interval_high.unwrap() <= 1.0, "{e:?}");
         }
     }
+}
+
+#[tokio::test]
+async fn unknown_ids_are_400_with_the_choices_and_unpublished_periods_are_404() {
+    let node = TestNode::start("IEDUB").await;
+    let mut data = Vec::new();
+    synth::generate(&synth::DUBLIN, "survey", 800, 3, &mut data).unwrap();
+    node.ingest("survey", "2025", false, data).await.unwrap();
+    let addr = node.http_addr;
+    let json = |body: &str| serde_json::from_str::<Value>(body).unwrap();
+
+    // Ids without regard to case.
+    let (status, _, body) = get(addr, "/api/v1/query?indicator=dri-use-01&by=AGE_BAND", None).await;
+    assert_eq!(status, 200, "{body}");
+    let a = json(&body);
+    assert_eq!((a["indicator"].as_str(), a["by"].as_str()), (Some("DRI-USE-01"), Some("age_band")));
+
+    // A near miss: 400, the suggestion and every choice; never another indicator's answer.
+    let (status, _, body) = get(addr, "/api/v1/query?indicator=DRI-USE-0l", None).await;
+    assert_eq!(status, 400, "{body}");
+    let e = json(&body);
+    assert_eq!(e["did_you_mean"], "DRI-USE-01");
+    assert_eq!(e["choices"].as_array().unwrap().len(), 19);
+    let (status, _, page) = get(addr, "/?indicator=DRI-USE-0l", None).await;
+    assert_eq!(status, 400);
+    assert!(page.contains("did you mean `DRI-USE-01`?"), "{page}");
+    assert!(page.contains(r#"<a href="/?indicator=DRI-USE-01">DRI-USE-01 "#), "{page}");
+    assert!(!page.contains(r#"id="headline""#), "no answer to another question");
+    for (path, what) in [
+        ("/api/v1/query?indicator=DRI-USE-01&by=shoe_size", "unknown breakdown `shoe_size`"),
+        (
+            "/api/v1/query?indicator=DRI-SKL-02&series=copy_move_file",
+            "did you mean `copy_move_files`?",
+        ),
+    ] {
+        let (status, _, body) = get(addr, path, None).await;
+        assert_eq!(status, 400, "{path}: {body}");
+        assert!(json(&body)["error"].as_str().unwrap().contains(what), "{body}");
+    }
+    let (status, _, page) = get(addr, "/?indicator=DRI-USE-01&by=shoe_size", None).await;
+    assert_eq!(status, 400);
+    assert!(page.contains(r#"<a href="/?indicator=DRI-USE-01&amp;by=age_band">"#), "{page}");
+
+    // A period nobody published: 404, not "withheld", with the periods there are.
+    let (status, _, body) = get(addr, "/api/v1/query?indicator=DRI-USE-01&period=2031", None).await;
+    assert_eq!(status, 404, "{body}");
+    let e = json(&body);
+    assert_eq!(
+        e["error"],
+        "no city has published DRI-USE-01 for 2031 yet; periods with releases: 2025"
+    );
+    assert_eq!(e["periods"], serde_json::json!(["2025"]));
+    let (status, _, page) = get(addr, "/?indicator=DRI-USE-01&period=2031", None).await;
+    assert_eq!(status, 404);
+    assert!(
+        page.contains(r#"<a href="/?indicator=DRI-USE-01&amp;period=2025">2025</a>"#),
+        "{page}"
+    );
+    let (status, _, body) = get(addr, "/api/v1/query?indicator=DRI-ACC-01", None).await;
+    assert_eq!(
+        (status, json(&body)["error"].as_str()),
+        (404, Some("no city has published DRI-ACC-01 yet"))
+    );
+
+    // gRPC: the same words, as InvalidArgument and NotFound.
+    let mut analytics = pb::analytics_client::AnalyticsClient::connect(node.url()).await.unwrap();
+    let ask = |indicator: &str, period: &str| pb::QueryRequest {
+        indicator_id: indicator.into(),
+        period: period.into(),
+        ..Default::default()
+    };
+    let e = analytics.query_indicator(ask("DRI-USE-0l", "")).await.unwrap_err();
+    assert_eq!(e.code(), tonic::Code::InvalidArgument);
+    assert!(e.message().contains("did you mean `DRI-USE-01`?"), "{e:?}");
+    let e = analytics.query_indicator(ask("DRI-USE-01", "2031")).await.unwrap_err();
+    assert_eq!(e.code(), tonic::Code::NotFound);
+    assert!(e.message().starts_with("no city has published DRI-USE-01 for 2031 yet"), "{e:?}");
 }

@@ -14,6 +14,8 @@ use crate::{
     node::Node,
 };
 
+use axum::http::StatusCode;
+
 use super::QueryParams;
 
 /// The words of the page.
@@ -225,11 +227,75 @@ button:focus,select:focus{outline:3px solid #f2a900}.headline{font-size:2.2rem;f
 table{border-collapse:collapse}td,th{border:1px solid #999;padding:.25rem .5rem;text-align:left;font-size:.9rem}\
 .flag{color:#a00;font-weight:700}code{font-size:.85rem}";
 
-/// Renders the page.
-pub async fn render(node: &Arc<Node>, mut q: QueryParams) -> String {
+/// A page for a query the catalogue cannot answer (400) or that nobody has published (404):
+/// what was wrong, and links to the valid choices.
+fn error_page(node: &Node, q: &QueryParams, e: &crate::analysis::QueryError) -> String {
+    use crate::analysis::QueryError;
+    let mut page = format!(
+        r#"<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Not answered · metronode</title><style>{STYLE}</style></head><body><header><h1>{}</h1><p>{} · {}</p></header><main><section><h2>Not answered</h2><p id="error">{}</p>"#,
+        EN.title,
+        esc(&node.card.name),
+        esc(&node.card.id),
+        esc(&e.to_string())
+    );
+    let link = |indicator: &str, by: &str, series: &str, period: &str| {
+        let mut url = format!("/?indicator={indicator}");
+        for (k, v) in [("by", by), ("series", series), ("period", period)] {
+            if !v.is_empty() {
+                let _ = write!(url, "&{k}={v}");
+            }
+        }
+        url
+    };
+    let (kind, choices): (&str, Vec<(String, String)>) = match e {
+        QueryError::Unknown { what, of, suggestion, choices, .. } => {
+            let indicator = of.clone().unwrap_or_default();
+            let mut listed: Vec<(String, String)> = choices
+                .iter()
+                .map(|c| {
+                    let url = match *what {
+                        "indicator" => link(c, "", "", ""),
+                        "breakdown" => link(&indicator, c, "", ""),
+                        _ => link(&indicator, &q.by, c, ""),
+                    };
+                    let label = match node.catalogue.indicator(c) {
+                        Some(i) if *what == "indicator" => format!("{c} {}", i.name),
+                        _ => c.clone(),
+                    };
+                    (url, label)
+                })
+                .collect();
+            // The near miss first.
+            if let Some(pos) = suggestion.as_ref().and_then(|s| choices.iter().position(|c| c == s))
+            {
+                let near = listed.remove(pos);
+                listed.insert(0, near);
+            }
+            (what, listed)
+        }
+        QueryError::NoPeriod { indicator, periods, .. } => (
+            "period",
+            periods.iter().map(|p| (link(indicator, &q.by, &q.series, p), p.clone())).collect(),
+        ),
+        _ => ("", Vec::new()),
+    };
+    if !choices.is_empty() {
+        let _ = write!(page, r#"<h3>Choose a {kind}</h3><ul id="choices">"#);
+        for (url, label) in &choices {
+            let _ = write!(page, r#"<li><a href="{}">{}</a></li>"#, esc(url), esc(label));
+        }
+        page.push_str("</ul>");
+    }
+    page.push_str(r#"<p><a href="/">Back to the dashboard</a></p></section></main></body></html>"#);
+    page
+}
+
+/// Renders the page, with its HTTP status: 400 for an indicator, breakdown or series the
+/// catalogue does not have, 404 for a period nobody has published (each with the choices).
+pub async fn render(node: &Arc<Node>, mut q: QueryParams) -> (StatusCode, String) {
     let s = &EN;
     let releases = node.releases.releases(node);
-    if q.indicator.is_empty() || node.catalogue.indicator(&q.indicator).is_none() {
+    if q.indicator.trim().is_empty() {
         q.indicator = node
             .catalogue
             .indicators
@@ -239,11 +305,24 @@ pub async fn render(node: &Arc<Node>, mut q: QueryParams) -> String {
             .map(|i| i.id.clone())
             .unwrap_or_default();
     }
-    let Some(spec) = node.catalogue.indicator(&q.indicator) else { return String::new() };
-    if !(q.by.is_empty() || q.by == "city" || spec.disaggregations.contains(&q.by)) {
-        q.by.clear();
+    let answered = match super::answer(node, &q).await {
+        Ok(a) => Some(a),
+        Err((_, crate::analysis::QueryError::NoRelease { .. })) => None,
+        Err((status, e)) => return (status, error_page(node, &q, &e)),
+    };
+    // Checked above: the catalogue's spelling of what was asked.
+    let asked = crate::aggregate::Query {
+        indicator: q.indicator.clone(),
+        period: q.period.clone(),
+        by: q.by.clone(),
+        series: q.series.clone(),
+    };
+    if let Ok(c) = crate::analysis::check(&node.catalogue, &asked) {
+        (q.indicator, q.by, q.series) = (c.indicator, c.by, c.series);
     }
-    let answered = super::answer(node, &q).await.ok();
+    let Some(spec) = node.catalogue.indicator(&q.indicator) else {
+        return (StatusCode::NOT_FOUND, "the catalogue has no indicators".into());
+    };
     let answer = answered.as_ref().map(|a| &a.answer);
 
     let mut page = format!(
@@ -433,7 +512,7 @@ pub async fn render(node: &Arc<Node>, mut q: QueryParams) -> String {
         esc(&spec.id),
         esc(&q.by)
     );
-    page
+    (StatusCode::OK, page)
 }
 
 /// The document's own status from its metadata (`adopted`, `in_force`, ...).

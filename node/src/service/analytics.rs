@@ -108,35 +108,19 @@ impl pb::analytics_server::Analytics for AnalyticsService {
         req: Request<pb::QueryRequest>,
     ) -> Result<Response<pb::QueryResponse>, Status> {
         let r = req.into_inner();
-        let Some(spec) = self.node.catalogue.indicator(&r.indicator_id) else {
-            return Err(Status::invalid_argument(format!(
-                "unknown indicator `{}`",
-                r.indicator_id.chars().take(40).collect::<String>()
-            )));
-        };
-        if !(r.by.is_empty() || r.by == "city" || spec.disaggregations.contains(&r.by)) {
-            return Err(Status::invalid_argument(format!(
-                "by: {} can be broken down by city or {}",
-                spec.id,
-                spec.disaggregations.join(", ")
-            )));
-        }
-        let node = self.node.clone();
         let q = crate::aggregate::Query {
             indicator: r.indicator_id,
             period: r.period,
             by: r.by,
             series: r.series,
         };
-        let answer = match crate::analysis::cached(&node, &q) {
-            Some(hit) => hit,
-            None => tokio::task::spawn_blocking(move || crate::analysis::query(&node, &q))
-                .await
-                .map_err(|e| Status::internal(e.to_string()))?,
-        };
-        match answer {
-            Some(a) => Ok(Response::new((&a.answer).into())),
-            None => Err(Status::not_found("no release of this indicator is held here yet")),
+        match crate::analysis::answer(&self.node, &q).await {
+            Ok(a) => Ok(Response::new((&a.answer).into())),
+            Err(e @ crate::analysis::QueryError::Unknown { .. }) => {
+                Err(Status::invalid_argument(e.to_string()))
+            }
+            Err(e @ crate::analysis::QueryError::Internal) => Err(Status::internal(e.to_string())),
+            Err(e) => Err(Status::not_found(e.to_string())),
         }
     }
 

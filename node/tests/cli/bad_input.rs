@@ -1,5 +1,5 @@
 //! Bad input at start-up: each a one-line error saying what and where, a distinct exit code, and
-//! nothing written.
+//! nothing written; and a query naming an indicator the catalogue lacks.
 
 use std::{fs, os::unix::fs::PermissionsExt, path::Path};
 
@@ -105,4 +105,20 @@ fn init_with_a_bad_id_writes_nothing() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("UN/LOCODE"));
     assert!(!dir.exists());
+}
+
+#[test]
+fn a_query_of_a_near_miss_exits_non_zero_naming_the_indicator_meant() {
+    let root = tempfile::tempdir().unwrap();
+    let dir = init(root.path(), "ALTIA");
+    let _node = Serving::start(&dir);
+    let d = dir.to_str().unwrap();
+    let out = run(&["query", "--dir", d, "--indicator", "DRI-USE-0l"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("unknown indicator `DRI-USE-0l`; did you mean `DRI-USE-01`?"), "{err}");
+    let out = run(&["query", "--dir", d, "--indicator", "dri-use-01", "--by", "AGE_BAND"]);
+    assert_eq!(out.status.code(), Some(1), "nothing published yet");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("no city has published DRI-USE-01 yet"), "{err}");
 }
