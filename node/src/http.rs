@@ -5,9 +5,11 @@
 //! query is recorded in the audit log (`DIR/audit.jsonl`): who, what, when.
 
 pub mod dashboard;
+pub mod export;
+
+pub use export::{to_csv, to_sdmx_csv};
 
 use std::{
-    fmt::Write as _,
     io::Write as _,
     net::SocketAddr,
     sync::{Arc, Mutex},
@@ -241,17 +243,18 @@ async fn query(
     s.audit(&who, &what("/api/v1/query", &q), status);
     match result {
         Err((code, e)) => (code, Json(error_json(&e))).into_response(),
-        Ok(a) => match q.format.as_str() {
-            "" | "json" => {
+        Ok(a) => match format_of(&q.format, &headers) {
+            "json" => {
                 ([(header::CONTENT_TYPE, "application/json")], a.json().to_owned()).into_response()
             }
             "csv" => {
                 let a = &a.answer;
-                csv_response(to_csv(a), &format!("{}-{}.csv", a.indicator, a.period))
+                let body = to_csv(a);
+                file_response(body, &file_name(a, "csv"), "text/csv; charset=utf-8")
             }
             "sdmx-csv" | "sdmx" => {
                 let a = &a.answer;
-                csv_response(to_sdmx_csv(a), &format!("{}-{}.sdmx.csv", a.indicator, a.period))
+                file_response(to_sdmx_csv(a), &file_name(a, "sdmx.csv"), export::SDMX_CSV)
             }
             other => (
                 StatusCode::BAD_REQUEST,
@@ -265,92 +268,35 @@ async fn query(
     }
 }
 
-fn csv_response(body: String, name: &str) -> Response {
+/// The format asked for: `format=` when given, else by `Accept` (the SDMX-CSV media type,
+/// `text/csv`), else JSON.
+fn format_of<'a>(format: &'a str, headers: &HeaderMap) -> &'a str {
+    if !format.is_empty() {
+        return format;
+    }
+    let accept = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).unwrap_or_default();
+    if accept.contains("application/vnd.sdmx.data+csv") {
+        "sdmx-csv"
+    } else if accept.contains("text/csv") {
+        "csv"
+    } else {
+        "json"
+    }
+}
+
+/// An export's file name: indicator, period, breakdown and series.
+fn file_name(a: &Answer, extension: &str) -> String {
+    let by = if a.by.is_empty() { "city" } else { &a.by };
+    format!("{}-{}-by-{by}-{}.{extension}", a.indicator, a.period, a.series)
+}
+
+fn file_response(body: String, name: &str, content_type: &'static str) -> Response {
     let disposition = format!("attachment; filename=\"{}\"", name.replace(['"', '\\', '/'], "_"));
-    let mut r = ([(header::CONTENT_TYPE, "text/csv; charset=utf-8")], body).into_response();
+    let mut r = ([(header::CONTENT_TYPE, content_type)], body).into_response();
     if let Ok(v) = HeaderValue::from_str(&disposition) {
         r.headers_mut().insert(header::CONTENT_DISPOSITION, v);
     }
     r
-}
-
-fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_owned()
-    }
-}
-
-fn num(v: f64) -> String {
-    format!("{v:.6}").trim_end_matches('0').trim_end_matches('.').to_owned()
-}
-
-/// The answer as plain CSV: one row per metropolitan, city and group figure.
-pub fn to_csv(a: &Answer) -> String {
-    let mut out = String::from(
-        "indicator,period,series,level,code,value,numerator,denominator,margin_of_error,status,note\n",
-    );
-    let mut row = |level: &str, code: &str, e: &crate::aggregate::Estimate| {
-        let status = if e.published { "published" } else { "withheld" };
-        let (v, n, d) = if e.published {
-            (num(e.value), num(e.numerator), num(e.denominator))
-        } else {
-            Default::default()
-        };
-        let moe = e.margin_of_error.map(num).unwrap_or_default();
-        let _ = writeln!(
-            out,
-            "{},{},{},{level},{},{v},{n},{d},{moe},{status},{}",
-            csv_field(&a.indicator),
-            csv_field(&a.period),
-            csv_field(&a.series),
-            csv_field(code),
-            csv_field(&e.note)
-        );
-    };
-    row("metro", "METRO", &a.metro);
-    for c in &a.cities {
-        row("city", &c.city, &c.estimate);
-    }
-    for g in &a.groups {
-        row(&a.by, &g.value, &g.estimate);
-    }
-    out
-}
-
-/// The answer as SDMX-CSV (version 1 layout: the dataflow first, one observation per row).
-/// Withheld figures carry OBS_STATUS `C` (confidential) and no value.
-pub fn to_sdmx_csv(a: &Answer) -> String {
-    let mut out = String::from(
-        "DATAFLOW,INDICATOR,REF_AREA,TIME_PERIOD,BREAKDOWN,BREAKDOWN_VALUE,SERIES,UNIT_MEASURE,OBS_VALUE,OBS_STATUS\n",
-    );
-    let mut row = |area: &str, breakdown: &str, value: &str, e: &crate::aggregate::Estimate| {
-        let (v, status) = if e.published {
-            (num(e.value), if e.note == "u" { "U" } else { "A" })
-        } else {
-            (String::new(), "C")
-        };
-        let _ = writeln!(
-            out,
-            "METRONODE:DRI(1.0),{},{},{},{},{},{},{},{v},{status}",
-            csv_field(&a.indicator),
-            csv_field(area),
-            csv_field(&a.period),
-            csv_field(breakdown),
-            csv_field(value),
-            csv_field(&a.series),
-            csv_field(&a.unit)
-        );
-    };
-    row("METRO", "_T", "_T", &a.metro);
-    for c in &a.cities {
-        row(&c.city, "_T", "_T", &c.estimate);
-    }
-    for g in &a.groups {
-        row("METRO", &a.by, &g.value, &g.estimate);
-    }
-    out
 }
 
 async fn dashboard_page(

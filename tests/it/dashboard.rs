@@ -7,6 +7,11 @@ use std::{path::Path, process::Command};
 use metronode::synth;
 use metronode_tests::{TestCluster, TestNode, http_get as get};
 
+/// What pysdmx read, as JSON; `None` where it is not installed (never in CI).
+fn check_with_pysdmx(sdmx: &str) -> Option<serde_json::Value> {
+    metronode_tests::check_with_pysdmx(sdmx).map(|line| serde_json::from_str(&line).unwrap())
+}
+
 async fn federated_with_data() -> TestCluster {
     let cluster = TestCluster::cities(&["BEBRU", "IEDUB", "BGSOF"], 2).await;
     for (node, city) in cluster.nodes.iter().zip([synth::BRUSSELS, synth::DUBLIN, synth::SOFIA]) {
@@ -52,22 +57,80 @@ async fn the_api_answers_in_json_csv_and_sdmx_csv() {
         get(addr, "/api/v1/query?indicator=DRI-USE-01&by=sex&format=csv", None).await;
     assert_eq!(status, 200);
     assert!(head.to_ascii_lowercase().contains("content-type: text/csv"));
+    assert!(head.contains("DRI-USE-01-2025-by-sex-_T.csv"), "the file name says what it holds");
     let lines: Vec<&str> = csv.lines().collect();
     assert_eq!(
         lines[0],
-        "indicator,period,series,level,code,value,numerator,denominator,margin_of_error,status,note"
+        "indicator,period,series,level,code,value,unit,margin_of_error_95,interval_low_95,interval_high_95,numerator,denominator,status,note"
     );
-    assert!(lines[1].starts_with("DRI-USE-01,2025,_T,metro,METRO,0."));
+    // The value in the unit it names: 86.6 percent, not 0.866.
+    let metro: Vec<&str> = lines[1].split(',').collect();
+    assert_eq!(&metro[..5], ["DRI-USE-01", "2025", "_T", "metro", "METRO"]);
+    let value: f64 = metro[5].parse().unwrap();
+    assert!((value - a["metro"]["value"].as_f64().unwrap() * 100.0).abs() < 1e-3, "{value}");
+    assert_eq!(metro[6], "percent");
     assert_eq!(lines.iter().filter(|l| l.contains(",city,")).count(), 3);
     assert_eq!(lines.iter().filter(|l| l.contains(",sex,")).count(), 2);
 
-    let (status, _, sdmx) =
-        get(addr, "/api/v1/query?indicator=DRI-USE-01&by=sex&format=sdmx-csv", None).await;
+    // SDMX-CSV 2.0, by content negotiation as by format=, read back by an SDMX parser.
+    let sdmx_type = "application/vnd.sdmx.data+csv;version=2.0.0";
+    let (status, head, sdmx) =
+        get_accepting(addr, "/api/v1/query?indicator=DRI-USE-01&by=age_band", sdmx_type).await;
     assert_eq!(status, 200);
+    assert!(head.to_ascii_lowercase().contains(&format!("content-type: {sdmx_type}")), "{head}");
+    let (_, _, by_param) =
+        get(addr, "/api/v1/query?indicator=DRI-USE-01&by=age_band&format=sdmx-csv", None).await;
+    assert_eq!(sdmx, by_param);
     let rows: Vec<Vec<&str>> = sdmx.lines().map(|l| l.split(',').collect()).collect();
-    assert_eq!(rows[0][0], "DATAFLOW");
-    assert!(rows[1..].iter().all(|r| r.len() == rows[0].len() && r[0] == "METRONODE:DRI(1.0)"));
-    assert!(rows.iter().any(|r| r[2] == "BGSOF" && r[3] == "2025" && r[9] == "A"));
+    assert_eq!(
+        rows[0],
+        [
+            "STRUCTURE",
+            "STRUCTURE_ID",
+            "ACTION",
+            "INDICATOR",
+            "SERIES",
+            "REF_AREA",
+            "BREAKDOWN",
+            "BREAKDOWN_CODE",
+            "TIME_PERIOD",
+            "OBS_VALUE",
+            "UNIT_MEASURE",
+            "UNIT_MULT",
+            "OBS_STATUS",
+            "CONF_STATUS",
+            "MARGIN_OF_ERROR",
+            "CONFIDENCE_LEVEL",
+            "NUMERATOR",
+            "DENOMINATOR"
+        ]
+    );
+    assert!(rows[1..].iter().all(
+        |r| r.len() == rows[0].len() && r[..3] == ["dataflow", "METRONODE:DF_DRI(1.0.0)", "I"]
+    ));
+    assert!(rows.iter().any(|r| r[5] == "BGSOF" && r[8] == "2025" && r[12] == "A" && r[13] == "F"));
+    assert!(rows.iter().any(|r| r[6] == "AGE" && r[7] == "Y_GE75"), "Eurostat's age codes");
+    let metro_value: f64 = rows[1][9].parse().unwrap();
+    assert!((metro_value - a["metro"]["value"].as_f64().unwrap() * 100.0).abs() < 1e-3);
+    assert_eq!((rows[1][10], rows[1][11]), ("PC", "0"), "OBS_VALUE in percent, no multiplier");
+    if let Some(read) = check_with_pysdmx(&sdmx) {
+        assert_eq!(read["id"], "DF_DRI", "{read}");
+        assert_eq!(read["version"], "1.0.0", "{read}");
+        assert_eq!(read["rows"].as_u64().unwrap() as usize, rows.len() - 1, "{read}");
+        assert!(read["codes"].as_array().unwrap().iter().any(|c| c == "Y16-24"), "{read}");
+    }
+    // Withheld figures: confidential, no value.
+    let (_, _, districts) = get(
+        addr,
+        "/api/v1/query?indicator=DRI-SKL-01&by=district_code&series=no_skills&format=sdmx-csv",
+        None,
+    )
+    .await;
+    let withheld = districts.lines().filter(|l| l.contains(",,PC,0,Q,C,")).count();
+    assert!(withheld > 0, "{districts}");
+    if let Some(read) = check_with_pysdmx(&districts) {
+        assert_eq!(read["conf_status"], serde_json::json!(["C", "F"]), "{read}");
+    }
 
     let (status, _, err) = get(addr, "/api/v1/query?indicator=DRI-USE-01&by=shoe_size", None).await;
     assert_eq!(status, 400);
@@ -103,6 +166,25 @@ async fn the_api_answers_in_json_csv_and_sdmx_csv() {
         audit.contains("\"who\":\"loopback\"")
             && audit.contains("indicator=DRI-USE-01&period=&by=sex")
     );
+}
+
+/// A GET with an `Accept` header.
+async fn get_accepting(
+    addr: std::net::SocketAddr,
+    path: &str,
+    accept: &str,
+) -> (u16, String, String) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let req =
+        format!("GET {path} HTTP/1.1\r\nHost: x\r\nAccept: {accept}\r\nConnection: close\r\n\r\n");
+    s.write_all(req.as_bytes()).await.unwrap();
+    let mut raw = Vec::new();
+    s.read_to_end(&mut raw).await.unwrap();
+    let text = String::from_utf8(raw).unwrap();
+    let (head, body) = text.split_once("\r\n\r\n").unwrap();
+    let status = head.split(' ').nth(1).unwrap().parse().unwrap();
+    (status, head.to_owned(), body.to_owned())
 }
 
 #[tokio::test]

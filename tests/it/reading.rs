@@ -137,16 +137,29 @@ async fn a_noisy_share_near_100_percent_stays_within_0_and_100_everywhere() {
             assert_eq!(e["clipped"] == true, !(0.0..=1.0).contains(&raw), "{e}");
             clipped += usize::from(e["clipped"] == true);
         }
-        // The CSV export shows the same clipped values: no share above 100%.
+        // The CSV export shows the same clipped values, in percent: none above 100.
         let (_, _, csv) = get(node.http_addr, &format!("{path}&format=csv"), None).await;
         for line in csv.lines().skip(1) {
             let value = line.split(',').nth(5).unwrap();
             if let Ok(v) = value.parse::<f64>() {
-                assert!((0.0..=1.0).contains(&v), "{line}");
+                assert!((0.0..=100.0).contains(&v), "{line}");
             }
         }
     }
     assert!(clipped > 0, "noise around a true 100% pushes some ratios past it");
+
+    // SDMX-CSV: estimates under noise, with their 95% margins, read back by pysdmx (which
+    // also refuses a percentage outside 0 to 100).
+    let path = "/api/v1/query?indicator=DRI-USE-03&by=age_band&format=sdmx-csv";
+    let (_, _, sdmx) = get(node.http_addr, path, None).await;
+    assert!(
+        sdmx.lines().skip(1).all(|l| l.contains(",PC,0,E,F,") || l.contains(",PC,0,Q,C,")),
+        "{sdmx}"
+    );
+    if let Some(line) = metronode_tests::check_with_pysdmx(&sdmx) {
+        let read: Value = serde_json::from_str(&line).unwrap();
+        assert!(read["obs_status"].as_array().unwrap().contains(&"E".into()), "{read}");
+    }
 
     // gRPC: the same values and intervals, the clip stated.
     let mut analytics = pb::analytics_client::AnalyticsClient::connect(node.url()).await.unwrap();
