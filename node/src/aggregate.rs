@@ -79,6 +79,9 @@ pub struct Member {
     pub last_sync_unix_ms: Option<i64>,
     /// This node.
     pub is_self: bool,
+    /// Kinds of evidence of misbehaviour its log holds at this node (`equivocation`, `fork`,
+    /// an inconsistent tree head); empty for a member in good standing.
+    pub evidence: Vec<String>,
 }
 
 /// What the analyst asked.
@@ -329,6 +332,44 @@ pub struct TrendPoint {
     pub estimate: Estimate,
     /// Cities included.
     pub cities: usize,
+    /// Which cities.
+    pub coverage: Vec<String>,
+    /// Whether they are the cities of the period answered: a point over other cities is not
+    /// comparable (a change of members is not a change of the indicator).
+    pub same_coverage: bool,
+}
+
+/// Who published one period of an indicator.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PeriodCoverage {
+    /// Period.
+    pub period: String,
+    /// Cities with a release for it.
+    pub cities: Vec<String>,
+    /// Whether every current member that published the last comparable period before it has
+    /// published it too (the first period is comparable). The default period is the latest
+    /// comparable one; a newer, partial one is offered with its cities named.
+    pub comparable: bool,
+}
+
+/// A member whose log holds evidence of misbehaviour.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Flagged {
+    /// Member id.
+    pub city: String,
+    /// Kinds of evidence.
+    pub evidence: Vec<String>,
+    /// Whether its releases are in the values anyway (`federation.include_members_with_evidence`).
+    pub included: bool,
+}
+
+/// A member that has not published the period answered, though it published an earlier one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct NotYet {
+    /// Member id.
+    pub city: String,
+    /// Its latest period with a release.
+    pub latest: String,
 }
 
 /// A member not (fully) in the answer.
@@ -349,8 +390,14 @@ pub struct Coverage {
     pub included: Vec<String>,
     /// Members with no release for the indicator and period.
     pub missing: Vec<String>,
-    /// Members whose data may be out of date.
+    /// Of those, the ones that have published an earlier period and not this one yet: not
+    /// stale, simply not published yet.
+    pub not_yet_published: Vec<NotYet>,
+    /// Members not heard from recently: their data may be out of date.
     pub stale: Vec<Stale>,
+    /// Members whose logs hold evidence of misbehaviour: excluded from every value, unless
+    /// the node's setting includes them (and then each says so).
+    pub flagged: Vec<Flagged>,
     /// Suppressed cells across the releases used.
     pub suppressed_cells: usize,
 }
@@ -364,6 +411,8 @@ pub struct Answer {
     pub period: String,
     /// Periods with any release.
     pub periods: Vec<String>,
+    /// Who published each period, and whether its coverage is comparable.
+    pub period_coverage: Vec<PeriodCoverage>,
     /// Display unit.
     pub unit: String,
     /// Series.
@@ -411,14 +460,54 @@ pub fn answer(
     members: &[Member],
     now_unix_ms: i64,
     stale_after_ms: i64,
+    include_with_evidence: bool,
 ) -> Result<Answer, Unanswered> {
-    let of_indicator: Vec<&CityRelease> =
-        releases.iter().filter(|r| r.indicator == query.indicator).collect();
+    // Members with evidence against their logs: out of every value unless the node says so.
+    let flagged: Vec<Flagged> = members
+        .iter()
+        .filter(|m| !m.evidence.is_empty())
+        .map(|m| Flagged {
+            city: m.id.clone(),
+            evidence: m.evidence.clone(),
+            included: include_with_evidence,
+        })
+        .collect();
+    let excluded: BTreeSet<&str> =
+        flagged.iter().filter(|f| !f.included).map(|f| f.city.as_str()).collect();
+    let of_indicator: Vec<&CityRelease> = releases
+        .iter()
+        .filter(|r| r.indicator == query.indicator && !excluded.contains(r.city.as_str()))
+        .collect();
     let first = of_indicator.first().ok_or(Unanswered::NoRelease)?;
-    let periods: BTreeSet<String> = of_indicator.iter().map(|r| r.period.clone()).collect();
-    let period = match periods.iter().next_back() {
+    let mut publishers: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
+    for r in &of_indicator {
+        publishers.entry(r.period.as_str()).or_default().insert(r.city.as_str());
+    }
+    let periods: BTreeSet<String> = publishers.keys().map(|p| (*p).to_owned()).collect();
+    // Comparable coverage: every current member that published the last comparable period
+    // has published this one.
+    let current: BTreeSet<&str> = members.iter().map(|m| m.id.as_str()).collect();
+    let mut reference: Option<BTreeSet<&str>> = None;
+    let mut period_coverage = Vec::new();
+    for (period, cities) in &publishers {
+        let comparable = reference.as_ref().is_none_or(|r| {
+            r.iter()
+                .filter(|c| current.is_empty() || current.contains(*c))
+                .all(|c| cities.contains(c))
+        });
+        if comparable {
+            reference = Some(cities.clone());
+        }
+        period_coverage.push(PeriodCoverage {
+            period: (*period).to_owned(),
+            cities: cities.iter().map(|c| (*c).to_owned()).collect(),
+            comparable,
+        });
+    }
+    let latest_comparable = period_coverage.iter().rev().find(|p| p.comparable);
+    let period = match latest_comparable {
         _ if periods.contains(&query.period) => query.period.clone(),
-        Some(latest) if query.period.is_empty() => latest.clone(),
+        Some(latest) if query.period.is_empty() => latest.period.clone(),
         _ => return Err(Unanswered::NoPeriod(periods.into_iter().collect())),
     };
     let series = if !query.series.is_empty() {
@@ -519,16 +608,18 @@ pub fn answer(
     };
     let gap = gap(&gap_source, reading, &first.unit);
 
+    let answered: BTreeSet<&str> = included.iter().map(String::as_str).collect();
     let trend = periods
         .iter()
         .map(|p| {
+            let mut coverage = Vec::new();
             let parts: Vec<_> = of_indicator
                 .iter()
                 .filter(|r| &r.period == p)
                 .filter_map(|r| {
-                    total_of(r)
-                        .filter(|c| c.published)
-                        .map(|c| (c.numerator, c.denominator, var(r)))
+                    let c = total_of(r).filter(|c| c.published)?;
+                    coverage.push(r.city.clone());
+                    Some((c.numerator, c.denominator, var(r)))
                 })
                 .collect();
             let estimate = if parts.is_empty() {
@@ -536,25 +627,25 @@ pub fn answer(
             } else {
                 Estimate::of(&parts, range)
             };
-            TrendPoint { period: p.clone(), estimate, cities: parts.len() }
+            let same_coverage =
+                coverage.iter().map(String::as_str).collect::<BTreeSet<_>>() == answered;
+            TrendPoint { period: p.clone(), estimate, cities: parts.len(), coverage, same_coverage }
         })
         .collect();
 
     let mut missing = Vec::new();
+    let mut not_yet_published = Vec::new();
     let mut stale = Vec::new();
     let reporting: std::collections::BTreeSet<&str> =
         in_period.iter().map(|r| r.city.as_str()).collect();
     for m in members {
-        if !reporting.contains(m.id.as_str()) {
+        if !reporting.contains(m.id.as_str()) && !excluded.contains(m.id.as_str()) {
             missing.push(m.id.clone());
             if let Some(latest) =
                 of_indicator.iter().filter(|r| r.city == m.id).map(|r| r.period.clone()).max()
+                && latest < period
             {
-                stale.push(Stale {
-                    city: m.id.clone(),
-                    reason: format!("latest release is for {latest}"),
-                    since_unix_ms: None,
-                });
+                not_yet_published.push(NotYet { city: m.id.clone(), latest });
             }
         }
         if !m.is_self {
@@ -577,6 +668,7 @@ pub fn answer(
         indicator: query.indicator.clone(),
         period,
         periods: periods.into_iter().collect(),
+        period_coverage,
         unit: first.unit.clone(),
         series,
         by: query.by.clone(),
@@ -585,7 +677,14 @@ pub fn answer(
         groups,
         gap,
         trend,
-        coverage: Coverage { included, missing, stale, suppressed_cells },
+        coverage: Coverage {
+            included,
+            missing,
+            not_yet_published,
+            stale,
+            flagged,
+            suppressed_cells,
+        },
     })
 }
 

@@ -144,6 +144,7 @@ pub fn members(node: &Node) -> Vec<Member> {
                 name: card.name.clone(),
                 last_sync_unix_ms: (state.last_sync_unix_ms > 0).then_some(state.last_sync_unix_ms),
                 is_self: *id == own,
+                evidence: if *id == own { Vec::new() } else { node.log.flags(id) },
             }
         })
         .collect();
@@ -153,6 +154,7 @@ pub fn members(node: &Node) -> Vec<Member> {
             name: node.card.name.clone(),
             last_sync_unix_ms: None,
             is_self: true,
+            evidence: Vec::new(),
         });
     }
     out
@@ -212,6 +214,7 @@ pub fn query(node: &Node, q: &Query) -> Outcome {
         &members,
         clock::now_unix_ms(),
         node.config.federation.stale_after_ms as i64,
+        node.config.federation.include_members_with_evidence,
     )
     .map(|a| Arc::new(Answered::new(a)));
     node.answers.put(key, inputs, answer.clone());
@@ -247,7 +250,7 @@ type QueryKey = (String, String, String, String);
 
 /// What an answer depends on besides the query: the size of every log held (new releases), and
 /// each member with whether it is stale and since when (coverage).
-type Inputs = (Vec<(MemberId, u64)>, Vec<(String, String, bool, Option<Option<i64>>)>);
+type Inputs = (Vec<(MemberId, u64)>, Vec<(String, String, bool, Option<Option<i64>>, Vec<String>)>);
 
 fn cache_key(node: &Node, q: &Query) -> (QueryKey, Inputs, Vec<Member>) {
     let key = (q.indicator.clone(), q.period.clone(), q.by.clone(), q.series.clone());
@@ -263,7 +266,7 @@ fn cache_key(node: &Node, q: &Query) -> (QueryKey, Inputs, Vec<Member>) {
                 Some(t) if now - t <= stale_after => None,
                 other => Some(other),
             };
-            (m.id.clone(), m.name.clone(), m.is_self, stale)
+            (m.id.clone(), m.name.clone(), m.is_self, stale, m.evidence.clone())
         })
         .collect();
     (key, (sizes, freshness), members)
@@ -373,6 +376,17 @@ impl From<&Answer> for pb::QueryResponse {
                     period: t.period.clone(),
                     estimate: Some(estimate(&t.estimate)),
                     cities: t.cities as u32,
+                    coverage: t.coverage.clone(),
+                    same_coverage: t.same_coverage,
+                })
+                .collect(),
+            period_coverage: a
+                .period_coverage
+                .iter()
+                .map(|p| pb::PeriodCoverage {
+                    period: p.period.clone(),
+                    cities: p.cities.clone(),
+                    comparable: p.comparable,
                 })
                 .collect(),
             coverage: Some(pb::Coverage {
@@ -389,6 +403,22 @@ impl From<&Answer> for pb::QueryResponse {
                     })
                     .collect(),
                 suppressed_cells: a.coverage.suppressed_cells as u32,
+                not_yet_published: a
+                    .coverage
+                    .not_yet_published
+                    .iter()
+                    .map(|n| pb::NotYetPublished { city: n.city.clone(), latest: n.latest.clone() })
+                    .collect(),
+                flagged: a
+                    .coverage
+                    .flagged
+                    .iter()
+                    .map(|f| pb::FlaggedMember {
+                        city: f.city.clone(),
+                        evidence: f.evidence.clone(),
+                        included: f.included,
+                    })
+                    .collect(),
             }),
         }
     }
@@ -489,6 +519,17 @@ impl From<&pb::QueryResponse> for Answer {
                     period: t.period.clone(),
                     estimate: estimate_back(t.estimate.as_ref()),
                     cities: t.cities as usize,
+                    coverage: t.coverage.clone(),
+                    same_coverage: t.same_coverage,
+                })
+                .collect(),
+            period_coverage: r
+                .period_coverage
+                .iter()
+                .map(|p| aggregate::PeriodCoverage {
+                    period: p.period.clone(),
+                    cities: p.cities.clone(),
+                    comparable: p.comparable,
                 })
                 .collect(),
             coverage: aggregate::Coverage {
@@ -504,6 +545,20 @@ impl From<&pb::QueryResponse> for Answer {
                     })
                     .collect(),
                 suppressed_cells: cov.suppressed_cells as usize,
+                not_yet_published: cov
+                    .not_yet_published
+                    .into_iter()
+                    .map(|n| aggregate::NotYet { city: n.city, latest: n.latest })
+                    .collect(),
+                flagged: cov
+                    .flagged
+                    .into_iter()
+                    .map(|f| aggregate::Flagged {
+                        city: f.city,
+                        evidence: f.evidence,
+                        included: f.included,
+                    })
+                    .collect(),
             },
         }
     }

@@ -309,6 +309,11 @@ pub struct FederationConfig {
     /// every member every round.
     #[serde(default = "default_peers_per_round")]
     pub peers_per_round: u32,
+    /// Keep a member whose log holds evidence of misbehaviour (equivocation, a fork, an
+    /// inconsistent tree head) in metropolitan values; every answer then names it. Default:
+    /// excluded, and named in the coverage with the evidence.
+    #[serde(default)]
+    pub include_members_with_evidence: bool,
 }
 
 fn default_stale_after_ms() -> u64 {
@@ -336,6 +341,7 @@ impl Default for FederationConfig {
             peer_timeout_ms: default_peer_timeout_ms(),
             stale_after_ms: default_stale_after_ms(),
             peers_per_round: default_peers_per_round(),
+            include_members_with_evidence: false,
         }
     }
 }
@@ -785,6 +791,10 @@ stale_after_ms = 300000
 # Members synced per round, in turn: each is reached every ceil((members - 1) / this) rounds,
 # and records also travel through the others. Keep stale_after_ms above that many intervals.
 peers_per_round = 8
+# A member whose log holds evidence of misbehaviour (equivocation, a fork, an inconsistent tree
+# head) is left out of metropolitan values and named in each answer's coverage; true keeps it
+# in, and every answer says so.
+include_members_with_evidence = false
 
 [http]
 # Dashboard, /api/v1 (JSON, CSV, SDMX-CSV), /metrics, /healthz, /readyz. Port 0: a free port,

@@ -424,6 +424,7 @@ pub(crate) async fn query_cost(report: &mut String) {
                 name: id,
                 last_sync_unix_ms: Some(1),
                 is_self: i == 0,
+                evidence: Vec::new(),
             });
         }
         let q =
@@ -438,6 +439,7 @@ pub(crate) async fn query_cost(report: &mut String) {
                 &members,
                 2,
                 i64::MAX,
+                false,
             )
             .unwrap();
             times.push(t.elapsed());

@@ -298,8 +298,46 @@ async fn cached_answers_follow_new_releases_and_silent_members() {
     let mut data = Vec::new();
     synth::generate(&synth::BRUSSELS, "survey", 2500, 4, &mut data).unwrap();
     cluster.nodes[0].ingest("survey", "2026", false, data).await.unwrap();
+    // A new release is seen at once; as one city's alone, 2026 is offered, not the default.
     let (_, _, after) = get(addr, path, None).await;
-    assert!(after.contains("\"period\":\"2026\""), "a new release is answered at once: {after}");
+    let a: serde_json::Value = serde_json::from_str(&after).unwrap();
+    assert_eq!(a["period"], "2025", "{after}");
+    let partial = a["period_coverage"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!(
+        partial,
+        serde_json::json!({"period": "2026", "cities": ["BEBRU"], "comparable": false})
+    );
+    let trend = a["trend"].as_array().unwrap();
+    assert_eq!(trend.last().unwrap()["same_coverage"], false, "{after}");
+    let (_, _, page) = get(addr, "/?indicator=DRI-USE-01", None).await;
+    assert!(
+        page.contains("2026 is published so far by BEBRU only, not comparable with 2025"),
+        "{page}"
+    );
+    assert!(page.contains("2026 (partial: BEBRU)"), "{page}");
+    assert!(page.contains("class=\"dot-other\""), "the 2026 point drawn apart");
+    // Asked for, it is answered; the others have not published it yet, which is not stale.
+    let (_, _, body) = get(addr, "/api/v1/query?indicator=DRI-USE-01&period=2026", None).await;
+    let a: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(a["coverage"]["included"], serde_json::json!(["BEBRU"]));
+    let not_yet = a["coverage"]["not_yet_published"].as_array().unwrap();
+    assert_eq!(not_yet.len(), 2, "{body}");
+    assert!(not_yet.iter().all(|n| n["latest"] == "2025"), "{body}");
+    assert!(a["coverage"]["stale"].as_array().unwrap().is_empty(), "{body}");
+    let mut analytics =
+        metronode::pb::analytics_client::AnalyticsClient::connect(cluster.nodes[0].url())
+            .await
+            .unwrap();
+    let reply = analytics
+        .query_indicator(metronode::pb::QueryRequest {
+            indicator_id: "DRI-USE-01".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(reply.period, "2025");
+    assert!(reply.period_coverage.iter().any(|p| p.period == "2026" && !p.comparable));
 
     // Sofia stops; with a short stale limit Brussels reports it without a new release.
     let TestCluster { mut nodes } = cluster;

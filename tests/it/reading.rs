@@ -256,3 +256,95 @@ async fn unknown_ids_are_400_with_the_choices_and_unpublished_periods_are_404() 
     assert_eq!(e.code(), tonic::Code::NotFound);
     assert!(e.message().starts_with("no city has published DRI-USE-01 for 2031 yet"), "{e:?}");
 }
+
+#[tokio::test]
+async fn a_member_caught_forking_its_log_is_left_out_of_metropolitan_values_and_named() {
+    use crate::scripted::{federation, notice};
+    use metronode::{merkle, release};
+
+    let (cluster, evil) = federation("XXFRK").await;
+    for (node, city) in cluster.nodes.iter().zip([synth::BRUSSELS, synth::DUBLIN]) {
+        let mut data = Vec::new();
+        synth::generate(&city, "survey", 1500, 7, &mut data).unwrap();
+        node.ingest("survey", "2025", false, data).await.unwrap();
+    }
+    // The member about to lie publishes real releases first.
+    let city = synth::City { id: "XXFRK", name: "Forking City", ..synth::TIRANA };
+    let mut data = Vec::new();
+    synth::generate(&city, "survey", 1500, 7, &mut data).unwrap();
+    let req = release::IngestRequest {
+        dataset: "survey".into(),
+        period: "2025".into(),
+        file_name: "survey.csv".into(),
+        dry_run: false,
+    };
+    release::ingest(&evil.node, &evil.node.catalogue, &req, data.as_slice()).unwrap();
+    let n = evil.size();
+    cluster
+        .wait_until("every log on both honest nodes", |c| {
+            c.nodes.iter().all(|x| {
+                x.node.log.size(evil.id()) == n
+                    && ["BEBRU", "IEDUB"].iter().all(|o| c.held(0, o) == c.held(1, o))
+            })
+        })
+        .await;
+    let addr = cluster.nodes[0].http_addr;
+    let path = "/api/v1/query?indicator=DRI-USE-01";
+    let (_, _, body) = get(addr, path, None).await;
+    let before: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(before["coverage"]["included"].as_array().unwrap().len(), 3, "{body}");
+
+    // It forks: another signed record at its last position, and a next one linking to it.
+    let other = evil.seal(evil.id(), n - 1, evil.hash(n - 2), notice("the other story"));
+    let next = evil.seal(evil.id(), n, merkle::leaf_hash(&other.body), notice("and it goes on"));
+    {
+        let mut script = evil.script();
+        script.origins.insert(evil.id().to_string(), (n + 1, vec![5; 32]));
+        script.records.insert(evil.id().to_string(), vec![other, next]);
+    }
+    cluster
+        .wait_until("both honest nodes hold the evidence", |c| {
+            c.nodes.iter().all(|x| x.node.log.flags(evil.id()) == ["equivocation", "fork"])
+        })
+        .await;
+    evil.truth();
+
+    // Out of every value, and named with the evidence, over HTTP and gRPC.
+    let (_, _, body) = get(addr, path, None).await;
+    let a: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(names(&a["coverage"]["included"]), ["BEBRU", "IEDUB"], "{body}");
+    assert!(a["cities"].as_array().unwrap().iter().all(|c| c["city"] != "XXFRK"), "{body}");
+    let flagged = &a["coverage"]["flagged"][0];
+    assert_eq!(flagged["city"], "XXFRK");
+    assert_eq!(names(&flagged["evidence"]), ["equivocation", "fork"]);
+    assert_eq!(flagged["included"], false);
+    let honest: f64 = before["cities"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["city"] != "XXFRK")
+        .map(|c| c["estimate"]["numerator"].as_f64().unwrap())
+        .sum();
+    assert_eq!(a["metro"]["numerator"].as_f64().unwrap(), honest);
+    let (_, _, page) = get(addr, "/?indicator=DRI-USE-01", None).await;
+    assert!(
+        page.contains(
+            "XXFRK: left out of every value: its log holds evidence of equivocation, fork"
+        ),
+        "{page}"
+    );
+    let mut analytics =
+        pb::analytics_client::AnalyticsClient::connect(cluster.nodes[1].url()).await.unwrap();
+    let reply = analytics
+        .query_indicator(pb::QueryRequest {
+            indicator_id: "DRI-USE-01".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let coverage = reply.coverage.unwrap();
+    assert_eq!(coverage.included, ["BEBRU", "IEDUB"]);
+    assert_eq!(coverage.flagged[0].city, "XXFRK");
+    assert!(!coverage.flagged[0].included);
+}

@@ -40,6 +40,7 @@ fn member(id: &str, last_sync: Option<i64>) -> Member {
         name: id.into(),
         last_sync_unix_ms: last_sync,
         is_self: last_sync.is_none() && id == "IEDUB",
+        evidence: Vec::new(),
     }
 }
 
@@ -68,7 +69,7 @@ fn groups_release(unit: &str, values: &[(&str, f64)], sd: Option<f64>) -> Vec<Ci
 fn gap_of(unit: &str, values: &[(&str, f64)], sd: Option<f64>, reading: Reading) -> Gap {
     let members = [member("BEBRU", Some(NOW))];
     let rs = groups_release(unit, values, sd);
-    answer(&q("grp"), reading, &rs, &members, NOW, STALE_AFTER_MS).unwrap().gap.unwrap()
+    answer(&q("grp"), reading, &rs, &members, NOW, STALE_AFTER_MS, false).unwrap().gap.unwrap()
 }
 
 /// The domain research's worked example: Dublin City and Fingal.
@@ -79,7 +80,7 @@ fn the_metro_value_is_a_ratio_of_sums_not_a_mean_of_percentages() {
         release("IEFIN", "2025", vec![cell("_T", "", "", true, 112_700.0, 115_000.0)], None),
     ];
     let members = [member("IEDUB", None), member("IEFIN", Some(NOW))];
-    let a = answer(&q("city"), HIGHER, &rs, &members, NOW, STALE_AFTER_MS).unwrap();
+    let a = answer(&q("city"), HIGHER, &rs, &members, NOW, STALE_AFTER_MS, false).unwrap();
     assert!((a.metro.value - 350_200.0 / 365_000.0).abs() < 1e-12);
     assert!((a.metro.value * 100.0 - 95.95).abs() < 0.01, "{}", a.metro.value);
     let wrong_mean = (0.95 + 0.98) / 2.0;
@@ -124,7 +125,8 @@ fn groups_gaps_and_trends_are_recomputed_from_numerators_and_denominators() {
         ),
     ];
     let members = [member("BEBRU", Some(NOW)), member("BGSOF", Some(NOW))];
-    let a = answer(&q("income_quintile"), HIGHER, &rs, &members, NOW, STALE_AFTER_MS).unwrap();
+    let a =
+        answer(&q("income_quintile"), HIGHER, &rs, &members, NOW, STALE_AFTER_MS, false).unwrap();
     assert_eq!(a.period, "2025", "the latest period by default");
     assert_eq!(a.periods, ["2024", "2025"]);
     let g1 = a.groups.iter().find(|g| g.value == "1").unwrap();
@@ -145,7 +147,7 @@ fn groups_gaps_and_trends_are_recomputed_from_numerators_and_denominators() {
 }
 
 #[test]
-fn coverage_names_missing_and_stale_members() {
+fn coverage_names_missing_not_yet_published_and_stale_members_apart() {
     let rs = vec![
         release("BEBRU", "2025", vec![cell("_T", "", "", true, 9.0, 10.0)], None),
         release("BGSOF", "2024", vec![cell("_T", "", "", true, 5.0, 10.0)], None),
@@ -155,17 +157,89 @@ fn coverage_names_missing_and_stale_members() {
         member("BGSOF", Some(NOW - STALE_AFTER_MS - 1)),
         member("ALTIA", Some(NOW)),
     ];
-    let a = answer(&q("city"), HIGHER, &rs, &members, NOW, STALE_AFTER_MS).unwrap();
+    let mut asked = q("city");
+    asked.period = "2025".into();
+    let a = answer(&asked, HIGHER, &rs, &members, NOW, STALE_AFTER_MS, false).unwrap();
     assert_eq!(a.coverage.included, ["BEBRU"]);
     assert_eq!(a.coverage.missing, ["BGSOF", "ALTIA"]);
+    // Sofia has not published 2025 yet: that is not staleness; not being heard from is.
+    assert_eq!(
+        a.coverage.not_yet_published,
+        [NotYet { city: "BGSOF".into(), latest: "2024".into() }]
+    );
     let reasons: Vec<(&str, &str)> =
         a.coverage.stale.iter().map(|s| (s.city.as_str(), s.reason.as_str())).collect();
-    assert_eq!(
-        reasons,
-        [("BGSOF", "latest release is for 2024"), ("BGSOF", "not synced recently")]
-    );
-    assert_eq!(a.coverage.stale[1].since_unix_ms, Some(NOW - STALE_AFTER_MS - 1));
+    assert_eq!(reasons, [("BGSOF", "not synced recently")]);
+    assert_eq!(a.coverage.stale[0].since_unix_ms, Some(NOW - STALE_AFTER_MS - 1));
     assert!((a.metro.value - 0.9).abs() < 1e-12, "a missing city is not filled in");
+}
+
+/// Four cities publish 2024 and 2025; one publishes 2026 first.
+fn staggered() -> (Vec<CityRelease>, Vec<Member>) {
+    let mut rs = Vec::new();
+    for (city, v) in [("BEBRU", 80.0), ("IEDUB", 90.0), ("BGSOF", 60.0), ("ALTIA", 50.0)] {
+        for period in ["2024", "2025"] {
+            rs.push(release(city, period, vec![cell("_T", "", "", true, v, 100.0)], None));
+        }
+    }
+    rs.push(release("BEBRU", "2026", vec![cell("_T", "", "", true, 88.0, 100.0)], None));
+    let members = ["BEBRU", "IEDUB", "BGSOF", "ALTIA"].map(|c| member(c, Some(NOW))).to_vec();
+    (rs, members)
+}
+
+#[test]
+fn the_default_period_is_the_latest_with_comparable_coverage() {
+    let (rs, members) = staggered();
+    let a = answer(&q("city"), HIGHER, &rs, &members, NOW, STALE_AFTER_MS, false).unwrap();
+    assert_eq!(a.period, "2025", "not Brussels' 2026 alone");
+    assert_eq!(a.coverage.included.len(), 4);
+    let partial = a.period_coverage.last().unwrap();
+    assert_eq!((partial.period.as_str(), partial.comparable), ("2026", false));
+    assert_eq!(partial.cities, ["BEBRU"]);
+    // The trend marks the point over other cities; the others join.
+    let marks: Vec<(&str, bool)> =
+        a.trend.iter().map(|t| (t.period.as_str(), t.same_coverage)).collect();
+    assert_eq!(marks, [("2024", true), ("2025", true), ("2026", false)]);
+
+    // Asked for, 2026 is answered, with the others named as not yet published (not stale).
+    let mut asked = q("city");
+    asked.period = "2026".into();
+    let a = answer(&asked, HIGHER, &rs, &members, NOW, STALE_AFTER_MS, false).unwrap();
+    assert_eq!(a.coverage.included, ["BEBRU"]);
+    assert_eq!(a.coverage.not_yet_published.len(), 3);
+    assert!(a.coverage.stale.is_empty());
+    let marks: Vec<bool> = a.trend.iter().map(|t| t.same_coverage).collect();
+    assert_eq!(marks, [false, false, true]);
+
+    // Once the other three publish 2026 it is the default; a member that left does not hold
+    // it back.
+    let (mut rs, mut members) = staggered();
+    for (city, v) in [("IEDUB", 91.0), ("BGSOF", 61.0)] {
+        rs.push(release(city, "2026", vec![cell("_T", "", "", true, v, 100.0)], None));
+    }
+    members.retain(|m| m.id != "ALTIA");
+    rs.retain(|r| r.city != "ALTIA");
+    let a = answer(&q("city"), HIGHER, &rs, &members, NOW, STALE_AFTER_MS, false).unwrap();
+    assert_eq!(a.period, "2026");
+}
+
+#[test]
+fn a_member_with_evidence_against_its_log_is_left_out_and_named() {
+    let (rs, mut members) = staggered();
+    members[2].evidence = vec!["equivocation".into()];
+    let a = answer(&q("city"), HIGHER, &rs, &members, NOW, STALE_AFTER_MS, false).unwrap();
+    assert_eq!(a.coverage.included, ["BEBRU", "IEDUB", "ALTIA"]);
+    assert!(a.cities.iter().all(|c| c.city != "BGSOF"));
+    assert!((a.metro.value - 220.0 / 300.0).abs() < 1e-12);
+    assert!(!a.coverage.missing.contains(&"BGSOF".to_owned()), "excluded, not missing");
+    assert_eq!(
+        a.coverage.flagged,
+        [Flagged { city: "BGSOF".into(), evidence: vec!["equivocation".into()], included: false }]
+    );
+    // The node's setting keeps it in, and says so.
+    let a = answer(&q("city"), HIGHER, &rs, &members, NOW, STALE_AFTER_MS, true).unwrap();
+    assert_eq!(a.coverage.included.len(), 4);
+    assert!(a.coverage.flagged[0].included);
 }
 
 #[test]
@@ -195,7 +269,7 @@ fn suppressed_cells_are_never_filled_in_nor_recoverable_from_the_metro_level() {
         ),
     ];
     let members = [member("BEBRU", Some(NOW)), member("BGSOF", Some(NOW))];
-    let a = answer(&q("age"), HIGHER, &rs, &members, NOW, STALE_AFTER_MS).unwrap();
+    let a = answer(&q("age"), HIGHER, &rs, &members, NOW, STALE_AFTER_MS, false).unwrap();
     let old = a.groups.iter().find(|g| g.value == "old").unwrap();
     assert_eq!(old.suppressed_in, ["BGSOF"]);
     assert!((old.estimate.value - 30.0 / 40.0).abs() < 1e-12, "Sofia's old is not in the sum");
@@ -223,7 +297,7 @@ fn suppressed_cells_are_never_filled_in_nor_recoverable_from_the_metro_level() {
             None,
         ),
     ];
-    let a = answer(&q("age"), HIGHER, &weak, &members, NOW, STALE_AFTER_MS).unwrap();
+    let a = answer(&q("age"), HIGHER, &weak, &members, NOW, STALE_AFTER_MS, false).unwrap();
     assert!(a.groups.iter().all(|g| !g.estimate.published && g.estimate.note.contains("reveal")));
     assert!(a.metro.published, "the total itself stays");
 }
@@ -281,7 +355,7 @@ fn a_gap_is_worded_in_the_indicators_unit() {
     let mut rs = groups_release("per_10000", &[("a", 0.02), ("b", 0.05)], None);
     rs[0].indicator = "DRI-ACC-01".into();
     let members = [member("BEBRU", Some(NOW))];
-    let a = answer(&q("grp"), HIGHER, &rs, &members, NOW, STALE_AFTER_MS).unwrap();
+    let a = answer(&q("grp"), HIGHER, &rs, &members, NOW, STALE_AFTER_MS, false).unwrap();
     let g = a.gap.unwrap();
     assert!(g.statement.contains("Gap 3.0 per 10,000"), "{}", g.statement);
     assert!(!g.statement.contains("points"), "{}", g.statement);
@@ -292,7 +366,7 @@ fn noisy_shares_are_clipped_into_their_valid_range_and_say_so() {
     // A share whose noisy numerator exceeds its denominator: 104 of 100.
     let rs = groups_release("percent", &[("old", 104.0), ("young", -3.0)], Some(3.0));
     let members = [member("BEBRU", Some(NOW))];
-    let a = answer(&q("grp"), HIGHER, &rs, &members, NOW, STALE_AFTER_MS).unwrap();
+    let a = answer(&q("grp"), HIGHER, &rs, &members, NOW, STALE_AFTER_MS, false).unwrap();
     let old = &a.groups.iter().find(|g| g.value == "old").unwrap().estimate;
     assert_eq!(old.numerator, 104.0, "the published sums stay as published");
     assert_eq!(old.value, 1.0);
@@ -313,7 +387,7 @@ fn noisy_shares_are_clipped_into_their_valid_range_and_say_so() {
     assert_eq!(json["clipped"], true);
     // Rates are only kept non-negative.
     let rs = groups_release("per_100", &[("a", -2.0), ("b", 130.0)], None);
-    let a = answer(&q("grp"), HIGHER, &rs, &members, NOW, STALE_AFTER_MS).unwrap();
+    let a = answer(&q("grp"), HIGHER, &rs, &members, NOW, STALE_AFTER_MS, false).unwrap();
     let values: Vec<f64> = a.groups.iter().map(|g| g.estimate.value).collect();
     assert_eq!(values, [0.0, 1.3]);
 }

@@ -96,8 +96,27 @@ fn table(a: &Answer) -> String {
         if a.coverage.missing.is_empty() { "none".into() } else { a.coverage.missing.join(", ") },
         a.coverage.suppressed_cells
     );
+    for n in &a.coverage.not_yet_published {
+        let _ =
+            writeln!(s, "  {}: not yet published for {} (latest: {})", n.city, a.period, n.latest);
+    }
     for st in &a.coverage.stale {
         let _ = writeln!(s, "  stale {}: {}", st.city, st.reason);
+    }
+    for f in &a.coverage.flagged {
+        let how =
+            if f.included { "included by this node's setting, although" } else { "left out:" };
+        let _ =
+            writeln!(s, "  {}: {how} its log holds evidence of {}", f.city, f.evidence.join(", "));
+    }
+    for p in a.period_coverage.iter().filter(|p| p.period > a.period && !p.comparable) {
+        let _ = writeln!(
+            s,
+            "newer: {} published so far by {} only (partial; --period {} to see it)",
+            p.period,
+            p.cities.join(", "),
+            p.period
+        );
     }
     s
 }

@@ -152,13 +152,16 @@ fn bars(id: &str, title: &str, items: &[(String, &Estimate)], unit: &str) -> Str
     svg
 }
 
+/// The trend: the line joins the points over the cities of the period answered; a point over
+/// other cities is drawn open and left unjoined, so that a change of members never reads as a
+/// change of the indicator.
 fn trend_chart(a: &Answer, s: &Strings) -> String {
     let (scale, suffix) = unit_scale(&a.unit);
-    let points: Vec<(String, f64)> = a
+    let points: Vec<(String, f64, bool)> = a
         .trend
         .iter()
         .filter(|t| t.estimate.published)
-        .map(|t| (t.period.clone(), t.estimate.value * scale))
+        .map(|t| (t.period.clone(), t.estimate.value * scale, t.same_coverage))
         .collect();
     if points.is_empty() {
         return format!("<p>{}</p>", s.no_data);
@@ -175,18 +178,47 @@ fn trend_chart(a: &Answer, s: &Strings) -> String {
         r#"<svg role="img" aria-labelledby="trend-t" width="{w}" height="{h}" viewBox="0 0 {w} {h}"><title id="trend-t">{}</title>"#,
         s.trend
     );
-    let path: Vec<String> = xy.iter().map(|(x, y)| format!("{x:.1},{y:.1}")).collect();
-    let _ = write!(svg, r#"<polyline points="{}" class="line"/>"#, path.join(" "));
-    for ((x, y), (period, v)) in xy.iter().zip(&points) {
+    // One line per run of consecutive points over the cities of the period answered.
+    let line = |svg: &mut String, run: &[String]| {
+        if run.len() > 1 {
+            let _ = write!(svg, r#"<polyline points="{}" class="line"/>"#, run.join(" "));
+        }
+    };
+    let mut run: Vec<String> = Vec::new();
+    for ((x, y), p) in xy.iter().zip(&points) {
+        if p.2 {
+            run.push(format!("{x:.1},{y:.1}"));
+        } else {
+            line(&mut svg, &run);
+            run.clear();
+        }
+    }
+    line(&mut svg, &run);
+    for ((x, y), (period, v, same)) in xy.iter().zip(&points) {
+        let class = if *same { "dot" } else { "dot-other" };
         let _ = write!(
             svg,
-            r#"<circle cx="{x:.1}" cy="{y:.1}" r="4" class="dot"/><text x="{x:.1}" y="{:.1}" text-anchor="middle" class="val">{v:.1}{suffix}</text><text x="{x:.1}" y="{}" text-anchor="middle" class="lbl">{}</text>"#,
+            r#"<circle cx="{x:.1}" cy="{y:.1}" r="4" class="{class}"/><text x="{x:.1}" y="{:.1}" text-anchor="middle" class="val">{v:.1}{suffix}</text><text x="{x:.1}" y="{}" text-anchor="middle" class="lbl">{}</text>"#,
             y - 8.0,
             h - 12.0,
             esc(period)
         );
     }
     svg.push_str("</svg>");
+    let others: Vec<String> = a
+        .trend
+        .iter()
+        .filter(|t| t.estimate.published && !t.same_coverage)
+        .map(|t| format!("{} ({})", t.period, t.coverage.join(", ")))
+        .collect();
+    if !others.is_empty() {
+        let _ = write!(
+            svg,
+            r#"<p class="partial">Open points cover other cities than {}, so they are not joined: {}.</p>"#,
+            esc(&a.period),
+            esc(&others.join("; "))
+        );
+    }
     svg
 }
 
@@ -224,6 +256,7 @@ select,button{font-size:1rem;padding:.3rem}button{background:#0b3d91;color:#fff;
 button:focus,select:focus{outline:3px solid #f2a900}.headline{font-size:2.2rem;font-weight:700}\
 .bar{fill:#0b3d91}.moe{stroke:#f2a900;stroke-width:3}.lbl{font-size:13px;fill:#111}.val{font-size:13px;fill:#111}\
 .muted{font-size:13px;fill:#555}.line{fill:none;stroke:#0b3d91;stroke-width:3}.dot{fill:#f2a900}\
+.dot-other{fill:#fff;stroke:#0b3d91;stroke-width:2}.partial{color:#444}\
 table{border-collapse:collapse}td,th{border:1px solid #999;padding:.25rem .5rem;text-align:left;font-size:.9rem}\
 .flag{color:#a00;font-weight:700}code{font-size:.85rem}";
 
@@ -360,13 +393,19 @@ pub async fn render(node: &Arc<Node>, mut q: QueryParams) -> (StatusCode, String
     }
     let _ = write!(
         page,
-        r#"</select></label><label for="period">{}<select id="period" name="period"><option value="">latest</option>"#,
+        r#"</select></label><label for="period">{}<select id="period" name="period"><option value="">latest comparable</option>"#,
         s.period
     );
     if let Some(a) = &answer {
-        for p in &a.periods {
-            let sel = if *p == q.period { " selected" } else { "" };
-            let _ = write!(page, r#"<option value="{}"{sel}>{}</option>"#, esc(p), esc(p));
+        for p in &a.period_coverage {
+            let sel = if p.period == q.period { " selected" } else { "" };
+            let label = if p.comparable {
+                p.period.clone()
+            } else {
+                format!("{} (partial: {})", p.period, p.cities.join(", "))
+            };
+            let _ =
+                write!(page, r#"<option value="{}"{sel}>{}</option>"#, esc(&p.period), esc(&label));
         }
     }
     let _ = write!(page, r#"</select></label><button type="submit">{}</button></form>"#, s.show);
@@ -392,6 +431,21 @@ pub async fn render(node: &Arc<Node>, mut q: QueryParams) -> (StatusCode, String
                     String::new()
                 }
             );
+            // A newer period not every city has published yet: offered, its cities named.
+            for p in a.period_coverage.iter().filter(|p| p.period > a.period && !p.comparable) {
+                let _ = write!(
+                    page,
+                    r#"<p class="partial">{} is published so far by {} only, not comparable with {}: <a href="/?indicator={}&amp;by={}&amp;series={}&amp;period={}">show {} (partial)</a>.</p>"#,
+                    esc(&p.period),
+                    esc(&p.cities.join(", ")),
+                    esc(&a.period),
+                    esc(&a.indicator),
+                    esc(&a.by),
+                    esc(&a.series),
+                    esc(&p.period),
+                    esc(&p.period)
+                );
+            }
             let cities: Vec<(String, &Estimate)> =
                 a.cities.iter().map(|c| (format!("{} {}", c.city, c.name), &c.estimate)).collect();
             let _ = write!(
@@ -442,12 +496,35 @@ pub async fn render(node: &Arc<Node>, mut q: QueryParams) -> (StatusCode, String
                     esc(&a.coverage.missing.join(", "))
                 }
             );
+            for n in &a.coverage.not_yet_published {
+                let _ = write!(
+                    page,
+                    "<li>{}: not yet published for {} (latest: {})</li>",
+                    esc(&n.city),
+                    esc(&a.period),
+                    esc(&n.latest)
+                );
+            }
             for st in &a.coverage.stale {
                 let since = st
                     .since_unix_ms
                     .map(|t| format!(", last sync {} s ago", (clock::now_unix_ms() - t) / 1000))
                     .unwrap_or_default();
-                let _ = write!(page, "<li>{}: {}{since}</li>", esc(&st.city), esc(&st.reason));
+                let _ =
+                    write!(page, "<li>{}: stale, {}{since}</li>", esc(&st.city), esc(&st.reason));
+            }
+            for f in &a.coverage.flagged {
+                let _ = write!(
+                    page,
+                    r#"<li class="flag">{}: {} its log holds evidence of {}</li>"#,
+                    esc(&f.city),
+                    if f.included {
+                        "included by this node's setting although"
+                    } else {
+                        "left out of every value:"
+                    },
+                    esc(&f.evidence.join(", "))
+                );
             }
             let _ = write!(
                 page,

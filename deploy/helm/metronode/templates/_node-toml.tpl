@@ -22,6 +22,7 @@ sync_interval_ms = {{ int64 .Values.federation.syncIntervalMs }}
 peer_timeout_ms = {{ int64 .Values.federation.peerTimeoutMs }}
 stale_after_ms = {{ int64 .Values.federation.staleAfterMs }}
 peers_per_round = {{ int64 .Values.federation.peersPerRound }}
+include_members_with_evidence = {{ if .Values.federation.includeMembersWithEvidence }}true{{ else }}false{{ end }}
 
 [http]
 listen = "0.0.0.0:{{ include "metronode.httpPort" . }}"
