@@ -136,11 +136,15 @@ impl NodeKey {
         Self { signing: self.signing.clone() }
     }
 
+    /// PKCS#8 v1 PEM (RFC 5208: the private key alone, no public key attached), which OpenSSL,
+    /// pyca/cryptography and gRPC-core read; v2 files written by earlier versions still load.
     fn to_pem(&self) -> Result<String, KeyFileError> {
-        let pem = self
-            .signing
-            .to_pkcs8_pem(LineEnding::LF)
-            .map_err(|_| KeyFileError::Encode("signing key"))?;
+        let v1 = ed25519_dalek::pkcs8::KeypairBytes {
+            secret_key: self.signing.to_bytes(),
+            public_key: None,
+        };
+        let pem =
+            v1.to_pkcs8_pem(LineEnding::LF).map_err(|_| KeyFileError::Encode("signing key"))?;
         Ok(pem.as_str().to_owned())
     }
 }
@@ -225,22 +229,39 @@ impl fmt::Debug for TlsIdentity {
 }
 
 impl TlsIdentity {
-    /// A fresh ed25519 TLS key with a self-signed certificate naming the member, valid from
-    /// yesterday for `TLS_VALIDITY_DAYS`: a key is rotated (a new card in a new manifest
-    /// version) before it expires, and peers refuse it after.
+    /// A fresh ECDSA P-256 TLS key with a self-signed certificate naming the member, valid
+    /// from yesterday for `TLS_VALIDITY_DAYS`: a key is rotated (a new card in a new manifest
+    /// version) before it expires, and peers refuse it after. P-256, because every TLS stack
+    /// offers it (gRPC-core's BoringSSL offers no ed25519); records stay signed with ed25519.
     pub fn generate(member: &MemberId) -> Result<Self, KeyFileError> {
         let today = crate::clock::now_unix_ms().div_euclid(86_400_000);
         Self::generate_valid(member, today - 1, today + TLS_VALIDITY_DAYS)
     }
 
-    /// A fresh TLS identity valid between two days (days since 1970-01-01).
+    /// A fresh ECDSA P-256 TLS identity valid between two days (days since 1970-01-01).
     pub fn generate_valid(
         member: &MemberId,
         from_day: i64,
         to_day: i64,
     ) -> Result<Self, KeyFileError> {
-        let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ED25519)
-            .map_err(|_| KeyFileError::Encode("TLS key"))?;
+        Self::generate_with(member, from_day, to_day, &rcgen::PKCS_ECDSA_P256_SHA256)
+    }
+
+    /// An ed25519 TLS identity, as versions before ECDSA made: still accepted from a member
+    /// whose card pins one, so that federations migrate by a key rotation.
+    #[cfg(any(test, feature = "test-util"))]
+    pub fn generate_ed25519(member: &MemberId) -> Result<Self, KeyFileError> {
+        let today = crate::clock::now_unix_ms().div_euclid(86_400_000);
+        Self::generate_with(member, today - 1, today + TLS_VALIDITY_DAYS, &rcgen::PKCS_ED25519)
+    }
+
+    fn generate_with(
+        member: &MemberId,
+        from_day: i64,
+        to_day: i64,
+        alg: &'static rcgen::SignatureAlgorithm,
+    ) -> Result<Self, KeyFileError> {
+        let key = rcgen::KeyPair::generate_for(alg).map_err(|_| KeyFileError::Encode("TLS key"))?;
         let mut params = rcgen::CertificateParams::new(vec![tls_server_name(member)])
             .map_err(|_| KeyFileError::Encode("TLS certificate"))?;
         let date = |day: i64| {

@@ -19,7 +19,7 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio_rustls::{TlsAcceptor, server::TlsStream};
 use tokio_stream::wrappers::ReceiverStream;
 use tonic::transport::{Channel, Endpoint, Uri};
-use tracing::debug;
+use tracing::{debug, warn};
 
 use crate::{identity::MemberId, shutdown::Stopper};
 
@@ -54,8 +54,14 @@ pub fn tls_incoming(
                     Ok(Ok(tls)) => {
                         let _ = tx.send(Ok(tls)).await;
                     }
-                    // Refusals are logged and counted by the verifier; this is the connection.
-                    Ok(Err(e)) => debug!(%addr, error = %e, "tls handshake failed"),
+                    // Each refusal once, with the peer's address and its own reason.
+                    Ok(Err(e)) => match tls::refusal(&e) {
+                        Some(r) => {
+                            warn!(peer_addr = %addr, reason = %r, "refused peer at the TLS handshake");
+                            crate::metrics::peer_refused(r.label());
+                        }
+                        None => debug!(%addr, error = %e, "tls handshake failed"),
+                    },
                     Err(_) => debug!(%addr, "tls handshake timed out"),
                 }
             });

@@ -256,3 +256,91 @@ fn counted(reason: &str) -> u64 {
         .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
         .sum::<f64>() as u64
 }
+
+/// Runs `tests/grpcio/federation_client.py` (Python grpcio: gRPC-core over BoringSSL) against
+/// `server`'s federation port with `key` and `cert` (or no client certificate); the JSON it
+/// prints. `None` without grpcio, which CI installs (`tests/grpcio/grpcio.sh`,
+/// `METRONODE_GRPCIO`) and requires.
+async fn grpcio_call(server: &TestNode, client: Option<&TestNode>) -> Option<serde_json::Value> {
+    let Some(site) = std::env::var_os("METRONODE_GRPCIO") else {
+        assert!(
+            std::env::var_os("METRONODE_REQUIRE_GRPCIO").is_none(),
+            "grpcio is required but METRONODE_GRPCIO is not set"
+        );
+        return None;
+    };
+    let script =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("grpcio/federation_client.py");
+    let addr = server.node.card.endpoint.trim_start_matches("https://").to_owned();
+    let keys = |n: &TestNode, file: &str| n.dir().join("keys").join(file);
+    let (key, cert) = match client {
+        Some(c) => (keys(c, "tls.key"), keys(c, "tls.crt")),
+        None => ("-".into(), "-".into()),
+    };
+    let name = metronode::identity::tls_server_name(&server.node.card.id.parse().unwrap());
+    let mut cmd = std::process::Command::new("python3");
+    cmd.arg(script).arg(site).arg(addr).arg(keys(server, "tls.crt")).arg(key).arg(cert).arg(name);
+    let out = tokio::task::spawn_blocking(move || cmd.output().expect("python3")).await.unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    Some(serde_json::from_slice(&out.stdout).unwrap())
+}
+
+#[tokio::test]
+async fn grpc_core_clients_federate_with_a_members_key_and_others_are_refused_and_counted() {
+    let cluster = TestCluster::cities(&["BEBRU", "IEDUB"], 2).await;
+    let stranger = TestNode::start("ALTIA").await;
+    let (server, member) = (&cluster.nodes[0], &cluster.nodes[1]);
+    let before = (counted("not_member"), counted("no_certificate"));
+    let Some(reply) = grpcio_call(server, Some(member)).await else { return };
+    assert_eq!(reply["ok"], true, "{reply}");
+    let origins: Vec<&str> =
+        reply["origins"].as_array().unwrap().iter().map(|o| o[0].as_str().unwrap()).collect();
+    assert!(origins.contains(&"BEBRU") && origins.contains(&"IEDUB"), "{reply}");
+
+    // A non-member's key, and no client certificate at all: refused, each counted by reason.
+    let refused = grpcio_call(server, Some(&stranger)).await.unwrap();
+    assert_eq!(refused["ok"], false, "{refused}");
+    let anonymous = grpcio_call(server, None).await.unwrap();
+    assert_eq!(anonymous["ok"], false, "{anonymous}");
+    cluster
+        .wait_until("both refusals counted", |_| {
+            counted("not_member") > before.0 && counted("no_certificate") > before.1
+        })
+        .await;
+}
+
+#[tokio::test]
+async fn a_member_still_on_an_ed25519_tls_key_federates_until_it_rotates() {
+    // Brussels' TLS key was made before P-256 was the default; its card pins that key.
+    let old = TestNode::start_edited("BEBRU", |t| t).await;
+    let old = {
+        let dir = old.dir().to_owned();
+        let identity =
+            metronode::identity::TlsIdentity::generate_ed25519(&"BEBRU".parse().unwrap()).unwrap();
+        std::fs::remove_file(dir.join("keys/tls.key")).unwrap();
+        metronode::identity::write_private(
+            &dir.join("keys/tls.key"),
+            identity.key_pem().as_bytes(),
+        )
+        .unwrap();
+        std::fs::write(dir.join("keys/tls.crt"), &identity.cert_pem).unwrap();
+        old.restart().await
+    };
+    let new = TestNode::start("IEDUB").await;
+    let cards = vec![old.node.card.clone(), new.node.card.clone()];
+    let manifest = federation::founding("test-federation", 2, cards).unwrap();
+    for n in [&old, &new] {
+        n.publisher()
+            .await
+            .propose_manifest(pb::ProposeManifestRequest { manifest: manifest.bytes.clone() })
+            .await
+            .unwrap();
+        n.notice("hello").await;
+    }
+    let cluster = TestCluster { nodes: vec![old, new] };
+    cluster
+        .wait_until("each holds the other's log over mixed ed25519 and P-256 TLS", |c| {
+            c.held(0, "IEDUB") == 2 && c.held(1, "BEBRU") == 2
+        })
+        .await;
+}

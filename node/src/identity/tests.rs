@@ -95,3 +95,45 @@ fn tls_fingerprint_survives_a_round_trip_through_files() {
     assert_eq!(loaded.fingerprint, tls.fingerprint);
     assert!(loaded.cert_pem.starts_with("-----BEGIN CERTIFICATE-----"));
 }
+
+#[test]
+fn key_files_are_pkcs8_v1_and_earlier_v2_files_still_load() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = NodeKey::generate();
+    let path = dir.path().join("signing.key");
+    write_signing_key(&path, &key).unwrap();
+    let der = pkcs8_der(&std::fs::read_to_string(&path).unwrap());
+    // PrivateKeyInfo: SEQUENCE { INTEGER version, ... }; v1 is version 0 (RFC 5208).
+    assert_eq!(&der[2..5], &[0x02, 0x01, 0x00], "version 0");
+    assert_eq!(load_signing_key(&path, false).unwrap().id(), key.id());
+
+    // A v2 file (public key attached), as earlier versions wrote, loads to the same key.
+    let v2 = key.signing.to_pkcs8_pem(LineEnding::LF).unwrap();
+    assert_eq!(pkcs8_der(&v2)[2..5], [0x02, 0x01, 0x01], "the old file is version 1 (v2)");
+    let old = dir.path().join("old.key");
+    write_private(&old, v2.as_bytes()).unwrap();
+    assert_eq!(load_signing_key(&old, false).unwrap().id(), key.id());
+
+    // TLS: P-256 by default; an ed25519 TLS key still loads, with its own pin.
+    let member: MemberId = "BEBRU".parse().unwrap();
+    for tls in
+        [TlsIdentity::generate(&member).unwrap(), TlsIdentity::generate_ed25519(&member).unwrap()]
+    {
+        let (k, c) = (dir.path().join("t.key"), dir.path().join("t.crt"));
+        let _ = std::fs::remove_file(&k);
+        write_private(&k, tls.key_pem().as_bytes()).unwrap();
+        std::fs::write(&c, &tls.cert_pem).unwrap();
+        assert_eq!(load_tls(&k, &c, false).unwrap().fingerprint, tls.fingerprint);
+    }
+    assert!(
+        TlsIdentity::generate(&member).unwrap().cert_pem.starts_with("-----BEGIN CERTIFICATE-----")
+    );
+}
+
+/// The DER inside a PEM file.
+fn pkcs8_der(pem: &str) -> Vec<u8> {
+    use ed25519_dalek::pkcs8::spki::der::pem::PemLabel as _;
+    let (label, der) = ed25519_dalek::pkcs8::spki::der::pem::decode_vec(pem.as_bytes()).unwrap();
+    assert_eq!(label, ed25519_dalek::pkcs8::PrivateKeyInfo::PEM_LABEL);
+    der
+}

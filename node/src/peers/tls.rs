@@ -128,6 +128,12 @@ impl Pins {
 /// Why a peer's certificate was refused at the handshake.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum Refusal {
+    /// No certificate at all (the federation port admits members only).
+    #[error("no client certificate")]
+    NoCertificate,
+    /// A certificate whose handshake signature or encoding does not verify.
+    #[error("bad certificate")]
+    BadCertificate,
     /// Not a certificate this node can read.
     #[error("malformed certificate")]
     Malformed,
@@ -149,6 +155,8 @@ impl Refusal {
     /// The metric label of the refusal.
     pub fn label(&self) -> &'static str {
         match self {
+            Refusal::NoCertificate => "no_certificate",
+            Refusal::BadCertificate => "bad_certificate",
             Refusal::Malformed => "malformed",
             Refusal::NotMember(_) => "not_member",
             Refusal::Former(_) => "former_member",
@@ -166,12 +174,33 @@ struct PinnedVerifier {
 }
 
 impl PinnedVerifier {
+    /// Checks a peer's certificate. A server's refusals are logged and counted where the
+    /// connection is accepted, with the peer's address (see `refusal`); a client's here.
     fn verify(&self, cert: &CertificateDer<'_>, now: UnixTime) -> Result<(), rustls::Error> {
         self.pins.check(cert, now).map(|_| ()).map_err(|r| {
-            warn!(side = self.side, reason = %r, "refused peer at the TLS handshake");
-            metrics::peer_refused(r.label());
-            rustls::Error::General(r.to_string())
+            if self.side == "client" {
+                warn!(side = self.side, reason = %r, "refused peer at the TLS handshake");
+                metrics::peer_refused(r.label());
+            }
+            rustls::Error::InvalidCertificate(rustls::CertificateError::Other(rustls::OtherError(
+                Arc::new(r),
+            )))
         })
+    }
+}
+
+/// Why a handshake the server side failed was a refusal of the peer (no certificate, a bad
+/// one, a non-member's, an expired one...), from the error the TLS stack returned; `None` for
+/// a failure that is not one (a dropped connection, a protocol mismatch).
+pub fn refusal(e: &std::io::Error) -> Option<Refusal> {
+    let tls = e.get_ref()?.downcast_ref::<rustls::Error>()?;
+    match tls {
+        rustls::Error::NoCertificatesPresented => Some(Refusal::NoCertificate),
+        rustls::Error::InvalidCertificate(rustls::CertificateError::Other(other)) => {
+            Some(other.0.downcast_ref::<Refusal>().cloned().unwrap_or(Refusal::BadCertificate))
+        }
+        rustls::Error::InvalidCertificate(_) => Some(Refusal::BadCertificate),
+        _ => None,
     }
 }
 

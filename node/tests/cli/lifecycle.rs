@@ -26,6 +26,36 @@ fn init_writes_owner_only_keys_and_a_public_card() {
     let card_text = toml::to_string(&card).unwrap();
     assert!(!card_text.contains(signing_pem.lines().nth(1).unwrap()));
 
+    // Standard tools read every key file: PKCS#8 v1, an ed25519 signing key whose public half
+    // is the card's, and a P-256 TLS key in a certificate OpenSSL parses; the TLS key's SPKI
+    // digest is the card's pin.
+    let openssl = |args: &[&str]| {
+        let out = std::process::Command::new("openssl").args(args).output().expect("openssl");
+        assert!(out.status.success(), "openssl {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        out.stdout
+    };
+    let key = |name: &str| dir.join("keys").join(name).to_str().unwrap().to_owned();
+    for name in ["signing.key", "tls.key"] {
+        openssl(&["pkey", "-noout", "-in", &key(name)]);
+    }
+    let public = openssl(&["pkey", "-in", &key("signing.key"), "-pubout", "-outform", "DER"]);
+    assert_eq!(
+        hex::encode(&public[public.len() - 32..]),
+        card["signing_public_key"].as_str().unwrap()
+    );
+    let text =
+        String::from_utf8(openssl(&["pkey", "-in", &key("tls.key"), "-noout", "-text"])).unwrap();
+    assert!(text.contains("prime256v1") || text.contains("P-256"), "{text}");
+    let cert =
+        String::from_utf8(openssl(&["x509", "-in", &key("tls.crt"), "-noout", "-text"])).unwrap();
+    assert!(cert.contains("ecdsa-with-SHA256"), "{cert}");
+    let spki = openssl(&["pkey", "-in", &key("tls.key"), "-pubout", "-outform", "DER"]);
+    use sha2::Digest;
+    assert_eq!(
+        hex::encode(sha2::Sha256::digest(&spki)),
+        card["tls_key_fingerprint"].as_str().unwrap()
+    );
+
     // A second init never overwrites.
     let again = run(&["init", "--id", "BEBRU", "--name", "B", "--dir", dir.to_str().unwrap()]);
     assert!(!again.status.success());
