@@ -6,6 +6,7 @@
 
 pub mod dashboard;
 pub mod export;
+pub mod transparency;
 
 pub use export::{to_csv, to_sdmx_csv};
 
@@ -41,7 +42,7 @@ pub fn router(node: Arc<Node>) -> Router {
         .append(true)
         .open(node.dir.join("audit.jsonl"))
         .ok();
-    let state = AppState { node, audit: Arc::new(Mutex::new(audit)) };
+    let state = AppState { node: node.clone(), audit: Arc::new(Mutex::new(audit)) };
     Router::new()
         .route("/", get(dashboard_page))
         .route("/api/v1/indicators", get(indicators))
@@ -59,6 +60,7 @@ pub fn router(node: Arc<Node>) -> Router {
         .route("/healthz", get(|| async { "ok\n" }))
         .route("/readyz", get(ready))
         .with_state(state)
+        .merge(transparency::router(node))
 }
 
 /// The query parameters of the dashboard and `/api/v1/query`.

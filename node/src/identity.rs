@@ -130,6 +130,12 @@ impl NodeKey {
         self.signing.sign(&domain.message(bytes)).to_bytes()
     }
 
+    /// Signs a C2SP signed note's text as it is (no domain tag: the note format is its own
+    /// domain, and its text never begins with one of ours; see `checkpoint`).
+    pub fn sign_note(&self, text: &str) -> [u8; 64] {
+        self.signing.sign(text.as_bytes()).to_bytes()
+    }
+
     /// A second handle on the same secret, for tests that reopen a node.
     #[cfg(any(test, feature = "test-util"))]
     pub fn duplicate(&self) -> Self {
@@ -194,6 +200,13 @@ impl NodeId {
         let sig =
             Signature::from_slice(signature).map_err(|_| VerifyError::Length(signature.len()))?;
         self.0.verify_strict(&domain.message(bytes), &sig).map_err(|_| VerifyError::Invalid)
+    }
+
+    /// Verifies a C2SP signed note's signature over its text.
+    pub fn verify_note(&self, text: &str, signature: &[u8]) -> Result<(), VerifyError> {
+        let sig =
+            Signature::from_slice(signature).map_err(|_| VerifyError::Length(signature.len()))?;
+        self.0.verify_strict(text.as_bytes(), &sig).map_err(|_| VerifyError::Invalid)
     }
 }
 

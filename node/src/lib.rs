@@ -29,6 +29,7 @@ pub mod anonymise;
 pub mod artefact;
 pub mod blobs;
 pub mod catalogue;
+pub mod checkpoint;
 pub mod cli;
 pub mod clock;
 pub mod config;

@@ -674,7 +674,9 @@ impl Log {
         }
         .encode_to_vec();
         let signature = self.key.sign(Domain::TreeHead, &body).to_vec();
-        let signed = pb::SignedTreeHead { body, signature }.encode_to_vec();
+        let checkpoint_signature =
+            self.key.sign_note(&crate::checkpoint::body(&self.own, size, &root)).to_vec();
+        let signed = pb::SignedTreeHead { body, signature, checkpoint_signature }.encode_to_vec();
         Ok(TreeHead {
             origin: self.own.clone(),
             size,
@@ -721,6 +723,44 @@ impl Log {
                 (o.clone(), size, root)
             })
             .collect()
+    }
+
+    /// The hashes of a C2SP tile of `origin`'s tree: `count` hashes at tile level `level`
+    /// (tree level 8 x `level`) from tile `index`; `None` unless all are held.
+    pub fn tile_hashes(
+        &self,
+        origin: &MemberId,
+        level: u8,
+        index: u64,
+        count: u64,
+    ) -> Option<Vec<Hash>> {
+        let chains = self.lock();
+        let start = index.checked_mul(crate::checkpoint::TILE_WIDTH)?;
+        chains.get(origin)?.tree.level_hashes(8 * usize::from(level), start, count)
+    }
+
+    /// The leaves of `origin`'s log `start..start+count`: each record's body, the exact bytes
+    /// its leaf hash covers; `None` unless all are held.
+    pub fn leaves(
+        &self,
+        origin: &MemberId,
+        start: u64,
+        count: u64,
+    ) -> Result<Option<Vec<Vec<u8>>>, Error> {
+        if start.checked_add(count).is_none_or(|end| end > self.size(origin)) {
+            return Ok(None);
+        }
+        let mut out = Vec::new();
+        for envelope in self.stored(origin, start).take(usize::try_from(count).unwrap_or(0)) {
+            let (seq, bytes) = envelope?;
+            let env = pb::SignedRecord::decode(bytes.as_slice()).map_err(|_| Error::BadRecord {
+                origin: origin.clone(),
+                seq,
+                source: RecordError::Envelope,
+            })?;
+            out.push(env.body);
+        }
+        Ok((out.len() as u64 == count).then_some(out))
     }
 
     /// Up to `limit` envelopes of `origin` from `from` on.
@@ -918,12 +958,13 @@ pub fn decode_tree_head(
     for key in keys {
         verified = key
             .verify(Domain::TreeHead, &signed.body, &signed.signature)
+            .map(|()| key)
             .map_err(|e| bad(&e.to_string()));
         if verified.is_ok() {
             break;
         }
     }
-    verified?;
+    let key = verified?;
     let body = pb::TreeHead::decode(signed.body.as_slice())
         .map_err(|_| bad("body is not a valid TreeHead encoding"))?;
     if body.origin != origin.as_str() {
@@ -931,6 +972,12 @@ pub fn decode_tree_head(
     }
     let root: Hash =
         body.root_hash.as_slice().try_into().map_err(|_| bad("root hash is not 32 bytes"))?;
+    // The same head as a C2SP checkpoint, when the origin signed one: it must verify too.
+    if !signed.checkpoint_signature.is_empty() {
+        let text = crate::checkpoint::body(origin, body.size, &root);
+        key.verify_note(&text, &signed.checkpoint_signature)
+            .map_err(|e| bad(&format!("checkpoint signature: {e}")))?;
+    }
     Ok(TreeHead {
         origin: origin.clone(),
         size: body.size,

@@ -94,6 +94,15 @@ impl MerkleTree {
         }
     }
 
+    /// The hashes of the complete, aligned subtrees of `2^level` leaves `start..start+count`
+    /// (level 0: leaf hashes), if all are complete: the content of a C2SP hash tile.
+    pub fn level_hashes(&self, level: usize, start: u64, count: u64) -> Option<Vec<Hash>> {
+        let row = self.levels.get(level)?;
+        let (start, end) =
+            (usize::try_from(start).ok()?, usize::try_from(start.checked_add(count)?).ok()?);
+        row.get(start..end).map(<[Hash]>::to_vec)
+    }
+
     /// The tree hash of the first `size` leaves (RFC 6962 MTH).
     pub fn root(&self, size: u64) -> Result<Hash, ProofError> {
         if size > self.size() {

@@ -14,6 +14,7 @@
 //! - `reading`: gaps read by each indicator's polarity; noisy shares kept in their valid range.
 //! - `scripted`: a federation member whose answers follow a script (lies, held or slow replies).
 //! - `slow_peers`: a member whose answers are held or trickled: timeouts, backoff, staleness.
+//! - `transparency`: the C2SP checkpoint and tiles, verified with Go's sumdb/note and tlog.
 //! - `tidy`: house rules checked on the source tree.
 
 mod adversarial;
@@ -28,3 +29,4 @@ mod reading;
 mod scripted;
 mod slow_peers;
 mod tidy;
+mod transparency;

@@ -377,7 +377,11 @@ impl Evil {
             timestamp_unix_ms: clock::now_unix_ms(),
         }
         .encode_to_vec();
-        pb::SignedTreeHead { signature: self.key.sign(Domain::TreeHead, &body).to_vec(), body }
+        pb::SignedTreeHead {
+            signature: self.key.sign(Domain::TreeHead, &body).to_vec(),
+            body,
+            checkpoint_signature: Vec::new(),
+        }
     }
 
     pub(crate) fn script(&self) -> MutexGuard<'_, Script> {

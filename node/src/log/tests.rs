@@ -302,9 +302,12 @@ fn heads_are_checked_witnessed_and_split_views_caught() {
         timestamp_unix_ms: 5,
     }
     .encode_to_vec();
-    let signed =
-        pb::SignedTreeHead { signature: sofia_key.sign(Domain::TreeHead, &body).to_vec(), body }
-            .encode_to_vec();
+    let signed = pb::SignedTreeHead {
+        signature: sofia_key.sign(Domain::TreeHead, &body).to_vec(),
+        body,
+        checkpoint_signature: Vec::new(),
+    }
+    .encode_to_vec();
     let HeadCheck::Consistent(statement) =
         log.check_foreign_head(&sofia, &signed, &[sofia_key.id()], &dublin, 6).unwrap()
     else {
@@ -321,9 +324,12 @@ fn heads_are_checked_witnessed_and_split_views_caught() {
         timestamp_unix_ms: 7,
     }
     .encode_to_vec();
-    let older =
-        pb::SignedTreeHead { signature: sofia_key.sign(Domain::TreeHead, &body).to_vec(), body }
-            .encode_to_vec();
+    let older = pb::SignedTreeHead {
+        signature: sofia_key.sign(Domain::TreeHead, &body).to_vec(),
+        body,
+        checkpoint_signature: Vec::new(),
+    }
+    .encode_to_vec();
     let witnessed = log.store().witnesses(Some(&sofia)).unwrap();
     assert_eq!(
         log.check_foreign_head(&sofia, &older, &[sofia_key.id()], &dublin, 7).unwrap(),

@@ -1,0 +1,148 @@
+//! The public, read-only transparency interface: every log this node holds in the C2SP
+//! formats, for tools the project did not write. `GET /log/` lists the logs with their
+//! checkpoint origins and verifier keys; under `/log/<member>/`: `checkpoint` (C2SP
+//! tlog-checkpoint, a signed note by the member's key), `tile/<L>/<N>[.p/<W>]` (hash tiles of
+//! height 8) and `tile/entries/<N>[.p/<W>]` (the leaves: each record's body, the bytes its
+//! leaf hash covers), and `vkey` (the signed-note verifier key).
+//!
+//! Open to anyone, whatever the API's token settings: logs hold published releases and
+//! documents only. Tiles never change once served, so they go out with long cache headers and
+//! a static mirror or CDN can serve a city's log.
+
+use std::sync::Arc;
+
+use axum::{
+    Json, Router,
+    extract::{Path, State},
+    http::{StatusCode, header},
+    response::{IntoResponse, Response},
+    routing::get,
+};
+use prost::Message;
+
+use crate::{checkpoint, identity::MemberId, node::Node, pb};
+
+/// The transparency routes, on their own state.
+pub fn router(node: Arc<Node>) -> Router {
+    Router::new()
+        .route("/log/", get(logs))
+        .route("/log/{origin}/checkpoint", get(checkpoint_note))
+        .route("/log/{origin}/vkey", get(vkey))
+        .route("/log/{origin}/tile/{*path}", get(tile))
+        .with_state(node)
+}
+
+const IMMUTABLE: &str = "public, max-age=31536000, immutable";
+
+fn not_found(why: &str) -> Response {
+    (StatusCode::NOT_FOUND, format!("{why}\n")).into_response()
+}
+
+fn member(origin: &str) -> Option<MemberId> {
+    origin.parse().ok()
+}
+
+async fn logs(State(node): State<Arc<Node>>) -> Response {
+    let list: Vec<serde_json::Value> = node
+        .log
+        .origins()
+        .into_iter()
+        .map(|(origin, size, _)| {
+            let vkey = node.keys_of(&origin).first().map(|k| checkpoint::verifier_key(&origin, k));
+            serde_json::json!({
+                "member": origin.as_str(),
+                "checkpoint_origin": checkpoint::origin(&origin),
+                "size": size,
+                "verifier_key": vkey,
+                "checkpoint": format!("/log/{origin}/checkpoint"),
+            })
+        })
+        .collect();
+    Json(serde_json::json!({ "logs": list })).into_response()
+}
+
+async fn vkey(State(node): State<Arc<Node>>, Path(origin): Path<String>) -> Response {
+    let Some(origin) = member(&origin) else { return not_found("not a member id") };
+    match node.keys_of(&origin).first() {
+        Some(k) => format!("{}\n", checkpoint::verifier_key(&origin, k)).into_response(),
+        None => not_found("no key is known for that member"),
+    }
+}
+
+/// The latest checkpoint held: the origin's signed tree head, as a signed note.
+async fn checkpoint_note(State(node): State<Arc<Node>>, Path(origin): Path<String>) -> Response {
+    let Some(origin) = member(&origin) else { return not_found("not a member id") };
+    let Ok(head) = node.log.tree_head(&origin) else {
+        return not_found("no log of that member is held here");
+    };
+    let Ok(signed) = pb::SignedTreeHead::decode(head.signed.as_slice()) else {
+        return not_found("the held tree head does not decode");
+    };
+    if signed.checkpoint_signature.is_empty() {
+        return not_found("the member has not signed a checkpoint yet (an earlier version)");
+    }
+    let text = checkpoint::body(&origin, head.size, &head.root);
+    // The key that signed it (a member's earlier key, after a rotation, for an old head).
+    let Some(key) = node
+        .keys_of(&origin)
+        .into_iter()
+        .find(|k| k.verify_note(&text, &signed.checkpoint_signature).is_ok())
+    else {
+        return not_found("no known key of the member verifies the checkpoint");
+    };
+    let note = checkpoint::note(&origin, head.size, &head.root, &key, &signed.checkpoint_signature);
+    (
+        [(header::CONTENT_TYPE, "text/plain; charset=utf-8"), (header::CACHE_CONTROL, "no-cache")],
+        note,
+    )
+        .into_response()
+}
+
+async fn tile(
+    State(node): State<Arc<Node>>,
+    Path((origin, path)): Path<(String, String)>,
+) -> Response {
+    let Some(origin) = member(&origin) else { return not_found("not a member id") };
+    let tile = match checkpoint::parse_tile(&path) {
+        Ok(t) => t,
+        Err(why) => return (StatusCode::BAD_REQUEST, format!("{why}\n")).into_response(),
+    };
+    let body = match tile.level {
+        Some(level) => node
+            .log
+            .tile_hashes(&origin, level, tile.index, tile.count())
+            .map(|hashes| hashes.concat()),
+        None => {
+            let start = tile.index.saturating_mul(checkpoint::TILE_WIDTH);
+            let n = node.clone();
+            let leaves =
+                tokio::task::spawn_blocking(move || n.log.leaves(&origin, start, tile.count()))
+                    .await
+                    .ok()
+                    .and_then(Result::ok)
+                    .flatten();
+            match leaves.map(|l| checkpoint::entry_bundle(&l)) {
+                Some(Some(bundle)) => Some(bundle),
+                Some(None) => {
+                    return (
+                        StatusCode::UNPROCESSABLE_ENTITY,
+                        "an entry of this bundle is longer than 65,535 bytes, which entry bundles cannot carry; read it over gRPC (Federation/GetRecords)\n",
+                    )
+                        .into_response();
+                }
+                None => None,
+            }
+        }
+    };
+    match body {
+        Some(bytes) => (
+            [
+                (header::CONTENT_TYPE, "application/octet-stream"),
+                (header::CACHE_CONTROL, IMMUTABLE),
+            ],
+            bytes,
+        )
+            .into_response(),
+        None => not_found("that tile is not complete in the log held here"),
+    }
+}

@@ -1,0 +1,165 @@
+// Command verify checks a metronode log served over HTTP in the C2SP formats with Go's
+// transparency-log packages, which the project did not write: golang.org/x/mod/sumdb/note
+// opens the checkpoint (a C2SP signed note) with the member's verifier key, and
+// golang.org/x/mod/sumdb/tlog checks every hash tile against the checkpoint's root, every
+// entry of the entry bundles against its leaf hash, an inclusion proof of the last entry, and
+// (when an earlier checkpoint is given) a consistency proof from it.
+//
+// Built in GOPATH mode against Debian's golang-golang-x-mod-dev (no module download):
+//
+//	GO111MODULE=off GOPATH=/usr/share/gocode go run verify.go LOG_URL VKEY [OLD_SIZE OLD_ROOT]
+//
+// LOG_URL is http://host:port/log/<member>. Prints one JSON line; exits 1 naming what failed.
+package main
+
+import (
+	"encoding/base64"
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"strconv"
+	"strings"
+
+	"golang.org/x/mod/sumdb/note"
+	"golang.org/x/mod/sumdb/tlog"
+)
+
+func fail(format string, args ...interface{}) {
+	fmt.Fprintf(os.Stderr, "verify: "+format+"\n", args...)
+	os.Exit(1)
+}
+
+func get(url string) []byte {
+	resp, err := http.Get(url)
+	if err != nil {
+		fail("GET %s: %v", url, err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil || resp.StatusCode != 200 {
+		fail("GET %s: %d %s", url, resp.StatusCode, body)
+	}
+	return body
+}
+
+// tiles reads C2SP hash tiles: tile/<L>/<N>[.p/<W>], Go's paths without the height element.
+type tiles struct {
+	base   string
+	served int
+}
+
+func (t *tiles) Height() int { return 8 }
+
+func (t *tiles) ReadTiles(ts []tlog.Tile) ([][]byte, error) {
+	out := make([][]byte, len(ts))
+	for i, tile := range ts {
+		out[i] = get(t.base + "/tile/" + strings.TrimPrefix(tile.Path(), "tile/8/"))
+		t.served++
+	}
+	return out, nil
+}
+
+func (t *tiles) SaveTiles([]tlog.Tile, [][]byte) {}
+
+func parseHash(s string) tlog.Hash {
+	raw, err := base64.StdEncoding.DecodeString(s)
+	if err != nil || len(raw) != tlog.HashSize {
+		fail("not a base64 SHA-256 hash: %q", s)
+	}
+	var h tlog.Hash
+	copy(h[:], raw)
+	return h
+}
+
+func main() {
+	if len(os.Args) != 3 && len(os.Args) != 5 {
+		fail("usage: verify LOG_URL VKEY [OLD_SIZE OLD_ROOT]")
+	}
+	base, vkey := strings.TrimSuffix(os.Args[1], "/"), os.Args[2]
+	verifier, err := note.NewVerifier(vkey)
+	if err != nil {
+		fail("verifier key: %v", err)
+	}
+	msg := get(base + "/checkpoint")
+	n, err := note.Open(msg, note.VerifierList(verifier))
+	if err != nil {
+		fail("checkpoint: %v", err)
+	}
+	lines := strings.Split(n.Text, "\n")
+	if len(lines) < 4 || lines[0] != verifier.Name() {
+		fail("checkpoint origin %q is not the key's name %q", lines[0], verifier.Name())
+	}
+	size, err := strconv.ParseInt(lines[1], 10, 64)
+	if err != nil || size < 1 {
+		fail("checkpoint size %q", lines[1])
+	}
+	tree := tlog.Tree{N: size, Hash: parseHash(lines[2])}
+	reader := &tiles{base: base}
+	hashes := tlog.TileHashReader(tree, reader)
+	root, err := tlog.TreeHash(size, hashes)
+	if err != nil || root != tree.Hash {
+		fail("the tiles do not hash to the checkpoint's root: %v", err)
+	}
+
+	// Every entry, from the entry bundles, against its leaf hash in the tiles.
+	var leaves []tlog.Hash
+	for start := int64(0); start < size; start += 256 {
+		w := size - start
+		if w > 256 {
+			w = 256
+		}
+		path := tlog.Tile{H: 8, L: -1, N: start / 256, W: int(w)}.Path()
+		bundle := get(base + "/tile/entries/" + strings.TrimPrefix(path, "tile/8/data/"))
+		for i := int64(0); i < w; i++ {
+			if len(bundle) < 2 {
+				fail("entry bundle %d ends early", start/256)
+			}
+			l := int(binary.BigEndian.Uint16(bundle))
+			if len(bundle) < 2+l {
+				fail("entry bundle %d: entry %d is cut", start/256, i)
+			}
+			leaves = append(leaves, tlog.RecordHash(bundle[2:2+l]))
+			bundle = bundle[2+l:]
+		}
+		if len(bundle) != 0 {
+			fail("entry bundle %d has bytes past its %d entries", start/256, w)
+		}
+	}
+	indexes := make([]int64, size)
+	for i := range indexes {
+		indexes[i] = tlog.StoredHashIndex(0, int64(i))
+	}
+	stored, err := hashes.ReadHashes(indexes)
+	if err != nil {
+		fail("leaf hashes: %v", err)
+	}
+	for i, h := range stored {
+		if h != leaves[i] {
+			fail("entry %d does not hash to its leaf", i)
+		}
+	}
+	proof, err := tlog.ProveRecord(size, size-1, hashes)
+	if err != nil || tlog.CheckRecord(proof, size, tree.Hash, size-1, leaves[size-1]) != nil {
+		fail("inclusion of entry %d: %v", size-1, err)
+	}
+	result := map[string]interface{}{
+		"origin": lines[0], "size": size, "entries": len(leaves), "tiles_read": reader.served,
+	}
+	if len(os.Args) == 5 {
+		oldSize, err := strconv.ParseInt(os.Args[3], 10, 64)
+		if err != nil {
+			fail("old size %q", os.Args[3])
+		}
+		old := parseHash(os.Args[4])
+		p, err := tlog.ProveTree(size, oldSize, hashes)
+		if err != nil || tlog.CheckTree(p, size, tree.Hash, oldSize, old) != nil {
+			fail("the checkpoint is not consistent with the earlier one at %d: %v", oldSize, err)
+		}
+		result["consistent_with"] = oldSize
+	}
+	out, _ := json.Marshal(result)
+	fmt.Println(string(out))
+}

@@ -1,0 +1,109 @@
+//! The public transparency interface in the C2SP formats, checked by verifiers the project did
+//! not write: Go's `golang.org/x/mod/sumdb/note` and `sumdb/tlog` (`tests/c2sp/verify.go`)
+//! verify a member's log as another member serves it (checkpoint signed by the origin, every
+//! hash tile, every entry, inclusion and consistency), and refuse it under another key.
+
+use std::process::Command;
+
+use metronode::checkpoint;
+use metronode_tests::{TestCluster, http_get as get};
+
+/// Runs the Go verifier off the async runtime (the nodes it reads serve on it); `None` without
+/// Go (CI installs golang-go and Debian's golang-golang-x-mod-dev, and requires them). Gives
+/// its JSON, or its error text.
+async fn go_verify(args: &[String]) -> Option<Result<serde_json::Value, String>> {
+    let args = args.to_vec();
+    tokio::task::spawn_blocking(move || go_verify_blocking(&args)).await.unwrap()
+}
+
+fn go_verify_blocking(args: &[String]) -> Option<Result<serde_json::Value, String>> {
+    let go = Command::new("go").arg("version").output();
+    if go.is_err() {
+        assert!(
+            std::env::var_os("METRONODE_REQUIRE_GO").is_none(),
+            "Go is required but not installed"
+        );
+        return None;
+    }
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("c2sp/verify.go");
+    let out = Command::new("go")
+        .arg("run")
+        .arg(script)
+        .args(args)
+        .env("GO111MODULE", "off")
+        .env("GOPATH", "/usr/share/gocode")
+        .output()
+        .expect("go run");
+    Some(if out.status.success() {
+        Ok(serde_json::from_slice(&out.stdout).unwrap())
+    } else {
+        Err(String::from_utf8_lossy(&out.stderr).into_owned())
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_members_log_as_another_member_serves_it_verifies_with_gos_tlog_and_note() {
+    let cluster = TestCluster::cities(&["BEBRU", "IEDUB"], 2).await;
+    let (brussels, dublin) = (&cluster.nodes[0], &cluster.nodes[1]);
+    for i in 0..150 {
+        brussels.notice(&format!("notice {i}")).await;
+    }
+    // An earlier checkpoint, as an auditor would have kept it.
+    let (status, head, old) = get(brussels.http_addr, "/log/BEBRU/checkpoint", None).await;
+    assert_eq!(status, 200, "{old}");
+    assert!(head.to_ascii_lowercase().contains("cache-control: no-cache"), "{head}");
+    let lines: Vec<&str> = old.lines().collect();
+    assert_eq!(lines[0], "metronode.invalid/BEBRU");
+    assert!(lines[4].starts_with("\u{2014} metronode.invalid/BEBRU "), "{old}");
+    let (old_size, old_root) = (lines[1].to_owned(), lines[2].to_owned());
+    for i in 150..300 {
+        brussels.notice(&format!("notice {i}")).await;
+    }
+    let size = brussels.log_size();
+    assert!(size > 256, "a full tile and a partial one");
+    cluster
+        .wait_until("Dublin holds Brussels' log and its latest head", |c| {
+            c.nodes[1].node.log.tree_head(&"BEBRU".parse().unwrap()).is_ok_and(|h| h.size == size)
+        })
+        .await;
+
+    // The verifier key comes from Brussels' card (what every member approved).
+    let key =
+        metronode::identity::NodeId::from_bytes(&brussels.node.card.signing_public_key).unwrap();
+    let vkey = checkpoint::verifier_key(&"BEBRU".parse().unwrap(), &key);
+    let (_, _, served) = get(dublin.http_addr, "/log/BEBRU/vkey", None).await;
+    assert_eq!(served.trim(), vkey);
+    let (_, head, _) = get(dublin.http_addr, "/log/BEBRU/tile/0/000", None).await;
+    assert!(head.contains("immutable"), "{head}");
+    let head = head.to_ascii_lowercase();
+    assert!(head.contains("content-length: 8192"), "a full tile of 256 leaf hashes: {head}");
+    let (status, _, _) = get(dublin.http_addr, "/log/BEBRU/tile/0/x999/000", None).await;
+    assert_eq!(status, 404);
+    let (status, _, _) = get(dublin.http_addr, "/log/BEBRU/tile/0/0001", None).await;
+    assert_eq!(status, 400);
+
+    let url = format!("http://{}/log/BEBRU", dublin.http_addr);
+    let Some(result) = go_verify(&[url.clone(), vkey, old_size.clone(), old_root]).await else {
+        return;
+    };
+    let v = result.unwrap_or_else(|e| panic!("Go refused the log: {e}"));
+    assert_eq!(v["size"].as_u64(), Some(size), "{v}");
+    assert_eq!(v["entries"].as_u64(), Some(size), "{v}");
+    assert_eq!(v["consistent_with"].as_u64(), old_size.parse().ok(), "{v}");
+
+    // Under another member's key, or against a root it never had, it is refused.
+    let dublin_key =
+        metronode::identity::NodeId::from_bytes(&dublin.node.card.signing_public_key).unwrap();
+    let wrong = checkpoint::verifier_key(&"BEBRU".parse().unwrap(), &dublin_key);
+    let refused = go_verify(&[url.clone(), wrong]).await.unwrap();
+    assert!(refused.is_err(), "{refused:?}");
+    let forged = go_verify(&[
+        url,
+        checkpoint::verifier_key(&"BEBRU".parse().unwrap(), &key),
+        old_size,
+        "A".repeat(43) + "=",
+    ])
+    .await
+    .unwrap();
+    assert!(forged.unwrap_err().contains("not consistent"));
+}
