@@ -231,6 +231,13 @@ pub fn cached(node: &Node, q: &Query) -> Option<Outcome> {
 /// The one way in for every surface: checks the query against the catalogue, then answers it
 /// from the cache or on a blocking thread.
 pub async fn answer(node: &Arc<Node>, q: &Query) -> Result<Arc<Answered>, QueryError> {
+    let started = std::time::Instant::now();
+    let answered = answer_checked(node, q).await;
+    crate::metrics::query_took(started.elapsed().as_secs_f64());
+    answered
+}
+
+async fn answer_checked(node: &Arc<Node>, q: &Query) -> Result<Arc<Answered>, QueryError> {
     let q = check(&node.catalogue, q)?;
     let outcome = match cached(node, &q) {
         Some(hit) => hit,

@@ -51,12 +51,7 @@ pub fn router(node: Arc<Node>) -> Router {
         .route("/api/v1/artefacts", get(artefacts))
         .route("/api/v1/artefacts/{origin}/{seq}/download", get(download))
         .route("/artefacts", get(artefacts_page))
-        .route(
-            "/metrics",
-            get(|| async {
-                ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], crate::metrics::render())
-            }),
-        )
+        .route("/metrics", get(metrics))
         .route("/healthz", get(|| async { "ok\n" }))
         .route("/readyz", get(ready))
         .with_state(state)
@@ -191,6 +186,55 @@ async fn members(
     };
     s.audit(&who, "/api/v1/members", 200);
     Json(serde_json::json!({ "members": dashboard::peer_rows(&s.node) })).into_response()
+}
+
+/// This node's metrics: the process-wide counters and histograms, and its own gauges.
+async fn metrics(State(s): State<AppState>) -> Response {
+    let node = s.node.clone();
+    let text = tokio::task::spawn_blocking(move || crate::metrics::render_node(&gauges(&node)))
+        .await
+        .unwrap_or_default();
+    ([(header::CONTENT_TYPE, crate::metrics::CONTENT_TYPE)], text).into_response()
+}
+
+/// The gauges of `node`'s state now.
+fn gauges(node: &Node) -> crate::metrics::NodeGauges {
+    let own = node.log.own().clone();
+    let now = crate::clock::now_unix_ms();
+    let peers = analysis::members(node)
+        .into_iter()
+        .filter(|m| !m.is_self)
+        .filter_map(|m| {
+            let id: crate::identity::MemberId = m.id.parse().ok()?;
+            let state = node.peers.get(&id);
+            Some(crate::metrics::PeerGauge {
+                peer: m.id,
+                reachable: state.reachable,
+                since_sync_seconds: m.last_sync_unix_ms.map(|t| (now - t).max(0) as f64 / 1000.0),
+                lag: node.peers.seen(&id).saturating_sub(node.log.size(&id)),
+            })
+        })
+        .collect();
+    let records = node.log.origins().into_iter().map(|(o, n, _)| (o.to_string(), n)).collect();
+    let milli = |v: u64| v as f64 / 1000.0;
+    let budgets = node
+        .log
+        .store()
+        .ledger_entries()
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|(dataset, period, spent)| {
+            let total = node.config.budget_total(&dataset)?;
+            Some((dataset, period, milli(total), milli(total.saturating_sub(spent))))
+        })
+        .collect();
+    crate::metrics::NodeGauges {
+        member: own.to_string(),
+        peers,
+        records,
+        budgets,
+        disk_free_bytes: fs2::available_space(&node.dir).ok(),
+    }
 }
 
 /// Answers a query (off the async executor), or says why not, with its HTTP status: 400 for

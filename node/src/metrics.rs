@@ -1,13 +1,47 @@
-//! Prometheus metrics of the node (`metronode_*`), in one process-wide registry, encoded in the
-//! text exposition format for `/metrics`.
+//! Prometheus metrics of the node (`metronode_*`): counters and latency histograms in one
+//! process-wide registry, and the gauges of one node's state (peers, logs, budget, disk,
+//! build) read from it at each scrape; encoded in the OpenMetrics text format for `/metrics`.
 
-use std::sync::OnceLock;
+use std::sync::{OnceLock, atomic::AtomicU64};
 
 use prometheus_client::{
     encoding::{EncodeLabelSet, text::encode},
-    metrics::{counter::Counter, family::Family},
+    metrics::{
+        counter::Counter,
+        family::Family,
+        gauge::Gauge,
+        histogram::{Histogram, exponential_buckets},
+    },
     registry::Registry,
 };
+
+/// Kinds of evidence against a log, each counted from zero for every member.
+pub const EVIDENCE_KINDS: &[&str] = &["equivocation", "fork", "inconsistent-head", "split-view"];
+
+/// Counters whose label values (a peer and an open set of reasons or status codes) are only
+/// known at their first event: their series appear then. Every other series is present from
+/// the start, at zero.
+pub const FIRST_EVENT_COUNTERS: &[&str] = &[
+    "metronode_records_rejected_total",
+    "metronode_tree_heads_refused_total",
+    "metronode_sync_failures_total",
+    "metronode_clock_skew_records_total",
+];
+
+/// The content type of `/metrics`: OpenMetrics text, what `render` writes.
+pub const CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
+
+/// Every reason a peer is refused for, each counted from zero at start.
+pub const REFUSAL_REASONS: &[&str] = &[
+    "no_certificate",
+    "bad_certificate",
+    "malformed",
+    "not_member",
+    "former_member",
+    "expired",
+    "not_yet_valid",
+    "too_many_calls",
+];
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct Reason {
@@ -41,6 +75,8 @@ struct Metrics {
     evidence: Family<OriginKind, Counter>,
     sync_failures: Family<PeerCode, Counter>,
     clock_skew: Family<OriginKind, Counter>,
+    ingest_seconds: Histogram,
+    query_seconds: Histogram,
 }
 
 fn metrics() -> &'static Metrics {
@@ -90,8 +126,25 @@ fn metrics() -> &'static Metrics {
              (kind=\"ahead\") or before the record they follow (kind=\"backwards\"), by origin",
             clock_skew.clone(),
         );
+        for reason in REFUSAL_REASONS {
+            let _ = peer_refused.get_or_create(&Reason { reason: (*reason).into() });
+        }
+        let ingest_seconds = Histogram::new(exponential_buckets(0.01, 2.0, 14));
+        registry.register(
+            "ingest_duration_seconds",
+            "Time to ingest a microdata file and publish its releases (dry runs included)",
+            ingest_seconds.clone(),
+        );
+        let query_seconds = Histogram::new(exponential_buckets(0.0005, 2.0, 16));
+        registry.register(
+            "query_duration_seconds",
+            "Time to answer a metropolitan query (HTTP, dashboard or gRPC), cached or not",
+            query_seconds.clone(),
+        );
         Metrics {
             registry,
+            ingest_seconds,
+            query_seconds,
             peer_refused,
             records_replicated,
             records_rejected,
@@ -143,10 +196,153 @@ pub fn clock_skew(origin: &str, kind: &str, n: u64) {
     metrics().clock_skew.get_or_create(&labels).inc_by(n);
 }
 
-/// The registry in the Prometheus text format.
+/// Records how long an ingest took.
+pub fn ingest_took(seconds: f64) {
+    metrics().ingest_seconds.observe(seconds);
+}
+
+/// Records how long a query took.
+pub fn query_took(seconds: f64) {
+    metrics().query_seconds.observe(seconds);
+}
+
+/// The process-wide registry in the OpenMetrics text format.
 pub fn render() -> String {
     let mut out = String::new();
     // Encoding into a String cannot fail.
     let _ = encode(&mut out, &metrics().registry);
+    out
+}
+
+/// One peer's state, as a scrape sees it.
+#[derive(Debug, Clone, Default)]
+pub struct PeerGauge {
+    /// Member id.
+    pub peer: String,
+    /// Whether the last call to it succeeded.
+    pub reachable: bool,
+    /// Seconds since the last successful sync, if any.
+    pub since_sync_seconds: Option<f64>,
+    /// Records it reported that this node does not hold yet.
+    pub lag: u64,
+}
+
+/// One node's state at a scrape: the gauges.
+#[derive(Debug, Clone, Default)]
+pub struct NodeGauges {
+    /// This node's member id.
+    pub member: String,
+    /// Every other member.
+    pub peers: Vec<PeerGauge>,
+    /// Records held per origin.
+    pub records: Vec<(String, u64)>,
+    /// Privacy budget per (dataset, period): total and left, in the mechanism's unit.
+    pub budgets: Vec<(String, String, f64, f64)>,
+    /// Bytes free on the data directory's file system.
+    pub disk_free_bytes: Option<u64>,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct Peer {
+    peer: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct Origin {
+    origin: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct DatasetPeriod {
+    dataset: String,
+    period: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct Build {
+    version: String,
+    member: String,
+}
+
+type FloatGauge = Gauge<f64, AtomicU64>;
+
+/// The process-wide counters and histograms followed by `node`'s gauges, in one exposition.
+pub fn render_node(node: &NodeGauges) -> String {
+    for p in &node.peers {
+        for kind in EVIDENCE_KINDS {
+            let labels = OriginKind { origin: p.peer.clone(), kind: (*kind).into() };
+            let _ = metrics().evidence.get_or_create(&labels);
+        }
+    }
+    let mut registry = Registry::with_prefix("metronode");
+    let build = Family::<Build, Gauge>::default();
+    registry.register("build_info", "The node's version and member id (always 1)", build.clone());
+    build
+        .get_or_create(&Build {
+            version: env!("CARGO_PKG_VERSION").into(),
+            member: node.member.clone(),
+        })
+        .set(1);
+    let reachable = Family::<Peer, Gauge>::default();
+    registry.register(
+        "peer_reachable",
+        "Whether the last call to the member succeeded (1) or not (0)",
+        reachable.clone(),
+    );
+    let since = Family::<Peer, FloatGauge>::default();
+    registry.register(
+        "peer_last_sync_age_seconds",
+        "Seconds since the last successful sync with the member (absent: never)",
+        since.clone(),
+    );
+    let lag = Family::<Peer, Gauge>::default();
+    registry.register(
+        "peer_lag_records",
+        "Records the member reported that this node does not hold yet",
+        lag.clone(),
+    );
+    for p in &node.peers {
+        let label = Peer { peer: p.peer.clone() };
+        reachable.get_or_create(&label).set(i64::from(p.reachable));
+        if let Some(s) = p.since_sync_seconds {
+            since.get_or_create(&label).set(s);
+        }
+        lag.get_or_create(&label).set(i64::try_from(p.lag).unwrap_or(i64::MAX));
+    }
+    let records = Family::<Origin, Gauge>::default();
+    registry.register("log_records", "Records held of each origin's log", records.clone());
+    for (origin, n) in &node.records {
+        records
+            .get_or_create(&Origin { origin: origin.clone() })
+            .set(i64::try_from(*n).unwrap_or(i64::MAX));
+    }
+    let total = Family::<DatasetPeriod, FloatGauge>::default();
+    registry.register(
+        "privacy_budget",
+        "Privacy budget of a dataset and period, in the mechanism's unit",
+        total.clone(),
+    );
+    let left = Family::<DatasetPeriod, FloatGauge>::default();
+    registry.register("privacy_budget_left", "Privacy budget not yet spent", left.clone());
+    for (dataset, period, t, l) in &node.budgets {
+        let label = DatasetPeriod { dataset: dataset.clone(), period: period.clone() };
+        total.get_or_create(&label).set(*t);
+        left.get_or_create(&label).set(*l);
+    }
+    let disk = FloatGauge::default();
+    registry.register(
+        "disk_free_bytes",
+        "Bytes free on the data directory's file system",
+        disk.clone(),
+    );
+    if let Some(free) = node.disk_free_bytes {
+        disk.set(free as f64);
+    }
+    let mut out = render();
+    // One exposition: the process-wide part without its end marker, then this node's.
+    if let Some(stripped) = out.strip_suffix("# EOF\n") {
+        out.truncate(stripped.len());
+    }
+    let _ = encode(&mut out, &registry);
     out
 }

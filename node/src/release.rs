@@ -92,6 +92,18 @@ pub fn ingest(
     req: &IngestRequest,
     input: impl Read,
 ) -> Result<IngestOutcome, Error> {
+    let started = std::time::Instant::now();
+    let outcome = ingest_timed(node, catalogue, req, input);
+    crate::metrics::ingest_took(started.elapsed().as_secs_f64());
+    outcome
+}
+
+fn ingest_timed(
+    node: &Node,
+    catalogue: &Catalogue,
+    req: &IngestRequest,
+    input: impl Read,
+) -> Result<IngestOutcome, Error> {
     check_period(&req.period).map_err(Error::Request)?;
     if catalogue.dataset(&req.dataset).is_none() {
         let names: Vec<_> = catalogue.datasets.iter().map(|d| d.name.as_str()).collect();

@@ -9,6 +9,7 @@
 //! - `indicators`: ingest, releases, dry runs, failures and the privacy budget.
 //! - `linked_disclosure`: an independent linear attacker on whole releases (property test), and
 //!   the reported recoveries across series and nested scopes replayed over HTTP.
+//! - `operations`: /metrics, the Grafana dashboard and the alert rules, checked against each other.
 //! - `privacy_attacks`: differencing, margins across cities, averaging past the budget, raw
 //!   values on the wire, disk and logs; records dated far from now.
 //! - `reading`: gaps read by each indicator's polarity; noisy shares kept in their valid range.
@@ -24,6 +25,7 @@ mod federation;
 mod grpc;
 mod indicators;
 mod linked_disclosure;
+mod operations;
 mod privacy_attacks;
 mod reading;
 mod scripted;

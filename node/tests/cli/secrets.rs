@@ -160,14 +160,19 @@ fn bad_input(dir: &Path, token: &str, said: &mut Said) -> usize {
     cases
 }
 
-/// The secrets of a data directory: the signing key's and the TLS key's 32-byte seeds.
+/// The secrets of a data directory: the ed25519 signing key's 32-byte seed and the P-256 TLS
+/// key's 32-byte private scalar.
 fn key_seeds(dir: &Path) -> [(PathBuf, [u8; 32]); 2] {
-    ["keys/signing.key", "keys/tls.key"].map(|k| {
-        let path = dir.join(k);
-        let pem = fs::read_to_string(&path).unwrap();
-        let key = ed25519_dalek::SigningKey::from_pkcs8_pem(&pem).unwrap();
-        (path, key.to_bytes())
-    })
+    let signing = dir.join("keys/signing.key");
+    let key =
+        ed25519_dalek::SigningKey::from_pkcs8_pem(&fs::read_to_string(&signing).unwrap()).unwrap();
+    let tls = dir.join("keys/tls.key");
+    let (_, der) =
+        ed25519_dalek::pkcs8::spki::der::pem::decode_vec(fs::read(&tls).unwrap().as_slice())
+            .unwrap();
+    // ECPrivateKey (RFC 5915) inside the PKCS#8: version 1, then the scalar, an OCTET STRING.
+    let at = der.windows(5).position(|w| w == [0x02, 0x01, 0x01, 0x04, 0x20]).expect("P-256") + 5;
+    [(signing, key.to_bytes()), (tls, der[at..at + 32].try_into().unwrap())]
 }
 
 /// gRPC calls that fail, each reply kept whole (`Debug` shows code, message and metadata).
