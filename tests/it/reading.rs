@@ -147,6 +147,11 @@ async fn a_noisy_share_near_100_percent_stays_within_0_and_100_everywhere() {
         }
     }
     assert!(clipped > 0, "noise around a true 100% pushes some ratios past it");
+    let (_, _, page) = get(node.http_addr, "/?indicator=DRI-USE-03&by=age_band", None).await;
+    assert!(
+        page.contains("moved into its valid range (0 to 100% for a share"),
+        "the method says so"
+    );
 
     // SDMX-CSV: estimates under noise, with their 95% margins, read back by pysdmx (which
     // also refuses a percentage outside 0 to 100).

@@ -549,7 +549,11 @@ pub async fn render(node: &Arc<Node>, mut q: QueryParams) -> (StatusCode, String
                     esc(&p.method)
                 );
             }
-            page.push_str("</table></section>");
+            page.push_str("</table>");
+            if a.cities.iter().any(|c| c.estimate.margin_of_error.is_some()) {
+                page.push_str(r#"<p id="post-processing">Shown values of releases with noise: the ratio of the published sums, moved into its valid range (0 to 100% for a share, non-negative for a rate) with its 95% interval clipped likewise; post-processing of what was published, at no further privacy cost. The numerators and denominators are shown as released.</p>"#);
+            }
+            page.push_str("</section>");
         }
     }
     let _ = write!(
