@@ -95,9 +95,12 @@ fn record_seeds() -> Seeds {
         timestamp_unix_ms: 1_740_000_000_100,
     }
     .encode_to_vec();
-    let signed_head =
-        pb::SignedTreeHead { body: head.clone(), signature: sign(&KEYS[1], TREE_HEAD_TAG, &head) }
-            .encode_to_vec();
+    let signed_head = pb::SignedTreeHead {
+        body: head.clone(),
+        signature: sign(&KEYS[1], TREE_HEAD_TAG, &head),
+        checkpoint_signature: Vec::new(),
+    }
+    .encode_to_vec();
 
     let mut ops = Vec::new();
     for title in [&b"one"[..], b"two", b"three"] {

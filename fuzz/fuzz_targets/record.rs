@@ -73,9 +73,12 @@ fn signed_body(body: &[u8]) {
             Err(_) => {}
         }
     }
-    let head =
-        pb::SignedTreeHead { body: body.to_vec(), signature: sign(&KEYS[1], TREE_HEAD_TAG, body) }
-            .encode_to_vec();
+    let head = pb::SignedTreeHead {
+        body: body.to_vec(),
+        signature: sign(&KEYS[1], TREE_HEAD_TAG, body),
+        checkpoint_signature: Vec::new(),
+    }
+    .encode_to_vec();
     let mut tree = MerkleTree::new();
     for i in 0..3u8 {
         tree.push(merkle::leaf_hash(&[i]));
@@ -162,7 +165,9 @@ fn log_ops(data: &[u8]) {
                 }
                 .encode_to_vec();
                 let signature = sign(key, TREE_HEAD_TAG, &head);
-                let signed = pb::SignedTreeHead { body: head, signature }.encode_to_vec();
+                let signed =
+                    pb::SignedTreeHead { body: head, signature, checkpoint_signature: Vec::new() }
+                        .encode_to_vec();
                 match log.check_foreign_head(&origin, &signed, &NODE_IDS, &via, now) {
                     Ok(HeadCheck::Consistent(_)) => assert!(size <= log.size(&origin)),
                     Ok(HeadCheck::Ahead(s)) => assert!(s > log.size(&origin)),

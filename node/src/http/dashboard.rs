@@ -90,6 +90,17 @@ fn fmt_estimate(e: &Estimate, unit: &str, s: &Strings) -> String {
     format!("{}{flag}", esc(&e.in_words(unit)))
 }
 
+/// A group's label: the value, and which end an income quintile is.
+fn group_label(dimension: &str, value: &str) -> String {
+    match (dimension, value) {
+        ("income_quintile", "1") => "1 (poorest fifth)".into(),
+        ("income_quintile", "5") => "5 (richest fifth)".into(),
+        ("age_band", "75_plus") => "75 or over".into(),
+        ("age_band", band) => band.replace('_', "–"),
+        (_, v) => v.replace('_', " "),
+    }
+}
+
 /// Horizontal bars with value labels and margin-of-error whiskers.
 fn bars(id: &str, title: &str, items: &[(String, &Estimate)], unit: &str) -> String {
     let (scale, suffix) = unit_scale(unit);
@@ -102,7 +113,7 @@ fn bars(id: &str, title: &str, items: &[(String, &Estimate)], unit: &str) -> Str
     let (label_w, bar_w, row_h) = (190.0, 420.0, 28.0);
     let height = row_h * items.len() as f64 + 10.0;
     let mut svg = format!(
-        r#"<svg role="img" aria-labelledby="{id}-t" width="{w}" height="{height}" viewBox="0 0 {w} {height}"><title id="{id}-t">{}</title>"#,
+        r#"<svg role="img" aria-labelledby="{id}-t" width="100%" style="max-width:{w}px" viewBox="0 0 {w} {height}"><title id="{id}-t">{}</title>"#,
         esc(title),
         w = label_w + bar_w + 120.0
     );
@@ -175,7 +186,7 @@ fn trend_chart(a: &Answer, s: &Strings) -> String {
         .map(|(i, p)| (pad + i as f64 * step, h - pad - p.1 / max * (h - 2.0 * pad)))
         .collect();
     let mut svg = format!(
-        r#"<svg role="img" aria-labelledby="trend-t" width="{w}" height="{h}" viewBox="0 0 {w} {h}"><title id="trend-t">{}</title>"#,
+        r#"<svg role="img" aria-labelledby="trend-t" width="100%" style="max-width:{w}px" viewBox="0 0 {w} {h}"><title id="trend-t">{}</title>"#,
         s.trend
     );
     // One line per run of consecutive points over the cities of the period answered.
@@ -257,7 +268,7 @@ button:focus,select:focus{outline:3px solid #f2a900}.headline{font-size:2.2rem;f
 .bar{fill:#0b3d91}.moe{stroke:#f2a900;stroke-width:3}.lbl{font-size:13px;fill:#111}.val{font-size:13px;fill:#111}\
 .muted{font-size:13px;fill:#555}.line{fill:none;stroke:#0b3d91;stroke-width:3}.dot{fill:#f2a900}\
 .dot-other{fill:#fff;stroke:#0b3d91;stroke-width:2}.partial{color:#444}\
-table{border-collapse:collapse}td,th{border:1px solid #999;padding:.25rem .5rem;text-align:left;font-size:.9rem}\
+table{border-collapse:collapse;display:block;overflow-x:auto;max-width:100%}td,th{border:1px solid #999;padding:.25rem .5rem;text-align:left;font-size:.9rem}\
 .flag{color:#a00;font-weight:700}code{font-size:.85rem}";
 
 /// A page for a query the catalogue cannot answer (400) or that nobody has published (404):
@@ -391,6 +402,19 @@ pub async fn render(node: &Arc<Node>, mut q: QueryParams) -> (StatusCode, String
         let sel = if *d == q.by { " selected" } else { "" };
         let _ = write!(page, r#"<option value="{}"{sel}>{}</option>"#, esc(d), esc(d));
     }
+    // The series on screen is named, so a value is never silently one series of several.
+    let shown_series = answer.map(|a| a.series.clone()).unwrap_or_else(|| q.series.clone());
+    let _ = write!(
+        page,
+        r#"</select></label><label for="series">Series<select id="series" name="series">"#
+    );
+    for series in &spec.series {
+        let sel = if series.code == shown_series { " selected" } else { "" };
+        let label =
+            if series.code == "_T" { "headline".to_owned() } else { series.code.replace('_', " ") };
+        let _ =
+            write!(page, r#"<option value="{}"{sel}>{}</option>"#, esc(&series.code), esc(&label));
+    }
     let _ = write!(
         page,
         r#"</select></label><label for="period">{}<select id="period" name="period"><option value="">latest comparable</option>"#,
@@ -468,13 +492,30 @@ pub async fn render(node: &Arc<Node>, mut q: QueryParams) -> (StatusCode, String
             let _ = write!(page, "<section><h2>{}</h2>", s.gap);
             if !a.groups.is_empty() {
                 let groups: Vec<(String, &Estimate)> =
-                    a.groups.iter().map(|g| (g.value.clone(), &g.estimate)).collect();
+                    a.groups.iter().map(|g| (group_label(&a.by, &g.value), &g.estimate)).collect();
                 page.push_str(&bars(
                     "groups-chart",
                     &format!("{} by {}", spec.name, a.by),
                     &groups,
                     &a.unit,
                 ));
+                // The chart's numbers as a table, for screen readers and for copying.
+                let _ = write!(
+                    page,
+                    r#"<table id="groups"><tr><th>{}</th><th>value</th><th>cities included</th><th>withheld in</th></tr>"#,
+                    esc(&a.by)
+                );
+                for (g, (label, e)) in a.groups.iter().zip(&groups) {
+                    let _ = write!(
+                        page,
+                        "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                        esc(label),
+                        fmt_estimate(e, &a.unit, s),
+                        g.cities.len(),
+                        esc(&g.suppressed_in.join(", "))
+                    );
+                }
+                page.push_str("</table>");
             }
             match &a.gap {
                 Some(g) => {
@@ -483,7 +524,20 @@ pub async fn render(node: &Arc<Node>, mut q: QueryParams) -> (StatusCode, String
                 None => page.push_str("<p>Not enough published groups for a gap.</p>"),
             }
             page.push_str("</section>");
-            let _ = write!(page, "<section><h2>{}</h2>{}</section>", s.trend, trend_chart(a, s));
+            let _ = write!(page, "<section><h2>{}</h2>{}", s.trend, trend_chart(a, s));
+            page.push_str(
+                r#"<table id="trend"><tr><th>period</th><th>value</th><th>cities</th></tr>"#,
+            );
+            for t in &a.trend {
+                let _ = write!(
+                    page,
+                    "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
+                    esc(&t.period),
+                    fmt_estimate(&t.estimate, &a.unit, s),
+                    esc(&t.coverage.join(", "))
+                );
+            }
+            page.push_str("</table></section>");
 
             let _ = write!(
                 page,
@@ -582,16 +636,18 @@ pub async fn render(node: &Arc<Node>, mut q: QueryParams) -> (StatusCode, String
             flags.join(", ")
         );
     }
-    page.push_str(r#"</table></section><footer><p><a href="/artefacts">Policy artefacts</a> · Data: signed releases verified at this node. Export: <a href="/api/v1/query?indicator="#);
+    // The exports hold what is on screen: indicator, breakdown, series and period.
+    let (period, series) = answer.map(|a| (a.period.clone(), a.series.clone())).unwrap_or_default();
+    let export = format!(
+        "/api/v1/query?indicator={}&amp;by={}&amp;series={}&amp;period={}",
+        esc(&spec.id),
+        esc(&q.by),
+        esc(&series),
+        esc(&period)
+    );
     let _ = write!(
         page,
-        r#"{}&amp;by={}&amp;format=csv">CSV</a> · <a href="/api/v1/query?indicator={}&amp;by={}&amp;format=sdmx-csv">SDMX-CSV</a> · <a href="/api/v1/query?indicator={}&amp;by={}">JSON</a></p></footer></main></body></html>"#,
-        esc(&spec.id),
-        esc(&q.by),
-        esc(&spec.id),
-        esc(&q.by),
-        esc(&spec.id),
-        esc(&q.by)
+        r#"</table></section><footer><p><a href="/artefacts">Policy artefacts</a> · Data: signed releases verified at this node; every log in the C2SP formats under <a href="/log/">/log/</a>. Export what is shown: <a href="{export}&amp;format=csv">CSV</a> · <a href="{export}&amp;format=sdmx-csv">SDMX-CSV</a> · <a href="{export}">JSON</a></p></footer></main></body></html>"#
     );
     (StatusCode::OK, page)
 }
@@ -609,7 +665,7 @@ pub async fn artefacts_page(node: &Arc<Node>, f: &super::ArtefactFilter) -> Stri
     let all = super::list_artefacts(node, &super::ArtefactFilter::default()).await;
     let shown: Vec<_> = super::list_artefacts(node, f).await;
     let mut page = format!(
-        r#"<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Policy artefacts · metronode</title><style>{STYLE}</style></head><body><header><h1>Policy artefacts</h1><p>{} · <a href="/" style="color:#fff">indicators</a></p></header><main>"#,
+        r#"<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Policy artefacts · metronode</title><style>{STYLE}</style></head><body><header><h1>Policy artefacts</h1><p>{} · <a href="/" style="color:#fff">indicators</a></p></header><main>"#,
         esc(&node.card.name)
     );
     let cities: std::collections::BTreeSet<String> = all.iter().map(|a| a.origin.clone()).collect();
