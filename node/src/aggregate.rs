@@ -1,7 +1,9 @@
 //! Metropolitan aggregation over the verified releases a node holds: the metropolitan value as a
 //! ratio of summed numerators and denominators (never a mean of city percentages), each city's
-//! value, values by group or district with the gap between best and worst, trends, coverage and
-//! provenance, and margins of error from the published noise.
+//! value, values by group or district with the gap read by the indicator's polarity, trends
+//! over comparable coverage, coverage (missing, not yet published, stale, members left out for
+//! evidence against their logs) and provenance, and 95% margins and intervals from the
+//! published noise, ratios kept in their valid range.
 //!
 //! Pure: no IO, no prost, no tonic. Only published cells are ever summed, so no metropolitan
 //! figure contains a suppressed value; a further check withholds a metropolitan group figure
