@@ -116,6 +116,10 @@ pub struct Relations {
     /// satisfies `j` without: where `k`'s bit is clear, `j` implies `k` on every row read (a
     /// numerator inside its denominator, one scope inside another indicator's numerator).
     pub escapes: Vec<u64>,
+    /// Every distinct signature the rows showed (`words()` words each, sorted), when there were
+    /// at most `SIGNATURES_KEPT`: the atoms of the interval attacker, who may know which
+    /// combinations of answers occur. `None` when there were more.
+    pub signatures: Option<Vec<Box<[u64]>>>,
 }
 
 impl Relations {
@@ -123,7 +127,7 @@ impl Relations {
     pub fn without_implications(offsets: Vec<usize>, space: RowSpace) -> Self {
         let m = space.width();
         let words = m.div_ceil(64).max(1);
-        Self { offsets, space, escapes: vec![u64::MAX; m * words] }
+        Self { offsets, space, escapes: vec![u64::MAX; m * words], signatures: None }
     }
 
     /// Words per predicate in `escapes`.
@@ -143,13 +147,16 @@ impl Relations {
 }
 
 /// Distinct signatures remembered per worker before the set starts afresh (a signature seen
-/// again is only reduced against the span once more).
-const SIGNATURES_KEPT: usize = 4096;
+/// again is only reduced against the span once more), and the most `Relations::signatures`
+/// lists.
+pub const SIGNATURES_KEPT: usize = 4096;
 
 /// One worker's view of the signatures: those seen lately, their span and the implications
 /// among predicates that no row has broken yet.
 struct Signatures {
     seen: HashSet<Box<[u64]>>,
+    /// Whether `seen` holds every signature observed (it never started afresh).
+    listed: bool,
     space: RowSpace,
     /// As `Relations::escapes`.
     escapes: Vec<u64>,
@@ -162,6 +169,7 @@ impl Signatures {
         let words = predicates.div_ceil(64).max(1);
         Self {
             seen: HashSet::new(),
+            listed: true,
             space: RowSpace::new(predicates),
             escapes: vec![0; predicates * words],
             row: vec![0; words],
@@ -175,6 +183,7 @@ impl Signatures {
         }
         if self.seen.len() >= SIGNATURES_KEPT {
             self.seen.clear();
+            self.listed = false;
         }
         self.seen.insert(self.row.clone().into_boxed_slice());
         if !self.space.full() {
@@ -192,6 +201,23 @@ impl Signatures {
     fn merge(&mut self, other: &Signatures) {
         self.space.merge(&other.space);
         self.escapes.iter_mut().zip(&other.escapes).for_each(|(a, b)| *a |= b);
+        self.listed &= other.listed;
+        if self.listed {
+            self.seen.extend(other.seen.iter().cloned());
+            self.listed = self.seen.len() <= SIGNATURES_KEPT;
+        }
+        if !self.listed {
+            self.seen.clear();
+        }
+    }
+
+    /// Every signature observed, sorted, if they were few enough to list.
+    fn listed(&self) -> Option<Vec<Box<[u64]>>> {
+        self.listed.then(|| {
+            let mut all: Vec<Box<[u64]>> = self.seen.iter().cloned().collect();
+            all.sort_unstable();
+            all
+        })
     }
 }
 
@@ -414,6 +440,7 @@ pub fn run_with(
         tables: plans.iter().zip(accs).map(|(p, a)| a.finish(p, ds, &districts)).collect(),
         relations: survey.then_some(Relations {
             offsets,
+            signatures: sigs.listed(),
             space: sigs.space,
             escapes: sigs.escapes,
         }),

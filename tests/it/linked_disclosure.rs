@@ -128,7 +128,140 @@ fn protected(a: &ingest::Acc, p: &Policy) -> Vec<(bool, bool)> {
     out
 }
 
+/// One dataset release as linear equations over atoms: the weighted rows of one position (a
+/// dimension value, or the total) sharing one signature, for the signatures given.
+struct System<'s> {
+    sigs: Vec<&'s Signature>,
+    positions: BTreeMap<(String, String), usize>,
+    /// The total's position (one past the dimension values).
+    total: usize,
+    /// Per table, its first bit in a signature and its series.
+    bit: Vec<(usize, Vec<String>)>,
+    /// The span of everything the attacker knows.
+    span: Span,
+    /// Every equality the attacker knows, with its value (weight units), for the LP attacker.
+    eqs: Vec<(Vector, f64)>,
+}
+
+impl<'s> System<'s> {
+    fn new(truth: &Tables, release: &[Vec<PublishedCell>], sigs: Vec<&'s Signature>) -> Self {
+        // Positions: every dimension value the release lists (published or not), and the total.
+        let mut positions: BTreeMap<(String, String), usize> = BTreeMap::new();
+        for c in release.iter().flatten() {
+            if let Some(d) = &c.dimension {
+                let n = positions.len();
+                positions.entry((d.clone(), c.value.clone())).or_insert(n);
+            }
+        }
+        let total = positions.len();
+        // Bit of the signature for (table, series, numerator).
+        let mut bit = Vec::new();
+        let mut at = 0;
+        for cells in release {
+            let mut series: Vec<String> = Vec::new();
+            for c in cells {
+                if !series.contains(&c.series) {
+                    series.push(c.series.clone());
+                }
+            }
+            at += 2 * series.len();
+            bit.push((at - 2 * series.len(), series));
+        }
+        let mut sys = Self { sigs, positions, total, bit, span: Span::default(), eqs: Vec::new() };
+        let s = sys.sigs.len();
+        // Every dimension partitions the rows, signature by signature.
+        let mut dims: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+        for ((d, _), &p) in &sys.positions {
+            dims.entry(d.clone()).or_default().push(p);
+        }
+        for ps in dims.values() {
+            for i in 0..s {
+                let mut v: Vector = ps.iter().map(|&p| (p * s + i, 1)).collect();
+                v.insert(total * s + i, Q - 1);
+                sys.know(v, 0.0);
+            }
+        }
+        // Zeros: a cell not listed has nobody; a numerator of nobody is nothing.
+        for (t, cells) in release.iter().enumerate() {
+            let listed: BTreeSet<(String, usize)> =
+                cells.iter().map(|c| (c.series.clone(), sys.pos_of(c))).collect();
+            let my_dims: BTreeSet<&str> =
+                cells.iter().filter_map(|c| c.dimension.as_deref()).collect();
+            let mut mine = vec![total];
+            for d in my_dims {
+                mine.extend(&dims[d]);
+            }
+            for series in sys.bit[t].1.clone() {
+                for &p in &mine {
+                    if !listed.contains(&(series.clone(), p)) {
+                        for (den, num) in [(true, false), (false, true)] {
+                            sys.know(sys.quantity(t, &series, p, den, num), 0.0);
+                        }
+                    }
+                }
+            }
+            for (c, truth) in cells.iter().zip(&truth.tables[t].cells) {
+                if truth.acc.n_num == 0 && truth.acc.num == 0 {
+                    sys.know(sys.quantity(t, &c.series, sys.pos_of(c), false, true), 0.0);
+                }
+            }
+        }
+        // Everything published.
+        for (t, cells) in release.iter().enumerate() {
+            for (c, truth) in cells.iter().zip(&truth.tables[t].cells) {
+                if c.status == Status::Published {
+                    let units = |v: i128| v as f64 / 1e6;
+                    let p = sys.pos_of(c);
+                    sys.know(sys.quantity(t, &c.series, p, true, false), units(truth.acc.den));
+                    sys.know(sys.quantity(t, &c.series, p, false, true), units(truth.acc.num));
+                }
+            }
+        }
+        sys
+    }
+
+    fn know(&mut self, v: Vector, value: f64) {
+        self.eqs.push((v.clone(), value));
+        self.span.add(v);
+    }
+
+    fn atoms(&self) -> usize {
+        (self.total + 1) * self.sigs.len()
+    }
+
+    fn pos_of(&self, c: &PublishedCell) -> usize {
+        match &c.dimension {
+            Some(d) => self.positions[&(d.clone(), c.value.clone())],
+            None => self.total,
+        }
+    }
+
+    /// A cell's denominator `(true, false)`, numerator `(false, true)` or the rest (both).
+    fn quantity(&self, t: usize, series: &str, pos: usize, den: bool, num: bool) -> Vector {
+        let (base, names) = &self.bit[t];
+        let k = base + 2 * names.iter().position(|n| n == series).unwrap();
+        let mut v = Vector::new();
+        for (i, sig) in self.sigs.iter().enumerate() {
+            let x = match (den, num) {
+                (true, false) => u64::from(sig[k]),
+                (false, true) => u64::from(sig[k + 1]),
+                _ => (u64::from(sig[k]) + neg(u64::from(sig[k + 1]))) % Q,
+            };
+            if x != 0 {
+                v.insert(pos * self.sigs.len() + i, x);
+            }
+        }
+        v
+    }
+}
+
 /// The attack on one dataset release: the primary cells the attacker recomputes, by name.
+///
+/// The exact attack runs over the atoms of a basis of the signatures (every linear fact about
+/// the predicates holds on their span). The LP attacker runs over the atoms of every signature
+/// the file holds, each at least 0: it knows which combinations of answers occur, which is more
+/// than the node's inequalities on predicate counts say, so it checks the node's claim that the
+/// ranges stay wide under the strongest linear model of the data.
 fn attack(
     truth: &Tables,
     release: &[Vec<PublishedCell>],
@@ -136,20 +269,8 @@ fn attack(
     policy: &Policy,
     lp_targets: usize,
 ) -> Found {
-    // Positions: every dimension value the release lists (published or not), and the total.
-    let mut positions: BTreeMap<(String, String), usize> = BTreeMap::new();
-    for c in release.iter().flatten() {
-        if let Some(d) = &c.dimension {
-            let n = positions.len();
-            positions.entry((d.clone(), c.value.clone())).or_insert(n);
-        }
-    }
-    let total = positions.len();
-    // Atoms of a basis of the signatures suffice: every linear fact about the predicates holds
-    // on a span, and the LP's inequalities are on predicate counts, not on atoms.
-    let all = sigs;
     let mut independent = Span::default();
-    let sigs: Vec<&Signature> = all
+    let basis: Vec<&Signature> = sigs
         .iter()
         .filter(|g| {
             let v: Vector =
@@ -160,126 +281,12 @@ fn attack(
             }
         })
         .collect();
-    let s = sigs.len();
-    let atom = |pos: usize, sig: usize| pos * s + sig;
-    let atoms = (total + 1) * s;
-    // The inequalities of the LP attacker, at every position: each predicate counts at least 0,
-    // and one that implies another on every signature counts no more than it. (Not that each
-    // atom is at least 0: an attacker who knows which combinations of predicates occur gets
-    // further than the node's documented model, see ARCHITECTURE.md.)
-    let m = all.first().map_or(0, Vec::len);
-    let ever = |k: usize| all.iter().any(|g| g[k]);
-    let mut ineqs: Vec<Vector> = Vec::new();
-    for p in 0..=total {
-        let count = |k: usize, f: u64| -> Vector {
-            (0..s).filter(|&i| sigs[i][k]).map(|i| (atom(p, i), f)).collect()
-        };
-        for k in (0..m).filter(|&k| ever(k)) {
-            ineqs.push(count(k, 1));
-            for j in (0..m).filter(|&j| j != k && ever(j)) {
-                let inside = all.iter().all(|g| !g[j] || g[k]);
-                let differ = all.iter().any(|g| g[j] != g[k]);
-                if inside && differ {
-                    let mut v = count(k, 1);
-                    for (a, x) in count(j, Q - 1) {
-                        let e = v.entry(a).or_insert(0);
-                        *e = (*e + x) % Q;
-                        if *e == 0 {
-                            v.remove(&a);
-                        }
-                    }
-                    ineqs.push(v);
-                }
-            }
-        }
-    }
-    // Bit of the signature for (table, series, numerator).
-    let mut bit = Vec::new();
-    let mut at = 0;
-    for cells in release {
-        let mut series: Vec<&str> = Vec::new();
-        for c in cells {
-            if !series.contains(&c.series.as_str()) {
-                series.push(&c.series);
-            }
-        }
-        bit.push((at, series.clone()));
-        at += 2 * series.len();
-    }
-    let quantity = |t: usize, series: &str, pos: usize, den: bool, num: bool| -> Vector {
-        let (base, names) = &bit[t];
-        let k = base + 2 * names.iter().position(|n| *n == series).unwrap();
-        let mut v = Vector::new();
-        for (i, sig) in sigs.iter().enumerate() {
-            let x = match (den, num) {
-                (true, false) => u64::from(sig[k]),
-                (false, true) => u64::from(sig[k + 1]),
-                _ => (u64::from(sig[k]) + neg(u64::from(sig[k + 1]))) % Q,
-            };
-            if x != 0 {
-                v.insert(atom(pos, i), x);
-            }
-        }
-        v
+    let exact = System::new(truth, release, basis);
+    let atoms = if lp_targets > 0 {
+        Some(System::new(truth, release, sigs.iter().collect()))
+    } else {
+        None
     };
-    let pos_of = |c: &PublishedCell| match &c.dimension {
-        Some(d) => positions[&(d.clone(), c.value.clone())],
-        None => total,
-    };
-    let mut span = Span::default();
-    // Every equality the attacker knows, with its value (weight units), for the LP attacker.
-    let mut eqs: Vec<(Vector, f64)> = Vec::new();
-    // Every dimension partitions the rows, signature by signature.
-    let mut dims: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
-    for ((d, _), &p) in &positions {
-        dims.entry(d).or_default().push(p);
-    }
-    for ps in dims.values() {
-        for i in 0..s {
-            let mut v: Vector = ps.iter().map(|&p| (atom(p, i), 1)).collect();
-            v.insert(atom(total, i), Q - 1);
-            eqs.push((v.clone(), 0.0));
-            span.add(v);
-        }
-    }
-    // Zeros: a cell not listed has nobody; a numerator of nobody is nothing.
-    for (t, cells) in release.iter().enumerate() {
-        let listed: BTreeSet<(String, usize)> =
-            cells.iter().map(|c| (c.series.clone(), pos_of(c))).collect();
-        let my_dims: BTreeSet<&str> = cells.iter().filter_map(|c| c.dimension.as_deref()).collect();
-        let mut mine = vec![total];
-        for d in my_dims {
-            mine.extend(&dims[d]);
-        }
-        for series in &bit[t].1 {
-            for &p in &mine {
-                if !listed.contains(&(series.to_string(), p)) {
-                    for (den, num) in [(true, false), (false, true)] {
-                        eqs.push((quantity(t, series, p, den, num), 0.0));
-                        span.add(quantity(t, series, p, den, num));
-                    }
-                }
-            }
-        }
-        for (c, truth) in cells.iter().zip(&truth.tables[t].cells) {
-            if truth.acc.n_num == 0 && truth.acc.num == 0 {
-                eqs.push((quantity(t, &c.series, pos_of(c), false, true), 0.0));
-                span.add(quantity(t, &c.series, pos_of(c), false, true));
-            }
-        }
-    }
-    // Everything published.
-    for (t, cells) in release.iter().enumerate() {
-        for (c, truth) in cells.iter().zip(&truth.tables[t].cells) {
-            if c.status == Status::Published {
-                let units = |v: i128| v as f64 / 1e6;
-                eqs.push((quantity(t, &c.series, pos_of(c), true, false), units(truth.acc.den)));
-                eqs.push((quantity(t, &c.series, pos_of(c), false, true), units(truth.acc.num)));
-                span.add(quantity(t, &c.series, pos_of(c), true, false));
-                span.add(quantity(t, &c.series, pos_of(c), false, true));
-            }
-        }
-    }
     let mut found = Found::default();
     for (t, cells) in release.iter().enumerate() {
         let id = &truth.tables[t].indicator_id;
@@ -290,10 +297,10 @@ fn attack(
             for (den, num) in protected(&truth.acc, policy) {
                 let name =
                     format!("{} {} {:?}={} ({den},{num})", id, c.series, c.dimension, c.value);
-                let q = quantity(t, &c.series, pos_of(c), den, num);
-                if span.contains(q.clone()) {
+                let q = exact.quantity(t, &c.series, exact.pos_of(c), den, num);
+                if exact.span.contains(q) {
                     found.recovered.push(name);
-                } else if found.ranges < lp_targets {
+                } else if let Some(sys) = atoms.as_ref().filter(|_| found.ranges < lp_targets) {
                     // The range by linear programming.
                     found.ranges += 1;
                     let (x, n) = match (den, num) {
@@ -303,8 +310,9 @@ fn attack(
                     };
                     let mean = x as f64 / 1e6 / n as f64;
                     let need = policy.min_count as f64 * mean;
+                    let q = sys.quantity(t, &c.series, sys.pos_of(c), den, num);
                     let (lo, hi) =
-                        (lp(&eqs, &ineqs, &q, atoms, false), lp(&eqs, &ineqs, &q, atoms, true));
+                        (lp(&sys.eqs, &q, sys.atoms(), false), lp(&sys.eqs, &q, sys.atoms(), true));
                     if lo > 1e-3 * mean || hi < need - 1e-3 * mean {
                         found.narrow.push(format!("{name} in [{lo}, {hi}], need [0, {need}]"));
                     }
@@ -326,21 +334,15 @@ struct Found {
     ranges: usize,
 }
 
-/// The least (or greatest) value of `q` over the atoms meeting every equality and inequality.
-fn lp(eqs: &[(Vector, f64)], ineqs: &[Vector], q: &Vector, atoms: usize, max: bool) -> f64 {
+/// The least (or greatest) value of `q` over the non-negative atoms meeting every equality.
+fn lp(eqs: &[(Vector, f64)], q: &Vector, atoms: usize, max: bool) -> f64 {
     use microlp::{ComparisonOp, OptimizationDirection, Problem};
     let signed = |x: u64| if x > Q / 2 { x as f64 - Q as f64 } else { x as f64 };
     let dir = if max { OptimizationDirection::Maximize } else { OptimizationDirection::Minimize };
     let mut p = Problem::new(dir);
     let vars: Vec<_> = (0..atoms)
-        .map(|k| {
-            p.add_var(q.get(&k).map_or(0.0, |&x| signed(x)), (f64::NEG_INFINITY, f64::INFINITY))
-        })
+        .map(|k| p.add_var(q.get(&k).map_or(0.0, |&x| signed(x)), (0.0, f64::INFINITY)))
         .collect();
-    for v in ineqs {
-        let terms: Vec<_> = v.iter().map(|(&k, &x)| (vars[k], signed(x))).collect();
-        p.add_constraint(terms, ComparisonOp::Ge, 0.0);
-    }
     for (v, rhs) in eqs {
         let terms: Vec<_> = v.iter().map(|(&k, &x)| (vars[k], signed(x))).collect();
         p.add_constraint(terms, ComparisonOp::Eq, *rhs);

@@ -528,6 +528,15 @@ pub fn suppress(tables: &Tables, statuses: &mut [Vec<Status>], policy: &Policy) 
         }
         report.lps = lp.solved;
     }
+    // The attacker who knows which combinations of answers occur, on what is left.
+    let atoms = relations.signatures.as_deref().filter(|_| !targets.is_empty());
+    if let Some(mut lp) = atoms.and_then(|s| interval::Intervals::atoms(&model, s)) {
+        if let Ok(n) = lp.protect(statuses, &targets, policy) {
+            report.secondary += n;
+            report.interval_secondary += n;
+        }
+        report.lps += lp.solved;
+    }
     report
 }
 
@@ -582,8 +591,12 @@ pub fn audit(tables: &Tables, published: &[Vec<bool>], policy: &Policy) -> Resul
     }
     // The interval audit, from scratch over the same set.
     let failed = |what: String| Leak { cell: "the release set".into(), what };
-    let mut lp = interval::Intervals::new(&model)
-        .map_err(|e| failed(format!("the interval audit could not be built: {e}")))?;
+    let atoms = relations.signatures.as_deref().and_then(|s| interval::Intervals::atoms(&model, s));
+    let mut lp = match atoms {
+        Some(lp) => lp,
+        None => interval::Intervals::new(&model)
+            .map_err(|e| failed(format!("the interval audit could not be built: {e}")))?,
+    };
     let decomposable = lp.decomposable(&statuses);
     let uncertified = lp
         .uncertified(&statuses, &targets, policy)

@@ -15,6 +15,13 @@
 //! respondent). The published cells then tell the cell neither from an empty one nor from one at
 //! the publication threshold.
 //!
+//! A second, stronger attacker (`Intervals::atoms`) knows which combinations of answers occur
+//! in the file: its unknowns are atoms, the weight at one position of the rows sharing one
+//! signature, each non-negative, so every inequality that holds on every row holds for it
+//! (not only the pairwise inclusions). Suppression runs the first attacker, then this one on
+//! what is left; the audit asks this one whenever ingest could list the signatures
+//! (`ingest::SIGNATURES_KEPT`).
+//!
 //! The size of one LP: when the total position's quantities are fixed by its own published cells
 //! (the usual case: totals are offered for publication first), the dimensions only meet at the
 //! total, so a target's range depends on its own dimension alone and the LP holds that
@@ -25,6 +32,12 @@ use std::collections::{BTreeMap, BTreeSet};
 use microlp::{ComparisonOp, Error as LpError, OptimizationDirection, Problem, Variable};
 
 use super::{Model, Quantity, Target};
+
+/// The most unknowns (distinct signatures times positions) of the atom-level attacker's LP: a
+/// survey file whose rows show hundreds of combinations of answers over fifty positions would
+/// make LPs of tens of thousands of unknowns, each taking seconds, so such a file is audited at
+/// the level of predicates alone (a known limit, ARCHITECTURE.md).
+pub(super) const ATOM_UNKNOWNS: usize = 8192;
 use crate::{
     anonymise::{Policy, Status},
     linalg::{self, Echelon},
@@ -49,6 +62,11 @@ pub(super) struct Intervals<'m, 'a> {
     order: Vec<(usize, Option<usize>)>,
     /// Known zeros: (position, predicate).
     zeros: Vec<(usize, usize)>,
+    /// Variables per position: the pivot predicates' counts, or one atom per signature.
+    width: usize,
+    /// Whether the variables are atoms: then the dimensions meet at the total's atoms, which
+    /// its published cells do not fix, so every LP holds every position.
+    atoms: bool,
     /// LPs solved so far.
     pub(super) solved: usize,
 }
@@ -127,13 +145,53 @@ impl<'m, 'a> Intervals<'m, 'a> {
                 order.push((j, None));
             }
         }
-        Ok(Self { model, coef, order, zeros: model.zeros(), solved: 0 })
+        Ok(Self {
+            model,
+            coef,
+            order,
+            zeros: model.zeros(),
+            width: model.r,
+            atoms: false,
+            solved: 0,
+        })
+    }
+
+    /// The attacker who knows which combinations of answers occur: at every position one
+    /// non-negative variable per distinct signature of the rows (`signatures`, as
+    /// `ingest::Relations::signatures`), each predicate the sum of the atoms whose signature
+    /// holds it. Every inequality of `new`'s attacker follows from these, so its ranges are
+    /// never wider.
+    /// `None` when the LP would hold more than `ATOM_UNKNOWNS` unknowns.
+    pub(super) fn atoms(model: &'m Model<'a>, signatures: &[Box<[u64]>]) -> Option<Self> {
+        if signatures.len() * (model.total() + 1) > ATOM_UNKNOWNS {
+            return None;
+        }
+        let bit = |g: &[u64], j: usize| (g[j / 64] >> (j % 64)) & 1 == 1;
+        let coef = (0..model.coef.len())
+            .map(|j| {
+                signatures
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, g)| bit(g, j))
+                    .map(|(i, _)| (i, 1.0))
+                    .collect()
+            })
+            .collect();
+        Some(Self {
+            model,
+            coef,
+            order: Vec::new(),
+            zeros: model.zeros(),
+            width: signatures.len(),
+            atoms: true,
+            solved: 0,
+        })
     }
 
     /// Whether the total position's unknowns are fixed by its own known and published
     /// quantities, so that each dimension can be solved alone.
     pub(super) fn decomposable(&self, statuses: &[Vec<Status>]) -> bool {
-        self.fixed(statuses, self.model.total())
+        !self.atoms && self.fixed(statuses, self.model.total())
     }
 
     /// Whether the unknowns of position `at` are fixed by its own known and published
@@ -303,7 +361,7 @@ impl<'m, 'a> Intervals<'m, 'a> {
     /// Adds predicate `pred` at local position `l`, times `f`, into `terms`.
     fn put(&self, terms: &mut BTreeMap<usize, f64>, l: usize, pred: usize, f: f64) {
         for &(i, c) in &self.coef[pred] {
-            *terms.entry(l * self.model.r + i).or_default() += f * c;
+            *terms.entry(l * self.width + i).or_default() += f * c;
         }
     }
 
@@ -320,7 +378,7 @@ impl<'m, 'a> Intervals<'m, 'a> {
     ) -> Result<Option<(f64, Vec<f64>)>, String> {
         self.solved += 1;
         let model = self.model;
-        let r = model.r;
+        let r = self.width;
         let mut local = vec![None; model.total() + 1];
         for (l, &p) in positions.iter().enumerate() {
             local[p] = Some(l);
@@ -354,7 +412,7 @@ impl<'m, 'a> Intervals<'m, 'a> {
             }
         }
         for (l, &p) in positions.iter().enumerate() {
-            if self.fixed(statuses, p) {
+            if self.order.is_empty() || self.fixed(statuses, p) {
                 continue; // its equalities leave one point, the true one, which obeys them
             }
             for &(a, b) in &self.order {
