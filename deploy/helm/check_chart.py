@@ -75,6 +75,7 @@ BROKEN = [
     ("privacy mechanism unknown", {"privacy": {"survey": {"mechanism": "gaussian"}}}),
     ("keys value not PEM", {"identity": {"keys": {"tlsCert": "not a certificate"}}}),
     ("persistence.size not a quantity", {"persistence": {"size": "lots"}}),
+    ("http.ingress.host with a scheme", {"http": {"ingress": {"host": "https://x.example.org"}}}),
 ]
 
 # Value sets the templates must refuse (checks the schema cannot express), on test-values.yaml.
@@ -87,6 +88,8 @@ REFUSED = [
     ("grace period not above the drain timeout",
      {"terminationGracePeriodSeconds": 10, "grpc": {"drainTimeoutSecs": 10}},
      "terminationGracePeriodSeconds must be larger"),
+    ("an Ingress without a host", {"http": {"ingress": {"enabled": True, "host": ""}}},
+     "http.ingress.host is required"),
 ]
 
 
@@ -606,6 +609,25 @@ def check_release(r: Report, rel: dict, api_created: list[dict], values: dict, t
             len(internal) == 1 and internal[0]["spec"].get("type", "ClusterIP") == "ClusterIP"
             and targets(internal[0]) == {7480: 7480, 7400: 7400},
             str([(s["metadata"]["name"], s["spec"]) for s in internal]))
+
+    ing = values["http"].get("ingress") or {}
+    ingresses = by_kind(docs, "Ingress")
+    if ing.get("enabled"):
+        backends = [(get(p, "backend", "service", "name"), get(p, "backend", "service", "port", "name"))
+                    for rule in get(ingresses[0] if ingresses else {}, "spec", "rules", default=[])
+                    for p in get(rule, "http", "paths", default=[])]
+        r.check(f"[{tag}] Ingress for {ing['host']}: the http port of the internal Service only, "
+                "TLS and class from values",
+                len(ingresses) == 1 and len(internal) == 1
+                and backends == [(internal[0]["metadata"]["name"], "http")]
+                and [x["host"] for x in get(ingresses[0], "spec", "rules")] == [ing["host"]]
+                and get(ingresses[0], "spec", "ingressClassName") == (ing.get("className") or None)
+                and (get(ingresses[0], "spec", "tls", default=[]) or [{}])[0].get("secretName")
+                == (ing.get("tlsSecretName") or None)
+                and (ingresses[0]["metadata"].get("annotations") or {}) == (ing.get("annotations") or {}),
+                json.dumps(ingresses))
+    else:
+        r.check(f"[{tag}] no Ingress unless http.ingress.enabled", not ingresses)
 
     notes = get(rel, "info", "notes") or ""
     r.check(f"[{tag}] NOTES.txt renders: keys Secret, federation create, port-forward",

@@ -185,6 +185,10 @@ enum Command {
         /// Who it is for; written to the audit log with every query.
         #[arg(long)]
         name: String,
+        /// Add the hashed entry to this data directory's node.toml (restart the node to use it)
+        /// instead of printing it.
+        #[arg(long)]
+        dir: Option<PathBuf>,
     },
     /// Federation membership: create, propose, approve, show.
     Federation {
@@ -376,7 +380,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Query { dir, indicator, by, period, series, format } => {
             query::query(&dir, &indicator, &by, &period, &series, format)
         }
-        Command::Token { name } => query::token(&name),
+        Command::Token { name, dir } => query::token(&name, dir.as_deref()),
         Command::Publish { template: Some(ty), .. } => artefacts::template(&ty),
         Command::Publish { dir, artefact_type, title, metadata, file, template: None } => {
             // clap requires all four without --template.

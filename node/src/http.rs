@@ -1,11 +1,13 @@
 //! The HTTP side: the dashboard for people at `/`, the analyst API under `/api/v1` (JSON, CSV
 //! and SDMX-CSV), Prometheus `/metrics`, and the `/healthz` and `/readyz` probes.
 //!
-//! Open on loopback by default; elsewhere a bearer token whose SHA-256 is configured. Every
-//! query is recorded in the audit log (`DIR/audit.jsonl`): who, what, when.
+//! Open on loopback by default; elsewhere a bearer token whose SHA-256 is configured, sent as a
+//! header or, from a browser, typed once at `/sign-in` for a session cookie. Every query is
+//! recorded in the audit log (`DIR/audit.jsonl`): who, what, when.
 
 pub mod dashboard;
 pub mod export;
+pub mod session;
 pub mod transparency;
 
 pub use export::{to_csv, to_sdmx_csv};
@@ -18,10 +20,10 @@ use std::{
 
 use axum::{
     Json, Router,
-    extract::{ConnectInfo, Path, Query, State},
+    extract::{ConnectInfo, Form, Path, Query, State},
     http::{HeaderMap, HeaderValue, StatusCode, header},
     response::{Html, IntoResponse, Response},
-    routing::get,
+    routing::{get, post},
 };
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
@@ -33,6 +35,7 @@ use crate::{aggregate::Answer, analysis, clock, node::Node};
 pub struct AppState {
     node: Arc<Node>,
     audit: Arc<Mutex<Option<std::fs::File>>>,
+    sessions: Arc<session::Sessions>,
 }
 
 /// The router, ready to serve with `into_make_service_with_connect_info::<SocketAddr>()`.
@@ -42,7 +45,11 @@ pub fn router(node: Arc<Node>) -> Router {
         .append(true)
         .open(node.dir.join("audit.jsonl"))
         .ok();
-    let state = AppState { node: node.clone(), audit: Arc::new(Mutex::new(audit)) };
+    let state = AppState {
+        node: node.clone(),
+        audit: Arc::new(Mutex::new(audit)),
+        sessions: Arc::default(),
+    };
     Router::new()
         .route("/", get(dashboard_page))
         .route("/api/v1/indicators", get(indicators))
@@ -51,6 +58,8 @@ pub fn router(node: Arc<Node>) -> Router {
         .route("/api/v1/artefacts", get(artefacts))
         .route("/api/v1/artefacts/{origin}/{seq}/download", get(download))
         .route("/artefacts", get(artefacts_page))
+        .route("/sign-in", get(sign_in_page).post(sign_in))
+        .route("/sign-out", post(sign_out))
         .route("/metrics", get(metrics))
         .route("/healthz", get(|| async { "ok\n" }))
         .route("/readyz", get(ready))
@@ -93,6 +102,11 @@ impl AppState {
                 None => Err("unknown token"),
             };
         }
+        if let Some(id) = session::cookie(headers, session::SESSION_COOKIE)
+            && let Some(name) = self.sessions.check(id, &cfg.tokens, now_ms())
+        {
+            return Ok(name);
+        }
         if cfg.open_on_loopback && peer.ip().is_loopback() {
             return Ok("loopback".into());
         }
@@ -121,6 +135,37 @@ fn unauthorized(why: &str) -> Response {
     r.headers_mut()
         .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer realm=\"metronode\""));
     r
+}
+
+/// A page asked for without a token: the browser is sent to sign in, and back here after.
+fn sign_in_first(uri: &axum::http::Uri) -> Response {
+    let next = uri.path_and_query().map_or("/", |p| p.as_str());
+    let query = serde_urlencoded::to_string([("next", next)]).unwrap_or_default();
+    let location = format!("/sign-in?{query}");
+    let mut r = StatusCode::SEE_OTHER.into_response();
+    if let Ok(v) = HeaderValue::from_str(&location) {
+        r.headers_mut().insert(header::LOCATION, v);
+    }
+    r
+}
+
+/// A page seen through a browser session says who is signed in, with the way to sign out.
+fn with_account(page: String, headers: &HeaderMap, who: &str) -> String {
+    if session::cookie(headers, session::SESSION_COOKIE).is_none()
+        || who == "loopback"
+        || who.starts_with("public ")
+    {
+        return page;
+    }
+    let link = format!(
+        r#"<p class="account"><a href="/sign-in" style="color:#fff">Signed in as {} · sign out</a></p></header>"#,
+        dashboard::esc(who)
+    );
+    page.replacen("</header>", &link, 1)
+}
+
+fn now_ms() -> u64 {
+    clock::now_unix_ms().max(0) as u64
 }
 
 fn what(path: &str, q: &QueryParams) -> String {
@@ -350,12 +395,13 @@ async fn dashboard_page(
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     Query(q): Query<QueryParams>,
+    uri: axum::http::Uri,
 ) -> Response {
-    let who = match s.who(peer, &headers) {
-        Ok(w) => w,
-        Err(why) => return unauthorized(why),
+    let Ok(who) = s.who(peer, &headers) else {
+        return sign_in_first(&uri);
     };
     let (status, page) = dashboard::render(&s.node, q.clone()).await;
+    let page = with_account(page, &headers, &who);
     s.audit(&who, &what("/", &q), status.as_u16());
     let mut r = (status, Html(page)).into_response();
     r.headers_mut().insert(
@@ -530,13 +576,13 @@ async fn artefacts_page(
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     Query(f): Query<ArtefactFilter>,
+    uri: axum::http::Uri,
 ) -> Response {
-    let who = match s.who(peer, &headers) {
-        Ok(w) => w,
-        Err(why) => return unauthorized(why),
+    let Ok(who) = s.who(peer, &headers) else {
+        return sign_in_first(&uri);
     };
     s.audit(&who, "/artefacts", 200);
-    let page = dashboard::artefacts_page(&s.node, &f).await;
+    let page = with_account(dashboard::artefacts_page(&s.node, &f).await, &headers, &who);
     let mut r = Html(page).into_response();
     r.headers_mut().insert(
         header::CONTENT_SECURITY_POLICY,
@@ -544,5 +590,150 @@ async fn artefacts_page(
             "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'",
         ),
     );
+    r
+}
+
+/// Where `/sign-in` sends the browser back to.
+#[derive(Debug, Default, Deserialize)]
+pub struct Next {
+    #[serde(default)]
+    next: String,
+}
+
+/// The sign-in form's fields.
+#[derive(Deserialize)]
+pub struct SignInForm {
+    #[serde(default)]
+    token: String,
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    next: String,
+}
+
+/// The sign-out form's field.
+#[derive(Deserialize)]
+pub struct SignOutForm {
+    #[serde(default)]
+    csrf: String,
+}
+
+/// The sign-in page (or, with a live session, who is signed in and a sign-out button). Sets the
+/// CSRF cookie its forms echo.
+async fn sign_in_page(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Query(n): Query<Next>,
+) -> Response {
+    let signed_in = session::cookie(&headers, session::SESSION_COOKIE)
+        .and_then(|id| s.sessions.check(id, &s.node.config.http.tokens, now_ms()));
+    sign_in_response(&s, &headers, StatusCode::OK, session::local_path(&n.next), signed_in, "")
+}
+
+fn sign_in_response(
+    s: &AppState,
+    headers: &HeaderMap,
+    status: StatusCode,
+    next: &str,
+    signed_in: Option<String>,
+    message: &str,
+) -> Response {
+    use dashboard::{STYLE, esc};
+    let csrf = session::cookie(headers, session::CSRF_COOKIE)
+        .map_or_else(session::random_hex, str::to_owned);
+    let mut page = format!(
+        r#"<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Sign in · metronode</title><style>{STYLE}</style></head><body><header><h1>Sign in</h1><p>{} · {}</p></header><main><section>"#,
+        esc(&s.node.card.name),
+        esc(&s.node.card.id)
+    );
+    if !message.is_empty() {
+        page.push_str(&format!(r#"<p id="error" role="alert">{}</p>"#, esc(message)));
+    }
+    match signed_in {
+        Some(name) => page.push_str(&format!(
+            r#"<p id="signed-in">Signed in as <strong>{}</strong>. <a href="{}">Continue</a></p><form method="post" action="/sign-out"><input type="hidden" name="csrf" value="{csrf}"><button type="submit">Sign out</button></form>"#,
+            esc(&name),
+            esc(next)
+        )),
+        None => page.push_str(&format!(
+            r#"<h2>Analyst token</h2><p>This node's dashboard and API are open to its analysts. Paste the token the city's data office gave you; the browser keeps a session for {} hours (or until you sign out), and the token itself is not stored.</p><form method="post" action="/sign-in"><input type="hidden" name="csrf" value="{csrf}"><input type="hidden" name="next" value="{}"><label for="token">Token<input id="token" name="token" type="password" autocomplete="current-password" required></label> <button type="submit">Sign in</button></form>"#,
+            session::SESSION_TTL_MS / 3_600_000,
+            esc(next)
+        )),
+    }
+    page.push_str("</section></main></body></html>");
+    let mut r = (status, Html(page)).into_response();
+    let h = r.headers_mut();
+    h.insert(
+        header::SET_COOKIE,
+        session::set_cookie(session::CSRF_COOKIE, &csrf, 86_400, session::over_tls(headers)),
+    );
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static("default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'"),
+    );
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    r
+}
+
+/// Takes a token once and sets the session cookie; the audit log names the token.
+async fn sign_in(
+    State(s): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Form(f): Form<SignInForm>,
+) -> Response {
+    let next = session::local_path(&f.next).to_owned();
+    if !session::same_origin(&headers) || !session::csrf_ok(&headers, &f.csrf) {
+        s.audit(&format!("sign-in from {}", peer.ip()), "/sign-in", 403);
+        let why = "The form had expired or came from another site. Please try again.";
+        return sign_in_response(&s, &headers, StatusCode::FORBIDDEN, &next, None, why);
+    }
+    let hash = hex::encode(Sha256::digest(f.token.trim().as_bytes()));
+    let tokens = &s.node.config.http.tokens;
+    let Some(token) = tokens.iter().find(|t| t.sha256.eq_ignore_ascii_case(&hash)) else {
+        s.audit(&format!("sign-in from {}", peer.ip()), "/sign-in", 401);
+        let why = "That token is not one this node knows.";
+        return sign_in_response(&s, &headers, StatusCode::UNAUTHORIZED, &next, None, why);
+    };
+    let id = s.sessions.open(token, now_ms());
+    s.audit(&token.name, "/sign-in", 303);
+    let mut r = StatusCode::SEE_OTHER.into_response();
+    let h = r.headers_mut();
+    let secure = session::over_tls(&headers);
+    let max_age = session::SESSION_TTL_MS / 1000;
+    h.insert(
+        header::SET_COOKIE,
+        session::set_cookie(session::SESSION_COOKIE, &id, max_age, secure),
+    );
+    if let Ok(v) = HeaderValue::from_str(&next) {
+        h.insert(header::LOCATION, v);
+    }
+    r
+}
+
+/// Ends the browser's session and clears its cookie.
+async fn sign_out(
+    State(s): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Form(f): Form<SignOutForm>,
+) -> Response {
+    if !session::same_origin(&headers) || !session::csrf_ok(&headers, &f.csrf) {
+        s.audit(&format!("sign-out from {}", peer.ip()), "/sign-out", 403);
+        return (StatusCode::FORBIDDEN, "the form had expired or came from another site\n")
+            .into_response();
+    }
+    if let Some(id) = session::cookie(&headers, session::SESSION_COOKIE) {
+        if let Some(name) = s.sessions.check(id, &s.node.config.http.tokens, now_ms()) {
+            s.audit(&name, "/sign-out", 303);
+        }
+        s.sessions.close(id);
+    }
+    let mut r = StatusCode::SEE_OTHER.into_response();
+    let h = r.headers_mut();
+    let secure = session::over_tls(&headers);
+    h.insert(header::SET_COOKIE, session::set_cookie(session::SESSION_COOKIE, "", 0, secure));
+    h.insert(header::LOCATION, HeaderValue::from_static("/sign-in"));
     r
 }

@@ -74,8 +74,8 @@ async fn the_api_answers_in_json_csv_and_sdmx_csv() {
 
     // SDMX-CSV 2.0, by content negotiation as by format=, read back by an SDMX parser.
     let sdmx_type = "application/vnd.sdmx.data+csv;version=2.0.0";
-    let (status, head, sdmx) =
-        get_accepting(addr, "/api/v1/query?indicator=DRI-USE-01&by=age_band", sdmx_type).await;
+    let line = "GET /api/v1/query?indicator=DRI-USE-01&by=age_band HTTP/1.1";
+    let (status, head, sdmx) = raw(addr, line, &[("Accept", sdmx_type)], "").await;
     assert_eq!(status, 200);
     assert!(head.to_ascii_lowercase().contains(&format!("content-type: {sdmx_type}")), "{head}");
     let (_, _, by_param) =
@@ -168,25 +168,6 @@ async fn the_api_answers_in_json_csv_and_sdmx_csv() {
     );
 }
 
-/// A GET with an `Accept` header.
-async fn get_accepting(
-    addr: std::net::SocketAddr,
-    path: &str,
-    accept: &str,
-) -> (u16, String, String) {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
-    let req =
-        format!("GET {path} HTTP/1.1\r\nHost: x\r\nAccept: {accept}\r\nConnection: close\r\n\r\n");
-    s.write_all(req.as_bytes()).await.unwrap();
-    let mut raw = Vec::new();
-    s.read_to_end(&mut raw).await.unwrap();
-    let text = String::from_utf8(raw).unwrap();
-    let (head, body) = text.split_once("\r\n\r\n").unwrap();
-    let status = head.split(' ').nth(1).unwrap().parse().unwrap();
-    (status, head.to_owned(), body.to_owned())
-}
-
 #[tokio::test]
 async fn tokens_guard_the_api_when_loopback_is_not_open() {
     let token = "s3cret-token-for-dublin";
@@ -211,13 +192,139 @@ async fn tokens_guard_the_api_when_loopback_is_not_open() {
     assert_eq!(get(addr, "/api/v1/indicators", None).await.0, 401);
     assert_eq!(get(addr, "/api/v1/indicators", Some("wrong")).await.0, 401);
     assert_eq!(get(addr, "/api/v1/indicators", Some(token)).await.0, 200);
-    assert_eq!(get(addr, "/", None).await.0, 401);
+    let (status, head, _) = raw(addr, "GET /?indicator=DRI-USE-01 HTTP/1.1", &[], "").await;
+    assert_eq!(status, 303, "a browser without a token is sent to sign in");
+    assert!(head.contains("location: /sign-in?next=%2f%3findicator%3ddri-use-01"), "{head}");
     assert_eq!(get(addr, "/healthz", None).await.0, 200, "probes stay open");
     let audit = std::fs::read_to_string(node.dir().join("audit.jsonl")).unwrap();
     assert!(audit.contains("\"who\":\"analyst-dublin\""));
     assert!(!audit.contains(token), "the token itself is never written");
     let cfg = std::fs::read_to_string(node.dir().join("node.toml")).unwrap();
     assert!(!cfg.contains(token));
+}
+
+/// One HTTP/1.1 request over a fresh connection: status, lowercased head and body.
+async fn raw(
+    addr: std::net::SocketAddr,
+    line: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+) -> (u16, String, String) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let mut req = format!("{line}\r\nHost: {addr}\r\nConnection: close\r\n");
+    for (k, v) in headers {
+        req.push_str(&format!("{k}: {v}\r\n"));
+    }
+    if !body.is_empty() {
+        req.push_str("Content-Type: application/x-www-form-urlencoded\r\n");
+        req.push_str(&format!("Content-Length: {}\r\n", body.len()));
+    }
+    req.push_str("\r\n");
+    req.push_str(body);
+    s.write_all(req.as_bytes()).await.unwrap();
+    let mut out = Vec::new();
+    s.read_to_end(&mut out).await.unwrap();
+    let text = String::from_utf8(out).unwrap();
+    let (head, body) = text.split_once("\r\n\r\n").unwrap();
+    let status = head.split(' ').nth(1).unwrap().parse().unwrap();
+    (status, head.to_ascii_lowercase(), body.to_owned())
+}
+
+/// The value a `Set-Cookie` line of `head` (lowercased) gives cookie `name`.
+fn set_cookie<'h>(head: &'h str, name: &str) -> Option<&'h str> {
+    head.lines()
+        .filter_map(|l| l.strip_prefix("set-cookie: "))
+        .filter_map(|c| c.split(';').next()?.split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v)
+}
+
+#[tokio::test]
+async fn a_browser_signs_in_once_with_a_token_and_out_again() {
+    use metronode::cli::query::{add_token, make_token};
+    let node = TestNode::start_with("ALTIA", "").await;
+    // The token as `metronode token --name analyst-tirana --dir DIR` adds it.
+    let (token, entry) = make_token("analyst-tirana");
+    let token = token.as_str();
+    let node = {
+        let dir = node.dir().to_owned();
+        let cfg = std::fs::read_to_string(dir.join("node.toml")).unwrap();
+        let cfg = cfg.replace("open_on_loopback = true", "open_on_loopback = false");
+        std::fs::write(dir.join("node.toml"), cfg).unwrap();
+        add_token(&dir, "analyst-tirana", &entry).unwrap();
+        let again = add_token(&dir, "analyst-tirana", &make_token("analyst-tirana").1);
+        assert!(again.unwrap_err().to_string().contains("already has a token named"));
+        node.restart().await
+    };
+    let addr = node.http_addr;
+    // The sign-in page sets the CSRF cookie its form echoes.
+    let (status, head, page) = raw(addr, "GET /sign-in?next=/artefacts HTTP/1.1", &[], "").await;
+    assert_eq!(status, 200);
+    let csrf = set_cookie(&head, "metronode_csrf").unwrap().to_owned();
+    assert!(head.contains("httponly") && head.contains("samesite=strict"), "{head}");
+    assert!(page.contains(&format!(r#"name="csrf" value="{csrf}""#)));
+    assert!(page.contains(r#"name="next" value="/artefacts""#));
+    assert!(page.contains(r#"<label for="token">"#), "the field has a label");
+    let cookie = format!("metronode_csrf={csrf}");
+    let form = |t: &str, c: &str| format!("token={t}&csrf={c}&next=%2Fartefacts");
+    let post = "POST /sign-in HTTP/1.1";
+    // A form from another site, or without the CSRF cookie's value, is refused.
+    let (status, ..) = raw(addr, post, &[("Cookie", &cookie)], &form(token, &"0".repeat(64))).await;
+    assert_eq!(status, 403);
+    let evil = [("Cookie", cookie.as_str()), ("Origin", "http://evil.example")];
+    let (status, ..) = raw(addr, post, &evil, &form(token, &csrf)).await;
+    assert_eq!(status, 403);
+    // A wrong token is refused and sets no session.
+    let (status, head, page) = raw(addr, post, &[("Cookie", &cookie)], &form("guess", &csrf)).await;
+    assert_eq!(status, 401);
+    assert!(set_cookie(&head, "metronode_session").is_none());
+    assert!(page.contains("not one this node knows"));
+    // The right one: a session cookie, HttpOnly and SameSite=Strict, and back to the page asked for.
+    let origin = format!("http://{addr}");
+    let ok = [("Cookie", cookie.as_str()), ("Origin", origin.as_str())];
+    let (status, head, _) = raw(addr, post, &ok, &form(token, &csrf)).await;
+    assert_eq!(status, 303, "{head}");
+    assert!(head.contains("location: /artefacts"), "{head}");
+    let line = head.lines().find(|l| l.starts_with("set-cookie: metronode_session=")).unwrap();
+    for part in ["httponly", "samesite=strict", "max-age=28800", "path=/"] {
+        assert!(line.contains(part), "{line}");
+    }
+    assert!(!line.contains("secure"), "plain HTTP: not Secure");
+    let session = set_cookie(&head, "metronode_session").unwrap().to_owned();
+    let both = format!("metronode_session={session}; {cookie}");
+    let (status, _, page) = raw(addr, "GET /artefacts HTTP/1.1", &[("Cookie", &both)], "").await;
+    assert_eq!(status, 200, "the session opens the pages");
+    assert!(page.contains("Signed in as analyst-tirana · sign out"), "{page}");
+    let (status, ..) = raw(addr, "GET /api/v1/indicators HTTP/1.1", &[("Cookie", &both)], "").await;
+    assert_eq!(status, 200, "and the API the page's links use");
+    let (status, ..) = raw(addr, "GET /api/v1/indicators HTTP/1.1", &[], "").await;
+    assert_eq!(status, 401, "nothing without it");
+    // Behind a TLS-terminating ingress the cookie is Secure.
+    let tls = [("Cookie", cookie.as_str()), ("X-Forwarded-Proto", "https")];
+    let (_, head, _) = raw(addr, post, &tls, &form(token, &csrf)).await;
+    let line = head.lines().find(|l| l.starts_with("set-cookie: metronode_session=")).unwrap();
+    assert!(line.contains("; secure"), "{line}");
+    // Signing out needs the CSRF value too, then the session is gone.
+    let out = "POST /sign-out HTTP/1.1";
+    let (status, ..) = raw(addr, out, &[("Cookie", &both)], "csrf=").await;
+    assert_eq!(status, 403);
+    let (status, head, _) = raw(addr, out, &[("Cookie", &both)], &format!("csrf={csrf}")).await;
+    assert_eq!(status, 303);
+    assert!(
+        head.contains(
+            "set-cookie: metronode_session=; path=/; httponly; samesite=strict; max-age=0"
+        )
+    );
+    let (status, ..) = raw(addr, "GET /api/v1/indicators HTTP/1.1", &[("Cookie", &both)], "").await;
+    assert_eq!(status, 401, "a closed session opens nothing");
+    // The audit log names the token, never holds it or a session id.
+    let audit = std::fs::read_to_string(node.dir().join("audit.jsonl")).unwrap();
+    assert!(audit.contains(r#""what":"/sign-in","who":"analyst-tirana""#), "{audit}");
+    assert!(audit.contains(r#""what":"/artefacts","who":"analyst-tirana""#), "{audit}");
+    assert!(audit.contains(r#""status":401,"what":"/sign-in","who":"sign-in from 127.0.0.1""#));
+    assert!(audit.contains(r#""what":"/sign-out","who":"analyst-tirana""#), "{audit}");
+    assert!(!audit.contains(token) && !audit.contains(&session));
 }
 
 fn chromium() -> Option<String> {

@@ -122,17 +122,48 @@ fn table(a: &Answer) -> String {
 }
 
 /// Makes a new bearer token: prints the token once, and the `[[http.tokens]]` entry to add.
-pub fn token(name: &str) -> anyhow::Result<()> {
+pub fn token(name: &str, dir: Option<&Path>) -> anyhow::Result<()> {
+    let (token, entry) = make_token(name);
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "token (give it to {name}; it is not stored): {token}")?;
+    match dir {
+        None => writeln!(out, "add to node.toml:\n{entry}")?,
+        Some(dir) => {
+            let path = add_token(dir, name, &entry)?;
+            writeln!(out, "added to {} as {name:?}: restart the node to use it", path.display())?;
+        }
+    }
+    Ok(())
+}
+
+/// A fresh token and its hashed `[[http.tokens]]` entry.
+pub fn make_token(name: &str) -> (String, String) {
     let mut bytes = [0u8; 32];
     rand_core::RngCore::fill_bytes(&mut rand_core::OsRng, &mut bytes);
     let token = hex::encode(bytes);
     let hash = hex::encode(Sha256::digest(token.as_bytes()));
-    let mut out = std::io::stdout().lock();
-    writeln!(out, "token (give it to {name}; it is not stored): {token}")?;
-    writeln!(
-        out,
-        "add to node.toml:\n[[http.tokens]]\nname = {}\nsha256 = \"{hash}\"",
+    let entry = format!(
+        "[[http.tokens]]\nname = {}\nsha256 = \"{hash}\"\n",
         toml::Value::String(name.into())
-    )?;
-    Ok(())
+    );
+    (token, entry)
+}
+
+/// Adds a token's entry to `DIR/node.toml`, checked as the node will read it and replaced whole
+/// (keeping the file's permissions); refuses a name already there. Returns the file's path.
+pub fn add_token(dir: &Path, name: &str, entry: &str) -> anyhow::Result<std::path::PathBuf> {
+    let path = dir.join("node.toml");
+    let old = std::fs::read_to_string(&path)
+        .with_context(|| format!("couldn't read {}", path.display()))?;
+    let config = crate::config::Config::parse(&old, &path)?;
+    if config.http.tokens.iter().any(|t| t.name == name) {
+        anyhow::bail!("{} already has a token named {name:?}; pick another name", path.display());
+    }
+    let new = format!("{}\n\n{entry}", old.trim_end());
+    crate::config::Config::parse(&new, &path)?;
+    let tmp = dir.join("node.toml.new");
+    std::fs::write(&tmp, &new).with_context(|| format!("couldn't write {}", tmp.display()))?;
+    std::fs::set_permissions(&tmp, std::fs::metadata(&path)?.permissions())?;
+    std::fs::rename(&tmp, &path).with_context(|| format!("couldn't replace {}", path.display()))?;
+    Ok(path)
 }

@@ -74,7 +74,7 @@ pub const EN: Strings = Strings {
     no_margin: "sampling error not published; no noise added",
 };
 
-fn esc(s: &str) -> String {
+pub(super) fn esc(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
@@ -259,7 +259,7 @@ pub fn peer_rows(node: &Node) -> Vec<serde_json::Value> {
         .collect()
 }
 
-const STYLE: &str = "body{font-family:system-ui,sans-serif;margin:0;color:#111;background:#fff;line-height:1.45}\
+pub(super) const STYLE: &str = "body{font-family:system-ui,sans-serif;margin:0;color:#111;background:#fff;line-height:1.45}\
 header{background:#0b3d91;color:#fff;padding:1rem 2rem}header h1{margin:0;font-size:1.5rem}\
 main{padding:1rem 2rem;max-width:1100px}section{margin:1.5rem 0}h2{font-size:1.15rem;border-bottom:2px solid #0b3d91}\
 form{display:flex;gap:1rem;flex-wrap:wrap;align-items:end}label{display:flex;flex-direction:column;font-weight:600}\
