@@ -233,7 +233,7 @@ pub fn cached(node: &Node, q: &Query) -> Option<Outcome> {
 pub async fn answer(node: &Arc<Node>, q: &Query) -> Result<Arc<Answered>, QueryError> {
     let started = std::time::Instant::now();
     let answered = answer_checked(node, q).await;
-    crate::metrics::query_took(started.elapsed().as_secs_f64());
+    node.log.metrics().query_took(started.elapsed().as_secs_f64());
     answered
 }
 

@@ -233,10 +233,10 @@ async fn members(
     Json(serde_json::json!({ "members": dashboard::peer_rows(&s.node) })).into_response()
 }
 
-/// This node's metrics: the process-wide counters and histograms, and its own gauges.
+/// This node's metrics: its counters and histograms, and its own gauges.
 async fn metrics(State(s): State<AppState>) -> Response {
     let node = s.node.clone();
-    let text = tokio::task::spawn_blocking(move || crate::metrics::render_node(&gauges(&node)))
+    let text = tokio::task::spawn_blocking(move || node.log.metrics().render_node(&gauges(&node)))
         .await
         .unwrap_or_default();
     ([(header::CONTENT_TYPE, crate::metrics::CONTENT_TYPE)], text).into_response()

@@ -6,7 +6,7 @@
 
 use std::{
     collections::BTreeMap,
-    sync::{Mutex, MutexGuard},
+    sync::{Arc, Mutex, MutexGuard},
 };
 
 use prost::Message;
@@ -162,11 +162,18 @@ pub struct Log {
     key: NodeKey,
     /// Held across an append so sequence numbers are assigned once.
     chains: Mutex<BTreeMap<MemberId, Chain>>,
+    /// The node's counters: every part of a node reaches them through its log.
+    metrics: Arc<crate::metrics::Metrics>,
 }
 
 // === impl Log ===
 
 impl Log {
+    /// The node's counters and histograms.
+    pub fn metrics(&self) -> &Arc<crate::metrics::Metrics> {
+        &self.metrics
+    }
+
     /// Opens the log and re-verifies the node's own records and tree head. Writes nothing.
     /// Logs of other origins are loaded with `load_origin` once their keys are known.
     pub fn open(store: Store, own: MemberId, key: NodeKey) -> Result<Self, Error> {
@@ -185,7 +192,8 @@ impl Log {
         let last_issued = last_record.max(head.as_ref().map(|h| h.timestamp_unix_ms));
         let mut chains = BTreeMap::new();
         chains.insert(own.clone(), Chain { tree, head, last_issued, root_memo: None });
-        Ok(Self { store, own, key, chains: Mutex::new(chains) })
+        let metrics = Arc::default();
+        Ok(Self { store, own, key, chains: Mutex::new(chains), metrics })
     }
 
     /// Origins with stored records that are not loaded yet.
@@ -370,7 +378,7 @@ impl Log {
         };
         let new = self.store.put_evidence(origin, kind, seq, &ev.encode_to_vec())?;
         if new {
-            crate::metrics::evidence(origin.as_str(), kind);
+            self.metrics.evidence(origin.as_str(), kind);
             tracing::error!(origin = %origin, seq, kind, via = %via, "equivocation detected: evidence stored");
         }
         Ok(u64::from(new))

@@ -1,8 +1,9 @@
 //! Prometheus metrics of the node (`metronode_*`): counters and latency histograms in one
-//! process-wide registry, and the gauges of one node's state (peers, logs, budget, disk,
-//! build) read from it at each scrape; encoded in the OpenMetrics text format for `/metrics`.
+//! registry per node (`Metrics`, held by its log, so nodes sharing a process, as in the demo,
+//! count apart), and the gauges of the node's state (peers, logs, budget, disk, build) read at
+//! each scrape; encoded in the OpenMetrics text format for `/metrics`.
 
-use std::sync::{OnceLock, atomic::AtomicU64};
+use std::sync::atomic::AtomicU64;
 
 use prometheus_client::{
     encoding::{EncodeLabelSet, text::encode},
@@ -66,7 +67,8 @@ struct PeerCode {
     code: String,
 }
 
-struct Metrics {
+/// One node's counters and histograms.
+pub struct Metrics {
     registry: Registry,
     peer_refused: Family<Reason, Counter>,
     records_replicated: Counter,
@@ -79,9 +81,15 @@ struct Metrics {
     query_seconds: Histogram,
 }
 
-fn metrics() -> &'static Metrics {
-    static M: OnceLock<Metrics> = OnceLock::new();
-    M.get_or_init(|| {
+impl std::fmt::Debug for Metrics {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Metrics").finish_non_exhaustive()
+    }
+}
+
+impl Default for Metrics {
+    /// Every counter at zero (those of `FIRST_EVENT_COUNTERS` absent until their first event).
+    fn default() -> Self {
         let mut registry = Registry::with_prefix("metronode");
         let peer_refused = Family::<Reason, Counter>::default();
         registry.register(
@@ -153,65 +161,67 @@ fn metrics() -> &'static Metrics {
             sync_failures,
             clock_skew,
         }
-    })
+    }
 }
 
-/// Counts a peer refused at the handshake or at a call.
-pub fn peer_refused(reason: &str) {
-    metrics().peer_refused.get_or_create(&Reason { reason: reason.into() }).inc();
-}
+impl Metrics {
+    /// Counts a peer refused at the handshake or at a call.
+    pub fn peer_refused(&self, reason: &str) {
+        self.peer_refused.get_or_create(&Reason { reason: reason.into() }).inc();
+    }
 
-/// Counts records of other members verified and stored.
-pub fn replicated(accepted: u64) {
-    metrics().records_replicated.inc_by(accepted);
-}
+    /// Counts records of other members verified and stored.
+    pub fn replicated(&self, accepted: u64) {
+        self.records_replicated.inc_by(accepted);
+    }
 
-/// Counts a record or document from `peer` refused for `reason`.
-pub fn record_rejected(peer: &str, reason: &str) {
-    let labels = PeerReason { peer: peer.into(), reason: reason.into() };
-    metrics().records_rejected.get_or_create(&labels).inc();
-}
+    /// Counts a record or document from `peer` refused for `reason`.
+    pub fn record_rejected(&self, peer: &str, reason: &str) {
+        let labels = PeerReason { peer: peer.into(), reason: reason.into() };
+        self.records_rejected.get_or_create(&labels).inc();
+    }
 
-/// Counts a tree head from `peer` refused for `reason`.
-pub fn head_refused(peer: &str, reason: &str) {
-    let labels = PeerReason { peer: peer.into(), reason: reason.into() };
-    metrics().heads_refused.get_or_create(&labels).inc();
-}
+    /// Counts a tree head from `peer` refused for `reason`.
+    pub fn head_refused(&self, peer: &str, reason: &str) {
+        let labels = PeerReason { peer: peer.into(), reason: reason.into() };
+        self.heads_refused.get_or_create(&labels).inc();
+    }
 
-/// Counts a new piece of evidence against `origin`.
-pub fn evidence(origin: &str, kind: &str) {
-    let labels = OriginKind { origin: origin.into(), kind: kind.into() };
-    metrics().evidence.get_or_create(&labels).inc();
-}
+    /// Counts a new piece of evidence against `origin`.
+    pub fn evidence(&self, origin: &str, kind: &str) {
+        let labels = OriginKind { origin: origin.into(), kind: kind.into() };
+        self.evidence.get_or_create(&labels).inc();
+    }
 
-/// Counts a failed sync attempt with `peer`, by the gRPC status code it ended with.
-pub fn sync_failed(peer: &str, code: &str) {
-    let labels = PeerCode { peer: peer.into(), code: code.into() };
-    metrics().sync_failures.get_or_create(&labels).inc();
-}
+    /// Counts a failed sync attempt with `peer`, by the gRPC status code it ended with.
+    pub fn sync_failed(&self, peer: &str, code: &str) {
+        let labels = PeerCode { peer: peer.into(), code: code.into() };
+        self.sync_failures.get_or_create(&labels).inc();
+    }
 
-/// Counts `n` records of `origin` kept with a skewed date: `kind` is "ahead" or "backwards".
-pub fn clock_skew(origin: &str, kind: &str, n: u64) {
-    let labels = OriginKind { origin: origin.into(), kind: kind.into() };
-    metrics().clock_skew.get_or_create(&labels).inc_by(n);
-}
+    /// Counts `n` records of `origin` kept with a skewed date: `kind` is "ahead" or "backwards".
+    pub fn clock_skew(&self, origin: &str, kind: &str, n: u64) {
+        let labels = OriginKind { origin: origin.into(), kind: kind.into() };
+        self.clock_skew.get_or_create(&labels).inc_by(n);
+    }
 
-/// Records how long an ingest took.
-pub fn ingest_took(seconds: f64) {
-    metrics().ingest_seconds.observe(seconds);
-}
+    /// Records how long an ingest took.
+    pub fn ingest_took(&self, seconds: f64) {
+        self.ingest_seconds.observe(seconds);
+    }
 
-/// Records how long a query took.
-pub fn query_took(seconds: f64) {
-    metrics().query_seconds.observe(seconds);
-}
+    /// Records how long a query took.
+    pub fn query_took(&self, seconds: f64) {
+        self.query_seconds.observe(seconds);
+    }
 
-/// The process-wide registry in the OpenMetrics text format.
-pub fn render() -> String {
-    let mut out = String::new();
-    // Encoding into a String cannot fail.
-    let _ = encode(&mut out, &metrics().registry);
-    out
+    /// This node's counters and histograms in the OpenMetrics text format.
+    pub fn render(&self) -> String {
+        let mut out = String::new();
+        // Encoding into a String cannot fail.
+        let _ = encode(&mut out, &self.registry);
+        out
+    }
 }
 
 /// One peer's state, as a scrape sees it.
@@ -266,83 +276,89 @@ struct Build {
 
 type FloatGauge = Gauge<f64, AtomicU64>;
 
-/// The process-wide counters and histograms followed by `node`'s gauges, in one exposition.
-pub fn render_node(node: &NodeGauges) -> String {
-    for p in &node.peers {
-        for kind in EVIDENCE_KINDS {
-            let labels = OriginKind { origin: p.peer.clone(), kind: (*kind).into() };
-            let _ = metrics().evidence.get_or_create(&labels);
+impl Metrics {
+    /// The node's counters and histograms followed by its gauges, in one exposition.
+    pub fn render_node(&self, node: &NodeGauges) -> String {
+        for p in &node.peers {
+            for kind in EVIDENCE_KINDS {
+                let labels = OriginKind { origin: p.peer.clone(), kind: (*kind).into() };
+                let _ = self.evidence.get_or_create(&labels);
+            }
         }
-    }
-    let mut registry = Registry::with_prefix("metronode");
-    let build = Family::<Build, Gauge>::default();
-    registry.register("build_info", "The node's version and member id (always 1)", build.clone());
-    build
-        .get_or_create(&Build {
-            version: env!("CARGO_PKG_VERSION").into(),
-            member: node.member.clone(),
-        })
-        .set(1);
-    let reachable = Family::<Peer, Gauge>::default();
-    registry.register(
-        "peer_reachable",
-        "Whether the last call to the member succeeded (1) or not (0)",
-        reachable.clone(),
-    );
-    let since = Family::<Peer, FloatGauge>::default();
-    registry.register(
-        "peer_last_sync_age_seconds",
-        "Seconds since the last successful sync with the member (absent: never)",
-        since.clone(),
-    );
-    let lag = Family::<Peer, Gauge>::default();
-    registry.register(
-        "peer_lag_records",
-        "Records the member reported that this node does not hold yet",
-        lag.clone(),
-    );
-    for p in &node.peers {
-        let label = Peer { peer: p.peer.clone() };
-        reachable.get_or_create(&label).set(i64::from(p.reachable));
-        if let Some(s) = p.since_sync_seconds {
-            since.get_or_create(&label).set(s);
+        let mut registry = Registry::with_prefix("metronode");
+        let build = Family::<Build, Gauge>::default();
+        registry.register(
+            "build_info",
+            "The node's version and member id (always 1)",
+            build.clone(),
+        );
+        build
+            .get_or_create(&Build {
+                version: env!("CARGO_PKG_VERSION").into(),
+                member: node.member.clone(),
+            })
+            .set(1);
+        let reachable = Family::<Peer, Gauge>::default();
+        registry.register(
+            "peer_reachable",
+            "Whether the last call to the member succeeded (1) or not (0)",
+            reachable.clone(),
+        );
+        let since = Family::<Peer, FloatGauge>::default();
+        registry.register(
+            "peer_last_sync_age_seconds",
+            "Seconds since the last successful sync with the member (absent: never)",
+            since.clone(),
+        );
+        let lag = Family::<Peer, Gauge>::default();
+        registry.register(
+            "peer_lag_records",
+            "Records the member reported that this node does not hold yet",
+            lag.clone(),
+        );
+        for p in &node.peers {
+            let label = Peer { peer: p.peer.clone() };
+            reachable.get_or_create(&label).set(i64::from(p.reachable));
+            if let Some(s) = p.since_sync_seconds {
+                since.get_or_create(&label).set(s);
+            }
+            lag.get_or_create(&label).set(i64::try_from(p.lag).unwrap_or(i64::MAX));
         }
-        lag.get_or_create(&label).set(i64::try_from(p.lag).unwrap_or(i64::MAX));
+        let records = Family::<Origin, Gauge>::default();
+        registry.register("log_records", "Records held of each origin's log", records.clone());
+        for (origin, n) in &node.records {
+            records
+                .get_or_create(&Origin { origin: origin.clone() })
+                .set(i64::try_from(*n).unwrap_or(i64::MAX));
+        }
+        let total = Family::<DatasetPeriod, FloatGauge>::default();
+        registry.register(
+            "privacy_budget",
+            "Privacy budget of a dataset and period, in the mechanism's unit",
+            total.clone(),
+        );
+        let left = Family::<DatasetPeriod, FloatGauge>::default();
+        registry.register("privacy_budget_left", "Privacy budget not yet spent", left.clone());
+        for (dataset, period, t, l) in &node.budgets {
+            let label = DatasetPeriod { dataset: dataset.clone(), period: period.clone() };
+            total.get_or_create(&label).set(*t);
+            left.get_or_create(&label).set(*l);
+        }
+        let disk = FloatGauge::default();
+        registry.register(
+            "disk_free_bytes",
+            "Bytes free on the data directory's file system",
+            disk.clone(),
+        );
+        if let Some(free) = node.disk_free_bytes {
+            disk.set(free as f64);
+        }
+        let mut out = self.render();
+        // One exposition: the counters and histograms without its end marker, then this node's.
+        if let Some(stripped) = out.strip_suffix("# EOF\n") {
+            out.truncate(stripped.len());
+        }
+        let _ = encode(&mut out, &registry);
+        out
     }
-    let records = Family::<Origin, Gauge>::default();
-    registry.register("log_records", "Records held of each origin's log", records.clone());
-    for (origin, n) in &node.records {
-        records
-            .get_or_create(&Origin { origin: origin.clone() })
-            .set(i64::try_from(*n).unwrap_or(i64::MAX));
-    }
-    let total = Family::<DatasetPeriod, FloatGauge>::default();
-    registry.register(
-        "privacy_budget",
-        "Privacy budget of a dataset and period, in the mechanism's unit",
-        total.clone(),
-    );
-    let left = Family::<DatasetPeriod, FloatGauge>::default();
-    registry.register("privacy_budget_left", "Privacy budget not yet spent", left.clone());
-    for (dataset, period, t, l) in &node.budgets {
-        let label = DatasetPeriod { dataset: dataset.clone(), period: period.clone() };
-        total.get_or_create(&label).set(*t);
-        left.get_or_create(&label).set(*l);
-    }
-    let disk = FloatGauge::default();
-    registry.register(
-        "disk_free_bytes",
-        "Bytes free on the data directory's file system",
-        disk.clone(),
-    );
-    if let Some(free) = node.disk_free_bytes {
-        disk.set(free as f64);
-    }
-    let mut out = render();
-    // One exposition: the process-wide part without its end marker, then this node's.
-    if let Some(stripped) = out.strip_suffix("# EOF\n") {
-        out.truncate(stripped.len());
-    }
-    let _ = encode(&mut out, &registry);
-    out
 }

@@ -125,6 +125,7 @@ impl Node {
         let own = config.member_id();
         let log = Log::open(store, own.clone(), key)?;
         let dir_blobs = dir.join("blobs");
+        let pins = Pins::counting(log.metrics().clone());
         let node = Self {
             card,
             dir,
@@ -133,7 +134,7 @@ impl Node {
             log,
             catalogue: Catalogue::builtin(),
             membership: RwLock::new(Membership::new(own.clone())),
-            pins: Pins::default(),
+            pins,
             peers: peers::Registry::default(),
             releases: Default::default(),
             answers: Default::default(),

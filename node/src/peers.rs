@@ -31,6 +31,7 @@ pub const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 pub fn tls_incoming(
     listener: TcpListener,
     config: Arc<rustls::ServerConfig>,
+    metrics: Arc<crate::metrics::Metrics>,
     stopper: Stopper,
 ) -> ReceiverStream<Result<TlsStream<TcpStream>, io::Error>> {
     let (tx, rx) = tokio::sync::mpsc::channel(64);
@@ -48,7 +49,7 @@ pub fn tls_incoming(
                     continue;
                 }
             };
-            let (acceptor, tx) = (acceptor.clone(), tx.clone());
+            let (acceptor, tx, metrics) = (acceptor.clone(), tx.clone(), metrics.clone());
             tokio::spawn(async move {
                 match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(tcp)).await {
                     Ok(Ok(tls)) => {
@@ -58,7 +59,7 @@ pub fn tls_incoming(
                     Ok(Err(e)) => match tls::refusal(&e) {
                         Some(r) => {
                             warn!(peer_addr = %addr, reason = %r, "refused peer at the TLS handshake");
-                            crate::metrics::peer_refused(r.label());
+                            metrics.peer_refused(r.label());
                         }
                         None => debug!(%addr, error = %e, "tls handshake failed"),
                     },

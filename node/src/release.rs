@@ -94,7 +94,7 @@ pub fn ingest(
 ) -> Result<IngestOutcome, Error> {
     let started = std::time::Instant::now();
     let outcome = ingest_timed(node, catalogue, req, input);
-    crate::metrics::ingest_took(started.elapsed().as_secs_f64());
+    node.log.metrics().ingest_took(started.elapsed().as_secs_f64());
     outcome
 }
 

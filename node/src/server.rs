@@ -91,7 +91,12 @@ pub async fn run(
         .add_service(health_service)
         .add_service(fed_service(&node))
         .serve_with_incoming_shutdown(
-            peers::tls_incoming(federation, tls_config, stopper.clone()),
+            peers::tls_incoming(
+                federation,
+                tls_config,
+                node.log.metrics().clone(),
+                stopper.clone(),
+            ),
             async move {
                 fed_stop.cancelled().await;
             },

@@ -18,7 +18,7 @@ use prost::Message;
 
 use crate::scripted::{
     EVIDENCE, HEADS_REFUSED, PEER_REFUSED, REJECTED, SYNC_FAILURES, assert_serving, count,
-    envelopes, federation, id, notice, scraped,
+    envelopes, federation, id, notice, scraped, scraped_all,
 };
 
 /// Per honest node, every log it holds: origin, size and root.
@@ -109,11 +109,11 @@ async fn an_oversized_reply_is_refused_and_counted() {
     evil.truth();
     cluster
         .wait_until("every oversized reply counted", |_| {
-            count(SYNC_FAILURES, &labels) == evil.served(&tries)
+            count(&cluster, SYNC_FAILURES, &labels) == evil.served(&tries)
         })
         .await;
     let tried = evil.served(&tries);
-    assert_eq!(scraped(&cluster.nodes[0], SYNC_FAILURES, &labels).await, tried);
+    assert_eq!(scraped_all(&cluster, SYNC_FAILURES, &labels).await, tried);
     assert_kept(&cluster, &before).await;
     report(
         "Oversized message",
@@ -152,14 +152,14 @@ async fn malformed_protobuf_is_refused_and_counted() {
     let wire_labels = [("peer", me.as_str()), ("code", "internal")];
     cluster
         .wait_until("every malformed reply counted", |_| {
-            count(REJECTED, &body_labels) == evil.served(&tries)
-                && count(SYNC_FAILURES, &wire_labels) == evil.served("garbled")
+            count(&cluster, REJECTED, &body_labels) == evil.served(&tries)
+                && count(&cluster, SYNC_FAILURES, &wire_labels) == evil.served("garbled")
         })
         .await;
     let (bodies, garbled) = (evil.served(&tries), evil.served("garbled"));
     let tried = bodies + garbled;
-    let scraped_total = scraped(&cluster.nodes[1], REJECTED, &body_labels).await
-        + scraped(&cluster.nodes[1], SYNC_FAILURES, &wire_labels).await;
+    let scraped_total = scraped_all(&cluster, REJECTED, &body_labels).await
+        + scraped_all(&cluster, SYNC_FAILURES, &wire_labels).await;
     assert_eq!(scraped_total, tried);
     assert_kept(&cluster, &before).await;
     report(
@@ -211,14 +211,14 @@ async fn bad_signatures_are_refused_and_counted() {
     let head_labels = [("peer", me.as_str()), ("reason", "invalid")];
     cluster
         .wait_until("every bad signature counted", |_| {
-            count(REJECTED, &labels) == evil.served(&own) + evil.served(theirs)
-                && count(HEADS_REFUSED, &head_labels) == evil.served(&heads)
+            count(&cluster, REJECTED, &labels) == evil.served(&own) + evil.served(theirs)
+                && count(&cluster, HEADS_REFUSED, &head_labels) == evil.served(&heads)
         })
         .await;
     let (records, heads) = (evil.served(&own) + evil.served(theirs), evil.served(&heads));
     let tried = records + heads;
-    let scraped_total = scraped(&cluster.nodes[0], REJECTED, &labels).await
-        + scraped(&cluster.nodes[0], HEADS_REFUSED, &head_labels).await;
+    let scraped_total = scraped_all(&cluster, REJECTED, &labels).await
+        + scraped_all(&cluster, HEADS_REFUSED, &head_labels).await;
     assert_eq!(scraped_total, tried);
     assert_kept(&cluster, &before).await;
     report(
@@ -259,12 +259,12 @@ async fn replayed_records_are_refused_and_counted() {
     let labels = [("peer", me.as_str()), ("reason", "replayed")];
     cluster
         .wait_until("every replayed record counted", |_| {
-            count(REJECTED, &labels) == n * evil.served(&own) + m * evil.served(theirs)
+            count(&cluster, REJECTED, &labels) == n * evil.served(&own) + m * evil.served(theirs)
         })
         .await;
     let replies = evil.served(&own) + evil.served(theirs);
     let tried = n * evil.served(&own) + m * evil.served(theirs);
-    assert_eq!(scraped(&cluster.nodes[1], REJECTED, &labels).await, tried);
+    assert_eq!(scraped_all(&cluster, REJECTED, &labels).await, tried);
     assert_kept(&cluster, &before).await;
     report(
         "Replayed records",
@@ -286,7 +286,8 @@ async fn a_forked_log_is_kept_as_evidence_and_flags_the_origin() {
     let next = evil.seal(evil.id(), n, merkle::leaf_hash(&other.body), notice("and it goes on"));
     let equivocations = [("origin", me.as_str()), ("kind", "equivocation")];
     let forks = [("origin", me.as_str()), ("kind", "fork")];
-    let evidence_before = (count(EVIDENCE, &equivocations), count(EVIDENCE, &forks));
+    let evidence_before =
+        (count(&cluster, EVIDENCE, &equivocations), count(&cluster, EVIDENCE, &forks));
     {
         let mut script = evil.script();
         script.origins.insert(me.clone(), (n + 1, vec![5; 32]));
@@ -302,13 +303,13 @@ async fn a_forked_log_is_kept_as_evidence_and_flags_the_origin() {
     let labels = [("peer", me.as_str()), ("reason", "fork")];
     cluster
         .wait_until("every forked record counted", |_| {
-            count(REJECTED, &labels) == evil.served(&tries)
+            count(&cluster, REJECTED, &labels) == evil.served(&tries)
         })
         .await;
     // Each honest node keeps, and counts, each piece of evidence once.
-    assert_eq!(count(EVIDENCE, &equivocations), evidence_before.0 + 2);
-    assert_eq!(count(EVIDENCE, &forks), evidence_before.1 + 2);
-    assert_eq!(scraped(&cluster.nodes[0], REJECTED, &labels).await, evil.served(&tries));
+    assert_eq!(count(&cluster, EVIDENCE, &equivocations), evidence_before.0 + 2);
+    assert_eq!(count(&cluster, EVIDENCE, &forks), evidence_before.1 + 2);
+    assert_eq!(scraped_all(&cluster, REJECTED, &labels).await, evil.served(&tries));
     // The evidence proves itself: two different records at one position, both signed by the
     // member, as anyone can fetch from an honest node.
     let mut fed = FederationClient::connect(cluster.nodes[0].url()).await.unwrap();
@@ -396,13 +397,14 @@ async fn a_rolled_back_tree_head_is_refused_and_counted() {
     let labels = [("peer", me.as_str()), ("reason", "rolled_back")];
     cluster
         .wait_until("both honest nodes were served the old head and counted it", |_| {
-            evil.served(&tries) >= 2 && count(HEADS_REFUSED, &labels) == evil.served(&tries)
+            evil.served(&tries) >= 2
+                && count(&cluster, HEADS_REFUSED, &labels) == evil.served(&tries)
         })
         .await;
     let rolled_back = evil.served(&tries);
     // Then a fresh head, validly signed, whose root contradicts the records at its size.
     let kind = [("origin", me.as_str()), ("kind", "inconsistent-head")];
-    let evidence_before = count(EVIDENCE, &kind);
+    let evidence_before = count(&cluster, EVIDENCE, &kind);
     {
         let mut script = evil.script();
         script.origins.insert(me.clone(), (n - 1, vec![7; 32]));
@@ -414,8 +416,8 @@ async fn a_rolled_back_tree_head_is_refused_and_counted() {
         })
         .await;
     evil.truth();
-    assert_eq!(count(EVIDENCE, &kind), evidence_before + 2);
-    assert_eq!(scraped(&cluster.nodes[1], HEADS_REFUSED, &labels).await, rolled_back);
+    assert_eq!(count(&cluster, EVIDENCE, &kind), evidence_before + 2);
+    assert_eq!(scraped_all(&cluster, HEADS_REFUSED, &labels).await, rolled_back);
     for h in &cluster.nodes {
         assert_eq!(h.node.log.tree_head(evil.id()).unwrap().size, n, "the newer head is kept");
         assert_eq!(witnessed(h, evil.id()), n, "the witness statement does not go back");
@@ -453,7 +455,7 @@ async fn a_flood_of_calls_is_refused_per_member_and_counted() {
     // `MAX_STREAMS_PER_CONNECTION` streams) and queues beyond them instead of being reset.
     client.clone().list_origins(pb::ListOriginsRequest {}).await.unwrap();
     let busy = [("reason", "too_many_calls")];
-    let busy_before = count(PEER_REFUSED, &busy);
+    let busy_before = count(&cluster, PEER_REFUSED, &busy);
     const CALLS: usize = 1000;
     let mut calls = tokio::task::JoinSet::new();
     for _ in 0..CALLS {
@@ -491,7 +493,7 @@ async fn a_flood_of_calls_is_refused_per_member_and_counted() {
     let before = held(&cluster);
     assert_serving(target).await;
     let tried = CALLS as u64 + 1;
-    let counted = count(PEER_REFUSED, &busy) - busy_before;
+    let counted = count(&cluster, PEER_REFUSED, &busy) - busy_before;
     assert_eq!(counted, refused as u64 + 1);
     // Once its calls end, the member is served again.
     drop(in_progress);

@@ -15,7 +15,7 @@ use std::{
 use metronode::{
     clock,
     identity::{Domain, MemberId, NodeKey},
-    merkle, metrics,
+    merkle,
     node::{self, Identity, Node},
     pb::{
         self,
@@ -322,8 +322,10 @@ impl Evil {
         let wire = Wire { liar: FederationServer::new(liar), script: script.clone() };
         let config = tls::server_config(&node.tls, node.pins.clone()).unwrap();
         let stop = Stopper::new();
-        let (incoming, stopped) =
-            (peers::tls_incoming(listener, config, stop.clone()), stop.clone());
+        let (incoming, stopped) = (
+            peers::tls_incoming(listener, config, node.log.metrics().clone(), stop.clone()),
+            stop.clone(),
+        );
         tokio::spawn(
             tonic::transport::Server::builder()
                 .add_service(wire)
@@ -486,9 +488,18 @@ pub(crate) fn counter(text: &str, name: &str, labels: &[(&str, &str)]) -> u64 {
         .sum::<f64>() as u64
 }
 
-/// A counter as the registry has it now.
-pub(crate) fn count(name: &str, labels: &[(&str, &str)]) -> u64 {
-    counter(&metrics::render(), name, labels)
+/// A counter summed over the cluster's nodes (each counts in its own registry).
+pub(crate) fn count(cluster: &TestCluster, name: &str, labels: &[(&str, &str)]) -> u64 {
+    cluster.nodes.iter().map(|n| counter(&n.node.log.metrics().render(), name, labels)).sum()
+}
+
+/// A counter summed over what every node of the cluster's `/metrics` serves.
+pub(crate) async fn scraped_all(cluster: &TestCluster, name: &str, labels: &[(&str, &str)]) -> u64 {
+    let mut sum = 0;
+    for n in &cluster.nodes {
+        sum += scraped(n, name, labels).await;
+    }
+    sum
 }
 
 /// A counter as the node's `/metrics` endpoint serves it.

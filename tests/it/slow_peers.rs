@@ -123,7 +123,7 @@ async fn a_slow_member_times_out_backs_off_and_is_reported_stale() {
     let size = cluster.nodes[0].log_size();
     cluster.wait_until("Dublin holds the release", |c| c.held(1, "BEBRU") == size).await;
     let labels = [("peer", me.as_str())];
-    let failures_before = count(SYNC_FAILURES, &labels);
+    let failures_before = count(&cluster, SYNC_FAILURES, &labels);
     let mut told = Told::default();
 
     // Held: every reply waits longer than the honest nodes' timeout for a call.
@@ -152,7 +152,7 @@ async fn a_slow_member_times_out_backs_off_and_is_reported_stale() {
     let view = peers.iter().find(|p| p.card.as_ref().is_some_and(|c| c.id == me.as_str())).unwrap();
     assert!(!view.reachable && !view.last_error.is_empty(), "{view:?}");
     assert!(cluster.held(0, me.as_str()) < evil.size());
-    let held_failures = count(SYNC_FAILURES, &labels) - failures_before;
+    let held_failures = count(&cluster, SYNC_FAILURES, &labels) - failures_before;
     let held_backoff = cluster.nodes[0].node.peers.get(&me).failures;
     let held_calls = evil.served("held");
     assert!(held_failures >= 4, "every timed-out sync counted");
@@ -167,7 +167,7 @@ async fn a_slow_member_times_out_backs_off_and_is_reported_stale() {
     for i in 0..6 {
         evil.append(notice(&format!("slow news {i}")));
     }
-    let before_trickle = count(SYNC_FAILURES, &labels);
+    let before_trickle = count(&cluster, SYNC_FAILURES, &labels);
     cluster
         .wait_until("both honest nodes cut a trickled reply off", |c| {
             c.nodes.iter().all(|n| n.node.peers.get(&me).last_error.contains("GetRecords took"))
@@ -179,7 +179,7 @@ async fn a_slow_member_times_out_backs_off_and_is_reported_stale() {
         assert!(Instant::now() < stale_deadline, "the trickling member was never reported stale");
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
-    let trickle_failures = count(SYNC_FAILURES, &labels) - before_trickle;
+    let trickle_failures = count(&cluster, SYNC_FAILURES, &labels) - before_trickle;
     assert!(trickle_failures >= 2, "every cut-off call counted");
     let kept = cluster.held(0, me.as_str());
     let trickle_error = cluster.nodes[0].node.peers.get(&me).last_error;

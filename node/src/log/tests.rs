@@ -116,6 +116,7 @@ fn a_lagging_tree_head_is_re_signed_and_a_forged_one_refused() {
             own: bebru(),
             key: NodeKey::generate(),
             chains: Default::default(),
+            metrics: Default::default(),
         };
         let tree = log.chains.lock().unwrap()[&bebru()].tree.clone();
         let bad = forged.sign_head(&tree, 7).unwrap();

@@ -16,7 +16,6 @@ use crate::{
     clock,
     identity::MemberId,
     log::HeadCheck,
-    metrics,
     node::Node,
     pb::{self, federation_client::FederationClient},
     peers::{self, tls},
@@ -270,7 +269,7 @@ impl PeerSyncer {
                 false
             }
             Err(status) => {
-                metrics::sync_failed(id.as_str(), code_label(status.code()));
+                self.node.log.metrics().sync_failed(id.as_str(), code_label(status.code()));
                 let e = format!("{}: {}", status.code(), status.message());
                 self.node.peers.update(id, |p| {
                     p.reachable = false;
@@ -382,12 +381,12 @@ impl PeerSyncer {
                     // A member relaying an older head of another origin is normal; the origin
                     // itself going back behind a head it signed is not.
                     Ok(HeadCheck::Behind(held)) if &origin == id => {
-                        metrics::head_refused(id.as_str(), "rolled_back");
+                        self.node.log.metrics().head_refused(id.as_str(), "rolled_back");
                         warn!(%origin, held, "refused a tree head older than one the origin signed before");
                     }
                     Ok(_) => {}
                     Err(e @ crate::log::Error::BadTreeHead { .. }) => {
-                        metrics::head_refused(id.as_str(), "invalid");
+                        self.node.log.metrics().head_refused(id.as_str(), "invalid");
                         warn!(%origin, error = %e, "tree head refused");
                     }
                     Err(e) => warn!(%origin, error = %e, "couldn't check a tree head"),
@@ -525,7 +524,7 @@ impl PeerSyncer {
                     info!(peer = %peer, sha256 = %hex::encode(hash), "fetched and verified a document")
                 }
                 Ok(Err(e)) => {
-                    metrics::record_rejected(peer.as_str(), "document");
+                    self.node.log.metrics().record_rejected(peer.as_str(), "document");
                     warn!(peer = %peer, sha256 = %hex::encode(hash), error = %e, "refused a document from a peer");
                 }
                 Err(_) => {}
@@ -591,9 +590,9 @@ impl PeerSyncer {
             .await
             .map_err(|e| tonic::Status::internal(e.to_string()))?
             .map_err(|e| tonic::Status::internal(e.to_string()))?;
-            metrics::replicated(fetched.accepted);
+            self.node.log.metrics().replicated(fetched.accepted);
             for r in &fetched.rejected {
-                metrics::record_rejected(peer.as_str(), r.reason);
+                self.node.log.metrics().record_rejected(peer.as_str(), r.reason);
             }
             if let Some(r) = fetched.rejected.first() {
                 let n = fetched.rejected.len();
@@ -601,12 +600,16 @@ impl PeerSyncer {
             }
             // Skewed dates are counted and kept: record dates never decide freshness or order.
             if fetched.dated_ahead > 0 {
-                metrics::clock_skew(origin.as_str(), "ahead", fetched.dated_ahead);
+                self.node.log.metrics().clock_skew(origin.as_str(), "ahead", fetched.dated_ahead);
                 let (records, ahead_ms) = (fetched.dated_ahead, fetched.max_ahead_ms);
                 warn!(%peer, %origin, records, ahead_ms, "kept records dated ahead of this clock");
             }
             if fetched.dated_backwards > 0 {
-                metrics::clock_skew(origin.as_str(), "backwards", fetched.dated_backwards);
+                self.node.log.metrics().clock_skew(
+                    origin.as_str(),
+                    "backwards",
+                    fetched.dated_backwards,
+                );
                 let records = fetched.dated_backwards;
                 warn!(%peer, %origin, records, "kept records dated before the record they follow");
             }

@@ -31,7 +31,7 @@ pub struct PinSet {
 
 /// Pins shared by the listener and every outgoing connection; replaced when membership changes.
 #[derive(Clone, Default)]
-pub struct Pins(Arc<RwLock<PinSet>>, Arc<std::sync::Mutex<Verified>>);
+pub struct Pins(Arc<RwLock<PinSet>>, Arc<std::sync::Mutex<Verified>>, Arc<metrics::Metrics>);
 
 /// Certificates whose signature and validity were checked lately (SHA-256 of the DER to the
 /// time, in Unix seconds, the check was made for):
@@ -53,6 +53,11 @@ impl fmt::Debug for Pins {
 }
 
 impl Pins {
+    /// Empty pins whose client-side refusals count in `metrics`.
+    pub fn counting(metrics: Arc<metrics::Metrics>) -> Self {
+        Self(Arc::default(), Arc::default(), metrics)
+    }
+
     /// Replaces the pin set.
     pub fn set(&self, pins: PinSet) {
         *self.0.write().unwrap_or_else(|p| p.into_inner()) = pins;
@@ -180,7 +185,7 @@ impl PinnedVerifier {
         self.pins.check(cert, now).map(|_| ()).map_err(|r| {
             if self.side == "client" {
                 warn!(side = self.side, reason = %r, "refused peer at the TLS handshake");
-                metrics::peer_refused(r.label());
+                self.pins.2.peer_refused(r.label());
             }
             rustls::Error::InvalidCertificate(rustls::CertificateError::Other(rustls::OtherError(
                 Arc::new(r),

@@ -57,7 +57,7 @@ impl FederationService {
                 match calls.try_acquire_owned() {
                     Ok(permit) => Ok(Some(permit)),
                     Err(_) => {
-                        crate::metrics::peer_refused("too_many_calls");
+                        self.node.log.metrics().peer_refused("too_many_calls");
                         tracing::debug!(peer = %member, "refused a call over the per-member limit");
                         Err(Status::resource_exhausted(format!(
                             "more than {MAX_CALLS_PER_PEER} calls in progress from {member}"
@@ -66,7 +66,7 @@ impl FederationService {
                 }
             }
             Err(refusal) => {
-                crate::metrics::peer_refused(refusal.label());
+                self.node.log.metrics().peer_refused(refusal.label());
                 tracing::warn!(reason = %refusal, "refused a call from a peer that is no longer a member");
                 Err(Status::permission_denied(refusal.to_string()))
             }
