@@ -180,6 +180,17 @@ enum Command {
         #[arg(long, value_enum, default_value = "table")]
         format: query::Format,
     },
+    /// Rotate this node's TLS key: writes the next key and certificate (ECDSA P-256) beside
+    /// the current ones and prints the card that pins them; propose it with `federation propose
+    /// --add`, and the node switches at its first start after the change is in effect.
+    TlsRotate {
+        /// The data directory.
+        #[arg(long)]
+        dir: PathBuf,
+        /// Write the card here instead of printing it.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
     /// Make a bearer token for an analyst (printed once; node.toml keeps only its hash).
     Token {
         /// Who it is for; written to the audit log with every query.
@@ -367,6 +378,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             init(&id, &name, &dir, listen, federation_listen, endpoint)
         }
         Command::Card { dir } => card(&dir),
+        Command::TlsRotate { dir, out } => tls_rotate(&dir, out.as_deref()),
         Command::Serve { dir, listen, federation_listen, http_listen } => {
             serve(&dir, listen, federation_listen, http_listen)
         }
@@ -439,6 +451,26 @@ fn init(
 fn card(dir: &Path) -> anyhow::Result<()> {
     let identity = Identity::load(dir)?;
     write!(std::io::stdout().lock(), "{}", card_toml(identity.card())?)?;
+    Ok(())
+}
+
+fn tls_rotate(dir: &Path, out: Option<&Path>) -> anyhow::Result<()> {
+    let identity = Identity::load(dir)?;
+    let card = card_toml(identity.rotate_tls()?)?;
+    let (key, _) = identity.next_tls_paths();
+    match out {
+        Some(path) => std::fs::write(path, &card)
+            .with_context(|| format!("couldn't write {}", path.display()))?,
+        None => write!(std::io::stdout().lock(), "{card}")?,
+    }
+    writeln!(
+        std::io::stderr(),
+        "the next TLS key is {}: propose the card with `metronode federation propose --dir {} --add {}`; \
+         once the change is in effect, restart the node and it switches to the new key",
+        key.display(),
+        dir.display(),
+        out.map_or("CARD".into(), |p| p.display().to_string())
+    )?;
     Ok(())
 }
 

@@ -279,6 +279,24 @@ impl Membership {
             .collect()
     }
 
+    /// The TLS fingerprint each trusted member held in the version before the active one, where
+    /// the active version rotated it: accepted until the member's next rotation, so that a member
+    /// whose rotation took effect while it was still on its old key learns of it from its peers
+    /// (it switches at its next start). The federation port serves public, signed logs only.
+    pub fn rotating_pins(&self) -> BTreeMap<[u8; 32], MemberId> {
+        let Some(previous) = self.history.len().checked_sub(2).map(|i| &self.history[i]) else {
+            return BTreeMap::new();
+        };
+        self.trusted()
+            .into_iter()
+            .filter_map(|(id, card)| {
+                let old = previous.member(&id)?;
+                let fp = <[u8; 32]>::try_from(old.tls_key_fingerprint.as_slice()).ok()?;
+                (old.tls_key_fingerprint != card.tls_key_fingerprint).then_some((fp, id))
+            })
+            .collect()
+    }
+
     /// TLS fingerprints of members that were in an earlier version and are no longer trusted
     /// (removed, revoked or rotated away), for a precise refusal message.
     pub fn former_pins(&self) -> BTreeSet<[u8; 32]> {

@@ -78,6 +78,34 @@ impl Identity {
     pub fn card(&self) -> pb::MemberCard {
         Self::card_of(&self.config, &self.key, &self.tls)
     }
+
+    /// Where `metronode tls-rotate` keeps the next TLS key and certificate until the federation
+    /// pins them: the current files' paths with `.next` appended.
+    pub fn next_tls_paths(&self) -> (PathBuf, PathBuf) {
+        let next = |p: &Path| {
+            let mut s = self.dir.join(p).into_os_string();
+            s.push(".next");
+            PathBuf::from(s)
+        };
+        (next(&self.config.keys.tls_key), next(&self.config.keys.tls_cert))
+    }
+
+    /// Makes the next TLS identity (ECDSA P-256) beside the current one and returns the card
+    /// that pins it, for a threshold-approved `federation propose --add`. The node switches to
+    /// it at the first start after that change is in effect.
+    pub fn rotate_tls(&self) -> Result<pb::MemberCard, OpenError> {
+        let (key, cert) = self.next_tls_paths();
+        if key.exists() || cert.exists() {
+            let why = "a rotated TLS key already waits for the federation; remove both .next files to make another";
+            let source = std::io::Error::new(std::io::ErrorKind::AlreadyExists, why);
+            return Err(identity::KeyFileError::Io { path: key, source }.into());
+        }
+        let next = TlsIdentity::generate(&self.member_id())?;
+        identity::write_private(&key, next.key_pem().as_bytes())?;
+        std::fs::write(&cert, &next.cert_pem)
+            .map_err(|source| identity::KeyFileError::Io { path: cert.clone(), source })?;
+        Ok(Self::card_of(&self.config, &self.key, &next))
+    }
 }
 
 /// An open node: identity, the held data directory, and the verified log.
@@ -115,6 +143,15 @@ pub struct Node {
 impl Node {
     /// Takes the data directory and opens the store and log, verifying every stored record.
     pub fn open(identity: Identity) -> Result<Self, OpenError> {
+        let (next_key, next_cert) = identity.next_tls_paths();
+        let next = match next_key.exists() {
+            true => {
+                let loose = identity.config.keys.allow_loose_permissions;
+                let tls = identity::load_tls(&next_key, &next_cert, loose)?;
+                Some((Identity::card_of(&identity.config, &identity.key, &tls), tls))
+            }
+            false => None,
+        };
         let Identity { dir, config, key, tls } = identity;
         let lock = store::lock_dir(&dir)?;
         let store =
@@ -126,7 +163,7 @@ impl Node {
         let log = Log::open(store, own.clone(), key)?;
         let dir_blobs = dir.join("blobs");
         let pins = Pins::counting(log.metrics().clone());
-        let node = Self {
+        let mut node = Self {
             card,
             dir,
             config,
@@ -148,6 +185,29 @@ impl Node {
         node.observe(&own, 0)?;
         if let Some(origin) = node.log.unloaded_origins()?.into_iter().next() {
             return Err(log::Error::UnknownOrigin(origin).into());
+        }
+        // A rotated TLS key replaces the current one once the membership in effect pins it.
+        if let Some((card, tls)) = next {
+            let pinned =
+                node.membership().trusted().get(&own).map(|c| c.tls_key_fingerprint.clone());
+            if pinned.as_deref() == Some(card.tls_key_fingerprint.as_slice()) {
+                for (from, to) in [
+                    (&next_cert, node.dir.join(&node.config.keys.tls_cert)),
+                    (&next_key, node.dir.join(&node.config.keys.tls_key)),
+                ] {
+                    std::fs::rename(from, &to).map_err(|source| identity::KeyFileError::Io {
+                        path: to.clone(),
+                        source,
+                    })?;
+                }
+                tracing::info!("switched to the rotated TLS key, which the federation now pins");
+                (node.card, node.tls) = (card, tls);
+            } else {
+                tracing::info!(
+                    path = %next_key.display(),
+                    "a rotated TLS key waits until the federation pins it"
+                );
+            }
         }
         // The release index is read now, while the store is known to read: a store that fails
         // later (a full disk) then answers queries from it instead of from nothing.
@@ -194,7 +254,11 @@ impl Node {
             }
         }
         let m = self.membership.read().unwrap_or_else(|p| p.into_inner());
-        self.pins.set(PinSet { current: m.tls_pins(), former: m.former_pins() });
+        self.pins.set(PinSet {
+            current: m.tls_pins(),
+            former: m.former_pins(),
+            rotating: m.rotating_pins(),
+        });
         Ok(())
     }
 }

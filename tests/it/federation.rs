@@ -160,6 +160,7 @@ async fn a_non_member_is_refused_at_the_handshake_and_counted() {
     pins.set(peers::tls::PinSet {
         current: [(brussels_fp, "BEBRU".parse().unwrap())].into(),
         former: Default::default(),
+        rotating: Default::default(),
     });
     let config = peers::tls::client_config(&stranger.node.tls, pins).unwrap();
     let channel = peers::connect(
@@ -193,6 +194,32 @@ async fn a_non_member_is_refused_at_the_handshake_and_counted() {
     assert!(!origins.into_inner().origins.is_empty());
 }
 
+/// Node `by` proposes `manifest`; node `approver` approves it once the proposal reached it.
+async fn propose_and_approve(
+    cluster: &TestCluster,
+    by: usize,
+    approver: usize,
+    manifest: &federation::Manifest,
+) {
+    cluster.nodes[by]
+        .publisher()
+        .await
+        .propose_manifest(pb::ProposeManifestRequest { manifest: manifest.bytes.clone() })
+        .await
+        .unwrap();
+    cluster
+        .wait_until("the proposal reached the approver", |c| {
+            c.nodes[approver].node.membership().pending().any(|p| p.manifest.hash == manifest.hash)
+        })
+        .await;
+    cluster.nodes[approver]
+        .publisher()
+        .await
+        .approve_manifest(pb::ApproveManifestRequest { manifest_hash: manifest.hash.to_vec() })
+        .await
+        .unwrap();
+}
+
 fn refused_count(node: &TestNode) -> u64 {
     node.node
         .log
@@ -217,23 +244,7 @@ async fn a_removed_member_is_refused_from_then_on() {
         "remove IEDUB",
     )
     .unwrap();
-    cluster.nodes[0]
-        .publisher()
-        .await
-        .propose_manifest(pb::ProposeManifestRequest { manifest: v2.bytes.clone() })
-        .await
-        .unwrap();
-    cluster
-        .wait_until("the proposal reached Sofia", |c| {
-            c.nodes[2].node.membership().pending().any(|p| p.manifest.hash == v2.hash)
-        })
-        .await;
-    cluster.nodes[2]
-        .publisher()
-        .await
-        .approve_manifest(pb::ApproveManifestRequest { manifest_hash: v2.hash.to_vec() })
-        .await
-        .unwrap();
+    propose_and_approve(&cluster, 0, 2, &v2).await;
     cluster
         .wait_until("version 2 at Brussels and Sofia", |c| {
             [0, 2].iter().all(|&i| c.nodes[i].node.membership().active().unwrap().body.version == 2)
@@ -344,10 +355,70 @@ async fn a_member_still_on_an_ed25519_tls_key_federates_until_it_rotates() {
             .unwrap();
         n.notice("hello").await;
     }
-    let cluster = TestCluster { nodes: vec![old, new] };
+    let mut cluster = TestCluster { nodes: vec![old, new] };
     cluster
         .wait_until("each holds the other's log over mixed ed25519 and P-256 TLS", |c| {
             c.held(0, "IEDUB") == 2 && c.held(1, "BEBRU") == 2
+        })
+        .await;
+
+    // The rotation, as `metronode tls-rotate` does it: the next key (P-256) beside the current
+    // one, its card through a threshold-approved change, the switch at the next start.
+    let identity = metronode::node::Identity::load(cluster.nodes[0].dir()).unwrap();
+    let card = identity.rotate_tls().unwrap();
+    assert!(identity.rotate_tls().is_err(), "one rotation waits at a time");
+    let (next_key, next_cert) = identity.next_tls_paths();
+    let pem = std::fs::read_to_string(&next_key).unwrap();
+    let next = metronode::identity::load_tls(&next_key, &next_cert, false).unwrap();
+    assert_eq!(next.key_pem(), pem);
+    assert_ne!(card.tls_key_fingerprint, cluster.nodes[0].node.card.tls_key_fingerprint);
+    let restarted = cluster.nodes.remove(0).restart().await;
+    assert_ne!(
+        restarted.node.card.tls_key_fingerprint, card.tls_key_fingerprint,
+        "not before the federation pins it"
+    );
+    cluster.nodes.insert(0, restarted);
+    let active = cluster.nodes[0].node.membership().active().unwrap().clone();
+    let v2 =
+        federation::next_version(&active, vec![card.clone()], &[], None, "rotate BEBRU's TLS key")
+            .unwrap();
+    propose_and_approve(&cluster, 0, 1, &v2).await;
+    cluster
+        .wait_until("version 2 in effect at both", |c| {
+            c.nodes.iter().all(|n| n.node.membership().active().unwrap().body.version == 2)
+        })
+        .await;
+    let dir = cluster.nodes[0].dir().to_owned();
+    let old_tls =
+        metronode::identity::load_tls(&dir.join("keys/tls.key"), &dir.join("keys/tls.crt"), false)
+            .unwrap();
+    let brussels = cluster.nodes.remove(0).restart().await;
+    assert_eq!(brussels.node.card.tls_key_fingerprint, card.tls_key_fingerprint, "switched");
+    assert!(!next_key.exists() && !next_cert.exists(), "the next key became the key");
+    cluster.nodes.insert(0, brussels);
+    let (b, d) = (cluster.nodes[0].log_size(), cluster.nodes[1].log_size());
+    cluster.nodes[0].notice("on the new key").await;
+    cluster.nodes[1].notice("to the new key").await;
+    cluster
+        .wait_until("both logs replicate over Brussels' new P-256 key", |c| {
+            c.held(0, "IEDUB") == d + 1 && c.held(1, "BEBRU") == b + 1
+        })
+        .await;
+    // Dublin has seen Brussels on its new key: the old one is refused from then on.
+    let before = counted(&cluster, "former_member");
+    let config = peers::tls::client_config(&old_tls, cluster.nodes[0].node.pins.clone()).unwrap();
+    let channel = peers::connect(
+        &cluster.nodes[1].node.card.endpoint,
+        &"IEDUB".parse().unwrap(),
+        config,
+        std::time::Duration::from_secs(2),
+    )
+    .unwrap();
+    let mut client = pb::federation_client::FederationClient::new(channel);
+    assert!(client.list_origins(pb::ListOriginsRequest {}).await.is_err());
+    cluster
+        .wait_until("the old key refused as a former member's", |c| {
+            counted(c, "former_member") > before
         })
         .await;
 }

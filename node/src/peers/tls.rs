@@ -27,11 +27,20 @@ pub struct PinSet {
     pub current: BTreeMap<[u8; 32], MemberId>,
     /// Fingerprints of removed, revoked or rotated-away members.
     pub former: BTreeSet<[u8; 32]>,
+    /// A current member's previous key, while its rotation is under way
+    /// (`Membership::rotating_pins`).
+    pub rotating: BTreeMap<[u8; 32], MemberId>,
 }
 
 /// Pins shared by the listener and every outgoing connection; replaced when membership changes.
 #[derive(Clone, Default)]
-pub struct Pins(Arc<RwLock<PinSet>>, Arc<std::sync::Mutex<Verified>>, Arc<metrics::Metrics>);
+pub struct Pins(
+    Arc<RwLock<PinSet>>,
+    Arc<std::sync::Mutex<Verified>>,
+    Arc<metrics::Metrics>,
+    /// Previous keys retired early: their member has been seen on its new key since.
+    Arc<std::sync::Mutex<BTreeSet<[u8; 32]>>>,
+);
 
 /// Certificates whose signature and validity were checked lately (SHA-256 of the DER to the
 /// time, in Unix seconds, the check was made for):
@@ -55,7 +64,7 @@ impl fmt::Debug for Pins {
 impl Pins {
     /// Empty pins whose client-side refusals count in `metrics`.
     pub fn counting(metrics: Arc<metrics::Metrics>) -> Self {
-        Self(Arc::default(), Arc::default(), metrics)
+        Self(Arc::default(), Arc::default(), metrics, Arc::default())
     }
 
     /// Replaces the pin set.
@@ -90,14 +99,25 @@ impl Pins {
         let ee = webpki::EndEntityCert::try_from(cert).map_err(|_| Refusal::Malformed)?;
         let fingerprint: [u8; 32] = Sha256::digest(ee.subject_public_key_info().as_ref()).into();
         let pins = self.read();
-        let member = match pins.current.get(&fingerprint) {
+        let current = pins.current.get(&fingerprint);
+        let member = match current.or_else(|| self.previous(&pins, &fingerprint)) {
             Some(m) => m.clone(),
-            None if pins.former.contains(&fingerprint) => return Err(Refusal::Former(fingerprint)),
+            None if pins.former.contains(&fingerprint) => {
+                return Err(Refusal::Former(fingerprint));
+            }
             None => return Err(Refusal::NotMember(fingerprint)),
+        };
+        // Seen on its current key: a previous key of the member is no longer needed.
+        let retire: Vec<[u8; 32]> = match current {
+            Some(_) => {
+                pins.rotating.iter().filter(|(_, m)| **m == member).map(|(f, _)| *f).collect()
+            }
+            None => Vec::new(),
         };
         drop(pins);
         let der: [u8; 32] = Sha256::digest(cert.as_ref()).into();
         if self.recently_verified(&der, now) {
+            self.retire(retire);
             return Ok(member);
         }
         // The certificate is its own anchor: this checks its signature and validity period.
@@ -119,14 +139,28 @@ impl Pins {
             _ => Refusal::Malformed,
         })?;
         self.verified(der, now);
+        self.retire(retire);
         Ok(member)
+    }
+
+    /// The member whose previous key `fingerprint` is, unless retired.
+    fn previous<'p>(&self, pins: &'p PinSet, fingerprint: &[u8; 32]) -> Option<&'p MemberId> {
+        let retired = self.3.lock().unwrap_or_else(|p| p.into_inner());
+        pins.rotating.get(fingerprint).filter(|_| !retired.contains(fingerprint))
+    }
+
+    fn retire(&self, fingerprints: Vec<[u8; 32]>) {
+        if !fingerprints.is_empty() {
+            self.3.lock().unwrap_or_else(|p| p.into_inner()).extend(fingerprints);
+        }
     }
 
     /// The member a verified peer certificate chain belongs to (first certificate).
     pub fn member_of(&self, certs: &[CertificateDer<'_>]) -> Option<MemberId> {
         let ee = webpki::EndEntityCert::try_from(certs.first()?).ok()?;
         let fingerprint: [u8; 32] = Sha256::digest(ee.subject_public_key_info().as_ref()).into();
-        self.read().current.get(&fingerprint).cloned()
+        let pins = self.read();
+        pins.current.get(&fingerprint).or_else(|| self.previous(&pins, &fingerprint)).cloned()
     }
 }
 

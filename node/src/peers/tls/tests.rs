@@ -14,6 +14,8 @@ fn pins_accept_members_and_refuse_others_with_the_reason() {
     let member = TlsIdentity::generate(&bebru).unwrap();
     let stranger = TlsIdentity::generate(&"ALTIA".parse().unwrap()).unwrap();
     let former = TlsIdentity::generate(&"IEDUB".parse().unwrap()).unwrap();
+    // Brussels' key before a rotation now in effect.
+    let previous = TlsIdentity::generate_ed25519(&bebru).unwrap();
     let today = crate::clock::now_unix_ms() / 86_400_000;
     let expired = TlsIdentity::generate_valid(&bebru, today - 800, today - 70).unwrap();
     let future = TlsIdentity::generate_valid(&bebru, today + 10, today + 100).unwrap();
@@ -25,9 +27,17 @@ fn pins_accept_members_and_refuse_others_with_the_reason() {
             (future.fingerprint, bebru.clone()),
         ]
         .into(),
-        former: [former.fingerprint].into(),
+        former: [former.fingerprint, previous.fingerprint].into(),
+        rotating: [(previous.fingerprint, bebru.clone())].into(),
     });
     let now = UnixTime::now();
+    // A member's previous key while its rotation is under way: still that member's.
+    assert_eq!(pins.check(&cert(&previous), now), Ok(bebru.clone()));
+    assert_eq!(pins.member_of(&[cert(&previous)]), Some(bebru.clone()));
+    // Until the member is seen on its current key.
+    assert!(pins.check(&cert(&member), now).is_ok());
+    assert!(matches!(pins.check(&cert(&previous), now), Err(Refusal::Former(_))));
+    assert_eq!(pins.member_of(&[cert(&previous)]), None);
     assert_eq!(pins.check(&cert(&member), now), Ok(bebru.clone()));
     assert_eq!(pins.member_of(&[cert(&member)]), Some(bebru.clone()));
     assert!(matches!(pins.check(&cert(&stranger), now), Err(Refusal::NotMember(_))));
@@ -62,6 +72,7 @@ fn a_checked_certificate_is_remembered_but_membership_is_not() {
             Default::default()
         },
         former: if current { Default::default() } else { [short.fingerprint].into() },
+        rotating: Default::default(),
     };
     pins.set(set(true));
     let now = UnixTime::now();
