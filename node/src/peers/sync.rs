@@ -255,8 +255,13 @@ impl PeerSyncer {
     }
 
     /// Records how one peer's sync ended in its state and the metrics; true when it failed.
-    fn record_outcome(&self, id: &MemberId, result: Result<(), tonic::Status>) -> bool {
+    fn record_outcome(&self, id: &MemberId, result: Result<(), SyncError>) -> bool {
         match result {
+            Err(SyncError::Local(e)) => {
+                // This node's own fault: the peer is neither counted nor backed off.
+                tracing::error!(peer = %id, error = %e, "sync stopped by a local error");
+                false
+            }
             Ok(()) => {
                 self.node.peers.update(id, |p| {
                     p.syncs += 1;
@@ -268,7 +273,7 @@ impl PeerSyncer {
                 });
                 false
             }
-            Err(status) => {
+            Err(SyncError::Peer(status)) => {
                 self.node.log.metrics().sync_failed(id.as_str(), code_label(status.code()));
                 let e = format!("{}: {}", status.code(), status.message());
                 self.node.peers.update(id, |p| {
@@ -291,11 +296,11 @@ impl PeerSyncer {
         &mut self,
         id: &MemberId,
         endpoint: &str,
-    ) -> Result<FederationClient<Channel>, tonic::Status> {
+    ) -> Result<FederationClient<Channel>, SyncError> {
         let fresh = self.channels.get(id).is_none_or(|(e, _)| e != endpoint);
         if fresh {
             let config = tls::client_config(&self.node.tls, self.node.pins.clone())
-                .map_err(|e| tonic::Status::internal(e.to_string()))?;
+                .map_err(|e| SyncError::Local(format!("TLS client configuration: {e}")))?;
             let channel = peers::connect(endpoint, id, config, self.timeout)
                 .map_err(tonic::Status::invalid_argument)?;
             self.channels.insert(id.clone(), (endpoint.to_owned(), channel));
@@ -316,7 +321,7 @@ impl PeerSyncer {
         mut client: FederationClient<Channel>,
         id: &MemberId,
         wanted: &std::sync::Mutex<Vec<[u8; 32]>>,
-    ) -> Result<(), tonic::Status> {
+    ) -> Result<(), SyncError> {
         let before = self.node.peers.get(id);
         let mut checked = before.checked.clone();
         let mut changed = false;
@@ -539,7 +544,7 @@ impl PeerSyncer {
         peer: &MemberId,
         origin: &MemberId,
         their_size: u64,
-    ) -> Result<(), tonic::Status> {
+    ) -> Result<(), SyncError> {
         for _ in 0..MAX_ROUNDS {
             let ours = self.node.log.size(origin);
             if ours >= their_size {
@@ -577,7 +582,7 @@ impl PeerSyncer {
             }
             if batch.is_empty() {
                 if late {
-                    return Err(self.late("GetRecords"));
+                    return Err(self.late("GetRecords").into());
                 }
                 break;
             }
@@ -588,8 +593,8 @@ impl PeerSyncer {
                 node.log.append_foreign(&origin2, &batch, &keys, &peer2, clock::now_unix_ms())
             })
             .await
-            .map_err(|e| tonic::Status::internal(e.to_string()))?
-            .map_err(|e| tonic::Status::internal(e.to_string()))?;
+            .map_err(|e| SyncError::Local(format!("appending {origin}'s records: {e}")))?
+            .map_err(|e| SyncError::Local(format!("appending {origin}'s records: {e}")))?;
             self.node.log.metrics().replicated(fetched.accepted);
             for r in &fetched.rejected {
                 self.node.log.metrics().record_rejected(peer.as_str(), r.reason);
@@ -615,17 +620,17 @@ impl PeerSyncer {
             }
             if fetched.accepted > 0 {
                 info!(peer = %peer, origin = %origin, accepted = fetched.accepted, "replicated records");
-                self.node
-                    .observe(origin, ours)
-                    .map_err(|e| tonic::Status::internal(e.to_string()))?;
+                self.node.observe(origin, ours).map_err(|e| {
+                    SyncError::Local(format!("reading {origin}'s new records: {e}"))
+                })?;
             }
             if late {
                 let n = fetched.accepted;
                 let e = self.late("GetRecords");
-                return Err(tonic::Status::deadline_exceeded(format!(
+                return Err(SyncError::Peer(tonic::Status::deadline_exceeded(format!(
                     "{}; the {n} records it brought were kept",
                     e.message()
-                )));
+                ))));
             }
             if fetched.accepted == 0 {
                 break;
@@ -674,6 +679,20 @@ fn witness_origins(mut changed: Vec<MemberId>, peer: &MemberId, syncs: u64) -> V
 }
 
 /// The metric label of a gRPC status code.
+/// How one peer's sync failed: through the peer (a refusal, a bad or late reply), which counts
+/// against it and backs it off, or through this node itself (its store), which does neither.
+#[derive(Debug)]
+enum SyncError {
+    Peer(tonic::Status),
+    Local(String),
+}
+
+impl From<tonic::Status> for SyncError {
+    fn from(status: tonic::Status) -> Self {
+        Self::Peer(status)
+    }
+}
+
 fn code_label(code: tonic::Code) -> &'static str {
     use tonic::Code::*;
     match code {

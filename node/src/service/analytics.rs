@@ -138,7 +138,7 @@ impl pb::analytics_server::Analytics for AnalyticsService {
                 .collect()
         })
         .await
-        .map_err(|e| Status::internal(e.to_string()))?;
+        .map_err(|e| super::Error::Internal(anyhow::anyhow!("listing artefacts: {e}")))?;
         Ok(Response::new(pb::ListArtefactsResponse { artefacts }))
     }
 }

@@ -251,7 +251,9 @@ impl pb::federation_server::Federation for FederationService {
                         }
                     }
                     Err(e) => {
-                        let _ = tx.blocking_send(Err(Status::internal(e.to_string())));
+                        // The reason stays in this node's log: a peer learns only that it failed.
+                        tracing::error!(error = %e, "couldn't read a document for a peer");
+                        let _ = tx.blocking_send(Err(Status::internal("internal error")));
                         return;
                     }
                 }
