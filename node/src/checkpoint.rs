@@ -35,9 +35,14 @@ pub fn body(member: &MemberId, size: u64, root: &Hash) -> String {
 /// The signed-note key hash of an ed25519 key: the first 4 bytes of
 /// SHA-256(name || "\n" || 0x01 || public key).
 pub fn key_hash(member: &MemberId, key: &NodeId) -> [u8; 4] {
+    typed_key_hash(member, 0x01, key)
+}
+
+/// SHA-256(name || "\n" || type || key)[..4], the signed-note key hash of a key of `kind`.
+fn typed_key_hash(member: &MemberId, kind: u8, key: &NodeId) -> [u8; 4] {
     let mut h = Sha256::new();
     h.update(origin(member).as_bytes());
-    h.update(b"\n\x01");
+    h.update([b'\n', kind]);
     h.update(key.to_bytes());
     let d = h.finalize();
     [d[0], d[1], d[2], d[3]]
@@ -56,6 +61,47 @@ pub fn note(member: &MemberId, size: u64, root: &Hash, key: &NodeId, signature: 
     let mut sig = key_hash(member, key).to_vec();
     sig.extend_from_slice(signature);
     format!("{}\n\u{2014} {} {}\n", body(member, size, root), origin(member), B64.encode(sig))
+}
+
+/// The message a witness's C2SP tlog-cosignature/v1 signs: a header naming the time, then the
+/// checkpoint text. It begins with `cosignature/v1`, neither a checkpoint origin nor a
+/// `metronode/v1/` tag, so it cannot be taken for another kind of signature.
+pub fn cosigned(member: &MemberId, size: u64, root: &Hash, time: u64) -> String {
+    format!("cosignature/v1\ntime {time}\n{}", body(member, size, root))
+}
+
+/// The key hash of a witness's cosigning key: SHA-256(name || "\n" || 0x04 || key)[..4], the
+/// name being the witness's own log origin.
+pub fn cosigner_hash(witness: &MemberId, key: &NodeId) -> [u8; 4] {
+    typed_key_hash(witness, 0x04, key)
+}
+
+/// A witness's cosigning key in the signed-note text form, `name+hash+base64(0x04 || key)`.
+pub fn cosigner_key(witness: &MemberId, key: &NodeId) -> String {
+    let mut k = vec![4u8];
+    k.extend(key.to_bytes());
+    format!("{}+{}+{}", origin(witness), hex::encode(cosigner_hash(witness, key)), B64.encode(k))
+}
+
+/// A cosignature line for a checkpoint note: `— <name> base64(hash || timestamp || signature)`,
+/// from `cosignature` as a witness statement carries it (timestamp || signature, 72 bytes).
+pub fn cosignature_line(witness: &MemberId, key: &NodeId, cosignature: &[u8]) -> String {
+    let mut sig = cosigner_hash(witness, key).to_vec();
+    sig.extend_from_slice(cosignature);
+    format!("\u{2014} {} {}\n", origin(witness), B64.encode(sig))
+}
+
+/// Whether `cosignature` (timestamp || signature) is `key`'s cosignature of the checkpoint.
+pub fn cosignature_ok(
+    origin_member: &MemberId,
+    size: u64,
+    root: &Hash,
+    key: &NodeId,
+    cosignature: &[u8],
+) -> bool {
+    let Some((time, signature)) = cosignature.split_first_chunk::<8>() else { return false };
+    let text = cosigned(origin_member, size, root, u64::from_be_bytes(*time));
+    signature.len() == 64 && key.verify_note(&text, signature).is_ok()
 }
 
 /// A tile asked for by path: a hash tile at `level`, or an entry bundle (`level` `None`), its

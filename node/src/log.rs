@@ -442,7 +442,12 @@ impl Log {
         }
         .encode_to_vec();
         let signature = self.key.sign(Domain::Witness, &body).to_vec();
-        let signed = pb::SignedWitnessStatement { body, signature };
+        // The same statement in C2SP tlog-cosignature/v1 form, for the transparency interface.
+        let time = now_unix_ms.div_euclid(1000).max(0) as u64;
+        let text = crate::checkpoint::cosigned(&head.origin, head.size, &head.root, time);
+        let mut cosignature = time.to_be_bytes().to_vec();
+        cosignature.extend_from_slice(&self.key.sign_note(&text));
+        let signed = pb::SignedWitnessStatement { body, signature, cosignature };
         self.store.put_witness(&head.origin, &self.own, &signed.encode_to_vec())?;
         Ok(signed)
     }
@@ -494,16 +499,25 @@ impl Log {
             }
             *verifications -= 1;
         }
-        let signed_ok = held
-            || witness_keys(&witness)
-                .iter()
-                .any(|k| k.verify(Domain::Witness, &signed.body, &signed.signature).is_ok());
-        if !signed_ok {
-            return Ok(WitnessCheck::Invalid);
-        }
         let Ok(root) = <Hash>::try_from(body.root_hash.as_slice()) else {
             return Ok(WitnessCheck::Invalid);
         };
+        // The cosignature, when there is one, must be the same witness's over the same head.
+        let signed_ok = held
+            || witness_keys(&witness).iter().any(|k| {
+                k.verify(Domain::Witness, &signed.body, &signed.signature).is_ok()
+                    && (signed.cosignature.is_empty()
+                        || crate::checkpoint::cosignature_ok(
+                            &origin,
+                            body.size,
+                            &root,
+                            k,
+                            &signed.cosignature,
+                        ))
+            });
+        if !signed_ok {
+            return Ok(WitnessCheck::Invalid);
+        }
         let ours = {
             let chains = self.lock();
             chains.get(&origin).and_then(|c| {

@@ -9,11 +9,18 @@
 //
 //	GO111MODULE=off GOPATH=/usr/share/gocode go run verify.go LOG_URL VKEY [OLD_SIZE OLD_ROOT]
 //
-// LOG_URL is http://host:port/log/<member>. Prints one JSON line; exits 1 naming what failed.
+// LOG_URL is http://host:port/log/<member>. With COSIGNERS set to comma-separated C2SP
+// cosigner keys (name+hash+base64(0x04 || ed25519 key)), each must have a valid
+// tlog-cosignature/v1 line on the checkpoint, checked with the standard library's ed25519 (the
+// note package leaves signatures by keys it was not given unverified).
+// Prints one JSON line; exits 1 naming what failed.
 package main
 
 import (
+	"crypto/ed25519"
+	"crypto/sha256"
 	"encoding/base64"
+	"encoding/hex"
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
@@ -147,6 +154,7 @@ func main() {
 	}
 	result := map[string]interface{}{
 		"origin": lines[0], "size": size, "entries": len(leaves), "tiles_read": reader.served,
+		"cosigned_by": cosigned(n),
 	}
 	if len(os.Args) == 5 {
 		oldSize, err := strconv.ParseInt(os.Args[3], 10, 64)
@@ -162,4 +170,43 @@ func main() {
 	}
 	out, _ := json.Marshal(result)
 	fmt.Println(string(out))
+}
+
+// cosigned checks the cosignature of every key in $COSIGNERS and returns their names.
+func cosigned(n *note.Note) []string {
+	names := []string{}
+	if os.Getenv("COSIGNERS") == "" {
+		return names
+	}
+	for _, k := range strings.Split(os.Getenv("COSIGNERS"), ",") {
+		parts := strings.SplitN(k, "+", 3)
+		if len(parts) != 3 {
+			fail("cosigner key %q", k)
+		}
+		name := parts[0]
+		raw, err := base64.StdEncoding.DecodeString(parts[2])
+		if err != nil || len(raw) != 1+ed25519.PublicKeySize || raw[0] != 0x04 {
+			fail("cosigner key %q: not an ed25519 cosignature/v1 key", k)
+		}
+		h := sha256.Sum256(append([]byte(name+"\n"), raw...))
+		if hex.EncodeToString(h[:4]) != parts[1] {
+			fail("cosigner key %q: the key hash does not match", k)
+		}
+		found := false
+		for _, sig := range n.UnverifiedSigs {
+			b, err := base64.StdEncoding.DecodeString(sig.Base64)
+			if sig.Name != name || sig.Hash != binary.BigEndian.Uint32(h[:4]) || err != nil || len(b) != 4+8+ed25519.SignatureSize {
+				continue
+			}
+			msg := fmt.Sprintf("cosignature/v1\ntime %d\n", binary.BigEndian.Uint64(b[4:12])) + n.Text
+			if ed25519.Verify(ed25519.PublicKey(raw[1:]), []byte(msg), b[12:]) {
+				found = true
+			}
+		}
+		if !found {
+			fail("no valid cosignature by %s on the checkpoint", name)
+		}
+		names = append(names, name)
+	}
+	return names
 }

@@ -12,11 +12,23 @@ use metronode_tests::{TestCluster, http_get as get};
 /// Go (CI installs golang-go and Debian's golang-golang-x-mod-dev, and requires them). Gives
 /// its JSON, or its error text.
 async fn go_verify(args: &[String]) -> Option<Result<serde_json::Value, String>> {
-    let args = args.to_vec();
-    tokio::task::spawn_blocking(move || go_verify_blocking(&args)).await.unwrap()
+    go_verify_cosigned(args, "").await
 }
 
-fn go_verify_blocking(args: &[String]) -> Option<Result<serde_json::Value, String>> {
+/// As `go_verify`, also requiring a valid cosignature by each of `cosigners` (C2SP cosigner
+/// keys, comma-separated).
+async fn go_verify_cosigned(
+    args: &[String],
+    cosigners: &str,
+) -> Option<Result<serde_json::Value, String>> {
+    let (args, cosigners) = (args.to_vec(), cosigners.to_owned());
+    tokio::task::spawn_blocking(move || go_verify_blocking(&args, &cosigners)).await.unwrap()
+}
+
+fn go_verify_blocking(
+    args: &[String],
+    cosigners: &str,
+) -> Option<Result<serde_json::Value, String>> {
     let go = Command::new("go").arg("version").output();
     if go.is_err() {
         assert!(
@@ -32,6 +44,7 @@ fn go_verify_blocking(args: &[String]) -> Option<Result<serde_json::Value, Strin
         .args(args)
         .env("GO111MODULE", "off")
         .env("GOPATH", "/usr/share/gocode")
+        .env("COSIGNERS", cosigners)
         .output()
         .expect("go run");
     Some(if out.status.success() {
@@ -82,18 +95,40 @@ async fn a_members_log_as_another_member_serves_it_verifies_with_gos_tlog_and_no
     let (status, _, _) = get(dublin.http_addr, "/log/BEBRU/tile/0/0001", None).await;
     assert_eq!(status, 400);
 
+    // Dublin witnessed that very checkpoint: its C2SP cosignature is on the note it serves.
+    let dublin_key =
+        metronode::identity::NodeId::from_bytes(&dublin.node.card.signing_public_key).unwrap();
+    let iedub = "IEDUB".parse().unwrap();
+    let cosigner = checkpoint::cosigner_key(&iedub, &dublin_key);
+    let line = "\u{2014} metronode.invalid/IEDUB ";
+    let mut note = String::new();
+    for _ in 0..100 {
+        note = get(dublin.http_addr, "/log/BEBRU/checkpoint", None).await.2;
+        if note.contains(line) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(note.contains(line) && note.lines().nth(1) == Some(&*size.to_string()), "{note}");
+    let (_, _, list) = get(dublin.http_addr, "/log/", None).await;
+    assert!(list.contains(&cosigner), "the cosigner key is listed: {list}");
+
     let url = format!("http://{}/log/BEBRU", dublin.http_addr);
-    let Some(result) = go_verify(&[url.clone(), vkey, old_size.clone(), old_root]).await else {
+    let args = [url.clone(), vkey.clone(), old_size.clone(), old_root];
+    let Some(result) = go_verify_cosigned(&args, &cosigner).await else {
         return;
     };
     let v = result.unwrap_or_else(|e| panic!("Go refused the log: {e}"));
+    assert_eq!(v["cosigned_by"], serde_json::json!(["metronode.invalid/IEDUB"]), "{v}");
+    // A cosigner key that is not Dublin's finds no cosignature.
+    let impostor = checkpoint::cosigner_key(&iedub, &key);
+    let refused = go_verify_cosigned(&[url.clone(), vkey], &impostor).await.unwrap();
+    assert!(refused.unwrap_err().contains("no valid cosignature"));
     assert_eq!(v["size"].as_u64(), Some(size), "{v}");
     assert_eq!(v["entries"].as_u64(), Some(size), "{v}");
     assert_eq!(v["consistent_with"].as_u64(), old_size.parse().ok(), "{v}");
 
     // Under another member's key, or against a root it never had, it is refused.
-    let dublin_key =
-        metronode::identity::NodeId::from_bytes(&dublin.node.card.signing_public_key).unwrap();
     let wrong = checkpoint::verifier_key(&"BEBRU".parse().unwrap(), &dublin_key);
     let refused = go_verify(&[url.clone(), wrong]).await.unwrap();
     assert!(refused.is_err(), "{refused:?}");

@@ -1,7 +1,8 @@
 //! The public, read-only transparency interface: every log this node holds in the C2SP
 //! formats, for tools the project did not write. `GET /log/` lists the logs with their
 //! checkpoint origins and verifier keys; under `/log/<member>/`: `checkpoint` (C2SP
-//! tlog-checkpoint, a signed note by the member's key), `tile/<L>/<N>[.p/<W>]` (hash tiles of
+//! tlog-checkpoint, a signed note by the member's key, with the C2SP tlog-cosignature/v1 lines
+//! of the other members that witnessed that very checkpoint), `tile/<L>/<N>[.p/<W>]` (hash tiles of
 //! height 8) and `tile/entries/<N>[.p/<W>]` (the leaves: each record's body, the bytes its
 //! leaf hash covers), and `vkey` (the signed-note verifier key).
 //!
@@ -48,12 +49,15 @@ async fn logs(State(node): State<Arc<Node>>) -> Response {
         .origins()
         .into_iter()
         .map(|(origin, size, _)| {
-            let vkey = node.keys_of(&origin).first().map(|k| checkpoint::verifier_key(&origin, k));
+            let first = node.keys_of(&origin).into_iter().next();
+            let vkey = first.as_ref().map(|k| checkpoint::verifier_key(&origin, k));
+            let cosigner = first.as_ref().map(|k| checkpoint::cosigner_key(&origin, k));
             serde_json::json!({
                 "member": origin.as_str(),
                 "checkpoint_origin": checkpoint::origin(&origin),
                 "size": size,
                 "verifier_key": vkey,
+                "cosigner_key": cosigner,
                 "checkpoint": format!("/log/{origin}/checkpoint"),
             })
         })
@@ -90,12 +94,45 @@ async fn checkpoint_note(State(node): State<Arc<Node>>, Path(origin): Path<Strin
     else {
         return not_found("no known key of the member verifies the checkpoint");
     };
-    let note = checkpoint::note(&origin, head.size, &head.root, &key, &signed.checkpoint_signature);
+    let mut note =
+        checkpoint::note(&origin, head.size, &head.root, &key, &signed.checkpoint_signature);
+    for line in cosignatures(&node, &origin, head.size, &head.root) {
+        note.push_str(&line);
+    }
     (
         [(header::CONTENT_TYPE, "text/plain; charset=utf-8"), (header::CACHE_CONTROL, "no-cache")],
         note,
     )
         .into_response()
+}
+
+/// The C2SP tlog-cosignature/v1 lines of the other members that witnessed exactly this
+/// checkpoint (same size and root), each verified under a key the witness holds.
+fn cosignatures(
+    node: &Node,
+    origin: &MemberId,
+    size: u64,
+    root: &crate::merkle::Hash,
+) -> Vec<String> {
+    let statements = node.log.store().witnesses(Some(origin)).unwrap_or_default();
+    let mut lines = Vec::new();
+    for bytes in statements {
+        let Ok(signed) = pb::SignedWitnessStatement::decode(bytes.as_slice()) else { continue };
+        let Ok(body) = pb::WitnessStatement::decode(signed.body.as_slice()) else { continue };
+        let Ok(witness) = body.witness.parse::<MemberId>() else { continue };
+        if body.size != size || body.root_hash != root.as_slice() || signed.cosignature.is_empty() {
+            continue;
+        }
+        let key = node
+            .keys_of(&witness)
+            .into_iter()
+            .find(|k| checkpoint::cosignature_ok(origin, size, root, k, &signed.cosignature));
+        if let Some(key) = key {
+            lines.push(checkpoint::cosignature_line(&witness, &key, &signed.cosignature));
+        }
+    }
+    lines.sort();
+    lines
 }
 
 async fn tile(

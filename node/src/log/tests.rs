@@ -349,15 +349,17 @@ fn heads_are_checked_witnessed_and_split_views_caught() {
         witnessed_at_unix_ms: 9,
     }
     .encode_to_vec();
+    // A statement of an earlier version: no cosignature.
     let ws = pb::SignedWitnessStatement {
         signature: witness_key.sign(Domain::Witness, &wbody).to_vec(),
         body: wbody,
+        cosignature: Vec::new(),
     };
     let keys = |_: &MemberId| vec![witness_key.id()];
     assert_eq!(log.check_witness(&ws, keys, &dublin, 10).unwrap(), WitnessCheck::SplitView);
     assert!(log.flags(&sofia).contains(&"split-view".to_owned()));
     // A badly signed statement is ignored.
-    let bad = pb::SignedWitnessStatement { body: ws.body.clone(), signature: vec![0; 64] };
+    let bad = pb::SignedWitnessStatement { signature: vec![0; 64], ..ws.clone() };
     assert_eq!(log.check_witness(&bad, keys, &dublin, 11).unwrap(), WitnessCheck::Invalid);
     // One that agrees is kept.
     let good_body = pb::WitnessStatement {
@@ -368,11 +370,24 @@ fn heads_are_checked_witnessed_and_split_views_caught() {
         witnessed_at_unix_ms: 12,
     }
     .encode_to_vec();
+    let root = tree.root(2).unwrap();
+    let cosign = |size: u64| {
+        let text = crate::checkpoint::cosigned(&sofia, size, &root, 7);
+        let mut c = 7u64.to_be_bytes().to_vec();
+        c.extend(witness_key.sign_note(&text));
+        c
+    };
     let good = pb::SignedWitnessStatement {
         signature: witness_key.sign(Domain::Witness, &good_body).to_vec(),
         body: good_body,
+        cosignature: cosign(2),
     };
+    // Its cosignature must be of the same head.
+    let other = pb::SignedWitnessStatement { cosignature: cosign(3), ..good.clone() };
+    assert_eq!(log.check_witness(&other, keys, &dublin, 12).unwrap(), WitnessCheck::Invalid);
     assert_eq!(log.check_witness(&good, keys, &dublin, 12).unwrap(), WitnessCheck::Kept);
+    let key = witness_key.id();
+    assert!(crate::checkpoint::cosignature_ok(&sofia, 2, &root, &key, &good.cosignature));
 }
 
 #[test]
