@@ -137,6 +137,8 @@ pub struct Node {
     pub blobs: crate::blobs::Blobs,
     /// Held by an ingest from its last check of what was released to the append of its records.
     pub publishing: std::sync::Mutex<()>,
+    /// What the own log has released, for the one-exact-release rule.
+    pub own_releases: crate::release::OwnReleases,
     _lock: DirLock,
 }
 
@@ -178,6 +180,7 @@ impl Node {
             blobs: crate::blobs::Blobs::open(&dir_blobs)
                 .map_err(|source| store::Error::Io { path: dir_blobs.clone(), source })?,
             publishing: Default::default(),
+            own_releases: Default::default(),
             _lock: lock,
         };
         // Membership comes from the logs, and other logs are verified with keys from it: start

@@ -228,14 +228,7 @@ fn first_exact_release(
     catalogue: &Catalogue,
     req: &IngestRequest,
 ) -> Result<(), Error> {
-    // This node's own log only: the federation's release index would hold every member's
-    // releases in memory for a question about this node's.
-    let released = node.log.payloads(node.log.own(), 0)?.into_iter().any(|(_, p)| {
-        matches!(p, pb::record_body::Payload::IndicatorRelease(r)
-            if r.period == req.period
-                && catalogue.indicator(&r.indicator_id).is_some_and(|i| i.dataset == req.dataset))
-    });
-    if !released {
+    if !node.own_releases.contains(node, catalogue, &req.dataset, &req.period)? {
         return Ok(());
     }
     Err(Error::Released(format!(
@@ -246,6 +239,36 @@ fn first_exact_release(
         dataset = req.dataset,
         period = req.period,
     )))
+}
+
+/// The periods and indicators this node's own log has released, read incrementally: each ingest
+/// reads only the records appended since the last, not the whole log (the federation's release
+/// index would hold every member's releases for a question about this node's).
+#[derive(Debug, Default)]
+pub struct OwnReleases(std::sync::Mutex<(u64, std::collections::BTreeSet<(String, String)>)>);
+
+impl OwnReleases {
+    /// Whether the own log holds a release of `dataset` for `period`.
+    pub fn contains(
+        &self,
+        node: &Node,
+        catalogue: &Catalogue,
+        dataset: &str,
+        period: &str,
+    ) -> Result<bool, crate::log::Error> {
+        let mut read = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        let (next, released) = &mut *read;
+        for (seq, payload) in node.log.payloads(node.log.own(), *next)? {
+            if let pb::record_body::Payload::IndicatorRelease(r) = payload {
+                released.insert((r.period, r.indicator_id));
+            }
+            *next = seq + 1;
+        }
+        // Kept by indicator, and read through the catalogue asked with.
+        Ok(released.iter().any(|(p, id)| {
+            p == period && catalogue.indicator(id).is_some_and(|i| i.dataset == dataset)
+        }))
+    }
 }
 
 fn build(
