@@ -81,7 +81,8 @@ impl ReleaseIndex {
     }
 }
 
-fn city_release(
+/// One release as the aggregate reads it, with its provenance.
+pub fn city_release(
     origin: &MemberId,
     seq: u64,
     body: &[u8],
@@ -187,7 +188,12 @@ impl Answered {
 /// How this node's catalogue reads the values asked for: the series' polarity, and whether
 /// the groups are people. An indicator this catalogue lacks is read as neutral.
 fn reading(node: &Node, q: &Query) -> aggregate::Reading {
-    match node.catalogue.indicators.iter().find(|i| i.id == q.indicator) {
+    reading_in(&node.catalogue, q)
+}
+
+/// How `catalogue` reads the values `q` asks for.
+pub fn reading_in(catalogue: &crate::catalogue::Catalogue, q: &Query) -> aggregate::Reading {
+    match catalogue.indicators.iter().find(|i| i.id == q.indicator) {
         Some(i) => aggregate::Reading {
             polarity: i.polarity_of(if q.series.is_empty() { "_T" } else { &q.series }),
             people: i.about_people(),

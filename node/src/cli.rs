@@ -179,6 +179,21 @@ enum Command {
         /// Output format.
         #[arg(long, value_enum, default_value = "table")]
         format: query::Format,
+        /// Also write the answer's proof bundle to this file (`metronode verify-bundle` checks
+        /// it offline).
+        #[arg(long)]
+        bundle: Option<PathBuf>,
+    },
+    /// Verify a proof bundle offline: the membership from the founding manifest, every
+    /// record's signature and inclusion under a signed tree head, and the answer recomputed
+    /// from the releases. Exits non-zero naming the first thing that does not hold.
+    VerifyBundle {
+        /// The bundle file.
+        file: PathBuf,
+        /// Member cards to pin (the output of `metronode card`): the founding manifest must
+        /// list each with its signing key.
+        #[arg(long)]
+        cards: Vec<PathBuf>,
     },
     /// Rotate this node's TLS key: writes the next key and certificate (ECDSA P-256) beside
     /// the current ones and prints the card that pins them; propose it with `federation propose
@@ -389,9 +404,14 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Budget { dir } => ingest::budget(&dir),
         Command::Peers { dir } => federation::peers(&dir),
-        Command::Query { dir, indicator, by, period, series, format } => {
-            query::query(&dir, &indicator, &by, &period, &series, format)
+        Command::Query { dir, indicator, by, period, series, format, bundle } => {
+            query::query(&dir, &indicator, &by, &period, &series, format)?;
+            match bundle {
+                Some(file) => query::bundle(&dir, &indicator, &by, &period, &series, &file),
+                None => Ok(()),
+            }
         }
+        Command::VerifyBundle { file, cards } => query::verify_bundle(&file, &cards),
         Command::Token { name, dir } => query::token(&name, dir.as_deref()),
         Command::Publish { template: Some(ty), .. } => artefacts::template(&ty),
         Command::Publish { dir, artefact_type, title, metadata, file, template: None } => {

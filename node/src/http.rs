@@ -347,15 +347,42 @@ async fn query(
                 let a = &a.answer;
                 file_response(to_sdmx_csv(a), &file_name(a, "sdmx.csv"), export::SDMX_CSV)
             }
+            "bundle" => bundle_response(&s.node, &q, &a.answer).await,
             other => (
                 StatusCode::BAD_REQUEST,
                 format!(
-                    "unknown format `{}`; use json, csv or sdmx-csv\n",
+                    "unknown format `{}`; use json, csv, sdmx-csv or bundle\n",
                     other.chars().take(20).collect::<String>()
                 ),
             )
                 .into_response(),
         },
+    }
+}
+
+/// The proof bundle of an answered query (`crate::bundle`), as a file to keep.
+async fn bundle_response(node: &Arc<Node>, q: &QueryParams, a: &Answer) -> Response {
+    let query = crate::aggregate::Query {
+        indicator: q.indicator.clone(),
+        period: q.period.clone(),
+        by: q.by.clone(),
+        series: q.series.clone(),
+    };
+    let Ok(query) = analysis::check(&node.catalogue, &query) else {
+        return (StatusCode::BAD_REQUEST, "the query does not check\n").into_response();
+    };
+    let n = node.clone();
+    let made = tokio::task::spawn_blocking(move || crate::bundle::make(&n, &query)).await;
+    match made {
+        Ok(Ok(bundle)) => match serde_json::to_string_pretty(&bundle) {
+            Ok(body) => file_response(body, &file_name(a, "bundle.json"), "application/json"),
+            Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+        },
+        other => {
+            tracing::error!(error = ?other.map(|r| r.err()), "couldn't make a proof bundle");
+            (StatusCode::INTERNAL_SERVER_ERROR, "internal error; see the node's log\n")
+                .into_response()
+        }
     }
 }
 

@@ -16,6 +16,7 @@
 //! - `federation`: membership manifests, proposals and approvals (pure).
 //! - `aggregate`: metropolitan answers from verified releases (pure); `analysis` feeds it.
 //! - `artefact`, `blobs`: policy artefacts: metadata rules, and bodies stored by hash.
+//! - `bundle`: proof bundles: one answer with the records, proofs, tree heads and membership it rests on, made by a node and verified offline.
 //! - `config`, `node`: the data directory, opened in a checked order.
 //! - `peers`: mTLS pinned to members, and the anti-entropy sync worker.
 //! - `metrics`: Prometheus counters.
@@ -28,6 +29,7 @@ pub mod analysis;
 pub mod anonymise;
 pub mod artefact;
 pub mod blobs;
+pub mod bundle;
 pub mod catalogue;
 pub mod checkpoint;
 pub mod cli;

@@ -3,6 +3,7 @@
 //! Modules:
 //! - `adversarial`: a lying member's attacks refused and counted; the honest nodes keep serving.
 //! - `artefacts`: policy documents published, replicated, verified, superseded, withdrawn.
+//! - `bundles`: proof bundles of metropolitan answers, verified offline, and tampering named.
 //! - `dashboard`: the HTTP API, tokens and audit, and the dashboard in headless Chromium.
 //! - `federation`: founding, replication, relaying, membership changes, handshake refusals.
 //! - `grpc`: health, reflection, and the log read and verified from the client side.
@@ -20,6 +21,7 @@
 
 mod adversarial;
 mod artefacts;
+mod bundles;
 mod dashboard;
 mod federation;
 mod grpc;

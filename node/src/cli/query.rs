@@ -121,6 +121,81 @@ fn table(a: &Answer) -> String {
     s
 }
 
+/// Fetches the proof bundle of a query from the running node's HTTP port into `file`.
+pub fn bundle(
+    dir: &Path,
+    indicator: &str,
+    by: &str,
+    period: &str,
+    series: &str,
+    file: &Path,
+) -> anyhow::Result<()> {
+    use std::io::Read;
+    let addr_file = dir.join("http.addr");
+    let addr = std::fs::read_to_string(&addr_file)
+        .with_context(|| format!("no running node found ({} is missing)", addr_file.display()))?;
+    let query = serde_urlencoded::to_string([
+        ("indicator", indicator),
+        ("by", by),
+        ("period", period),
+        ("series", series),
+        ("format", "bundle"),
+    ])?;
+    let mut s = std::net::TcpStream::connect(addr.trim())
+        .with_context(|| format!("couldn't reach the node's HTTP port at {}", addr.trim()))?;
+    write!(
+        s,
+        "GET /api/v1/query?{query} HTTP/1.1\r\nHost: metronode\r\nConnection: close\r\n\r\n"
+    )?;
+    let mut reply = Vec::new();
+    s.read_to_end(&mut reply)?;
+    let split = reply.windows(4).position(|w| w == b"\r\n\r\n").context("no HTTP reply")?;
+    let (head, body) = (String::from_utf8_lossy(&reply[..split]), &reply[split + 4..]);
+    if !head.starts_with("HTTP/1.1 200") {
+        anyhow::bail!(
+            "the node did not make the bundle: {} {}",
+            head.lines().next().unwrap_or_default(),
+            String::from_utf8_lossy(body).trim()
+        );
+    }
+    std::fs::write(file, body).with_context(|| format!("couldn't write {}", file.display()))?;
+    writeln!(std::io::stdout(), "proof bundle written to {}", file.display())?;
+    Ok(())
+}
+
+/// Verifies a proof bundle offline and says what it proves.
+pub fn verify_bundle(file: &Path, cards: &[std::path::PathBuf]) -> anyhow::Result<()> {
+    let text = std::fs::read_to_string(file)
+        .with_context(|| format!("couldn't read {}", file.display()))?;
+    let bundle: crate::bundle::Bundle = serde_json::from_str(&text)
+        .with_context(|| format!("{}: not a proof bundle", file.display()))?;
+    let pinned = cards
+        .iter()
+        .map(|c| crate::cli::federation::read_card(c))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let catalogue = crate::catalogue::Catalogue::builtin();
+    let v = crate::bundle::verify(&bundle, &catalogue, &pinned)
+        .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+    let mut out = std::io::stdout().lock();
+    writeln!(
+        out,
+        "verified: {} records (signatures, positions, inclusion under signed tree heads), \
+         membership version {} ({}), the answer recomputed from {} releases",
+        v.records,
+        v.version,
+        v.members.join(", "),
+        v.releases
+    )?;
+    if !v.claimed.is_empty() {
+        writeln!(
+            out,
+            "the serving node's own view, not provable offline: stale or holding evidence: {}",
+            v.claimed.join(", ")
+        )?;
+    }
+    Ok(())
+}
+
 /// Makes a new bearer token: prints the token once, and the `[[http.tokens]]` entry to add.
 pub fn token(name: &str, dir: Option<&Path>) -> anyhow::Result<()> {
     let (token, entry) = make_token(name);
