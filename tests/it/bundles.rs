@@ -32,6 +32,8 @@ async fn a_proof_bundle_verifies_offline_and_names_what_was_tampered_with() {
     let (_, _, served) = get(addr, path, None).await;
     let served: serde_json::Value = serde_json::from_str(&served).unwrap();
     assert_eq!(bundle.answer, served, "the bundle's answer is the one served");
+    let (_, _, page) = get(addr, "/?indicator=DRI-USE-01&by=age_band&period=2025", None).await;
+    assert!(page.contains("period=2025&amp;format=bundle\">proof bundle</a>"), "{page}");
 
     // Verified offline, anchored in the cards the cities exchanged at the founding.
     let cards: Vec<_> = cluster.nodes.iter().map(|n| n.node.card.clone()).collect();

@@ -647,7 +647,7 @@ pub async fn render(node: &Arc<Node>, mut q: QueryParams) -> (StatusCode, String
     );
     let _ = write!(
         page,
-        r#"</table></section><footer><p><a href="/artefacts">Policy artefacts</a> · Data: signed releases verified at this node; every log in the C2SP formats under <a href="/log/">/log/</a>. Export what is shown: <a href="{export}&amp;format=csv">CSV</a> · <a href="{export}&amp;format=sdmx-csv">SDMX-CSV</a> · <a href="{export}">JSON</a></p></footer></main></body></html>"#
+        r#"</table></section><footer><p><a href="/artefacts">Policy artefacts</a> · Data: signed releases verified at this node; every log in the C2SP formats under <a href="/log/">/log/</a>. Export what is shown: <a href="{export}&amp;format=csv">CSV</a> · <a href="{export}&amp;format=sdmx-csv">SDMX-CSV</a> · <a href="{export}">JSON</a> · <a href="{export}&amp;format=bundle">proof bundle</a> (check it offline with <code>metronode verify-bundle</code>)</p></footer></main></body></html>"#
     );
     (StatusCode::OK, page)
 }
