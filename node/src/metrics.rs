@@ -19,14 +19,43 @@ use prometheus_client::{
 /// Kinds of evidence against a log, each counted from zero for every member.
 pub const EVIDENCE_KINDS: &[&str] = &["equivocation", "fork", "inconsistent-head", "split-view"];
 
-/// Counters whose label values (a peer and an open set of reasons or status codes) are only
-/// known at their first event: their series appear then. Every other series is present from
-/// the start, at zero.
-pub const FIRST_EVENT_COUNTERS: &[&str] = &[
-    "metronode_records_rejected_total",
-    "metronode_tree_heads_refused_total",
-    "metronode_sync_failures_total",
-    "metronode_clock_skew_records_total",
+/// Why a record (or document) from a peer is refused: every reason, counted from zero per peer.
+pub const REJECTION_REASONS: &[&str] = &[
+    "envelope",
+    "signature",
+    "body",
+    "origin",
+    "sequence",
+    "chain",
+    "replayed",
+    "fork",
+    "document",
+];
+
+/// Why a tree head from a peer is refused, counted from zero per peer.
+pub const HEAD_REFUSALS: &[&str] = &["rolled_back", "invalid"];
+
+/// The kinds of skewed record dates, counted from zero per origin.
+pub const SKEW_KINDS: &[&str] = &["ahead", "backwards"];
+
+/// The gRPC status codes a failed sync ends with, counted from zero per peer.
+pub const SYNC_CODES: &[&str] = &[
+    "cancelled",
+    "unknown",
+    "invalid_argument",
+    "deadline_exceeded",
+    "not_found",
+    "already_exists",
+    "permission_denied",
+    "resource_exhausted",
+    "failed_precondition",
+    "aborted",
+    "out_of_range",
+    "unimplemented",
+    "internal",
+    "unavailable",
+    "data_loss",
+    "unauthenticated",
 ];
 
 /// The content type of `/metrics`: OpenMetrics text, what `render` writes.
@@ -88,7 +117,8 @@ impl std::fmt::Debug for Metrics {
 }
 
 impl Default for Metrics {
-    /// Every counter at zero (those of `FIRST_EVENT_COUNTERS` absent until their first event).
+    /// Every counter at zero (those keyed by a peer get their series at the first scrape that
+    /// knows the peer).
     fn default() -> Self {
         let mut registry = Registry::with_prefix("metronode");
         let peer_refused = Family::<Reason, Counter>::default();
@@ -279,10 +309,31 @@ type FloatGauge = Gauge<f64, AtomicU64>;
 impl Metrics {
     /// The node's counters and histograms followed by its gauges, in one exposition.
     pub fn render_node(&self, node: &NodeGauges) -> String {
+        // Every series keyed by a member, from zero: a rate or an alert needs no first event.
         for p in &node.peers {
+            let peer = || p.peer.clone();
             for kind in EVIDENCE_KINDS {
-                let labels = OriginKind { origin: p.peer.clone(), kind: (*kind).into() };
-                let _ = self.evidence.get_or_create(&labels);
+                let _ = self
+                    .evidence
+                    .get_or_create(&OriginKind { origin: peer(), kind: (*kind).into() });
+            }
+            for kind in SKEW_KINDS {
+                let _ = self
+                    .clock_skew
+                    .get_or_create(&OriginKind { origin: peer(), kind: (*kind).into() });
+            }
+            for reason in REJECTION_REASONS {
+                let labels = PeerReason { peer: peer(), reason: (*reason).into() };
+                let _ = self.records_rejected.get_or_create(&labels);
+            }
+            for reason in HEAD_REFUSALS {
+                let labels = PeerReason { peer: peer(), reason: (*reason).into() };
+                let _ = self.heads_refused.get_or_create(&labels);
+            }
+            for code in SYNC_CODES {
+                let _ = self
+                    .sync_failures
+                    .get_or_create(&PeerCode { peer: peer(), code: (*code).into() });
             }
         }
         let mut registry = Registry::with_prefix("metronode");

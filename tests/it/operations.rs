@@ -84,8 +84,15 @@ async fn metrics_dashboard_and_alert_rules_agree_with_what_each_node_exports() {
             && dublin.contains("metronode_peer_reachable{peer=\"BEBRU\"}")
     );
 
-    let mut names = exported(&text);
-    names.extend(metronode::metrics::FIRST_EVENT_COUNTERS.iter().map(|n| (*n).to_owned()));
+    let names = exported(&text);
+    for line in [
+        "metronode_records_rejected_total{peer=\"IEDUB\",reason=\"signature\"} 0",
+        "metronode_tree_heads_refused_total{peer=\"IEDUB\",reason=\"rolled_back\"} 0",
+        "metronode_sync_failures_total{peer=\"IEDUB\",code=\"unavailable\"} 0",
+        "metronode_clock_skew_records_total{origin=\"IEDUB\",kind=\"ahead\"} 0",
+    ] {
+        assert!(text.contains(line), "counted from zero for every member: {line}");
+    }
     assert!(
         text.contains("metronode_equivocation_evidence_total{origin=\"IEDUB\",kind=\"fork\"} 0"),
         "evidence counted from zero for every member"

@@ -718,6 +718,31 @@ fn code_label(code: tonic::Code) -> &'static str {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn every_failure_code_is_counted_from_zero() {
+        use tonic::Code::*;
+        let codes = [
+            Cancelled,
+            Unknown,
+            InvalidArgument,
+            DeadlineExceeded,
+            NotFound,
+            AlreadyExists,
+            PermissionDenied,
+            ResourceExhausted,
+            FailedPrecondition,
+            Aborted,
+            OutOfRange,
+            Unimplemented,
+            Internal,
+            Unavailable,
+            DataLoss,
+            Unauthenticated,
+        ];
+        let labels: Vec<&str> = codes.into_iter().map(super::code_label).collect();
+        assert_eq!(labels, crate::metrics::SYNC_CODES);
+    }
+
     use super::*;
 
     fn ids(names: &[&str]) -> Vec<MemberId> {
