@@ -94,6 +94,10 @@ pub struct BundleLog {
     pub tree_head: String,
     /// The records, in log order.
     pub records: Vec<BundleRecord>,
+    /// Other members' witness statements of exactly this tree head, each with its C2SP
+    /// cosignature of the checkpoint (`pb::SignedWitnessStatement`, base64).
+    #[serde(default)]
+    pub witnesses: Vec<String>,
 }
 
 /// One record with its inclusion proof.
@@ -120,6 +124,8 @@ pub struct Verified {
     pub releases: usize,
     /// Members the serving node said were stale or held evidence against: its claims.
     pub claimed: Vec<String>,
+    /// Per log, the members whose cosignature of its tree head verified.
+    pub witnessed: BTreeMap<String, Vec<String>>,
 }
 
 /// Makes the bundle of a checked query at `node`, from the records its tree heads cover.
@@ -143,10 +149,27 @@ pub fn make(node: &Node, q: &Query) -> Result<Bundle, String> {
                 proof: path.iter().map(|h| B64.encode(h)).collect(),
             });
         }
+        let witnesses = node
+            .log
+            .store()
+            .witnesses(Some(&origin))
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|bytes| {
+                pb::SignedWitnessStatement::decode(bytes.as_slice()).is_ok_and(|w| {
+                    !w.cosignature.is_empty()
+                        && pb::WitnessStatement::decode(w.body.as_slice()).is_ok_and(|b| {
+                            b.size == head.size && b.root_hash == head.root.as_slice()
+                        })
+                })
+            })
+            .map(|bytes| B64.encode(bytes))
+            .collect();
         logs.push(BundleLog {
             origin: origin.to_string(),
             tree_head: B64.encode(&head.signed),
             records,
+            witnesses,
         });
     }
     let members = analysis::members(node)
@@ -351,6 +374,41 @@ fn replay(
             .map_err(|e| format!("tree head of {origin}: {e}"))?;
         heads.insert(origin, head);
     }
+    // Witnesses: members' statements of exactly these heads, signed and cosigned.
+    let mut witnessed = BTreeMap::new();
+    for l in &bundle.logs {
+        let origin: MemberId = l.origin.parse().map_err(|e| format!("log `{}`: {e}", l.origin))?;
+        let head = &heads[&origin];
+        let mut by = Vec::new();
+        for (i, w) in l.witnesses.iter().enumerate() {
+            let at = format!("witness statement {i} of {origin}");
+            let signed = pb::SignedWitnessStatement::decode(b64(&at, w)?.as_slice())
+                .map_err(|_| format!("{at}: not a witness statement"))?;
+            let body = pb::WitnessStatement::decode(signed.body.as_slice())
+                .map_err(|_| format!("{at}: not a witness statement"))?;
+            let witness: MemberId = body.witness.parse().map_err(|e| format!("{at}: {e}"))?;
+            let same = body.origin == origin.as_str()
+                && body.size == head.size
+                && body.root_hash == head.root.as_slice();
+            let signed_ok = keys_of(&witness).iter().any(|k| {
+                k.verify(crate::identity::Domain::Witness, &signed.body, &signed.signature).is_ok()
+                    && crate::checkpoint::cosignature_ok(
+                        &origin,
+                        head.size,
+                        &head.root,
+                        k,
+                        &signed.cosignature,
+                    )
+            });
+            if !same || !signed_ok {
+                return Err(format!("{at} ({witness}): not a valid cosignature of this tree head"));
+            }
+            by.push(witness.to_string());
+        }
+        by.sort();
+        by.dedup();
+        witnessed.insert(origin.to_string(), by);
+    }
     let mut releases = BTreeMap::new();
     for p in &pending {
         let keys = keys_of(&p.origin);
@@ -429,6 +487,7 @@ fn replay(
         records: pending.len(),
         releases: releases.len(),
         claimed,
+        witnessed,
     };
     Ok((answer, verified))
 }

@@ -25,10 +25,21 @@ async fn a_proof_bundle_verifies_offline_and_names_what_was_tampered_with() {
         .await;
     let path = "/api/v1/query?indicator=DRI-USE-01&by=age_band&period=2025";
     let addr = cluster.nodes[0].http_addr;
-    let (status, head, text) = get(addr, &format!("{path}&format=bundle"), None).await;
-    assert_eq!(status, 200, "{text}");
-    assert!(head.contains("DRI-USE-01-2025-by-age_band-_T.bundle.json"), "{head}");
-    let bundle: bundle::Bundle = serde_json::from_str(&text).unwrap();
+    // Once Dublin's cosignature of Brussels' head has come back to Brussels, it is in the bundle.
+    let mut bundle: Option<bundle::Bundle> = None;
+    for _ in 0..200 {
+        let (status, head, text) = get(addr, &format!("{path}&format=bundle"), None).await;
+        assert_eq!(status, 200, "{text}");
+        assert!(head.contains("DRI-USE-01-2025-by-age_band-_T.bundle.json"), "{head}");
+        let b: bundle::Bundle = serde_json::from_str(&text).unwrap();
+        let cosigned = b.logs.iter().any(|l| l.origin == "BEBRU" && !l.witnesses.is_empty());
+        bundle = Some(b);
+        if cosigned {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let bundle = bundle.unwrap();
     let (_, _, served) = get(addr, path, None).await;
     let served: serde_json::Value = serde_json::from_str(&served).unwrap();
     assert_eq!(bundle.answer, served, "the bundle's answer is the one served");
@@ -42,6 +53,17 @@ async fn a_proof_bundle_verifies_offline_and_names_what_was_tampered_with() {
     assert_eq!((v.version, v.members.clone()), (1, vec!["BEBRU".into(), "IEDUB".into()]));
     assert!(v.releases >= 2 && v.records > v.releases, "{v:?}");
     assert!(v.claimed.is_empty(), "both fresh: {v:?}");
+    assert_eq!(v.witnessed["BEBRU"], vec!["IEDUB".to_owned()], "{v:?}");
+
+    // A cosignature that is not of this head.
+    let mut t = bundle.clone();
+    let log = t.logs.iter_mut().find(|l| l.origin == "BEBRU").unwrap();
+    let mut w = B64.decode(&log.witnesses[0]).unwrap();
+    let last = w.len() - 1;
+    w[last] ^= 1;
+    log.witnesses[0] = B64.encode(w);
+    let e = bundle::verify(&t, &catalogue, &cards).unwrap_err();
+    assert!(e.starts_with("witness statement 0 of BEBRU (IEDUB)"), "{e}");
 
     // A changed number in the answer.
     let mut t = bundle.clone();

@@ -186,6 +186,11 @@ pub fn verify_bundle(file: &Path, cards: &[std::path::PathBuf]) -> anyhow::Resul
         v.members.join(", "),
         v.releases
     )?;
+    for (log, by) in &v.witnessed {
+        if !by.is_empty() {
+            writeln!(out, "{log}'s tree head cosigned by {}", by.join(", "))?;
+        }
+    }
     if !v.claimed.is_empty() {
         writeln!(
             out,
