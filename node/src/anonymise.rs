@@ -64,6 +64,16 @@ pub const SDC_METHOD: &str = "sdc-v3: primary threshold on unweighted base and 1
      by intervals (by linear programming, every protected quantity's range admits 0 and min_count \
      respondents' worth) before publishing, on the true counts, with or without noise";
 
+/// Appended to `SDC_METHOD` when the interval audit knew every combination of answers the file
+/// shows (one non-negative weight per combination and cell).
+pub const AUDIT_ATOM_LEVEL: &str =
+    "interval audit at atom level: every combination of answers the file shows";
+
+/// Appended to `SDC_METHOD` when the file showed too many combinations of answers for that
+/// (`linked` interval module, `ATOM_UNKNOWNS`): the interval audit used non-negative counts,
+/// numerators inside denominators and the pairwise inclusions the rows show.
+pub const AUDIT_PREDICATE_LEVEL: &str = "interval audit at predicate level: non-negative counts, numerators inside denominators and the inclusions the rows show (too many combinations of answers for the atom level)";
+
 /// Which noise mechanism.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mechanism {

@@ -134,7 +134,7 @@ fn ingest_timed(
         .into());
     }
     let anonymised = anonymise::apply(&tables, &policy, &mut rand_core::OsRng)?;
-    let releases: Vec<pb::IndicatorRelease> = anonymised
+    let mut releases: Vec<pb::IndicatorRelease> = anonymised
         .indicators
         .iter()
         .map(|ind| {
@@ -149,7 +149,15 @@ fn ingest_timed(
             .iter()
             .map(|r| r.cells.iter().map(|c| c.status == pb::CellStatus::Published as i32).collect())
             .collect();
-        anonymise::linked::audit(&tables, &published, &policy)?;
+        let audit = anonymise::linked::audit(&tables, &published, &policy)?;
+        // Each release says which interval attacker its set was audited against.
+        let level = match audit.atom_level {
+            true => anonymise::AUDIT_ATOM_LEVEL,
+            false => anonymise::AUDIT_PREDICATE_LEVEL,
+        };
+        for m in releases.iter_mut().filter_map(|r| r.method.as_mut()) {
+            m.sdc_method = format!("{}; {level}", m.sdc_method);
+        }
     }
 
     let store = node.log.store();

@@ -66,6 +66,8 @@ async fn an_ingest_publishes_one_signed_release_per_indicator() {
     assert_eq!(acc01.input_sha256.len(), 32);
     let method = acc01.method.as_ref().unwrap();
     assert!(method.sdc_method.starts_with("sdc-v3") && method.noise.is_none());
+    // A household file shows few combinations of answers: its set was audited at atom level.
+    assert!(method.sdc_method.ends_with(metronode::anonymise::AUDIT_ATOM_LEVEL), "{method:?}");
     let total = &acc01.cells[0];
     assert_eq!((total.dimension.as_str(), total.status), ("", pb::CellStatus::Published as i32));
     let share = total.numerator as f64 / total.denominator as f64;
@@ -88,6 +90,10 @@ async fn a_dry_run_shows_without_publishing_or_spending() {
         ("discrete_gaussian", "0.5", "rho")
     );
     assert!(noise.noise_sd > 0.0 && noise.measurements > 100);
+    // Under noise too the suppression pattern was audited, and the release says against what:
+    // 2,000 survey rows show too many combinations of answers for the atom level.
+    let method = &reply.releases[0].method.as_ref().unwrap().sdc_method;
+    assert!(method.ends_with(metronode::anonymise::AUDIT_PREDICATE_LEVEL), "{method}");
     let budget = reply.budget.unwrap();
     assert_eq!((budget.spent.as_str(), budget.remaining.as_str()), ("0", "1"));
     assert_eq!(node.log_size(), 0);

@@ -73,6 +73,9 @@ pub struct Report {
     pub interval_secondary: usize,
     /// Linear programs solved for interval protection.
     pub lps: usize,
+    /// Whether the interval attacker was the atom-level one (every combination of answers the
+    /// file shows), else the predicate-level one.
+    pub atom_level: bool,
 }
 
 /// One quantity of a primary cell to protect.
@@ -166,6 +169,7 @@ impl<'a> Model<'a> {
             secondary,
             interval_secondary: 0,
             lps: 0,
+            atom_level: false,
         }
     }
 
@@ -536,6 +540,7 @@ pub fn suppress(tables: &Tables, statuses: &mut [Vec<Status>], policy: &Policy) 
             report.interval_secondary += n;
         }
         report.lps += lp.solved;
+        report.atom_level = true;
     }
     report
 }
@@ -592,6 +597,7 @@ pub fn audit(tables: &Tables, published: &[Vec<bool>], policy: &Policy) -> Resul
     // The interval audit, from scratch over the same set.
     let failed = |what: String| Leak { cell: "the release set".into(), what };
     let atoms = relations.signatures.as_deref().and_then(|s| interval::Intervals::atoms(&model, s));
+    let atom_level = atoms.is_some();
     let mut lp = match atoms {
         Some(lp) => lp,
         None => interval::Intervals::new(&model)
@@ -622,5 +628,6 @@ pub fn audit(tables: &Tables, published: &[Vec<bool>], policy: &Policy) -> Resul
     let secondary = statuses.iter().flatten().filter(|s| matches!(s, Status::Secondary(_))).count();
     let mut report = model.report(targets.len(), secondary);
     report.lps = lp.solved;
+    report.atom_level = atom_level;
     Ok(report)
 }
