@@ -151,19 +151,9 @@ pub fn make(node: &Node, q: &Query) -> Result<Bundle, String> {
         }
         let witnesses = node
             .log
-            .store()
-            .witnesses(Some(&origin))
-            .unwrap_or_default()
+            .cosigning_statements(&origin, head.size, &head.root)
             .into_iter()
-            .filter(|bytes| {
-                pb::SignedWitnessStatement::decode(bytes.as_slice()).is_ok_and(|w| {
-                    !w.cosignature.is_empty()
-                        && pb::WitnessStatement::decode(w.body.as_slice()).is_ok_and(|b| {
-                            b.size == head.size && b.root_hash == head.root.as_slice()
-                        })
-                })
-            })
-            .map(|bytes| B64.encode(bytes))
+            .map(|(bytes, _, _)| B64.encode(bytes))
             .collect();
         logs.push(BundleLog {
             origin: origin.to_string(),
@@ -270,6 +260,8 @@ struct Pending<'b> {
     origin: MemberId,
     seq: u64,
     envelope: Vec<u8>,
+    /// The signed body (its leaf hash is the record hash).
+    body: Vec<u8>,
     proof: &'b [String],
     payload: Payload,
 }
@@ -281,9 +273,14 @@ fn replay(
     pinned: &[pb::MemberCard],
 ) -> Result<(serde_json::Value, Verified), String> {
     let b64 = |what: &str, s: &str| B64.decode(s).map_err(|_| format!("{what}: not base64"));
+    let logs = bundle
+        .logs
+        .iter()
+        .map(|l| l.origin.parse().map(|o: MemberId| (o, l)))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| format!("a log's origin: {e}"))?;
     let mut pending = Vec::new();
-    for l in &bundle.logs {
-        let origin: MemberId = l.origin.parse().map_err(|e| format!("log `{}`: {e}", l.origin))?;
+    for (origin, l) in &logs {
         for r in &l.records {
             let at = format!("record {origin}/{}", r.seq);
             let envelope = b64(&at, &r.envelope)?;
@@ -297,6 +294,7 @@ fn replay(
                 origin: origin.clone(),
                 seq: r.seq,
                 envelope,
+                body: signed.body,
                 proof: &r.proof,
                 payload,
             });
@@ -305,11 +303,12 @@ fn replay(
     // The membership, from the founding on: a founding proposal under the key its own manifest
     // lists for the proposer, every other record under the keys the membership gives.
     let mut membership = Membership::default();
-    let mut checked = vec![false; pending.len()];
+    // Each record verified once: the membership's here, the rest below.
+    let mut opened: Vec<Option<record::Record>> = pending.iter().map(|_| None).collect();
     loop {
         let mut progress = false;
         for (i, p) in pending.iter().enumerate() {
-            if checked[i]
+            if opened[i].is_some()
                 || !matches!(p.payload, Payload::ManifestProposal(_) | Payload::ManifestApproval(_))
             {
                 continue;
@@ -329,9 +328,8 @@ fn replay(
             if keys.is_empty() {
                 continue;
             }
-            open(p, &keys)?;
+            opened[i] = Some(open(p, &keys)?);
             membership.observe(&p.origin, &p.payload);
-            checked[i] = true;
             progress = true;
         }
         if !progress {
@@ -366,18 +364,16 @@ fn replay(
     }
     // Every record: signature, position, inclusion under its log's signed tree head.
     let mut heads = BTreeMap::new();
-    for l in &bundle.logs {
-        let origin: MemberId = l.origin.parse().map_err(|e| format!("log `{}`: {e}", l.origin))?;
-        let keys = keys_of(&origin);
+    for (origin, l) in &logs {
+        let keys = keys_of(origin);
         let bytes = b64(&format!("tree head of {origin}"), &l.tree_head)?;
-        let head = log::decode_tree_head(&bytes, &origin, &keys)
+        let head = log::decode_tree_head(&bytes, origin, &keys)
             .map_err(|e| format!("tree head of {origin}: {e}"))?;
         heads.insert(origin, head);
     }
     // Witnesses: members' statements of exactly these heads, signed and cosigned.
     let mut witnessed = BTreeMap::new();
-    for l in &bundle.logs {
-        let origin: MemberId = l.origin.parse().map_err(|e| format!("log `{}`: {e}", l.origin))?;
+    for (origin, l) in &logs {
         let head = &heads[&origin];
         let mut by = Vec::new();
         for (i, w) in l.witnesses.iter().enumerate() {
@@ -393,7 +389,7 @@ fn replay(
             let signed_ok = keys_of(&witness).iter().any(|k| {
                 k.verify(crate::identity::Domain::Witness, &signed.body, &signed.signature).is_ok()
                     && crate::checkpoint::cosignature_ok(
-                        &origin,
+                        origin,
                         head.size,
                         &head.root,
                         k,
@@ -410,20 +406,20 @@ fn replay(
         witnessed.insert(origin.to_string(), by);
     }
     let mut releases = BTreeMap::new();
-    for p in &pending {
+    for (p, rec) in pending.iter().zip(opened) {
         let keys = keys_of(&p.origin);
-        let rec = open(p, &keys)?;
+        let rec = match rec {
+            Some(rec) => rec,
+            None => open(p, &keys)?,
+        };
         let head = &heads[&p.origin];
         let at = format!("record {}/{}", p.origin, p.seq);
         let path = p.proof.iter().map(|h| b64(&at, h)).collect::<Result<Vec<_>, _>>()?;
         merkle::verify_inclusion(&rec.hash, p.seq, head.size, &path, &head.root)
             .map_err(|e| format!("{at}: not included under the tree head at {}: {e}", head.size))?;
         if let Payload::IndicatorRelease(r) = &p.payload {
-            let signed =
-                pb::SignedRecord::decode(p.envelope.as_slice()).map_err(|e| e.to_string())?;
             let signer = keys.first().map(|k| k.to_string()).unwrap_or_default();
-            let release =
-                analysis::city_release(&p.origin, p.seq, &signed.body, &signer, r.clone());
+            let release = analysis::city_release(&p.origin, p.seq, &p.body, &signer, r.clone());
             let key = (release.city.clone(), release.indicator.clone(), release.period.clone());
             // The latest of each city, indicator and period, as the node's index keeps it.
             if releases.get(&key).is_none_or(|(seq, _)| *seq < p.seq) {

@@ -96,15 +96,12 @@ impl AppState {
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.strip_prefix("Bearer "))
         {
-            let hash = hex::encode(Sha256::digest(token.trim().as_bytes()));
-            return match cfg.tokens.iter().find(|t| t.sha256.eq_ignore_ascii_case(&hash)) {
+            return match configured(&cfg.tokens, token) {
                 Some(t) => Ok(t.name.clone()),
                 None => Err("unknown token"),
             };
         }
-        if let Some(id) = session::cookie(headers, session::SESSION_COOKIE)
-            && let Some(name) = self.sessions.check(id, &cfg.tokens, now_ms())
-        {
+        if let Some(name) = self.session_name(headers) {
             return Ok(name);
         }
         if cfg.open_on_loopback && peer.ip().is_loopback() {
@@ -114,6 +111,12 @@ impl AppState {
             return Ok(format!("public {}", peer.ip()));
         }
         Err("a bearer token is required")
+    }
+
+    /// The token name of the browser session the request carries, if it is live.
+    fn session_name(&self, headers: &HeaderMap) -> Option<String> {
+        let id = session::cookie(headers, session::SESSION_COOKIE)?;
+        self.sessions.check(id, &self.node.config.http.tokens, now_ms())
     }
 
     fn audit(&self, who: &str, what: &str, status: u16) {
@@ -130,6 +133,24 @@ impl AppState {
     }
 }
 
+/// The configured token whose SHA-256 is that of `token`.
+fn configured<'t>(
+    tokens: &'t [crate::config::TokenConfig],
+    token: &str,
+) -> Option<&'t crate::config::TokenConfig> {
+    let hash = hex::encode(Sha256::digest(token.trim().as_bytes()));
+    tokens.iter().find(|t| t.sha256.eq_ignore_ascii_case(&hash))
+}
+
+/// A 303 to `location`.
+fn see_other(location: &str) -> Response {
+    let mut r = StatusCode::SEE_OTHER.into_response();
+    if let Ok(v) = HeaderValue::from_str(location) {
+        r.headers_mut().insert(header::LOCATION, v);
+    }
+    r
+}
+
 fn unauthorized(why: &str) -> Response {
     let mut r = (StatusCode::UNAUTHORIZED, format!("{why}\n")).into_response();
     r.headers_mut()
@@ -141,12 +162,7 @@ fn unauthorized(why: &str) -> Response {
 fn sign_in_first(uri: &axum::http::Uri) -> Response {
     let next = uri.path_and_query().map_or("/", |p| p.as_str());
     let query = serde_urlencoded::to_string([("next", next)]).unwrap_or_default();
-    let location = format!("/sign-in?{query}");
-    let mut r = StatusCode::SEE_OTHER.into_response();
-    if let Ok(v) = HeaderValue::from_str(&location) {
-        r.headers_mut().insert(header::LOCATION, v);
-    }
-    r
+    see_other(&format!("/sign-in?{query}"))
 }
 
 /// A page seen through a browser session says who is signed in, with the way to sign out.
@@ -652,8 +668,7 @@ async fn sign_in_page(
     headers: HeaderMap,
     Query(n): Query<Next>,
 ) -> Response {
-    let signed_in = session::cookie(&headers, session::SESSION_COOKIE)
-        .and_then(|id| s.sessions.check(id, &s.node.config.http.tokens, now_ms()));
+    let signed_in = s.session_name(&headers);
     sign_in_response(&s, &headers, StatusCode::OK, session::local_path(&n.next), signed_in, "")
 }
 
@@ -711,31 +726,22 @@ async fn sign_in(
     Form(f): Form<SignInForm>,
 ) -> Response {
     let next = session::local_path(&f.next).to_owned();
-    if !session::same_origin(&headers) || !session::csrf_ok(&headers, &f.csrf) {
+    if !session::form_ok(&headers, &f.csrf) {
         s.audit(&format!("sign-in from {}", peer.ip()), "/sign-in", 403);
         let why = "The form had expired or came from another site. Please try again.";
         return sign_in_response(&s, &headers, StatusCode::FORBIDDEN, &next, None, why);
     }
-    let hash = hex::encode(Sha256::digest(f.token.trim().as_bytes()));
-    let tokens = &s.node.config.http.tokens;
-    let Some(token) = tokens.iter().find(|t| t.sha256.eq_ignore_ascii_case(&hash)) else {
+    let Some(token) = configured(&s.node.config.http.tokens, &f.token) else {
         s.audit(&format!("sign-in from {}", peer.ip()), "/sign-in", 401);
         let why = "That token is not one this node knows.";
         return sign_in_response(&s, &headers, StatusCode::UNAUTHORIZED, &next, None, why);
     };
     let id = s.sessions.open(token, now_ms());
     s.audit(&token.name, "/sign-in", 303);
-    let mut r = StatusCode::SEE_OTHER.into_response();
-    let h = r.headers_mut();
-    let secure = session::over_tls(&headers);
-    let max_age = session::SESSION_TTL_MS / 1000;
-    h.insert(
-        header::SET_COOKIE,
-        session::set_cookie(session::SESSION_COOKIE, &id, max_age, secure),
-    );
-    if let Ok(v) = HeaderValue::from_str(&next) {
-        h.insert(header::LOCATION, v);
-    }
+    let mut r = see_other(&next);
+    let (secure, max_age) = (session::over_tls(&headers), session::SESSION_TTL_MS / 1000);
+    let cookie = session::set_cookie(session::SESSION_COOKIE, &id, max_age, secure);
+    r.headers_mut().insert(header::SET_COOKIE, cookie);
     r
 }
 
@@ -746,21 +752,19 @@ async fn sign_out(
     headers: HeaderMap,
     Form(f): Form<SignOutForm>,
 ) -> Response {
-    if !session::same_origin(&headers) || !session::csrf_ok(&headers, &f.csrf) {
+    if !session::form_ok(&headers, &f.csrf) {
         s.audit(&format!("sign-out from {}", peer.ip()), "/sign-out", 403);
         return (StatusCode::FORBIDDEN, "the form had expired or came from another site\n")
             .into_response();
     }
+    if let Some(name) = s.session_name(&headers) {
+        s.audit(&name, "/sign-out", 303);
+    }
     if let Some(id) = session::cookie(&headers, session::SESSION_COOKIE) {
-        if let Some(name) = s.sessions.check(id, &s.node.config.http.tokens, now_ms()) {
-            s.audit(&name, "/sign-out", 303);
-        }
         s.sessions.close(id);
     }
-    let mut r = StatusCode::SEE_OTHER.into_response();
-    let h = r.headers_mut();
-    let secure = session::over_tls(&headers);
-    h.insert(header::SET_COOKIE, session::set_cookie(session::SESSION_COOKIE, "", 0, secure));
-    h.insert(header::LOCATION, HeaderValue::from_static("/sign-in"));
+    let mut r = see_other("/sign-in");
+    let cookie = session::set_cookie(session::SESSION_COOKIE, "", 0, session::over_tls(&headers));
+    r.headers_mut().insert(header::SET_COOKIE, cookie);
     r
 }

@@ -452,6 +452,25 @@ impl Log {
         Ok(signed)
     }
 
+    /// The witness statements held of exactly `origin`'s head at `size` and `root` that carry a
+    /// C2SP cosignature: each as stored, and decoded. Not verified again (they were when kept).
+    pub fn cosigning_statements(
+        &self,
+        origin: &MemberId,
+        size: u64,
+        root: &Hash,
+    ) -> Vec<(Vec<u8>, pb::SignedWitnessStatement, pb::WitnessStatement)> {
+        let held = self.store.witnesses(Some(origin)).unwrap_or_default();
+        held.into_iter()
+            .filter_map(|bytes| {
+                let signed = pb::SignedWitnessStatement::decode(bytes.as_slice()).ok()?;
+                let body = pb::WitnessStatement::decode(signed.body.as_slice()).ok()?;
+                let same = body.size == size && body.root_hash == root.as_slice();
+                (same && !signed.cosignature.is_empty()).then_some((bytes, signed, body))
+            })
+            .collect()
+    }
+
     /// Checks another witness's statement about an origin against the records held: a root that
     /// differs at a size held is a split view, kept as evidence. Returns the statement's origin
     /// when it checked out or cannot be checked yet.

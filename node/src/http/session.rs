@@ -137,6 +137,12 @@ pub fn same_origin(headers: &HeaderMap) -> bool {
     }
 }
 
+/// Whether a state-changing form may be acted on: from the node's own origin, with the CSRF
+/// field matching the cookie.
+pub fn form_ok(headers: &HeaderMap, csrf: &str) -> bool {
+    same_origin(headers) && csrf_ok(headers, csrf)
+}
+
 /// Whether the form's CSRF field matches the CSRF cookie (compared as digests, so the time taken
 /// tells nothing of the cookie).
 pub fn csrf_ok(headers: &HeaderMap, field: &str) -> bool {

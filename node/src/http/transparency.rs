@@ -114,15 +114,9 @@ fn cosignatures(
     size: u64,
     root: &crate::merkle::Hash,
 ) -> Vec<String> {
-    let statements = node.log.store().witnesses(Some(origin)).unwrap_or_default();
     let mut lines = Vec::new();
-    for bytes in statements {
-        let Ok(signed) = pb::SignedWitnessStatement::decode(bytes.as_slice()) else { continue };
-        let Ok(body) = pb::WitnessStatement::decode(signed.body.as_slice()) else { continue };
+    for (_, signed, body) in node.log.cosigning_statements(origin, size, root) {
         let Ok(witness) = body.witness.parse::<MemberId>() else { continue };
-        if body.size != size || body.root_hash != root.as_slice() || signed.cosignature.is_empty() {
-            continue;
-        }
         let key = node
             .keys_of(&witness)
             .into_iter()
