@@ -28,6 +28,9 @@ const Q: u64 = 2_147_483_647;
 /// every atom of the release).
 const LP_TARGETS: usize = 8;
 
+/// The seed of the property test's random cases.
+const PROPERTY_SEED: u64 = 20_261_206;
+
 fn neg(x: u64) -> u64 {
     (Q - x % Q) % Q
 }
@@ -371,7 +374,14 @@ fn cells_of(a: &anonymise::Anonymised) -> Vec<Vec<PublishedCell>> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 12, ..ProptestConfig::default() })]
+    // A fixed seed: the cases are the same on every run, so CI time is the time measured here
+    // (some random draws give the attacker's LPs minutes of work); new draws come from changing
+    // the seed on purpose, and the regression file replays the cases that once failed.
+    #![proptest_config(ProptestConfig {
+        cases: 12,
+        rng_seed: proptest::test_runner::RngSeed::Fixed(PROPERTY_SEED),
+        ..ProptestConfig::default()
+    })]
 
     /// Random survey files, random subsets of the catalogue: the independent attacker recomputes
     /// no suppressed cell from the release; and every secondary cell, published after all, hands
