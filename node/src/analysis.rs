@@ -577,6 +577,23 @@ impl From<&pb::QueryResponse> for Answer {
     }
 }
 
+/// The district codes this city's own releases name, sorted.
+pub fn own_districts(node: &Node) -> Vec<String> {
+    let own = node.log.own().as_str();
+    let mut out: Vec<String> = node
+        .releases
+        .releases(node)
+        .iter()
+        .filter(|r| r.city == own)
+        .flat_map(|r| r.cells.iter())
+        .filter(|c| c.dimension == "district_code" && c.value != "unknown")
+        .map(|c| c.value.clone())
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
 /// Every artefact version held, across the federation, with its state and whether its body is
 /// held (bodies are stored only after their hash was verified).
 pub fn artefacts(node: &Node) -> Vec<pb::ArtefactView> {

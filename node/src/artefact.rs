@@ -23,6 +23,7 @@ pub const TYPES: &[(&str, &str, &str)] = &[
     ("procurement-clause-set", "procurement_clause_set", "procurement clause set"),
     ("open-data-policy", "open_data_policy", "open data policy"),
     ("capacity-building-module", "capacity_building_module", "capacity building module"),
+    ("district-boundaries", "district_boundaries", "district boundaries (GeoJSON)"),
 ];
 
 /// Earlier CLI names, still accepted.

@@ -7,6 +7,7 @@
 
 pub mod dashboard;
 pub mod export;
+mod map;
 pub mod session;
 pub mod transparency;
 
@@ -28,7 +29,12 @@ use axum::{
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
-use crate::{aggregate::Answer, analysis, clock, node::Node};
+use crate::{
+    aggregate::Answer,
+    analysis, clock,
+    i18n::{Arg, Lang},
+    node::Node,
+};
 
 /// Shared state of the HTTP handlers.
 #[derive(Clone)]
@@ -85,6 +91,10 @@ pub struct QueryParams {
     /// json (default), csv or sdmx-csv.
     #[serde(default)]
     pub format: String,
+    /// The dashboard's language, chosen by link (`en`, `fr`, `nl`, `ga`, `bg`, `sq`);
+    /// `Accept-Language` decides when empty.
+    #[serde(default)]
+    pub lang: String,
 }
 
 impl AppState {
@@ -166,18 +176,31 @@ fn sign_in_first(uri: &axum::http::Uri) -> Response {
 }
 
 /// A page seen through a browser session says who is signed in, with the way to sign out.
-fn with_account(page: String, headers: &HeaderMap, who: &str) -> String {
+fn with_account(page: String, headers: &HeaderMap, who: &str, lang: Lang) -> String {
     if session::cookie(headers, session::SESSION_COOKIE).is_none()
         || who == "loopback"
         || who.starts_with("public ")
     {
         return page;
     }
+    let text = lang.t("account", &[("name", Arg::Text(who))]);
     let link = format!(
-        r#"<p class="account"><a href="/sign-in" style="color:#fff">Signed in as {} · sign out</a></p></header>"#,
-        dashboard::esc(who)
+        r#"<p class="account"><a href="/sign-in" style="color:#fff">{}</a></p></header>"#,
+        dashboard::esc(&text)
     );
     page.replacen("</header>", &link, 1)
+}
+
+/// A page's language: `?lang=` when it names one, else the browser's `Accept-Language`.
+fn page_language(param: &str, headers: &HeaderMap) -> Lang {
+    let accept = headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok());
+    Lang::negotiate(Some(param).filter(|p| !p.is_empty()), accept)
+}
+
+/// A page in a language says so, and caches keep one copy per language asked.
+fn language_headers(r: &mut Response, lang: Lang) {
+    r.headers_mut().insert(header::CONTENT_LANGUAGE, HeaderValue::from_static(lang.code()));
+    r.headers_mut().insert(header::VARY, HeaderValue::from_static("accept-language"));
 }
 
 fn now_ms() -> u64 {
@@ -443,10 +466,12 @@ async fn dashboard_page(
     let Ok(who) = s.who(peer, &headers) else {
         return sign_in_first(&uri);
     };
-    let (status, page) = dashboard::render(&s.node, q.clone()).await;
-    let page = with_account(page, &headers, &who);
+    let lang = page_language(&q.lang, &headers);
+    let (status, page) = dashboard::render(&s.node, q.clone(), lang).await;
+    let page = with_account(page, &headers, &who, lang);
     s.audit(&who, &what("/", &q), status.as_u16());
     let mut r = (status, Html(page)).into_response();
+    language_headers(&mut r, lang);
     r.headers_mut().insert(
         header::CONTENT_SECURITY_POLICY,
         HeaderValue::from_static("default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'"),
@@ -469,6 +494,9 @@ pub struct ArtefactFilter {
     /// ISO 639-1 language.
     #[serde(default)]
     pub language: String,
+    /// The page's language, as for the dashboard.
+    #[serde(default)]
+    pub lang: String,
 }
 
 impl ArtefactFilter {
@@ -625,8 +653,11 @@ async fn artefacts_page(
         return sign_in_first(&uri);
     };
     s.audit(&who, "/artefacts", 200);
-    let page = with_account(dashboard::artefacts_page(&s.node, &f).await, &headers, &who);
+    let lang = page_language(&f.lang, &headers);
+    let page =
+        with_account(dashboard::artefacts_page(&s.node, &f, lang).await, &headers, &who, lang);
     let mut r = Html(page).into_response();
+    language_headers(&mut r, lang);
     r.headers_mut().insert(
         header::CONTENT_SECURITY_POLICY,
         HeaderValue::from_static(
@@ -672,39 +703,61 @@ async fn sign_in_page(
     sign_in_response(&s, &headers, StatusCode::OK, session::local_path(&n.next), signed_in, "")
 }
 
+/// The sign-in page's answer, in the language of the page it leads back to; `message_id` names
+/// the message of a refusal, if any.
 fn sign_in_response(
     s: &AppState,
     headers: &HeaderMap,
     status: StatusCode,
     next: &str,
     signed_in: Option<String>,
-    message: &str,
+    message_id: &str,
 ) -> Response {
     use dashboard::{STYLE, esc};
+    // The language of the page the browser is going back to, else of the browser.
+    let back: Vec<(String, String)> = next
+        .split_once('?')
+        .and_then(|(_, q)| serde_urlencoded::from_str(q).ok())
+        .unwrap_or_default();
+    let chosen = back.iter().find(|(k, _)| k == "lang").map_or("", |(_, v)| v.as_str());
+    let lang = page_language(chosen, headers);
+    let t = |id: &str| esc(&lang.t(id, &[]));
     let csrf = session::cookie(headers, session::CSRF_COOKIE)
         .map_or_else(session::random_hex, str::to_owned);
     let mut page = format!(
-        r#"<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Sign in · metronode</title><style>{STYLE}</style></head><body><header><h1>Sign in</h1><p>{} · {}</p></header><main><section>"#,
+        r#"<!doctype html><html lang="{}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>{} · metronode</title><style>{STYLE}</style></head><body><header><h1>{}</h1><p>{} · {}</p></header><main><section>"#,
+        lang.code(),
+        t("sign-in"),
+        t("sign-in"),
         esc(&s.node.card.name),
         esc(&s.node.card.id)
     );
-    if !message.is_empty() {
-        page.push_str(&format!(r#"<p id="error" role="alert">{}</p>"#, esc(message)));
+    if !message_id.is_empty() {
+        page.push_str(&format!(r#"<p id="error" role="alert">{}</p>"#, t(message_id)));
     }
     match signed_in {
         Some(name) => page.push_str(&format!(
-            r#"<p id="signed-in">Signed in as <strong>{}</strong>. <a href="{}">Continue</a></p><form method="post" action="/sign-out"><input type="hidden" name="csrf" value="{csrf}"><button type="submit">Sign out</button></form>"#,
-            esc(&name),
-            esc(next)
+            r#"<p id="signed-in">{} <a href="{}">{}</a></p><form method="post" action="/sign-out"><input type="hidden" name="csrf" value="{csrf}"><button type="submit">{}</button></form>"#,
+            esc(&lang.t("signed-in-as", &[("name", Arg::Text(&name))])),
+            esc(next),
+            t("continue"),
+            t("sign-out")
         )),
-        None => page.push_str(&format!(
-            r#"<h2>Analyst token</h2><p>This node's dashboard and API are open to its analysts. Paste the token the city's data office gave you; the browser keeps a session for {} hours (or until you sign out), and the token itself is not stored.</p><form method="post" action="/sign-in"><input type="hidden" name="csrf" value="{csrf}"><input type="hidden" name="next" value="{}"><label for="token">Token<input id="token" name="token" type="password" autocomplete="current-password" required></label> <button type="submit">Sign in</button></form>"#,
-            session::SESSION_TTL_MS / 3_600_000,
-            esc(next)
-        )),
+        None => {
+            let hours = lang.integer((session::SESSION_TTL_MS / 3_600_000) as i64);
+            page.push_str(&format!(
+                r#"<h2>{}</h2><p>{}</p><form method="post" action="/sign-in"><input type="hidden" name="csrf" value="{csrf}"><input type="hidden" name="next" value="{}"><label for="token">{}<input id="token" name="token" type="password" autocomplete="current-password" required></label> <button type="submit">{}</button></form>"#,
+                t("sign-in-heading"),
+                esc(&lang.t("sign-in-intro", &[("hours", Arg::Text(&hours))])),
+                esc(next),
+                t("token"),
+                t("sign-in")
+            ))
+        }
     }
     page.push_str("</section></main></body></html>");
     let mut r = (status, Html(page)).into_response();
+    language_headers(&mut r, lang);
     let h = r.headers_mut();
     h.insert(
         header::SET_COOKIE,
@@ -728,13 +781,18 @@ async fn sign_in(
     let next = session::local_path(&f.next).to_owned();
     if !session::form_ok(&headers, &f.csrf) {
         s.audit(&format!("sign-in from {}", peer.ip()), "/sign-in", 403);
-        let why = "The form had expired or came from another site. Please try again.";
-        return sign_in_response(&s, &headers, StatusCode::FORBIDDEN, &next, None, why);
+        return sign_in_response(&s, &headers, StatusCode::FORBIDDEN, &next, None, "form-expired");
     }
     let Some(token) = configured(&s.node.config.http.tokens, &f.token) else {
         s.audit(&format!("sign-in from {}", peer.ip()), "/sign-in", 401);
-        let why = "That token is not one this node knows.";
-        return sign_in_response(&s, &headers, StatusCode::UNAUTHORIZED, &next, None, why);
+        return sign_in_response(
+            &s,
+            &headers,
+            StatusCode::UNAUTHORIZED,
+            &next,
+            None,
+            "token-unknown",
+        );
     };
     let id = s.sessions.open(token, now_ms());
     s.audit(&token.name, "/sign-in", 303);

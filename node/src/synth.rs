@@ -13,6 +13,9 @@ pub struct City {
     pub id: &'static str,
     /// Name.
     pub name: &'static str,
+    /// Longitude and latitude of the city centre, where the demo's generated district
+    /// boundaries sit.
+    pub centre: (f64, f64),
     /// (district code suffix, name, population).
     pub districts: &'static [(&'static str, &'static str, u32)],
     /// Share of persons using the internet in the last 3 months.
@@ -32,6 +35,7 @@ pub struct City {
 pub const BRUSSELS: City = City {
     id: "BEBRU",
     name: "Brussels",
+    centre: (4.3517, 50.8503),
     districts: &[
         ("21001", "Anderlecht", 121_394),
         ("21002", "Auderghem", 34_937),
@@ -64,6 +68,7 @@ pub const BRUSSELS: City = City {
 pub const DUBLIN: City = City {
     id: "IEDUB",
     name: "Dublin",
+    centre: (-6.2603, 53.3498),
     districts: &[
         ("DCC", "Dublin City", 592_713),
         ("FCC", "Fingal", 330_506),
@@ -81,6 +86,7 @@ pub const DUBLIN: City = City {
 pub const SOFIA: City = City {
     id: "BGSOF",
     name: "Sofia",
+    centre: (23.3219, 42.6977),
     districts: &[
         ("01", "Sredets", 24_538),
         ("02", "Krasno selo", 77_082),
@@ -119,6 +125,7 @@ pub const SOFIA: City = City {
 pub const TIRANA: City = City {
     id: "ALTIA",
     name: "Tirana",
+    centre: (19.8187, 41.3275),
     districts: &[
         ("NJ01", "Njësia 1", 52_000),
         ("NJ02", "Njësia 2", 45_000),
@@ -289,6 +296,18 @@ const DSI_LOW: [(&str, f64); 4] =
 
 fn b(x: bool) -> &'static str {
     if x { "1" } else { "0" }
+}
+
+/// Generated district boundaries of a pilot city (GeoJSON): a honeycomb about its centre, one
+/// hexagon per district with its code and name. Not the real shapes; the demo publishes them
+/// so that its dashboard draws a map.
+pub fn boundaries(city: &City) -> String {
+    let districts: Vec<(String, String)> = city
+        .districts
+        .iter()
+        .map(|(code, name, _)| (format!("{}-{code}", city.id), (*name).to_owned()))
+        .collect();
+    crate::geo::honeycomb(&districts, city.centre)
 }
 
 fn survey(city: &City, rows: u64, rng: &mut Rng, w: &mut impl Write) -> io::Result<()> {

@@ -240,23 +240,26 @@ fn set_cookie<'h>(head: &'h str, name: &str) -> Option<&'h str> {
         .map(|(_, v)| v)
 }
 
-#[tokio::test]
-async fn a_browser_signs_in_once_with_a_token_and_out_again() {
+/// A node closed to loopback with one analyst token, added as `metronode token --name
+/// analyst-tirana --dir DIR` adds it (a second token of that name refused); and the token.
+async fn node_with_token() -> (TestNode, String) {
     use metronode::cli::query::{add_token, make_token};
     let node = TestNode::start_with("ALTIA", "").await;
-    // The token as `metronode token --name analyst-tirana --dir DIR` adds it.
     let (token, entry) = make_token("analyst-tirana");
+    let dir = node.dir().to_owned();
+    let cfg = std::fs::read_to_string(dir.join("node.toml")).unwrap();
+    let cfg = cfg.replace("open_on_loopback = true", "open_on_loopback = false");
+    std::fs::write(dir.join("node.toml"), cfg).unwrap();
+    add_token(&dir, "analyst-tirana", &entry).unwrap();
+    let again = add_token(&dir, "analyst-tirana", &make_token("analyst-tirana").1);
+    assert!(again.unwrap_err().to_string().contains("already has a token named"));
+    (node.restart().await, token)
+}
+
+#[tokio::test]
+async fn a_browser_signs_in_once_with_a_token_and_out_again() {
+    let (node, token) = node_with_token().await;
     let token = token.as_str();
-    let node = {
-        let dir = node.dir().to_owned();
-        let cfg = std::fs::read_to_string(dir.join("node.toml")).unwrap();
-        let cfg = cfg.replace("open_on_loopback = true", "open_on_loopback = false");
-        std::fs::write(dir.join("node.toml"), cfg).unwrap();
-        add_token(&dir, "analyst-tirana", &entry).unwrap();
-        let again = add_token(&dir, "analyst-tirana", &make_token("analyst-tirana").1);
-        assert!(again.unwrap_err().to_string().contains("already has a token named"));
-        node.restart().await
-    };
     let addr = node.http_addr;
     // The sign-in page sets the CSRF cookie its form echoes.
     let (status, head, page) = raw(addr, "GET /sign-in?next=/artefacts HTTP/1.1", &[], "").await;
@@ -389,6 +392,43 @@ async fn the_dashboard_renders_in_headless_chromium() {
     }
     let png = std::fs::read(&shot).unwrap();
     assert!(png.len() > 10_000 && png.starts_with(b"\x89PNG"), "a real screenshot");
+
+    // Every language, on a desktop and on a phone: screenshots kept beside the first, and the
+    // Bulgarian page on a phone read back from the browser.
+    let base = url.clone();
+    let dom = tokio::task::spawn_blocking(move || {
+        for lang in metronode::i18n::LANGS {
+            for width in [1400, 390] {
+                let shot = artefacts.join(format!("dashboard-{}-{width}.png", lang.code()));
+                let _ = std::fs::remove_file(&shot);
+                let out = Command::new(&browser)
+                    .args(common)
+                    .arg(format!("--screenshot={}", shot.display()))
+                    .arg(format!("--window-size={width},2600"))
+                    .arg(format!("{base}&lang={}", lang.code()))
+                    .output()
+                    .unwrap();
+                assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+                let png = std::fs::read(&shot).unwrap();
+                assert!(png.len() > 10_000 && png.starts_with(b"\x89PNG"), "{}", shot.display());
+            }
+        }
+        let dom = Command::new(&browser)
+            .args(common)
+            .arg("--window-size=390,2600")
+            .arg("--dump-dom")
+            .arg(format!("{base}&lang=bg"))
+            .output()
+            .unwrap();
+        String::from_utf8(dom.stdout).unwrap()
+    })
+    .await
+    .unwrap();
+    assert!(dom.contains(r#"<html lang="bg">"#), "the Bulgarian page");
+    let bg = metronode::i18n::Lang::Bg;
+    assert!(
+        dom.contains(&bg.indicator_name("DRI-SKL-01", "")) && dom.contains(&bg.t("trend", &[]))
+    );
 }
 
 /// Answers are cached, but a new release or a member falling silent shows at once.
@@ -462,4 +502,254 @@ async fn cached_answers_follow_new_releases_and_silent_members() {
         assert!(tokio::time::Instant::now() < deadline, "Sofia never reported stale: {body}");
         tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     }
+}
+
+/// The dashboard and `/artefacts` in the language a browser asks for, or the one chosen by link,
+/// which keeps the view; numbers written as the language writes them; machine translations
+/// said to be so; the error page too.
+#[tokio::test]
+async fn the_dashboard_speaks_the_language_asked_for() {
+    use metronode::i18n::Lang;
+    let cluster = federated_with_data().await;
+    let addr = cluster.nodes[0].http_addr;
+    let page = |path: &str, accept: &'static str| {
+        let line = format!("GET {path} HTTP/1.1");
+        async move { raw(addr, &line, &[("Accept-Language", accept)], "").await }
+    };
+
+    let (status, head, body) = page("/?indicator=DRI-USE-01", "bg-BG,bg;q=0.9,en;q=0.8").await;
+    assert_eq!(status, 200);
+    assert!(head.contains("content-language: bg") && head.contains("vary: accept-language"));
+    assert!(body.contains(r#"<html lang="bg">"#));
+    for text in [
+        Lang::Bg.t("title", &[]),
+        Lang::Bg.t("gap", &[]),
+        Lang::Bg.indicator_name("DRI-USE-01", ""),
+        Lang::Bg.dimension("age_band"),
+    ] {
+        assert!(body.contains(&text), "Bulgarian page lacks {text}");
+    }
+    assert!(!body.contains("Mind the gap") && !body.contains("Cities side by side"));
+    assert!(body.contains(r#"id="machine-translation""#), "a machine translation says so");
+
+    // Chosen by link over the browser's language; the view is kept, in the links and the form.
+    let (status, head, body) =
+        page("/?indicator=DRI-SKL-02&by=age_band&lang=fr", "bg-BG,bg;q=0.9").await;
+    assert_eq!(status, 200);
+    assert!(head.contains("content-language: fr") && body.contains(r#"<html lang="fr">"#));
+    let series = Lang::Fr.series("DRI-SKL-02", "copy_move_files");
+    let heading = body.split(r#"id="indicator-heading">"#).nth(1).unwrap();
+    assert!(
+        heading.starts_with(&format!("{}: {series}", Lang::Fr.indicator_name("DRI-SKL-02", "")))
+    );
+    assert!(body.contains(r#"href="/?indicator=DRI-SKL-02&amp;by=age_band&amp;lang=nl""#));
+    assert!(body.contains(r#"<input type="hidden" name="lang" value="fr">"#));
+    let groups = body.split(r#"id="groups">"#).nth(1).unwrap_or_default().split("</table>").next();
+    let (young, age) = (Lang::Fr.value("age_band", "16_24"), Lang::Fr.dimension("age_band"));
+    assert!(groups.is_some_and(|g| g.contains(&format!("<td>{young}</td>"))), "{groups:?}");
+    assert!(groups.is_some_and(|g| g.contains(&format!(r#"<th scope="col">{age}</th>"#))));
+    let headline = body.split(r#"id="headline">"#).nth(1).unwrap().split('<').next().unwrap();
+    assert!(headline.contains(",") && headline.contains("\u{202f}%"), "French number: {headline}");
+
+    let (_, head, body) = page("/?indicator=DRI-SKL-02", "en-GB,en;q=0.9").await;
+    assert!(head.contains("content-language: en") && body.contains("Mind the gap"));
+    assert!(!body.contains(r#"id="machine-translation""#));
+    let headline = body.split(r#"id="headline">"#).nth(1).unwrap().split('<').next().unwrap();
+    assert!(headline.contains('.') && !headline.contains(','), "English number: {headline}");
+
+    let (status, _, body) = page("/artefacts", "sq-AL,sq;q=0.9").await;
+    assert_eq!(status, 200);
+    assert!(
+        body.contains(r#"<html lang="sq">"#) && body.contains(&Lang::Sq.t("policy-matrix", &[]))
+    );
+
+    // The sign-in page speaks the language of the page it leads back to.
+    let (status, head, body) = page("/sign-in?next=%2F%3Flang%3Dbg", "en").await;
+    assert_eq!(status, 200);
+    assert!(head.contains("content-language: bg") && body.contains(r#"<html lang="bg">"#));
+    assert!(body.contains(&Lang::Bg.t("sign-in-heading", &[])), "{body}");
+
+    let (status, _, body) = page("/?indicator=DRI-NOPE-01&lang=ga", "en").await;
+    assert_eq!(status, 400);
+    assert!(
+        body.contains(r#"<html lang="ga">"#) && body.contains(&Lang::Ga.t("not-answered", &[]))
+    );
+    assert!(body.contains(&Lang::Ga.t("choose-indicator", &[])), "{body}");
+}
+
+/// The PyPI site with axe-selenium-python and Selenium (`METRONODE_AXE`, set by `.ci/run`,
+/// which also sets `METRONODE_REQUIRE_AXE`, so CI never skips).
+fn selenium_site() -> Option<std::ffi::OsString> {
+    let site = std::env::var_os("METRONODE_AXE");
+    assert!(
+        site.is_some() || std::env::var_os("METRONODE_REQUIRE_AXE").is_none(),
+        "axe-core and Selenium are required but METRONODE_AXE is not set"
+    );
+    site
+}
+
+/// axe-core (Deque's accessibility engine, from PyPI's axe-selenium-python) in headless
+/// Chromium finds no violation on the dashboard with its district map, a breakdown and
+/// `/artefacts`, in English and Bulgarian, on a desktop and on a phone.
+#[tokio::test]
+async fn axe_core_finds_no_accessibility_violation() {
+    let Some(site) = selenium_site() else { return };
+    let cluster = federated_with_data().await;
+    publish_boundaries(&cluster, 0).await;
+    let base = format!("http://{}", cluster.nodes[0].http_addr);
+    let mut pages = Vec::new();
+    for lang in ["en", "bg"] {
+        for path in ["/?", "/?indicator=DRI-SKL-01&by=age_band&", "/artefacts?"] {
+            for width in [1400, 390] {
+                pages.push(format!("{base}{path}lang={lang}@{width}"));
+            }
+        }
+    }
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("axe/axe_check.py");
+    let out = tokio::task::spawn_blocking(move || {
+        Command::new("python3").arg(script).arg(site).args(&pages).output().unwrap()
+    })
+    .await
+    .unwrap();
+    let report = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(report.lines().count(), 12, "{report}{}", String::from_utf8_lossy(&out.stderr));
+    for line in report.lines() {
+        let page: serde_json::Value = serde_json::from_str(line).unwrap();
+        assert!(page["passes"].as_u64().unwrap_or(0) > 10, "axe ran its rules: {line}");
+        assert_eq!(page["violations"], serde_json::json!([]), "{line}");
+    }
+    assert!(out.status.success(), "{report}");
+}
+
+const BOUNDARIES_META: &str = r#"
+description = "Generated district boundaries"
+language = ["en"]
+issued = "2025-03-01"
+status = "in_force"
+license = "CC-BY-4.0"
+contact_email = "gis@city.example"
+rights_areas = ["public_goods_open_infrastructure"]
+cc4dr_principles = ["access_and_literacy"]
+"#;
+
+/// Publishes district boundaries at `node`, as `metronode publish --type district-boundaries`.
+async fn publish_districts(
+    node: &TestNode,
+    body: &str,
+) -> Result<metronode::pb::PublishReply, tonic::Status> {
+    let meta = BOUNDARIES_META;
+    node.publish_artefact("district-boundaries", "Districts", meta, "d.geojson", body.as_bytes())
+        .await
+}
+
+/// Every city of `federated_with_data` publishes its generated district boundaries; returns the
+/// dashboard of node `at` once its map holds every district.
+async fn publish_boundaries(cluster: &TestCluster, at: usize) -> String {
+    let cities = [synth::BRUSSELS, synth::DUBLIN, synth::SOFIA];
+    for (node, city) in cluster.nodes.iter().zip(cities) {
+        publish_districts(node, &synth::boundaries(&city)).await.unwrap();
+    }
+    let all: usize = cities.iter().map(|c| c.districts.len()).sum();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        let path = "/?indicator=DRI-USE-01&by=age_band";
+        let (status, _, body) = get(cluster.nodes[at].http_addr, path, None).await;
+        assert_eq!(status, 200);
+        if body.matches("<path d=").count() == all {
+            return body;
+        }
+        assert!(std::time::Instant::now() < deadline, "the map never held every district");
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    }
+}
+
+/// Each city publishes its district boundaries (GeoJSON, checked on publish: a bad file is
+/// refused naming the feature and the place in it, a district its releases do not name too);
+/// they replicate like every artefact, and the dashboard draws one indicator over every
+/// district of every city, with names, classes, withheld districts and a table.
+#[tokio::test]
+async fn a_map_shows_every_district_of_every_city() {
+    use metronode::i18n::Lang;
+    let cluster = federated_with_data().await;
+    let cities = [synth::BRUSSELS, synth::DUBLIN, synth::SOFIA];
+
+    // Refused on publish, each naming where: an open ring, a district of another city, a
+    // district the city's releases never named.
+    let node = &cluster.nodes[0];
+    let good = synth::boundaries(&synth::BRUSSELS);
+    let mut doc: serde_json::Value = serde_json::from_str(&good).unwrap();
+    doc["features"][0]["geometry"]["coordinates"][0].as_array_mut().unwrap().pop();
+    let open_ring = doc.to_string();
+    let refusals = [
+        (open_ring, "district boundaries: features[0] (BEBRU-21001).geometry.coordinates[0]"),
+        (good.replacen("BEBRU-21001", "IEDUB-01", 1), "`IEDUB-01` is not a district code of BEBRU"),
+        (
+            good.replacen("BEBRU-21001", "BEBRU-99999", 1),
+            "BEBRU-99999 is not a district of BEBRU's releases",
+        ),
+    ];
+    for (body, expected) in refusals {
+        let e = publish_districts(node, &body).await.unwrap_err();
+        assert_eq!(e.code(), tonic::Code::InvalidArgument);
+        assert!(e.message().contains(expected), "{}\nexpected {expected}", e.message());
+    }
+
+    let addr = cluster.nodes[2].http_addr;
+    let body = publish_boundaries(&cluster, 2).await;
+    let map =
+        body.split(r#"<section id="map">"#).nth(1).unwrap().split("</section>").next().unwrap();
+    for city in cities {
+        for (code, name, _) in city.districts {
+            let code = format!("{}-{code}", city.id);
+            assert!(map.contains(&format!(r#"data-code="{code}""#)), "{code} not drawn");
+            assert!(
+                map.contains(&format!(
+                    "<td>{code}</td><td>{}</td>",
+                    metronode::http::dashboard::esc(name)
+                )),
+                "{code} not in the table"
+            );
+        }
+    }
+    assert_eq!(map.matches("<svg role=\"img\"").count(), 3, "one panel per city");
+    assert!(
+        map.contains(r#"<ul class="legend">"#) && map.contains("#08519c"),
+        "a legend and the darkest class"
+    );
+    // Districts by name in the breakdown too.
+    let (_, _, body) = get(addr, "/?indicator=DRI-USE-01&by=district_code", None).await;
+    let groups = body.split(r#"id="groups">"#).nth(1).unwrap().split("</table>").next().unwrap();
+    assert!(groups.contains("<td>Anderlecht (BEBRU-21001)</td>"), "{groups}");
+    // And in another language.
+    let (_, _, body) = get(addr, "/?indicator=DRI-USE-01&lang=bg", None).await;
+    assert!(body.contains(&format!("<h2>{}</h2>", Lang::Bg.t("map", &[]))));
+}
+
+/// In a real browser (headless Chromium driven by Selenium, from the same PyPI site as
+/// axe-core): sent to sign in, signed in with a token and back at the view asked for, the
+/// language link keeps the view, the form keeps the language and names the series, and after
+/// signing out the dashboard asks for sign-in again.
+#[tokio::test]
+async fn an_analyst_signs_in_switches_language_and_signs_out_in_a_real_browser() {
+    let Some(site) = selenium_site() else { return };
+    let (node, token) = node_with_token().await;
+    let base = format!("http://{}", node.http_addr);
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("axe/browser_flows.py");
+    let out = tokio::task::spawn_blocking(move || {
+        Command::new("python3")
+            .arg(script)
+            .arg(site)
+            .arg(base)
+            .arg(token.as_str())
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    let report = String::from_utf8_lossy(&out.stdout);
+    let steps: Vec<serde_json::Value> =
+        report.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(steps.len(), 6, "{report}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(steps.iter().all(|s| s["ok"] == true), "{report}");
+    assert!(out.status.success(), "{report}");
 }

@@ -222,7 +222,8 @@ async fn publish_city(
     Ok(())
 }
 
-/// Two synthetic policy documents per city: a digital-rights charter and an open-data policy.
+/// Three synthetic documents per city: a digital-rights charter, an open-data policy and its
+/// district boundaries (generated hexagons, so that the dashboard draws a map).
 fn publish_artefacts(node: &Node, city: &synth::City) -> anyhow::Result<()> {
     let ids: Vec<String> = node.catalogue.indicators.iter().map(|i| i.id.clone()).collect();
     let common = format!(
@@ -247,21 +248,30 @@ fn publish_artefacts(node: &Node, city: &synth::City) -> anyhow::Result<()> {
             ),
         ),
     ];
-    for (ty, title, toml) in docs {
+    let boundaries = (
+        "district-boundaries",
+        format!("{} district boundaries (generated for the demo)", city.name),
+        format!(
+            "{common}description = \"Generated hexagons, one per district, for the demo's map: not the real shapes\"\nrights_areas = [\"public_goods_open_infrastructure\"]\n"
+        ),
+    );
+    for (ty, title, toml) in docs.into_iter().chain([boundaries]) {
         let meta = crate::artefact::validate(ty, &title, &toml, &ids)?;
-        let body =
-            format!("{title}\n\nA synthetic document of the metronode demo. {}\n", meta.json);
+        let (body, file_name, media_type) = if meta.artefact_type == "district_boundaries" {
+            let body = synth::boundaries(city);
+            crate::geo::parse(city.id, body.as_bytes())?;
+            (body, format!("{}.geojson", meta.id), "application/geo+json")
+        } else {
+            let body =
+                format!("{title}\n\nA synthetic document of the metronode demo. {}\n", meta.json);
+            (body, format!("{}.txt", meta.id), "")
+        };
         let mut head = Vec::new();
         let stored =
             node.blobs.put(body.as_bytes(), node.config.artefacts.max_bytes, None, &mut head)?;
-        let file_name = format!("{}.txt", meta.id);
-        let publication = crate::analysis::publication(
-            meta,
-            stored,
-            crate::artefact::sniff(&head),
-            file_name,
-            None,
-        );
+        let media_type =
+            if media_type.is_empty() { crate::artefact::sniff(&head) } else { media_type };
+        let publication = crate::analysis::publication(meta, stored, media_type, file_name, None);
         node.log.append(
             pb::record_body::Payload::ArtefactPublication(publication),
             clock::now_unix_ms(),

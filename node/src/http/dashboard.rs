@@ -2,15 +2,18 @@
 //! picker; metropolitan headline with margin of error; cities side by side; the gap view by
 //! group or district; trend; coverage and provenance; federation health.
 //!
-//! Every word people read comes from a `Strings` table (English here), so a translation is a
-//! second table.
+//! Every word people read comes from the Fluent messages of [`crate::i18n`], in the language
+//! the request asked for; numbers are written as that language writes them.
 
-use std::{fmt::Write as _, sync::Arc};
+use std::{collections::HashMap, fmt::Write as _, sync::Arc};
 
 use crate::{
     aggregate::unit_scale,
-    aggregate::{Answer, Estimate},
-    analysis, clock,
+    aggregate::{Answer, Estimate, Gap},
+    analysis,
+    catalogue::Polarity,
+    clock,
+    i18n::{Arg, Lang},
     node::Node,
 };
 
@@ -18,63 +21,8 @@ use axum::http::StatusCode;
 
 use super::QueryParams;
 
-/// The words of the page.
-pub struct Strings {
-    /// Language code.
-    pub lang: &'static str,
-    /// Page title.
-    pub title: &'static str,
-    /// Labels of the picker.
-    pub indicator: &'static str,
-    /// Breakdown label.
-    pub breakdown: &'static str,
-    /// Period label.
-    pub period: &'static str,
-    /// Button.
-    pub show: &'static str,
-    /// Section titles.
-    pub metro_value: &'static str,
-    /// Cities section.
-    pub cities: &'static str,
-    /// Gap section.
-    pub gap: &'static str,
-    /// Trend section.
-    pub trend: &'static str,
-    /// Coverage section.
-    pub coverage: &'static str,
-    /// Provenance section.
-    pub provenance: &'static str,
-    /// Federation section.
-    pub federation: &'static str,
-    /// No data yet.
-    pub no_data: &'static str,
-    /// Withheld figure.
-    pub withheld: &'static str,
-    /// Margin of error unknown.
-    pub no_margin: &'static str,
-}
-
-/// English.
-pub const EN: Strings = Strings {
-    lang: "en",
-    title: "Metropolitan digital inclusion",
-    indicator: "Indicator",
-    breakdown: "Break down by",
-    period: "Period",
-    show: "Show",
-    metro_value: "Metropolitan value",
-    cities: "Cities side by side",
-    gap: "Mind the gap",
-    trend: "Trend",
-    coverage: "Coverage",
-    provenance: "Provenance: where each number came from",
-    federation: "Federation health",
-    no_data: "No release of this indicator is held here yet.",
-    withheld: "withheld",
-    no_margin: "sampling error not published; no noise added",
-};
-
-pub(super) fn esc(s: &str) -> String {
+/// Text escaped for HTML, in content and in attribute values.
+pub fn esc(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
@@ -82,28 +30,124 @@ pub(super) fn esc(s: &str) -> String {
         .replace('\'', "&#39;")
 }
 
-fn fmt_estimate(e: &Estimate, unit: &str, s: &Strings) -> String {
+fn fmt_estimate(e: &Estimate, unit: &str, lang: Lang) -> String {
     if !e.published {
-        return format!("{} ({})", s.withheld, esc(&e.note));
+        return esc(&lang.t("withheld-why", &[("why", Arg::Text(&e.note))]));
     }
-    let flag = if e.note == "u" { " (low reliability)" } else { "" };
-    format!("{}{flag}", esc(&e.in_words(unit)))
+    let value = lang.in_unit(e.value, unit);
+    let mut text = match e.interval {
+        Some((lo, hi)) => {
+            let (low, high) = (lang.in_unit(lo, unit), lang.in_unit(hi, unit));
+            let id = if e.clipped { "interval-clipped" } else { "interval" };
+            let args = [
+                ("value", Arg::Text(&value)),
+                ("low", Arg::Text(&low)),
+                ("high", Arg::Text(&high)),
+            ];
+            lang.t(id, &args)
+        }
+        None if e.clipped => lang.t("clipped", &[("value", Arg::Text(&value))]),
+        None => value,
+    };
+    if e.note == "u" {
+        text = format!("{text} ({})", lang.t("low-reliability", &[]));
+    }
+    esc(&text)
 }
 
-/// A group's label: the value, and which end an income quintile is.
-fn group_label(dimension: &str, value: &str) -> String {
-    match (dimension, value) {
-        ("income_quintile", "1") => "1 (poorest fifth)".into(),
-        ("income_quintile", "5") => "5 (richest fifth)".into(),
-        ("age_band", "75_plus") => "75 or over".into(),
-        ("age_band", band) => band.replace('_', "–"),
-        (_, v) => v.replace('_', " "),
+/// A group's label in the language: the catalogue's label of the value; a district by the
+/// name its city published with its boundaries, else its code; a city by its code.
+fn group_label(
+    lang: Lang,
+    names: &HashMap<String, String>,
+    dimension: &str,
+    value: &str,
+) -> String {
+    match dimension {
+        "city" | "" => value.to_owned(),
+        "district_code" => match names.get(value) {
+            Some(name) => format!("{name} ({value})"),
+            None => lang.value(dimension, value),
+        },
+        _ => lang.value(dimension, value),
     }
+}
+
+/// Names in a list: one, or several marked tied.
+fn name_list(lang: Lang, names: Vec<String>) -> String {
+    match names.as_slice() {
+        [one] => one.clone(),
+        [] => String::new(),
+        [rest @ .., last] => {
+            let first = rest.join(", ");
+            let names =
+                lang.t("list-and", &[("first", Arg::Text(&first)), ("second", Arg::Text(last))]);
+            lang.t("tied", &[("names", Arg::Text(&names))])
+        }
+    }
+}
+
+/// The gap in words, in the language: the same reading as the API's English `statement`.
+fn gap_statement(
+    lang: Lang,
+    names: &HashMap<String, String>,
+    g: &Gap,
+    by: &str,
+    unit: &str,
+    people: bool,
+) -> String {
+    let (scale, _) = unit_scale(unit);
+    let label = |codes: &[String]| {
+        name_list(lang, codes.iter().map(|n| group_label(lang, names, by, n)).collect())
+    };
+    let (high, low) = (lang.in_unit(g.highest_value, unit), lang.in_unit(g.lowest_value, unit));
+    let shown = |v: f64| (v * scale * 10.0).round() as i64;
+    if shown(g.highest_value) == shown(g.lowest_value) {
+        return lang.t(
+            "gap-all-tied",
+            &[("count", Arg::Count(g.highest.len() as i64)), ("value", Arg::Text(&high))],
+        );
+    }
+    let (highest, lowest) = (label(&g.highest), label(&g.lowest));
+    let difference = lang.difference(g.absolute, unit);
+    let margin = g.margin_of_difference.map(|m| lang.difference(m, unit)).unwrap_or_default();
+    let range = [
+        ("highest", Arg::Text(&highest)),
+        ("high", Arg::Text(&high)),
+        ("lowest", Arg::Text(&lowest)),
+        ("low", Arg::Text(&low)),
+        ("difference", Arg::Text(&difference)),
+        ("margin", Arg::Text(&margin)),
+    ];
+    if !g.distinguishable {
+        return lang.t("gap-indistinct", &range);
+    }
+    if g.polarity == Polarity::Neutral {
+        return lang.t("gap-neutral", &range);
+    }
+    let lower_better = g.polarity == Polarity::LowerIsBetter;
+    let (b, w) = if lower_better { (&low, &high) } else { (&high, &low) };
+    let (best, worst) = (label(&g.best), label(&g.worst));
+    let ratio = lang.number(g.ratio, 2);
+    let id = if g.margin_of_difference.is_some() { "gap-ranked-margin" } else { "gap-ranked" };
+    lang.t(
+        id,
+        &[
+            ("served", Arg::Text(if people { "yes" } else { "no" })),
+            ("best", Arg::Text(&best)),
+            ("bestvalue", Arg::Text(b)),
+            ("worst", Arg::Text(&worst)),
+            ("worstvalue", Arg::Text(w)),
+            ("difference", Arg::Text(&difference)),
+            ("margin", Arg::Text(&margin)),
+            ("ratio", Arg::Text(&ratio)),
+        ],
+    )
 }
 
 /// Horizontal bars with value labels and margin-of-error whiskers.
-fn bars(id: &str, title: &str, items: &[(String, &Estimate)], unit: &str) -> String {
-    let (scale, suffix) = unit_scale(unit);
+fn bars(id: &str, title: &str, items: &[(String, &Estimate)], unit: &str, lang: Lang) -> String {
+    let (scale, _) = unit_scale(unit);
     let max = items
         .iter()
         .filter(|i| i.1.published)
@@ -146,16 +190,17 @@ fn bars(id: &str, title: &str, items: &[(String, &Estimate)], unit: &str) -> Str
             }
             let _ = write!(
                 svg,
-                r#"<text x="{:.1}" y="{}" class="val">{:.1}{suffix}</text>"#,
+                r#"<text x="{:.1}" y="{}" class="val">{}</text>"#,
                 label_w + w + 6.0,
                 y + 16.0,
-                e.value * scale
+                esc(&lang.in_unit(e.value, unit))
             );
         } else {
             let _ = write!(
                 svg,
-                r#"<text x="{label_w}" y="{}" class="muted">withheld</text>"#,
-                y + 16.0
+                r#"<text x="{label_w}" y="{}" class="muted">{}</text>"#,
+                y + 16.0,
+                esc(&lang.t("withheld", &[]))
             );
         }
     }
@@ -166,8 +211,8 @@ fn bars(id: &str, title: &str, items: &[(String, &Estimate)], unit: &str) -> Str
 /// The trend: the line joins the points over the cities of the period answered; a point over
 /// other cities is drawn open and left unjoined, so that a change of members never reads as a
 /// change of the indicator.
-fn trend_chart(a: &Answer, s: &Strings) -> String {
-    let (scale, suffix) = unit_scale(&a.unit);
+fn trend_chart(a: &Answer, lang: Lang) -> String {
+    let (scale, _) = unit_scale(&a.unit);
     let points: Vec<(String, f64, bool)> = a
         .trend
         .iter()
@@ -175,7 +220,7 @@ fn trend_chart(a: &Answer, s: &Strings) -> String {
         .map(|t| (t.period.clone(), t.estimate.value * scale, t.same_coverage))
         .collect();
     if points.is_empty() {
-        return format!("<p>{}</p>", s.no_data);
+        return format!("<p>{}</p>", esc(&lang.t("no-data", &[])));
     }
     let (w, h, pad) = (640.0, 180.0, 40.0);
     let max = points.iter().map(|p| p.1).fold(0.0_f64, f64::max).max(1e-9) * 1.1;
@@ -187,7 +232,7 @@ fn trend_chart(a: &Answer, s: &Strings) -> String {
         .collect();
     let mut svg = format!(
         r#"<svg role="img" aria-labelledby="trend-t" width="100%" style="max-width:{w}px" viewBox="0 0 {w} {h}"><title id="trend-t">{}</title>"#,
-        s.trend
+        esc(&lang.t("trend", &[]))
     );
     // One line per run of consecutive points over the cities of the period answered.
     let line = |svg: &mut String, run: &[String]| {
@@ -209,8 +254,9 @@ fn trend_chart(a: &Answer, s: &Strings) -> String {
         let class = if *same { "dot" } else { "dot-other" };
         let _ = write!(
             svg,
-            r#"<circle cx="{x:.1}" cy="{y:.1}" r="4" class="{class}"/><text x="{x:.1}" y="{:.1}" text-anchor="middle" class="val">{v:.1}{suffix}</text><text x="{x:.1}" y="{}" text-anchor="middle" class="lbl">{}</text>"#,
+            r#"<circle cx="{x:.1}" cy="{y:.1}" r="4" class="{class}"/><text x="{x:.1}" y="{:.1}" text-anchor="middle" class="val">{}</text><text x="{x:.1}" y="{}" text-anchor="middle" class="lbl">{}</text>"#,
             y - 8.0,
+            esc(&lang.in_unit(v / scale, &a.unit)),
             h - 12.0,
             esc(period)
         );
@@ -223,12 +269,12 @@ fn trend_chart(a: &Answer, s: &Strings) -> String {
         .map(|t| format!("{} ({})", t.period, t.coverage.join(", ")))
         .collect();
     if !others.is_empty() {
-        let _ = write!(
-            svg,
-            r#"<p class="partial">Open points cover other cities than {}, so they are not joined: {}.</p>"#,
-            esc(&a.period),
-            esc(&others.join("; "))
+        let others = others.join("; ");
+        let text = lang.t(
+            "trend-open-points",
+            &[("period", Arg::Text(&a.period)), ("others", Arg::Text(&others))],
         );
+        let _ = write!(svg, r#"<p class="partial">{}</p>"#, esc(&text));
     }
     svg
 }
@@ -269,22 +315,35 @@ button:focus,select:focus{outline:3px solid #f2a900}.headline{font-size:2.2rem;f
 .muted{font-size:13px;fill:#555}.line{fill:none;stroke:#0b3d91;stroke-width:3}.dot{fill:#f2a900}\
 .dot-other{fill:#fff;stroke:#0b3d91;stroke-width:2}.partial{color:#444}\
 table{border-collapse:collapse;display:block;overflow-x:auto;max-width:100%}td,th{border:1px solid #999;padding:.25rem .5rem;text-align:left;font-size:.9rem}\
-.flag{color:#a00;font-weight:700}code{font-size:.85rem}";
+.flag{color:#a00;font-weight:700}code{font-size:.85rem}\
+.langs ul{list-style:none;display:flex;flex-wrap:wrap;gap:.75rem;padding:0;margin:.5rem 0 0}.langs a{color:#fff}\
+.langs a[aria-current]{font-weight:700;text-decoration:none;border-bottom:2px solid #f2a900}\
+figure{margin:0}figcaption{font-size:.9rem;color:#333}.scroll{overflow-x:auto;max-width:100%}\
+caption{text-align:left;font-weight:600;padding:.25rem 0}\
+.maps{display:flex;flex-wrap:wrap;gap:1rem}.map{flex:1 1 260px;max-width:320px}\
+.legend{list-style:none;display:flex;flex-wrap:wrap;gap:.5rem 1rem;padding:0}.legend svg{vertical-align:middle}\
+label{max-width:100%;min-width:0}select{max-width:100%}h1,h2,p{overflow-wrap:anywhere}";
 
 /// A page for a query the catalogue cannot answer (400) or that nobody has published (404):
 /// what was wrong, and links to the valid choices.
-fn error_page(node: &Node, q: &QueryParams, e: &crate::analysis::QueryError) -> String {
+fn error_page(node: &Node, q: &QueryParams, e: &crate::analysis::QueryError, lang: Lang) -> String {
     use crate::analysis::QueryError;
+    let not_answered = lang.t("not-answered", &[]);
     let mut page = format!(
-        r#"<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Not answered · metronode</title><style>{STYLE}</style></head><body><header><h1>{}</h1><p>{} · {}</p></header><main><section><h2>Not answered</h2><p id="error">{}</p>"#,
-        EN.title,
+        r#"<!doctype html><html lang="{}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>{} · metronode</title><style>{STYLE}</style></head><body><header><h1>{}</h1><p>{} · {}</p></header><main><section><h2>{}</h2><p id="error">{}</p>"#,
+        lang.code(),
+        esc(&not_answered),
+        esc(&lang.t("title", &[])),
         esc(&node.card.name),
         esc(&node.card.id),
+        esc(&not_answered),
         esc(&e.to_string())
     );
     let link = |indicator: &str, by: &str, series: &str, period: &str| {
         let mut url = format!("/?indicator={indicator}");
-        for (k, v) in [("by", by), ("series", series), ("period", period)] {
+        for (k, v) in
+            [("by", by), ("series", series), ("period", period), ("lang", q.lang.as_str())]
+        {
             if !v.is_empty() {
                 let _ = write!(url, "&{k}={v}");
             }
@@ -303,7 +362,11 @@ fn error_page(node: &Node, q: &QueryParams, e: &crate::analysis::QueryError) -> 
                         _ => link(&indicator, &q.by, c, ""),
                     };
                     let label = match node.catalogue.indicator(c) {
-                        Some(i) if *what == "indicator" => format!("{c} {}", i.name),
+                        Some(i) if *what == "indicator" => {
+                            format!("{c} {}", lang.indicator_name(c, &i.name))
+                        }
+                        _ if *what == "breakdown" => lang.dimension(c),
+                        _ if *what == "series" => lang.series(&indicator, c),
                         _ => c.clone(),
                     };
                     (url, label)
@@ -324,20 +387,60 @@ fn error_page(node: &Node, q: &QueryParams, e: &crate::analysis::QueryError) -> 
         _ => ("", Vec::new()),
     };
     if !choices.is_empty() {
-        let _ = write!(page, r#"<h3>Choose a {kind}</h3><ul id="choices">"#);
+        let _ = write!(
+            page,
+            r#"<h3>{}</h3><ul id="choices">"#,
+            esc(&lang.t(&format!("choose-{kind}"), &[]))
+        );
         for (url, label) in &choices {
             let _ = write!(page, r#"<li><a href="{}">{}</a></li>"#, esc(url), esc(label));
         }
         page.push_str("</ul>");
     }
-    page.push_str(r#"<p><a href="/">Back to the dashboard</a></p></section></main></body></html>"#);
+    let _ = write!(
+        page,
+        r#"<p><a href="/">{}</a></p></section></main></body></html>"#,
+        esc(&lang.t("back", &[]))
+    );
     page
 }
 
-/// Renders the page, with its HTTP status: 400 for an indicator, breakdown or series the
-/// catalogue does not have, 404 for a period nobody has published (each with the choices).
-pub async fn render(node: &Arc<Node>, mut q: QueryParams) -> (StatusCode, String) {
-    let s = &EN;
+/// The language links of a page: each keeps the view (`query` without `lang`).
+fn language_nav(path: &str, query: &[(&str, &str)], lang: Lang) -> String {
+    let mut nav =
+        format!(r#"<nav class="langs" aria-label="{}"><ul>"#, esc(&lang.t("choose-language", &[])));
+    for l in crate::i18n::LANGS {
+        let mut pairs: Vec<(&str, &str)> =
+            query.iter().filter(|(_, v)| !v.is_empty()).copied().collect();
+        pairs.push(("lang", l.code()));
+        let url = format!("{path}?{}", serde_urlencoded::to_string(&pairs).unwrap_or_default());
+        let current = if l == lang { r#" aria-current="true""# } else { "" };
+        let _ = write!(
+            nav,
+            r#"<li><a href="{}" hreflang="{code}" lang="{code}"{current}>{}</a></li>"#,
+            esc(&url),
+            esc(&l.t("language-name", &[])),
+            code = l.code()
+        );
+    }
+    nav.push_str("</ul></nav>");
+    nav
+}
+
+/// The page's head and banner, in the language, with the language links.
+fn page_start(title: &str, subtitle: &str, nav: &str, lang: Lang) -> String {
+    format!(
+        r#"<!doctype html><html lang="{}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>{} · metronode</title><style>{STYLE}</style></head><body><header><h1>{}</h1><p>{subtitle}</p>{nav}</header><main>"#,
+        lang.code(),
+        esc(title),
+        esc(title),
+    )
+}
+
+/// Renders the page in `lang`, with its HTTP status: 400 for an indicator, breakdown or series
+/// the catalogue does not have, 404 for a period nobody has published (each with the choices).
+pub async fn render(node: &Arc<Node>, mut q: QueryParams, lang: Lang) -> (StatusCode, String) {
+    let t = |id: &str| esc(&lang.t(id, &[]));
     let releases = node.releases.releases(node);
     if q.indicator.trim().is_empty() {
         q.indicator = node
@@ -352,7 +455,7 @@ pub async fn render(node: &Arc<Node>, mut q: QueryParams) -> (StatusCode, String
     let answered = match super::answer(node, &q).await {
         Ok(a) => Some(a),
         Err((_, crate::analysis::QueryError::NoRelease { .. })) => None,
-        Err((status, e)) => return (status, error_page(node, &q, &e)),
+        Err((status, e)) => return (status, error_page(node, &q, &e, lang)),
     };
     // Checked above: the catalogue's spelling of what was asked.
     let asked = crate::aggregate::Query {
@@ -368,20 +471,28 @@ pub async fn render(node: &Arc<Node>, mut q: QueryParams) -> (StatusCode, String
         return (StatusCode::NOT_FOUND, "the catalogue has no indicators".into());
     };
     let answer = answered.as_ref().map(|a| &a.answer);
+    let by = if q.by.is_empty() { "city".to_owned() } else { q.by.clone() };
+    let name = lang.indicator_name(&spec.id, &spec.name);
+    let by_district = spec.disaggregations.iter().any(|d| d == "district_code");
+    let districts = if by_district {
+        let node = node.clone();
+        tokio::task::spawn_blocking(move || super::map::districts(&node)).await.unwrap_or_default()
+    } else {
+        super::map::Districts::default()
+    };
 
-    let mut page = format!(
-        r#"<!doctype html><html lang="{}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>{} · metronode</title><style>{STYLE}</style></head><body><header><h1>{}</h1><p>{} · {}</p></header><main>"#,
-        s.lang,
-        s.title,
-        s.title,
-        esc(&node.card.name),
-        esc(&node.card.id)
+    let nav = language_nav(
+        "/",
+        &[("indicator", &q.indicator), ("by", &q.by), ("series", &q.series), ("period", &q.period)],
+        lang,
     );
-    // Picker.
+    let subtitle = format!("{} · {}", esc(&node.card.name), esc(&node.card.id));
+    let mut page = page_start(&lang.t("title", &[]), &subtitle, &nav, lang);
+    // Picker; a language chosen by link stays chosen.
     let _ = write!(
         page,
         r#"<form method="get" action="/"><label for="indicator">{}<select id="indicator" name="indicator">"#,
-        s.indicator
+        t("indicator")
     );
     for i in &node.catalogue.indicators {
         let sel = if i.id == spec.id { " selected" } else { "" };
@@ -390,35 +501,38 @@ pub async fn render(node: &Arc<Node>, mut q: QueryParams) -> (StatusCode, String
             r#"<option value="{}"{sel}>{} {}</option>"#,
             esc(&i.id),
             esc(&i.id),
-            esc(&i.name)
+            esc(&lang.indicator_name(&i.id, &i.name))
         );
     }
     let _ = write!(
         page,
-        r#"</select></label><label for="by">{}<select id="by" name="by"><option value="city">city</option>"#,
-        s.breakdown
+        r#"</select></label><label for="by">{}<select id="by" name="by"><option value="city">{}</option>"#,
+        t("breakdown"),
+        esc(&lang.dimension("city"))
     );
     for d in &spec.disaggregations {
         let sel = if *d == q.by { " selected" } else { "" };
-        let _ = write!(page, r#"<option value="{}"{sel}>{}</option>"#, esc(d), esc(d));
+        let _ =
+            write!(page, r#"<option value="{}"{sel}>{}</option>"#, esc(d), esc(&lang.dimension(d)));
     }
     // The series on screen is named, so a value is never silently one series of several.
     let shown_series = answer.map(|a| a.series.clone()).unwrap_or_else(|| q.series.clone());
     let _ = write!(
         page,
-        r#"</select></label><label for="series">Series<select id="series" name="series">"#
+        r#"</select></label><label for="series">{}<select id="series" name="series">"#,
+        t("series")
     );
     for series in &spec.series {
         let sel = if series.code == shown_series { " selected" } else { "" };
-        let label =
-            if series.code == "_T" { "headline".to_owned() } else { series.code.replace('_', " ") };
+        let label = lang.series(&spec.id, &series.code);
         let _ =
             write!(page, r#"<option value="{}"{sel}>{}</option>"#, esc(&series.code), esc(&label));
     }
     let _ = write!(
         page,
-        r#"</select></label><label for="period">{}<select id="period" name="period"><option value="">latest comparable</option>"#,
-        s.period
+        r#"</select></label><label for="period">{}<select id="period" name="period"><option value="">{}</option>"#,
+        t("period"),
+        t("latest-comparable")
     );
     if let Some(a) = &answer {
         for p in &a.period_coverage {
@@ -426,57 +540,91 @@ pub async fn render(node: &Arc<Node>, mut q: QueryParams) -> (StatusCode, String
             let label = if p.comparable {
                 p.period.clone()
             } else {
-                format!("{} (partial: {})", p.period, p.cities.join(", "))
+                let cities = p.cities.join(", ");
+                lang.t(
+                    "period-partial",
+                    &[("period", Arg::Text(&p.period)), ("cities", Arg::Text(&cities))],
+                )
             };
             let _ =
                 write!(page, r#"<option value="{}"{sel}>{}</option>"#, esc(&p.period), esc(&label));
         }
     }
-    let _ = write!(page, r#"</select></label><button type="submit">{}</button></form>"#, s.show);
+    if !q.lang.is_empty() {
+        let _ = write!(page, r#"<input type="hidden" name="lang" value="{}">"#, lang.code());
+    }
+    let _ = write!(page, r#"<button type="submit">{}</button></form>"#, t("show"));
 
-    let _ = write!(page, "<section><h2>{}</h2><p>{}</p>", esc(&spec.name), esc(&spec.definition));
+    // The heading names the series on screen when the indicator has several.
+    let heading = if spec.series.len() > 1 {
+        format!("{name}: {}", lang.series(&spec.id, &shown_series))
+    } else {
+        name.clone()
+    };
+    let _ = write!(
+        page,
+        r#"<section><h2 id="indicator-heading">{}</h2><p>{}</p>"#,
+        esc(&heading),
+        esc(&lang.indicator_definition(&spec.id, &spec.definition))
+    );
     match &answer {
         None => {
-            let _ = write!(page, "<p>{}</p></section>", s.no_data);
+            let _ = write!(page, "<p>{}</p></section>", t("no-data"));
         }
         Some(a) => {
+            let included = a.coverage.included.len() as i64;
             let _ = write!(
                 page,
-                r#"<p>{} · {} {}</p><p class="headline" id="headline">{}</p><p>{} {} {}</p></section>"#,
-                s.metro_value,
-                s.period,
+                r#"<p>{} · {} {}</p><p class="headline" id="headline">{}</p><p>{} {}</p></section>"#,
+                t("metro-value"),
+                t("period"),
                 esc(&a.period),
-                fmt_estimate(&a.metro, &a.unit, s),
-                a.coverage.included.len(),
-                if a.coverage.included.len() == 1 { "city included" } else { "cities included" },
+                fmt_estimate(&a.metro, &a.unit, lang),
+                esc(&lang.t("cities-included", &[("count", Arg::Count(included))])),
                 if a.metro.margin_of_error.is_none() && a.metro.published {
-                    format!("· {}", s.no_margin)
+                    format!("· {}", t("no-margin"))
                 } else {
                     String::new()
                 }
             );
             // A newer period not every city has published yet: offered, its cities named.
             for p in a.period_coverage.iter().filter(|p| p.period > a.period && !p.comparable) {
+                let cities = p.cities.join(", ");
+                let text = lang.t(
+                    "newer-partial",
+                    &[
+                        ("period", Arg::Text(&p.period)),
+                        ("cities", Arg::Text(&cities)),
+                        ("current", Arg::Text(&a.period)),
+                    ],
+                );
+                let query = [
+                    ("indicator", a.indicator.as_str()),
+                    ("by", a.by.as_str()),
+                    ("series", a.series.as_str()),
+                    ("period", p.period.as_str()),
+                    ("lang", q.lang.as_str()),
+                ];
+                let query: Vec<_> = query.into_iter().filter(|(_, v)| !v.is_empty()).collect();
                 let _ = write!(
                     page,
-                    r#"<p class="partial">{} is published so far by {} only, not comparable with {}: <a href="/?indicator={}&amp;by={}&amp;series={}&amp;period={}">show {} (partial)</a>.</p>"#,
-                    esc(&p.period),
-                    esc(&p.cities.join(", ")),
-                    esc(&a.period),
-                    esc(&a.indicator),
-                    esc(&a.by),
-                    esc(&a.series),
-                    esc(&p.period),
-                    esc(&p.period)
+                    r#"<p class="partial">{} <a href="/?{}">{}</a>.</p>"#,
+                    esc(&text),
+                    esc(&serde_urlencoded::to_string(&query).unwrap_or_default()),
+                    esc(&lang.t("show-partial", &[("period", Arg::Text(&p.period))]))
                 );
             }
             let cities: Vec<(String, &Estimate)> =
                 a.cities.iter().map(|c| (format!("{} {}", c.city, c.name), &c.estimate)).collect();
             let _ = write!(
                 page,
-                r#"<section><h2>{}</h2>{}<table id="cities"><tr><th>city</th><th>value</th></tr>"#,
-                s.cities,
-                bars("cities-chart", s.cities, &cities, &a.unit)
+                r#"<section><h2>{}</h2><figure>{}<figcaption>{}</figcaption></figure><div class="scroll"><table id="cities"><caption>{}</caption><tr><th scope="col">{}</th><th scope="col">{}</th></tr>"#,
+                t("cities"),
+                bars("cities-chart", &lang.t("cities", &[]), &cities, &a.unit, lang),
+                esc(&name),
+                esc(&name),
+                t("col-city"),
+                t("col-value")
             );
             for c in &a.cities {
                 let _ = write!(
@@ -484,112 +632,167 @@ pub async fn render(node: &Arc<Node>, mut q: QueryParams) -> (StatusCode, String
                     "<tr><td>{} {}</td><td>{}</td></tr>",
                     esc(&c.city),
                     esc(&c.name),
-                    fmt_estimate(&c.estimate, &a.unit, s)
+                    fmt_estimate(&c.estimate, &a.unit, lang)
                 );
             }
-            page.push_str("</table></section>");
+            page.push_str("</table></div></section>");
 
-            let _ = write!(page, "<section><h2>{}</h2>", s.gap);
+            let _ = write!(page, "<section><h2>{}</h2>", t("gap"));
             if !a.groups.is_empty() {
-                let groups: Vec<(String, &Estimate)> =
-                    a.groups.iter().map(|g| (group_label(&a.by, &g.value), &g.estimate)).collect();
-                page.push_str(&bars(
-                    "groups-chart",
-                    &format!("{} by {}", spec.name, a.by),
-                    &groups,
-                    &a.unit,
-                ));
+                let groups: Vec<(String, &Estimate)> = a
+                    .groups
+                    .iter()
+                    .map(|g| (group_label(lang, &districts.names, &a.by, &g.value), &g.estimate))
+                    .collect();
+                let dimension = lang.dimension(&a.by);
+                let title = lang.t(
+                    "by-dimension",
+                    &[("indicator", Arg::Text(&name)), ("dimension", Arg::Text(&dimension))],
+                );
+                let _ = write!(
+                    page,
+                    "<figure>{}<figcaption>{}</figcaption></figure>",
+                    bars("groups-chart", &title, &groups, &a.unit, lang),
+                    esc(&title)
+                );
                 // The chart's numbers as a table, for screen readers and for copying.
                 let _ = write!(
                     page,
-                    r#"<table id="groups"><tr><th>{}</th><th>value</th><th>cities included</th><th>withheld in</th></tr>"#,
-                    esc(&a.by)
+                    r#"<div class="scroll"><table id="groups"><caption>{}</caption><tr><th scope="col">{}</th><th scope="col">{}</th><th scope="col">{}</th><th scope="col">{}</th></tr>"#,
+                    esc(&title),
+                    esc(&dimension),
+                    t("col-value"),
+                    t("col-cities-included"),
+                    t("col-withheld-in")
                 );
                 for (g, (label, e)) in a.groups.iter().zip(&groups) {
                     let _ = write!(
                         page,
                         "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
                         esc(label),
-                        fmt_estimate(e, &a.unit, s),
+                        fmt_estimate(e, &a.unit, lang),
                         g.cities.len(),
                         esc(&g.suppressed_in.join(", "))
                     );
                 }
-                page.push_str("</table>");
+                page.push_str("</table></div>");
             }
             match &a.gap {
                 Some(g) => {
-                    let _ = write!(page, r#"<p id="gap">{}</p>"#, esc(&g.statement));
+                    let text =
+                        gap_statement(lang, &districts.names, g, &by, &a.unit, spec.about_people());
+                    let _ = write!(page, r#"<p id="gap">{}</p>"#, esc(&text));
                 }
-                None => page.push_str("<p>Not enough published groups for a gap.</p>"),
+                None => {
+                    let _ = write!(page, "<p>{}</p>", t("no-gap-groups"));
+                }
             }
             page.push_str("</section>");
-            let _ = write!(page, "<section><h2>{}</h2>{}", s.trend, trend_chart(a, s));
-            page.push_str(
-                r#"<table id="trend"><tr><th>period</th><th>value</th><th>cities</th></tr>"#,
+            // The map: the indicator over every district of every member, for the period and
+            // series on screen.
+            if by_district {
+                let of_districts = if a.by == "district_code" {
+                    Some(Answer::clone(a))
+                } else {
+                    let q = QueryParams {
+                        by: "district_code".into(),
+                        period: a.period.clone(),
+                        series: a.series.clone(),
+                        ..q.clone()
+                    };
+                    super::answer(node, &q).await.ok().map(|r| r.answer.clone())
+                };
+                if let Some(d) = of_districts {
+                    page.push_str(&super::map::section(lang, spec, &d, &districts));
+                }
+            }
+            let _ = write!(
+                page,
+                "<section><h2>{}</h2><figure>{}<figcaption>{}</figcaption></figure>",
+                t("trend"),
+                trend_chart(a, lang),
+                esc(&name)
             );
-            for t in &a.trend {
+            let _ = write!(
+                page,
+                r#"<div class="scroll"><table id="trend"><caption>{}: {}</caption><tr><th scope="col">{}</th><th scope="col">{}</th><th scope="col">{}</th></tr>"#,
+                t("trend"),
+                esc(&name),
+                t("col-period"),
+                t("col-value"),
+                t("col-cities")
+            );
+            for tp in &a.trend {
                 let _ = write!(
                     page,
                     "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
-                    esc(&t.period),
-                    fmt_estimate(&t.estimate, &a.unit, s),
-                    esc(&t.coverage.join(", "))
+                    esc(&tp.period),
+                    fmt_estimate(&tp.estimate, &a.unit, lang),
+                    esc(&tp.coverage.join(", "))
                 );
             }
-            page.push_str("</table></section>");
+            page.push_str("</table></div></section>");
 
+            let included = a.coverage.included.join(", ");
+            let missing = if a.coverage.missing.is_empty() {
+                lang.t("none", &[])
+            } else {
+                a.coverage.missing.join(", ")
+            };
             let _ = write!(
                 page,
-                "<section><h2>{}</h2><p>Included: {}.</p><p>Missing: {}.</p><ul>",
-                s.coverage,
-                esc(&a.coverage.included.join(", ")),
-                if a.coverage.missing.is_empty() {
-                    "none".into()
-                } else {
-                    esc(&a.coverage.missing.join(", "))
-                }
+                "<section><h2>{}</h2><p>{}</p><p>{}</p><ul>",
+                t("coverage"),
+                esc(&lang.t("included", &[("cities", Arg::Text(&included))])),
+                esc(&lang.t("missing", &[("cities", Arg::Text(&missing))]))
             );
             for n in &a.coverage.not_yet_published {
-                let _ = write!(
-                    page,
-                    "<li>{}: not yet published for {} (latest: {})</li>",
-                    esc(&n.city),
-                    esc(&a.period),
-                    esc(&n.latest)
+                let text = lang.t(
+                    "not-yet-published",
+                    &[
+                        ("city", Arg::Text(&n.city)),
+                        ("period", Arg::Text(&a.period)),
+                        ("latest", Arg::Text(&n.latest)),
+                    ],
                 );
+                let _ = write!(page, "<li>{}</li>", esc(&text));
             }
             for st in &a.coverage.stale {
-                let since = st
-                    .since_unix_ms
-                    .map(|t| format!(", last sync {} s ago", (clock::now_unix_ms() - t) / 1000))
-                    .unwrap_or_default();
-                let _ =
-                    write!(page, "<li>{}: stale, {}{since}</li>", esc(&st.city), esc(&st.reason));
+                let args = [("city", Arg::Text(&st.city)), ("reason", Arg::Text(&st.reason))];
+                let text = match st.since_unix_ms {
+                    Some(since) => {
+                        let seconds = lang.integer((clock::now_unix_ms() - since) / 1000);
+                        let mut args = args.to_vec();
+                        args.push(("seconds", Arg::Text(&seconds)));
+                        lang.t("stale-since", &args)
+                    }
+                    None => lang.t("stale", &args),
+                };
+                let _ = write!(page, "<li>{}</li>", esc(&text));
             }
             for f in &a.coverage.flagged {
-                let _ = write!(
-                    page,
-                    r#"<li class="flag">{}: {} its log holds evidence of {}</li>"#,
-                    esc(&f.city),
-                    if f.included {
-                        "included by this node's setting although"
-                    } else {
-                        "left out of every value:"
-                    },
-                    esc(&f.evidence.join(", "))
-                );
+                let evidence = f.evidence.join(", ");
+                let id = if f.included { "flag-included" } else { "flag-excluded" };
+                let text =
+                    lang.t(id, &[("city", Arg::Text(&f.city)), ("evidence", Arg::Text(&evidence))]);
+                let _ = write!(page, r#"<li class="flag">{}</li>"#, esc(&text));
             }
-            let _ = write!(
-                page,
-                "</ul><p>{} suppressed cells in the releases used (withheld, never filled in).</p></section>",
-                a.coverage.suppressed_cells
+            let suppressed = lang.t(
+                "suppressed-cells",
+                &[("count", Arg::Count(a.coverage.suppressed_cells as i64))],
             );
+            let _ = write!(page, "</ul><p>{}</p></section>", esc(&suppressed));
 
             let _ = write!(
                 page,
-                r#"<section><h2>{}</h2><table id="provenance"><tr><th>origin</th><th>log record</th><th>record hash</th><th>signer</th><th>method</th></tr>"#,
-                s.provenance
+                r#"<section><h2>{}</h2><p>{}</p><div class="scroll"><table id="provenance"><tr><th scope="col">{}</th><th scope="col">{}</th><th scope="col">{}</th><th scope="col">{}</th><th scope="col">{}</th></tr>"#,
+                t("provenance"),
+                t("log-record-help"),
+                t("col-origin"),
+                t("col-log-record"),
+                t("col-record-hash"),
+                t("col-signer"),
+                t("col-method")
             );
             for c in &a.cities {
                 let p = &c.provenance;
@@ -603,17 +806,23 @@ pub async fn render(node: &Arc<Node>, mut q: QueryParams) -> (StatusCode, String
                     esc(&p.method)
                 );
             }
-            page.push_str("</table>");
+            page.push_str("</table></div>");
             if a.cities.iter().any(|c| c.estimate.margin_of_error.is_some()) {
-                page.push_str(r#"<p id="post-processing">Shown values of releases with noise: the ratio of the published sums, moved into its valid range (0 to 100% for a share, non-negative for a rate) with its 95% interval clipped likewise; post-processing of what was published, at no further privacy cost. The numerators and denominators are shown as released.</p>"#);
+                let _ = write!(page, r#"<p id="post-processing">{}</p>"#, t("post-processing"));
             }
             page.push_str("</section>");
         }
     }
     let _ = write!(
         page,
-        r#"<section><h2>{}</h2><table id="federation"><tr><th>member</th><th>reachable</th><th>last sync</th><th>records</th><th>lag</th><th>flags</th></tr>"#,
-        s.federation
+        r#"<section><h2>{}</h2><div class="scroll"><table id="federation"><tr><th scope="col">{}</th><th scope="col">{}</th><th scope="col">{}</th><th scope="col">{}</th><th scope="col">{}</th><th scope="col">{}</th></tr>"#,
+        t("federation"),
+        t("col-member"),
+        t("col-reachable"),
+        t("col-last-sync"),
+        t("col-records"),
+        t("col-lag"),
+        t("col-flags")
     );
     for row in peer_rows(node) {
         let flags: Vec<String> = row["flags"]
@@ -621,18 +830,20 @@ pub async fn render(node: &Arc<Node>, mut q: QueryParams) -> (StatusCode, String
             .map(|a| a.iter().filter_map(|f| f.as_str().map(esc)).collect())
             .unwrap_or_default();
         let since = match (row["is_self"].as_bool(), row["seconds_since_sync"].as_i64()) {
-            (Some(true), _) => "this node".to_owned(),
-            (_, Some(s)) => format!("{s} s ago"),
-            _ => "never".to_owned(),
+            (Some(true), _) => t("this-node"),
+            (_, Some(s)) => {
+                esc(&lang.t("seconds-ago", &[("seconds", Arg::Text(&lang.integer(s)))]))
+            }
+            _ => t("never"),
         };
         let _ = write!(
             page,
             r#"<tr><td>{} {}</td><td>{}</td><td>{since}</td><td>{}</td><td>{}</td><td class="flag">{}</td></tr>"#,
             esc(row["id"].as_str().unwrap_or_default()),
             esc(row["name"].as_str().unwrap_or_default()),
-            if row["reachable"].as_bool() == Some(true) { "yes" } else { "no" },
-            row["records_held"],
-            row["lag"],
+            if row["reachable"].as_bool() == Some(true) { t("yes") } else { t("no") },
+            lang.integer(row["records_held"].as_i64().unwrap_or_default()),
+            lang.integer(row["lag"].as_i64().unwrap_or_default()),
             flags.join(", ")
         );
     }
@@ -645,9 +856,20 @@ pub async fn render(node: &Arc<Node>, mut q: QueryParams) -> (StatusCode, String
         esc(&series),
         esc(&period)
     );
+    let review = if lang.machine_translated() {
+        format!(r#" <span id="machine-translation">{}</span>"#, t("machine-translation"))
+    } else {
+        String::new()
+    };
     let _ = write!(
         page,
-        r#"</table></section><footer><p><a href="/artefacts">Policy artefacts</a> · Data: signed releases verified at this node; every log in the C2SP formats under <a href="/log/">/log/</a>. Export what is shown: <a href="{export}&amp;format=csv">CSV</a> · <a href="{export}&amp;format=sdmx-csv">SDMX-CSV</a> · <a href="{export}">JSON</a> · <a href="{export}&amp;format=bundle">proof bundle</a> (check it offline with <code>metronode verify-bundle</code>)</p></footer></main></body></html>"#
+        r#"</table></div></section><footer><p><a href="/artefacts?lang={code}">{}</a> · {} <a href="/log/">/log/</a>. {} <a href="{export}&amp;format=csv">CSV</a> · <a href="{export}&amp;format=sdmx-csv">SDMX-CSV</a> · <a href="{export}">JSON</a> · <a href="{export}&amp;format=bundle">{}</a> ({} <code>metronode verify-bundle</code>){review}</p></footer></main></body></html>"#,
+        t("artefacts-title"),
+        t("footer-data"),
+        t("footer-export"),
+        t("proof-bundle"),
+        t("footer-verify"),
+        code = lang.code()
     );
     (StatusCode::OK, page)
 }
@@ -661,17 +883,33 @@ fn document_status(metadata_json: &str) -> String {
 }
 
 /// The artefact library across the federation, with filters, and the policy matrix.
-pub async fn artefacts_page(node: &Arc<Node>, f: &super::ArtefactFilter) -> String {
+pub async fn artefacts_page(node: &Arc<Node>, f: &super::ArtefactFilter, lang: Lang) -> String {
+    let t = |id: &str| esc(&lang.t(id, &[]));
     let all = super::list_artefacts(node, &super::ArtefactFilter::default()).await;
     let shown: Vec<_> = super::list_artefacts(node, f).await;
-    let mut page = format!(
-        r#"<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Policy artefacts · metronode</title><style>{STYLE}</style></head><body><header><h1>Policy artefacts</h1><p>{} · <a href="/" style="color:#fff">indicators</a></p></header><main>"#,
-        esc(&node.card.name)
+    let nav = language_nav(
+        "/artefacts",
+        &[
+            ("city", &f.city),
+            ("type", &f.artefact_type),
+            ("rights_area", &f.rights_area),
+            ("language", &f.language),
+        ],
+        lang,
     );
+    let subtitle = format!(
+        r#"{} · <a href="/?lang={}" style="color:#fff">{}</a>"#,
+        esc(&node.card.name),
+        lang.code(),
+        t("indicators-link")
+    );
+    let mut page = page_start(&lang.t("artefacts-title", &[]), &subtitle, &nav, lang);
+    let type_label = |code: &str| lang.t(&format!("type-{code}"), &[]);
     let cities: std::collections::BTreeSet<String> = all.iter().map(|a| a.origin.clone()).collect();
     let select = |name: &str, label: &str, current: &str, options: Vec<(String, String)>| {
         let mut s = format!(
-            r#"<label for="{name}">{label}<select id="{name}" name="{name}"><option value="">all</option>"#
+            r#"<label for="{name}">{label}<select id="{name}" name="{name}"><option value="">{}</option>"#,
+            t("all")
         );
         for (v, text) in options {
             let sel = if v == current { " selected" } else { "" };
@@ -683,83 +921,114 @@ pub async fn artefacts_page(node: &Arc<Node>, f: &super::ArtefactFilter) -> Stri
     page.push_str(r#"<form method="get" action="/artefacts">"#);
     page.push_str(&select(
         "city",
-        "City",
+        &t("filter-city"),
         &f.city,
         cities.iter().map(|c| (c.clone(), c.clone())).collect(),
     ));
     page.push_str(&select(
         "type",
-        "Type",
+        &t("filter-type"),
         &f.artefact_type,
-        crate::artefact::TYPES
-            .iter()
-            .map(|(_, c, label)| (c.to_string(), label.to_string()))
-            .collect(),
+        crate::artefact::TYPES.iter().map(|(_, c, _)| (c.to_string(), type_label(c))).collect(),
     ));
     page.push_str(&select(
         "rights_area",
-        "Rights area",
+        &t("filter-rights-area"),
         &f.rights_area,
         crate::artefact::RIGHTS_AREAS
             .iter()
-            .map(|r| (r.to_string(), r.replace('_', " ")))
+            .map(|r| (r.to_string(), lang.t(&format!("rights-{r}"), &[])))
             .collect(),
     ));
     let langs: std::collections::BTreeSet<String> =
         all.iter().flat_map(|a| a.publication.clone().unwrap_or_default().languages).collect();
     page.push_str(&select(
         "language",
-        "Language",
+        &t("filter-language"),
         &f.language,
         langs.into_iter().map(|l| (l.clone(), l)).collect(),
     ));
-    page.push_str(r#"<button type="submit">Show</button></form>"#);
+    if !f.lang.is_empty() {
+        let _ = write!(page, r#"<input type="hidden" name="lang" value="{}">"#, lang.code());
+    }
+    let _ = write!(page, r#"<button type="submit">{}</button></form>"#, t("show"));
 
-    page.push_str(r#"<section><h2>Library</h2><table id="library"><tr><th>city</th><th>type</th><th>title</th><th>languages</th><th>document status</th><th>version in the log</th><th>verification</th><th>document</th></tr>"#);
+    let _ = write!(
+        page,
+        r#"<section><h2>{}</h2><div class="scroll"><table id="library"><tr>"#,
+        t("library")
+    );
+    for col in [
+        "col-city",
+        "col-type",
+        "col-title",
+        "col-languages",
+        "col-document-status",
+        "col-version",
+        "col-verification",
+        "col-document",
+    ] {
+        let _ = write!(page, r#"<th scope="col">{}</th>"#, t(col));
+    }
+    page.push_str("</tr>");
     for a in &shown {
         let p = a.publication.clone().unwrap_or_default();
+        let seq = lang.integer(a.seq as i64);
+        let hash = hex::encode(&p.body_sha256);
+        let signed = [
+            ("city", Arg::Text(&a.origin)),
+            ("seq", Arg::Text(&seq)),
+            ("hash", Arg::Text(&hash[..12.min(hash.len())])),
+        ];
         let badge = if a.body_verified {
-            format!(
-                "signed by {} (record {}), SHA-256 {}… verified",
-                esc(&a.origin),
-                a.seq,
-                &hex::encode(&p.body_sha256)[..12]
-            )
+            esc(&lang.t("signed-verified", &signed))
         } else {
-            format!("signed by {} (record {}); document not fetched yet", esc(&a.origin), a.seq)
+            esc(&lang.t("signed-not-fetched", &signed))
         };
+        let state_label = lang.t(&format!("state-{}", a.state), &[]);
         let state = if a.withdrawal_reason.is_empty() {
-            esc(&a.state)
+            esc(&state_label)
         } else {
-            format!("{} ({})", esc(&a.state), esc(&a.withdrawal_reason))
+            format!("{} ({})", esc(&state_label), esc(&a.withdrawal_reason))
         };
         let link = if a.body_verified {
+            let bytes = lang.integer(p.body_size as i64);
+            let text = lang
+                .t("download", &[("type", Arg::Text(&p.media_type)), ("bytes", Arg::Text(&bytes))]);
             format!(
-                r#"<a href="/api/v1/artefacts/{}/{}/download">download {} ({} bytes)</a>"#,
+                r#"<a href="/api/v1/artefacts/{}/{}/download">{}</a>"#,
                 esc(&a.origin),
                 a.seq,
-                esc(&p.media_type),
-                p.body_size
+                esc(&text)
             )
         } else {
             String::new()
         };
+        let status = document_status(&p.metadata_json);
+        let status =
+            if status.is_empty() { status } else { lang.t(&format!("status-{status}"), &[]) };
         let _ = write!(
             page,
             "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{state}</td><td>{badge}</td><td>{link}</td></tr>",
             esc(&a.origin),
-            esc(crate::artefact::type_label(&p.artefact_type)),
+            esc(&type_label(&p.artefact_type)),
             esc(&p.title),
             esc(&p.languages.join(", ")),
-            esc(&document_status(&p.metadata_json).replace('_', " "))
+            esc(&status)
         );
     }
-    page.push_str("</table></section>");
+    page.push_str("</table></div></section>");
 
     // Policy matrix: which city has which kind of current artefact.
-    page.push_str(r#"<section><h2>Policy matrix</h2><p>Current versions (neither superseded nor withdrawn) of each type, per city.</p><table id="matrix"><tr><th>city</th>"#);
-    for (_, _, label) in crate::artefact::TYPES {
-        let _ = write!(page, "<th>{}</th>", esc(label));
+    let _ = write!(
+        page,
+        r#"<section><h2>{}</h2><p>{}</p><div class="scroll"><table id="matrix"><tr><th scope="col">{}</th>"#,
+        t("policy-matrix"),
+        t("matrix-note"),
+        t("col-city")
+    );
+    for (_, code, _) in crate::artefact::TYPES {
+        let _ = write!(page, r#"<th scope="col">{}</th>"#, esc(&type_label(code)));
     }
     page.push_str("</tr>");
     for city in &cities {
@@ -776,11 +1045,15 @@ pub async fn artefacts_page(node: &Arc<Node>, f: &super::ArtefactFilter) -> Stri
             let _ = write!(
                 page,
                 "<td>{}</td>",
-                if n == 0 { "—".to_owned() } else { format!("{n} current") }
+                if n == 0 {
+                    "—".to_owned()
+                } else {
+                    esc(&lang.t("n-current", &[("count", Arg::Count(n as i64))]))
+                }
             );
         }
         page.push_str("</tr>");
     }
-    page.push_str("</table></section></main></body></html>");
+    page.push_str("</table></div></section></main></body></html>");
     page
 }

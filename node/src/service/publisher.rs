@@ -250,6 +250,20 @@ impl pb::publisher_server::Publisher for PublisherService {
                 crate::blobs::Error::Io { .. } => Error::Internal(e.into()),
                 other => Error::InvalidArgument(other.to_string()),
             })?;
+        if meta.artefact_type == "district_boundaries" {
+            let node = self.node.clone();
+            let body =
+                tokio::task::spawn_blocking(move || std::fs::read(node.blobs.path(&stored.sha256)))
+                    .await
+                    .map_err(|e| Error::Internal(e.into()))?
+                    .map_err(|e| Error::Internal(e.into()))?;
+            check_boundaries(&self.node, &body).map_err(Error::InvalidArgument)?;
+        }
+        let media_type = if meta.artefact_type == "district_boundaries" {
+            "application/geo+json"
+        } else {
+            media_type
+        };
         let supersedes = crate::analysis::artefacts(&self.node)
             .into_iter()
             .filter(|a| a.origin == self.node.log.own().as_str() && a.state == "current")
@@ -392,4 +406,24 @@ impl io::Read for ChannelReader {
         self.pos += n;
         Ok(n)
     }
+}
+
+/// A city's district boundaries, checked as they are published: valid GeoJSON polygons, one
+/// per district, each code the city's own and, once it has published releases by district, one
+/// of the districts they name.
+fn check_boundaries(node: &Node, body: &[u8]) -> Result<(), String> {
+    let own = node.log.own().as_str();
+    let b = crate::geo::parse(own, body).map_err(|e| format!("district boundaries: {e}"))?;
+    let known = crate::analysis::own_districts(node);
+    if let Some(d) = b.districts.iter().find(|d| !known.is_empty() && !known.contains(&d.code)) {
+        return Err(format!(
+            "district boundaries: {} is not a district of {own}'s releases (they name {} districts, \
+             from {} to {})",
+            d.code,
+            known.len(),
+            known.first().map_or("", String::as_str),
+            known.last().map_or("", String::as_str)
+        ));
+    }
+    Ok(())
 }

@@ -75,6 +75,14 @@ fn the_demo_federates_four_cities_and_serves_the_dashboard() {
         assert!(page.contains(city), "{city} missing from the dashboard");
     }
     assert!(page.contains("4 cities included"));
+    // The map: every district of every pilot city, from the boundaries each published.
+    // Documents are fetched after their records, so the last may still be on its way.
+    let districts: usize = metronode::synth::PILOTS.iter().map(|c| c.districts.len()).sum();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while http_get(&addr, "/?indicator=DRI-USE-01").matches("<path d=").count() != districts {
+        assert!(Instant::now() < deadline, "the map never showed every district");
+        std::thread::sleep(Duration::from_millis(300));
+    }
     let api = http_get(&addr, "/api/v1/query?indicator=DRI-INF-01&format=csv");
     assert!(api.contains("DRI-INF-01,2025,_T,metro,METRO,"), "{api}");
     let library = http_get(&addr, "/artefacts");
