@@ -151,6 +151,12 @@ impl Lang {
         self.label(id, None, args).unwrap_or_else(|| id.to_owned())
     }
 
+    /// The message `id` (without arguments), else `fallback`: for a code a peer sent that
+    /// this node's messages do not know (a newer artefact type, say).
+    pub fn t_or(self, id: &str, fallback: &str) -> String {
+        self.label(id, None, &[]).unwrap_or_else(|| fallback.to_owned())
+    }
+
     /// A message (or one of its attributes) in this language, else in English.
     fn label(self, key: &str, attribute: Option<&str>, args: &[(&str, Arg<'_>)]) -> Option<String> {
         self.lookup(key, attribute, args).or_else(|| Lang::En.lookup(key, attribute, args))

@@ -390,7 +390,7 @@ fn error_page(node: &Node, q: &QueryParams, e: &crate::analysis::QueryError, lan
         let _ = write!(
             page,
             r#"<h3>{}</h3><ul id="choices">"#,
-            esc(&lang.t(&format!("choose-{kind}"), &[]))
+            esc(&lang.t_or(&format!("choose-{kind}"), kind))
         );
         for (url, label) in &choices {
             let _ = write!(page, r#"<li><a href="{}">{}</a></li>"#, esc(url), esc(label));
@@ -904,7 +904,8 @@ pub async fn artefacts_page(node: &Arc<Node>, f: &super::ArtefactFilter, lang: L
         t("indicators-link")
     );
     let mut page = page_start(&lang.t("artefacts-title", &[]), &subtitle, &nav, lang);
-    let type_label = |code: &str| lang.t(&format!("type-{code}"), &[]);
+    let type_label =
+        |code: &str| lang.t_or(&format!("type-{code}"), crate::artefact::type_label(code));
     let cities: std::collections::BTreeSet<String> = all.iter().map(|a| a.origin.clone()).collect();
     let select = |name: &str, label: &str, current: &str, options: Vec<(String, String)>| {
         let mut s = format!(
@@ -937,7 +938,7 @@ pub async fn artefacts_page(node: &Arc<Node>, f: &super::ArtefactFilter, lang: L
         &f.rights_area,
         crate::artefact::RIGHTS_AREAS
             .iter()
-            .map(|r| (r.to_string(), lang.t(&format!("rights-{r}"), &[])))
+            .map(|r| (r.to_string(), lang.t_or(&format!("rights-{r}"), &r.replace('_', " "))))
             .collect(),
     ));
     let langs: std::collections::BTreeSet<String> =
@@ -985,7 +986,7 @@ pub async fn artefacts_page(node: &Arc<Node>, f: &super::ArtefactFilter, lang: L
         } else {
             esc(&lang.t("signed-not-fetched", &signed))
         };
-        let state_label = lang.t(&format!("state-{}", a.state), &[]);
+        let state_label = lang.t_or(&format!("state-{}", a.state), &a.state);
         let state = if a.withdrawal_reason.is_empty() {
             esc(&state_label)
         } else {
@@ -1005,8 +1006,11 @@ pub async fn artefacts_page(node: &Arc<Node>, f: &super::ArtefactFilter, lang: L
             String::new()
         };
         let status = document_status(&p.metadata_json);
-        let status =
-            if status.is_empty() { status } else { lang.t(&format!("status-{status}"), &[]) };
+        let status = if status.is_empty() {
+            status
+        } else {
+            lang.t_or(&format!("status-{status}"), &status.replace('_', " "))
+        };
         let _ = write!(
             page,
             "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{state}</td><td>{badge}</td><td>{link}</td></tr>",
