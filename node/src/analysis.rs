@@ -609,7 +609,9 @@ pub fn artefacts(node: &Node) -> Vec<pb::ArtefactView> {
         });
         let states = crate::artefact::states(&events);
         for (seq, record_hash, p) in pubs {
-            let (state, reason) = states.get(&seq).cloned().unwrap_or_default();
+            let (state, reason) = states
+                .get(&seq)
+                .map_or((String::new(), String::new()), |s| (s.label().into(), s.reason().into()));
             let verified =
                 <[u8; 32]>::try_from(p.body_sha256.as_slice()).is_ok_and(|h| node.blobs.has(&h));
             out.push(pb::ArtefactView {

@@ -30,10 +30,7 @@ use std::collections::BTreeMap;
 
 use rand_core::RngCore;
 
-use crate::{
-    catalogue::DatasetKind,
-    ingest::{MICRO, Tables},
-};
+use crate::ingest::{MICRO, Tables};
 
 /// Budget values are kept in thousandths: "0.125" is 125.
 pub const MILLI: u64 = 1000;
@@ -208,7 +205,7 @@ pub fn apply<R: RngCore + ?Sized>(
     policy: &Policy,
     rng: &mut R,
 ) -> Result<Anonymised, Error> {
-    let survey = tables.kind == DatasetKind::Survey;
+    let survey = tables.kind.disclosure_controlled();
     if policy.noise.is_some() && !survey {
         return Err(Error::NotSurvey);
     }

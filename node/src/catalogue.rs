@@ -61,6 +61,17 @@ pub enum DatasetKind {
     Admin,
 }
 
+impl DatasetKind {
+    /// Whether its rows are people: disclosure control, the budget and the weights apply. The
+    /// one place a kind's treatment is decided, so a new kind is met by the compiler here.
+    pub fn disclosure_controlled(self) -> bool {
+        match self {
+            DatasetKind::Survey => true,
+            DatasetKind::Admin => false,
+        }
+    }
+}
+
 /// A column's type.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ColumnType {
@@ -457,7 +468,7 @@ fn dataset(d: DatasetFile, file: &str) -> Result<Dataset, CatalogueError> {
             }
             other => return Err(err(format!("column `{}`: unknown type `{other}`", c.name))),
         };
-        if d.kind == DatasetKind::Survey && ty == ColumnType::Count {
+        if d.kind.disclosure_controlled() && ty == ColumnType::Count {
             // Linked disclosure control models every survey measure as a 0/1 predicate.
             return Err(err(format!(
                 "column `{}`: count columns are for admin datasets; in a survey dataset use a \
@@ -529,7 +540,7 @@ fn indicator(f: IndicatorFile, ds: &Dataset, file: &str) -> Result<Indicator, Ca
     {
         return Err(err("weight", format!("`{w}` is not a weight column of dataset {}", ds.name)));
     }
-    if ds.kind == DatasetKind::Survey && f.weight.is_none() {
+    if ds.kind.disclosure_controlled() && f.weight.is_none() {
         return Err(err(
             "weight",
             format!("dataset {} describes people and needs a weight column", ds.name),

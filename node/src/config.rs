@@ -14,7 +14,7 @@ use serde::Deserialize;
 
 use crate::{
     anonymise::{self, Mechanism, NoiseParams, Policy},
-    catalogue::{Catalogue, DatasetKind},
+    catalogue::Catalogue,
     identity::MemberId,
 };
 
@@ -674,7 +674,7 @@ impl Config {
         let catalogue = Catalogue::builtin();
         for (name, p) in &self.privacy {
             match catalogue.dataset(name) {
-                Some(ds) if ds.kind == DatasetKind::Survey => {}
+                Some(ds) if ds.kind.disclosure_controlled() => {}
                 Some(_) => {
                     return Err(invalid(
                         "privacy",

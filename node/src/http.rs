@@ -6,12 +6,11 @@
 //! recorded in the audit log (`DIR/audit.jsonl`): who, what, when.
 
 pub mod dashboard;
-pub mod export;
 mod map;
 pub mod session;
 pub mod transparency;
 
-pub use export::{to_csv, to_sdmx_csv};
+use crate::export::{self, to_csv, to_sdmx_csv};
 
 use std::{
     io::Write as _,
@@ -168,6 +167,46 @@ fn unauthorized(why: &str) -> Response {
     r
 }
 
+/// The caller of an API route, as the audit log names it (a token's name, `loopback`, or
+/// `public …`); a request without a valid token or session is answered 401 before the handler
+/// runs.
+struct Caller(String);
+
+/// The caller of a page: as [`Caller`], but a browser without a token or session is sent to
+/// sign in, and back to the page after.
+struct Reader(String);
+
+/// The address a request came from; none (never seen over a socket) counts as remote, so a
+/// token is required.
+fn peer_of(parts: &axum::http::request::Parts) -> SocketAddr {
+    parts
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map_or(SocketAddr::from(([0, 0, 0, 0], 0)), |c| c.0)
+}
+
+impl axum::extract::FromRequestParts<AppState> for Caller {
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        s: &AppState,
+    ) -> Result<Self, Response> {
+        s.who(peer_of(parts), &parts.headers).map(Caller).map_err(unauthorized)
+    }
+}
+
+impl axum::extract::FromRequestParts<AppState> for Reader {
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        s: &AppState,
+    ) -> Result<Self, Response> {
+        s.who(peer_of(parts), &parts.headers).map(Reader).map_err(|_| sign_in_first(&parts.uri))
+    }
+}
+
 /// A page asked for without a token: the browser is sent to sign in, and back here after.
 fn sign_in_first(uri: &axum::http::Uri) -> Response {
     let next = uri.path_and_query().map_or("/", |p| p.as_str());
@@ -231,15 +270,7 @@ async fn ready(State(s): State<AppState>) -> Response {
     }
 }
 
-async fn indicators(
-    State(s): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
-) -> Response {
-    let who = match s.who(peer, &headers) {
-        Ok(w) => w,
-        Err(why) => return unauthorized(why),
-    };
+async fn indicators(State(s): State<AppState>, Caller(who): Caller) -> Response {
     s.audit(&who, "/api/v1/indicators", 200);
     let list: Vec<_> = s
         .node
@@ -259,15 +290,7 @@ async fn indicators(
         .into_response()
 }
 
-async fn members(
-    State(s): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
-) -> Response {
-    let who = match s.who(peer, &headers) {
-        Ok(w) => w,
-        Err(why) => return unauthorized(why),
-    };
+async fn members(State(s): State<AppState>, Caller(who): Caller) -> Response {
     s.audit(&who, "/api/v1/members", 200);
     Json(serde_json::json!({ "members": dashboard::peer_rows(&s.node) })).into_response()
 }
@@ -360,14 +383,10 @@ fn error_json(e: &analysis::QueryError) -> serde_json::Value {
 
 async fn query(
     State(s): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    Caller(who): Caller,
     headers: HeaderMap,
     Query(q): Query<QueryParams>,
 ) -> Response {
-    let who = match s.who(peer, &headers) {
-        Ok(w) => w,
-        Err(why) => return unauthorized(why),
-    };
     let result = answer(&s.node, &q).await;
     let status = result.as_ref().map_or_else(|e| e.0.as_u16(), |_| 200);
     s.audit(&who, &what("/api/v1/query", &q), status);
@@ -458,14 +477,10 @@ fn file_response(body: String, name: &str, content_type: &'static str) -> Respon
 
 async fn dashboard_page(
     State(s): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    Reader(who): Reader,
     headers: HeaderMap,
     Query(q): Query<QueryParams>,
-    uri: axum::http::Uri,
 ) -> Response {
-    let Ok(who) = s.who(peer, &headers) else {
-        return sign_in_first(&uri);
-    };
     let lang = page_language(&q.lang, &headers);
     let (status, page) = dashboard::render(&s.node, q.clone(), lang).await;
     let page = with_account(page, &headers, &who, lang);
@@ -554,14 +569,9 @@ pub fn artefact_json(a: &crate::pb::ArtefactView) -> serde_json::Value {
 
 async fn artefacts(
     State(s): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
+    Caller(who): Caller,
     Query(f): Query<ArtefactFilter>,
 ) -> Response {
-    let who = match s.who(peer, &headers) {
-        Ok(w) => w,
-        Err(why) => return unauthorized(why),
-    };
     s.audit(
         &who,
         &format!(
@@ -576,14 +586,9 @@ async fn artefacts(
 
 async fn download(
     State(s): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
+    Caller(who): Caller,
     Path((origin, seq)): Path<(String, u64)>,
 ) -> Response {
-    let who = match s.who(peer, &headers) {
-        Ok(w) => w,
-        Err(why) => return unauthorized(why),
-    };
     let what =
         format!("/api/v1/artefacts/{}/{seq}/download", origin.chars().take(8).collect::<String>());
     let found = list_artefacts(&s.node, &ArtefactFilter::default())
@@ -644,14 +649,10 @@ async fn download(
 
 async fn artefacts_page(
     State(s): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    Reader(who): Reader,
     headers: HeaderMap,
     Query(f): Query<ArtefactFilter>,
-    uri: axum::http::Uri,
 ) -> Response {
-    let Ok(who) = s.who(peer, &headers) else {
-        return sign_in_first(&uri);
-    };
     s.audit(&who, "/artefacts", 200);
     let lang = page_language(&f.lang, &headers);
     let page =

@@ -305,7 +305,7 @@ pub fn run_with(
         offsets.push(predicates);
         predicates += 2 * p.series.len();
     }
-    let survey = ds.kind == DatasetKind::Survey;
+    let survey = ds.kind.disclosure_controlled();
     let ctx = Ctx {
         file,
         ds,

@@ -35,6 +35,7 @@ pub mod checkpoint;
 pub mod cli;
 pub mod clock;
 pub mod config;
+pub mod export;
 pub mod federation;
 pub mod geo;
 pub mod http;

@@ -7,7 +7,7 @@ use tracing::info;
 
 use crate::{
     anonymise::{self, Anonymised, AnonymisedIndicator, Status, format_milli},
-    catalogue::{Catalogue, DatasetKind, Indicator},
+    catalogue::{Catalogue, Indicator},
     clock,
     ingest::{self, Tables},
     log::{self, Budget},
@@ -115,7 +115,7 @@ fn ingest_timed(
     }
     let policy = node.config.policy(&req.dataset);
     let exact_survey = policy.noise.is_none()
-        && catalogue.dataset(&req.dataset).is_some_and(|d| d.kind == DatasetKind::Survey);
+        && catalogue.dataset(&req.dataset).is_some_and(|d| d.kind.disclosure_controlled());
     if exact_survey {
         first_exact_release(node, catalogue, req)?;
     }
@@ -143,7 +143,7 @@ fn ingest_timed(
             build(spec, ind, &tables, &anonymised, &policy, catalogue, &req.period)
         })
         .collect();
-    if tables.kind == DatasetKind::Survey {
+    if tables.kind.disclosure_controlled() {
         // The final set, exactly as it would be signed, audited from scratch.
         let published: Vec<Vec<bool>> = releases
             .iter()
@@ -298,7 +298,7 @@ fn build(
         denominator_basis: spec.denominator_basis.clone(),
         aggregation: spec.aggregation.as_str().into(),
         method: Some(pb::ReleaseMethod {
-            sdc_method: if tables.kind == DatasetKind::Survey {
+            sdc_method: if tables.kind.disclosure_controlled() {
                 anonymise::SDC_METHOD.into()
             } else {
                 "none: administrative aggregates, published exactly".into()

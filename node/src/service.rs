@@ -23,6 +23,15 @@ pub enum Error {
     /// The disk is full: the write was refused or ran out of space; reads go on.
     #[error("{0}")]
     DiskFull(String),
+    /// A peer's call on the federation port came without a client certificate.
+    #[error("{0}")]
+    Unauthenticated(String),
+    /// A peer's certificate is not (or no longer) a current member's.
+    #[error("{0}")]
+    PermissionDenied(String),
+    /// A member has more calls in progress than it may.
+    #[error("{0}")]
+    TooManyCalls(String),
     /// The node failed; details are logged, not sent.
     #[error("internal error")]
     Internal(#[source] anyhow::Error),
@@ -72,10 +81,24 @@ impl From<Error> for Status {
                 tracing::warn!(error = %m, "write refused");
                 Status::resource_exhausted(m)
             }
+            Error::Unauthenticated(m) => Status::unauthenticated(m),
+            Error::PermissionDenied(m) => Status::permission_denied(m),
+            Error::TooManyCalls(m) => Status::resource_exhausted(m),
             Error::Internal(err) => {
                 tracing::error!(err = format!("{err:#}"), "request failed");
                 Status::internal("internal error; see the node's log")
             }
+        }
+    }
+}
+
+impl From<crate::analysis::QueryError> for Error {
+    fn from(e: crate::analysis::QueryError) -> Self {
+        use crate::analysis::QueryError;
+        match e {
+            QueryError::Unknown { .. } => Error::InvalidArgument(e.to_string()),
+            QueryError::Internal => Error::Internal(anyhow::anyhow!("answering a query failed")),
+            _ => Error::NotFound(e.to_string()),
         }
     }
 }

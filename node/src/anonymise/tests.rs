@@ -2,6 +2,7 @@
 //! and noise with its stated method.
 
 use super::*;
+use crate::catalogue::DatasetKind;
 use crate::ingest::{Acc, CellTotals, Table};
 use proptest::prelude::*;
 use rand_core::OsRng;

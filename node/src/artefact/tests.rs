@@ -194,7 +194,8 @@ fn versions_supersede_and_withdrawals_stick() {
         Event::Withdrawn { id: "register".into(), reason: "system retired".into() },
     ];
     let s = states(&events);
-    assert_eq!(s[&3].0, "superseded");
-    assert_eq!(s[&8].0, "current");
-    assert_eq!(s[&5], ("withdrawn".into(), "system retired".into()));
+    assert_eq!(s[&3], State::Superseded);
+    assert_eq!(s[&8], State::Current);
+    assert_eq!(s[&5], State::Withdrawn("system retired".into()));
+    assert_eq!((s[&5].label(), s[&5].reason()), ("withdrawn", "system retired"));
 }

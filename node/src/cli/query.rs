@@ -47,8 +47,8 @@ pub fn query(
     let mut out = std::io::stdout().lock();
     match format {
         Format::Json => writeln!(out, "{}", serde_json::to_string_pretty(&answer)?)?,
-        Format::Csv => write!(out, "{}", crate::http::to_csv(&answer))?,
-        Format::SdmxCsv => write!(out, "{}", crate::http::to_sdmx_csv(&answer))?,
+        Format::Csv => write!(out, "{}", crate::export::to_csv(&answer))?,
+        Format::SdmxCsv => write!(out, "{}", crate::export::to_sdmx_csv(&answer))?,
         Format::Table => write!(out, "{}", table(&answer))?,
     }
     Ok(())

@@ -126,7 +126,8 @@ impl Documents {
             }
             let states = crate::artefact::states(&docs.events);
             for (seq, hash) in &docs.bodies {
-                let withdrawn = states.get(seq).is_some_and(|(state, _)| state == "withdrawn");
+                let withdrawn =
+                    matches!(states.get(seq), Some(crate::artefact::State::Withdrawn(_)));
                 if !withdrawn && !node.blobs.has(hash) {
                     wanted.push(*hash);
                 }

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use tonic::{Request, Response, Status};
 use tracing::instrument;
 
+use super::Error;
 use crate::{node::Node, pb};
 
 /// Serves `metronode.v1.Analytics`.
@@ -114,14 +115,8 @@ impl pb::analytics_server::Analytics for AnalyticsService {
             by: r.by,
             series: r.series,
         };
-        match crate::analysis::answer(&self.node, &q).await {
-            Ok(a) => Ok(Response::new((&a.answer).into())),
-            Err(e @ crate::analysis::QueryError::Unknown { .. }) => {
-                Err(Status::invalid_argument(e.to_string()))
-            }
-            Err(e @ crate::analysis::QueryError::Internal) => Err(Status::internal(e.to_string())),
-            Err(e) => Err(Status::not_found(e.to_string())),
-        }
+        let a = crate::analysis::answer(&self.node, &q).await.map_err(Error::from)?;
+        Ok(Response::new((&a.answer).into()))
     }
 
     #[instrument(skip_all)]
@@ -138,7 +133,7 @@ impl pb::analytics_server::Analytics for AnalyticsService {
                 .collect()
         })
         .await
-        .map_err(|e| super::Error::Internal(anyhow::anyhow!("listing artefacts: {e}")))?;
+        .map_err(|e| Error::Internal(anyhow::anyhow!("listing artefacts: {e}")))?;
         Ok(Response::new(pb::ListArtefactsResponse { artefacts }))
     }
 }

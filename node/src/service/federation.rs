@@ -43,7 +43,7 @@ impl FederationService {
     fn authorize<T>(&self, req: &Request<T>) -> Result<Option<OwnedSemaphorePermit>, Status> {
         let Some(certs) = req.peer_certs() else { return Ok(None) };
         let Some(cert) = certs.first() else {
-            return Err(Status::unauthenticated("no client certificate"));
+            return Err(Error::Unauthenticated("no client certificate".into()).into());
         };
         match self.node.pins.check(cert, rustls::pki_types::UnixTime::now()) {
             Ok(member) => {
@@ -59,16 +59,17 @@ impl FederationService {
                     Err(_) => {
                         self.node.log.metrics().peer_refused("too_many_calls");
                         tracing::debug!(peer = %member, "refused a call over the per-member limit");
-                        Err(Status::resource_exhausted(format!(
+                        Err(Error::TooManyCalls(format!(
                             "more than {MAX_CALLS_PER_PEER} calls in progress from {member}"
-                        )))
+                        ))
+                        .into())
                     }
                 }
             }
             Err(refusal) => {
                 self.node.log.metrics().peer_refused(refusal.label());
                 tracing::warn!(reason = %refusal, "refused a call from a peer that is no longer a member");
-                Err(Status::permission_denied(refusal.to_string()))
+                Err(Error::PermissionDenied(refusal.to_string()).into())
             }
         }
     }
@@ -252,8 +253,8 @@ impl pb::federation_server::Federation for FederationService {
                     }
                     Err(e) => {
                         // The reason stays in this node's log: a peer learns only that it failed.
-                        tracing::error!(error = %e, "couldn't read a document for a peer");
-                        let _ = tx.blocking_send(Err(Status::internal("internal error")));
+                        let e = anyhow::Error::new(e).context("reading a document for a peer");
+                        let _ = tx.blocking_send(Err(Error::Internal(e).into()));
                         return;
                     }
                 }
