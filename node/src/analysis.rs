@@ -4,8 +4,6 @@
 
 use std::sync::{Arc, Mutex};
 
-use prost::Message;
-
 mod asked;
 
 pub use asked::{QueryError, check};
@@ -51,9 +49,9 @@ impl ReleaseIndex {
         for (origin, _) in &sizes {
             let from = before.iter().find(|(o, _)| o == origin).map_or(0, |(_, n)| *n);
             let signer = node.keys_of(origin).first().map(|k| k.to_string()).unwrap_or_default();
-            for item in node.log.stored(origin, from) {
-                let (seq, env) = match item {
-                    Ok(item) => item,
+            for item in node.log.read(origin, from) {
+                let held = match item {
+                    Ok(held) => held,
                     Err(e) => {
                         // Answer from the releases read before rather than from part of a log;
                         // the next query reads on from the same sizes (re-reading a release
@@ -63,12 +61,8 @@ impl ReleaseIndex {
                         return previous;
                     }
                 };
-                let Ok(signed) = pb::SignedRecord::decode(env.as_slice()) else { continue };
-                let Ok(body) = pb::RecordBody::decode(signed.body.as_slice()) else { continue };
-                let Some(pb::record_body::Payload::IndicatorRelease(r)) = body.payload else {
-                    continue;
-                };
-                let release = city_release(origin, seq, &signed.body, &signer, r);
+                let pb::record_body::Payload::IndicatorRelease(r) = held.payload else { continue };
+                let release = city_release(origin, held.seq, &held.body, &signer, r);
                 latest.insert(
                     (origin.to_string(), release.indicator.clone(), release.period.clone()),
                     release,
@@ -639,24 +633,23 @@ pub(crate) fn document_events(
 ) -> u64 {
     use crate::artefact::Event;
     let mut next = from;
-    for item in node.log.stored(origin, from) {
-        let (seq, env) = match item {
-            Ok(item) => item,
+    for item in node.log.read(origin, from) {
+        let held = match item {
+            Ok(held) => held,
             Err(e) => {
                 tracing::warn!(%origin, error = %e, "couldn't read the documents held");
                 break;
             }
         };
+        let seq = held.seq;
         next = seq + 1;
-        let Ok(signed) = pb::SignedRecord::decode(env.as_slice()) else { continue };
-        let Ok(body) = pb::RecordBody::decode(signed.body.as_slice()) else { continue };
-        match body.payload {
-            Some(pb::record_body::Payload::ArtefactPublication(p)) => {
+        match held.payload {
+            pb::record_body::Payload::ArtefactPublication(p) => {
                 let id = p.artefact_id.clone();
                 let event = Event::Published { seq, id, supersedes: p.supersedes_seq };
-                f(seq, event, Some((p, &signed.body)));
+                f(seq, event, Some((p, &held.body)));
             }
-            Some(pb::record_body::Payload::ArtefactWithdrawal(w)) => {
+            pb::record_body::Payload::ArtefactWithdrawal(w) => {
                 f(seq, Event::Withdrawn { id: w.artefact_id, reason: w.reason }, None);
             }
             _ => {}

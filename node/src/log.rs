@@ -214,23 +214,33 @@ impl Log {
         Ok(())
     }
 
+    /// The records of `origin` from `from` on, decoded: the one way readers (the release index,
+    /// the documents, membership, the own releases) read a log. Records were verified when
+    /// stored, so they are decoded, not checked again; one that does not decode (never written
+    /// by this code) is skipped, and a read error ends the reading (as `stored`).
+    pub fn read<'a>(
+        &'a self,
+        origin: &'a MemberId,
+        from: u64,
+    ) -> impl Iterator<Item = Result<Held, Error>> + 'a {
+        self.stored(origin, from).filter_map(|item| {
+            let (seq, env) = match item {
+                Ok(item) => item,
+                Err(e) => return Some(Err(e)),
+            };
+            let signed = pb::SignedRecord::decode(env.as_slice()).ok()?;
+            let payload = pb::RecordBody::decode(signed.body.as_slice()).ok()?.payload?;
+            Some(Ok(Held { seq, body: signed.body, payload }))
+        })
+    }
+
     /// The payloads of an origin's records from `from` on (already verified when stored).
     pub fn payloads(
         &self,
         origin: &MemberId,
         from: u64,
     ) -> Result<Vec<(u64, pb::record_body::Payload)>, Error> {
-        let mut out = Vec::new();
-        for item in self.stored(origin, from) {
-            let (seq, env) = item?;
-            let Ok(signed) = pb::SignedRecord::decode(env.as_slice()) else { continue };
-            if let Ok(body) = pb::RecordBody::decode(signed.body.as_slice())
-                && let Some(p) = body.payload
-            {
-                out.push((seq, p));
-            }
-        }
-        Ok(out)
+        self.read(origin, from).map(|h| h.map(|h| (h.seq, h.payload))).collect()
     }
 
     /// Verifies and stores records of another origin fetched from a peer, in order from the next
@@ -902,6 +912,17 @@ fn own_date(chain: &Chain, now_unix_ms: i64) -> i64 {
         }
         _ => now_unix_ms,
     }
+}
+
+/// One record of a log as `Log::read` yields it.
+#[derive(Debug, Clone)]
+pub struct Held {
+    /// Its position in its origin's log.
+    pub seq: u64,
+    /// The signed body: the bytes its signature and its leaf hash cover.
+    pub body: Vec<u8>,
+    /// What it says.
+    pub payload: pb::record_body::Payload,
 }
 
 /// When the stored record `seq` of `origin` says it was issued; `None` when it is not held.
