@@ -99,6 +99,33 @@ pub struct Query {
     pub series: String,
 }
 
+/// What an answer is broken down by, read from a query's or an answer's `by` in one place.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Breakdown<'a> {
+    /// The cities side by side (`by` empty or `city`): the default view.
+    Cities,
+    /// The values of a catalogue dimension (`age_band`, `district_code`, ...).
+    Dimension(&'a str),
+}
+
+impl<'a> Breakdown<'a> {
+    /// The breakdown `by` names.
+    pub fn of(by: &'a str) -> Self {
+        match by {
+            "" | "city" => Breakdown::Cities,
+            dimension => Breakdown::Dimension(dimension),
+        }
+    }
+
+    /// Its name in queries, exports and file names: `city` or the dimension.
+    pub fn name(self) -> &'a str {
+        match self {
+            Breakdown::Cities => "city",
+            Breakdown::Dimension(d) => d,
+        }
+    }
+}
+
 /// A ratio estimate.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Estimate {
@@ -563,8 +590,8 @@ pub fn answer(
 
     // Groups: only cities in the metropolitan total, only published cells.
     let mut groups = Vec::new();
-    let dimension = query.by.as_str();
-    if !dimension.is_empty() && dimension != "city" {
+    let breakdown = Breakdown::of(&query.by);
+    if let Breakdown::Dimension(dimension) = breakdown {
         let mut per_value: BTreeMap<String, GroupParts> = BTreeMap::new();
         let included: std::collections::BTreeSet<&String> = included.iter().collect();
         for r in in_period.iter().filter(|r| included.contains(&r.city)) {
@@ -595,7 +622,7 @@ pub fn answer(
             groups.push(GroupFigure { value, estimate, cities: cities_in, suppressed_in });
         }
     }
-    let gap_source: Vec<(String, &Estimate)> = if dimension == "city" || dimension.is_empty() {
+    let gap_source: Vec<(String, &Estimate)> = if breakdown == Breakdown::Cities {
         cities
             .iter()
             .filter(|c| c.estimate.published)

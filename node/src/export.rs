@@ -39,9 +39,38 @@ fn figures(a: &Answer) -> Vec<(&str, &str, &Estimate)> {
 /// The answer as plain CSV: one row per metropolitan, city and group figure, the value, its
 /// margin and interval in the display unit named in `unit` (86.6 percent, not 0.866).
 pub fn to_csv(a: &Answer) -> String {
-    let mut out = String::from(
-        "indicator,period,series,level,code,value,unit,margin_of_error_95,interval_low_95,interval_high_95,numerator,denominator,status,note\n",
-    );
+    to_csv_in(a, None)
+}
+
+/// The plain CSV's columns, as the API names them by default.
+pub const CSV_COLUMNS: [&str; 14] = [
+    "indicator",
+    "period",
+    "series",
+    "level",
+    "code",
+    "value",
+    "unit",
+    "margin_of_error_95",
+    "interval_low_95",
+    "interval_high_95",
+    "numerator",
+    "denominator",
+    "status",
+    "note",
+];
+
+/// The plain CSV with its column names in `lang` (`?lang=`, as the dashboard's link asks), or
+/// the default names; the rows are the same.
+pub fn to_csv_in(a: &Answer, lang: Option<crate::i18n::Lang>) -> String {
+    let header: Vec<String> = match lang {
+        Some(lang) => {
+            CSV_COLUMNS.iter().map(|c| csv_field(&lang.t(&format!("csv-{c}"), &[]))).collect()
+        }
+        None => CSV_COLUMNS.iter().map(|c| (*c).to_owned()).collect(),
+    };
+    let mut out = header.join(",");
+    out.push('\n');
     let (scale, _) = unit_scale(&a.unit);
     for (level, code, e) in figures(a) {
         let shown = |v: f64| if e.published { num(v * scale) } else { String::new() };

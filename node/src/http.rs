@@ -10,7 +10,7 @@ mod map;
 pub mod session;
 pub mod transparency;
 
-use crate::export::{self, to_csv, to_sdmx_csv};
+use crate::export::{self, to_csv_in, to_sdmx_csv};
 
 use std::{
     io::Write as _,
@@ -398,7 +398,8 @@ async fn query(
             }
             "csv" => {
                 let a = &a.answer;
-                let body = to_csv(a);
+                // Column names in the language asked for (the dashboard's link asks its own).
+                let body = to_csv_in(a, Lang::parse(&q.lang));
                 file_response(body, &file_name(a, "csv"), "text/csv; charset=utf-8")
             }
             "sdmx-csv" | "sdmx" => {
@@ -462,7 +463,7 @@ fn format_of<'a>(format: &'a str, headers: &HeaderMap) -> &'a str {
 
 /// An export's file name: indicator, period, breakdown and series.
 fn file_name(a: &Answer, extension: &str) -> String {
-    let by = if a.by.is_empty() { "city" } else { &a.by };
+    let by = crate::aggregate::Breakdown::of(&a.by).name();
     format!("{}-{}-by-{by}-{}.{extension}", a.indicator, a.period, a.series)
 }
 

@@ -551,6 +551,14 @@ async fn the_dashboard_speaks_the_language_asked_for() {
     let headline = body.split(r#"id="headline">"#).nth(1).unwrap().split('<').next().unwrap();
     assert!(headline.contains(",") && headline.contains("\u{202f}%"), "French number: {headline}");
 
+    // Its CSV link asks for French column names; the rows keep their codes.
+    let link = body.split(r#"<a href=""#).find(|l| l.contains("format=csv&amp;lang=fr")).unwrap();
+    let link = link.split('"').next().unwrap().replace("&amp;", "&");
+    let (status, _, csv) = metronode_tests::http_get(addr, &link, None).await;
+    assert_eq!(status, 200);
+    assert!(csv.starts_with("indicateur,période,série,niveau,code,valeur,"), "{csv}");
+    assert!(csv.lines().nth(1).unwrap().starts_with("DRI-SKL-02,"), "{csv}");
+
     let (_, head, body) = page("/?indicator=DRI-SKL-02", "en-GB,en;q=0.9").await;
     assert!(head.contains("content-language: en") && body.contains("Mind the gap"));
     assert!(!body.contains(r#"id="machine-translation""#));

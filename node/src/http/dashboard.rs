@@ -9,7 +9,7 @@ use std::{collections::HashMap, fmt::Write as _, sync::Arc};
 
 use crate::{
     aggregate::unit_scale,
-    aggregate::{Answer, Estimate, Gap},
+    aggregate::{Answer, Breakdown, Estimate, Gap},
     analysis,
     catalogue::Polarity,
     clock,
@@ -63,13 +63,13 @@ fn group_label(
     dimension: &str,
     value: &str,
 ) -> String {
-    match dimension {
-        "city" | "" => value.to_owned(),
-        "district_code" => match names.get(value) {
+    match Breakdown::of(dimension) {
+        Breakdown::Cities => value.to_owned(),
+        Breakdown::Dimension("district_code") => match names.get(value) {
             Some(name) => format!("{name} ({value})"),
             None => lang.value(dimension, value),
         },
-        _ => lang.value(dimension, value),
+        Breakdown::Dimension(_) => lang.value(dimension, value),
     }
 }
 
@@ -471,7 +471,7 @@ pub async fn render(node: &Arc<Node>, mut q: QueryParams, lang: Lang) -> (Status
         return (StatusCode::NOT_FOUND, "the catalogue has no indicators".into());
     };
     let answer = answered.as_ref().map(|a| &a.answer);
-    let by = if q.by.is_empty() { "city".to_owned() } else { q.by.clone() };
+    let by = Breakdown::of(&q.by).name().to_owned();
     let name = lang.indicator_name(&spec.id, &spec.name);
     let by_district = spec.disaggregations.iter().any(|d| d == "district_code");
     let districts = if by_district {
@@ -856,6 +856,9 @@ pub async fn render(node: &Arc<Node>, mut q: QueryParams, lang: Lang) -> (Status
         esc(&series),
         esc(&period)
     );
+    // The plain CSV's column names in the page's language; the data and SDMX-CSV keep codes.
+    let csv_lang =
+        if lang == Lang::En { String::new() } else { format!("&amp;lang={}", lang.code()) };
     let review = if lang.machine_translated() {
         format!(r#" <span id="machine-translation">{}</span>"#, t("machine-translation"))
     } else {
@@ -863,7 +866,7 @@ pub async fn render(node: &Arc<Node>, mut q: QueryParams, lang: Lang) -> (Status
     };
     let _ = write!(
         page,
-        r#"</table></div></section><footer><p><a href="/artefacts?lang={code}">{}</a> · {} <a href="/log/">/log/</a>. {} <a href="{export}&amp;format=csv">CSV</a> · <a href="{export}&amp;format=sdmx-csv">SDMX-CSV</a> · <a href="{export}">JSON</a> · <a href="{export}&amp;format=bundle">{}</a> ({} <code>metronode verify-bundle</code>){review}</p></footer></main></body></html>"#,
+        r#"</table></div></section><footer><p><a href="/artefacts?lang={code}">{}</a> · {} <a href="/log/">/log/</a>. {} <a href="{export}&amp;format=csv{csv_lang}">CSV</a> · <a href="{export}&amp;format=sdmx-csv">SDMX-CSV</a> · <a href="{export}">JSON</a> · <a href="{export}&amp;format=bundle">{}</a> ({} <code>metronode verify-bundle</code>){review}</p></footer></main></body></html>"#,
         t("artefacts-title"),
         t("footer-data"),
         t("footer-export"),
