@@ -11,6 +11,7 @@ use crate::{
     aggregate::unit_scale,
     aggregate::{Answer, Breakdown, Estimate, Gap},
     analysis,
+    catalogue::Indicator,
     catalogue::Polarity,
     clock,
     i18n::{Arg, Lang},
@@ -439,6 +440,350 @@ fn page_start(title: &str, subtitle: &str, nav: &str, lang: Lang) -> String {
 
 /// Renders the page in `lang`, with its HTTP status: 400 for an indicator, breakdown or series
 /// the catalogue does not have, 404 for a period nobody has published (each with the choices).
+/// The picker: indicator, breakdown, series and period; a language chosen by link stays chosen.
+fn picker(
+    node: &Node,
+    spec: &Indicator,
+    q: &QueryParams,
+    answer: Option<&Answer>,
+    shown_series: &str,
+    lang: Lang,
+) -> String {
+    let t = |id: &str| esc(&lang.t(id, &[]));
+    let mut page = String::new();
+    // Picker; a language chosen by link stays chosen.
+    let _ = write!(
+        page,
+        r#"<form method="get" action="/"><label for="indicator">{}<select id="indicator" name="indicator">"#,
+        t("indicator")
+    );
+    for i in &node.catalogue.indicators {
+        let sel = if i.id == spec.id { " selected" } else { "" };
+        let _ = write!(
+            page,
+            r#"<option value="{}"{sel}>{} {}</option>"#,
+            esc(&i.id),
+            esc(&i.id),
+            esc(&lang.indicator_name(&i.id, &i.name))
+        );
+    }
+    let _ = write!(
+        page,
+        r#"</select></label><label for="by">{}<select id="by" name="by"><option value="city">{}</option>"#,
+        t("breakdown"),
+        esc(&lang.dimension("city"))
+    );
+    for d in &spec.disaggregations {
+        let sel = if *d == q.by { " selected" } else { "" };
+        let _ =
+            write!(page, r#"<option value="{}"{sel}>{}</option>"#, esc(d), esc(&lang.dimension(d)));
+    }
+    let _ = write!(
+        page,
+        r#"</select></label><label for="series">{}<select id="series" name="series">"#,
+        t("series")
+    );
+    for series in &spec.series {
+        let sel = if series.code == shown_series { " selected" } else { "" };
+        let label = lang.series(&spec.id, &series.code);
+        let _ =
+            write!(page, r#"<option value="{}"{sel}>{}</option>"#, esc(&series.code), esc(&label));
+    }
+    let _ = write!(
+        page,
+        r#"</select></label><label for="period">{}<select id="period" name="period"><option value="">{}</option>"#,
+        t("period"),
+        t("latest-comparable")
+    );
+    if let Some(a) = &answer {
+        for p in &a.period_coverage {
+            let sel = if p.period == q.period { " selected" } else { "" };
+            let label = if p.comparable {
+                p.period.clone()
+            } else {
+                let cities = p.cities.join(", ");
+                lang.t(
+                    "period-partial",
+                    &[("period", Arg::Text(&p.period)), ("cities", Arg::Text(&cities))],
+                )
+            };
+            let _ =
+                write!(page, r#"<option value="{}"{sel}>{}</option>"#, esc(&p.period), esc(&label));
+        }
+    }
+    if !q.lang.is_empty() {
+        let _ = write!(page, r#"<input type="hidden" name="lang" value="{}">"#, lang.code());
+    }
+    let _ = write!(page, r#"<button type="submit">{}</button></form>"#, t("show"));
+
+    page
+}
+
+/// The cities side by side: a bar chart and its table.
+fn cities_section(a: &Answer, name: &str, lang: Lang) -> String {
+    let t = |id: &str| esc(&lang.t(id, &[]));
+    let mut page = String::new();
+    let cities: Vec<(String, &Estimate)> =
+        a.cities.iter().map(|c| (format!("{} {}", c.city, c.name), &c.estimate)).collect();
+    let _ = write!(
+        page,
+        "<section><h2>{}</h2><figure>{}<figcaption>{}</figcaption></figure>{}",
+        t("cities"),
+        bars("cities-chart", &lang.t("cities", &[]), &cities, &a.unit, lang),
+        esc(name),
+        table_start("cities", name, &["col-city", "col-value"], lang)
+    );
+    for c in &a.cities {
+        let _ = write!(
+            page,
+            "<tr><td>{} {}</td><td>{}</td></tr>",
+            esc(&c.city),
+            esc(&c.name),
+            fmt_estimate(&c.estimate, &a.unit, lang)
+        );
+    }
+    page.push_str("</table></div></section>");
+    page
+}
+
+/// The gap between groups: a bar chart, its table and the gap in words.
+fn gap_section(
+    a: &Answer,
+    spec: &Indicator,
+    name: &str,
+    by: &str,
+    districts: &super::map::Districts,
+    lang: Lang,
+) -> String {
+    let t = |id: &str| esc(&lang.t(id, &[]));
+    let mut page = String::new();
+    let _ = write!(page, "<section><h2>{}</h2>", t("gap"));
+    if !a.groups.is_empty() {
+        let groups: Vec<(String, &Estimate)> = a
+            .groups
+            .iter()
+            .map(|g| (group_label(lang, &districts.names, &a.by, &g.value), &g.estimate))
+            .collect();
+        let dimension = lang.dimension(&a.by);
+        let title = lang.t(
+            "by-dimension",
+            &[("indicator", Arg::Text(name)), ("dimension", Arg::Text(&dimension))],
+        );
+        let _ = write!(
+            page,
+            "<figure>{}<figcaption>{}</figcaption></figure>",
+            bars("groups-chart", &title, &groups, &a.unit, lang),
+            esc(&title)
+        );
+        // The chart's numbers as a table, for screen readers and for copying.
+        let _ = write!(
+            page,
+            r#"<div class="scroll"><table id="groups"><caption>{}</caption><tr><th scope="col">{}</th><th scope="col">{}</th><th scope="col">{}</th><th scope="col">{}</th></tr>"#,
+            esc(&title),
+            esc(&dimension),
+            t("col-value"),
+            t("col-cities-included"),
+            t("col-withheld-in")
+        );
+        for (g, (label, e)) in a.groups.iter().zip(&groups) {
+            let _ = write!(
+                page,
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                esc(label),
+                fmt_estimate(e, &a.unit, lang),
+                g.cities.len(),
+                esc(&g.suppressed_in.join(", "))
+            );
+        }
+        page.push_str("</table></div>");
+    }
+    match &a.gap {
+        Some(g) => {
+            let text = gap_statement(lang, &districts.names, g, by, &a.unit, spec.about_people());
+            let _ = write!(page, r#"<p id="gap">{}</p>"#, esc(&text));
+        }
+        None => {
+            let _ = write!(page, "<p>{}</p>", t("no-gap-groups"));
+        }
+    }
+    page.push_str("</section>");
+    page
+}
+
+/// The trend: a line chart and its table.
+fn trend_section(a: &Answer, name: &str, lang: Lang) -> String {
+    let t = |id: &str| esc(&lang.t(id, &[]));
+    let mut page = String::new();
+    let _ = write!(
+        page,
+        "<section><h2>{}</h2><figure>{}<figcaption>{}</figcaption></figure>",
+        t("trend"),
+        trend_chart(a, lang),
+        esc(name)
+    );
+    let caption = format!("{}: {name}", lang.t("trend", &[]));
+    page.push_str(&table_start(
+        "trend",
+        &caption,
+        &["col-period", "col-value", "col-cities"],
+        lang,
+    ));
+    for tp in &a.trend {
+        let _ = write!(
+            page,
+            "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
+            esc(&tp.period),
+            fmt_estimate(&tp.estimate, &a.unit, lang),
+            esc(&tp.coverage.join(", "))
+        );
+    }
+    page.push_str("</table></div></section>");
+    page
+}
+
+/// Coverage: the cities included and missing, not yet published, stale or flagged, and the cells withheld.
+fn coverage_section(a: &Answer, lang: Lang) -> String {
+    let t = |id: &str| esc(&lang.t(id, &[]));
+    let mut page = String::new();
+    let included = a.coverage.included.join(", ");
+    let missing = if a.coverage.missing.is_empty() {
+        lang.t("none", &[])
+    } else {
+        a.coverage.missing.join(", ")
+    };
+    let _ = write!(
+        page,
+        "<section><h2>{}</h2><p>{}</p><p>{}</p><ul>",
+        t("coverage"),
+        esc(&lang.t("included", &[("cities", Arg::Text(&included))])),
+        esc(&lang.t("missing", &[("cities", Arg::Text(&missing))]))
+    );
+    for n in &a.coverage.not_yet_published {
+        let text = lang.t(
+            "not-yet-published",
+            &[
+                ("city", Arg::Text(&n.city)),
+                ("period", Arg::Text(&a.period)),
+                ("latest", Arg::Text(&n.latest)),
+            ],
+        );
+        let _ = write!(page, "<li>{}</li>", esc(&text));
+    }
+    for st in &a.coverage.stale {
+        let args = [("city", Arg::Text(&st.city)), ("reason", Arg::Text(&st.reason))];
+        let text = match st.since_unix_ms {
+            Some(since) => {
+                let seconds = lang.integer((clock::now_unix_ms() - since) / 1000);
+                let mut args = args.to_vec();
+                args.push(("seconds", Arg::Text(&seconds)));
+                lang.t("stale-since", &args)
+            }
+            None => lang.t("stale", &args),
+        };
+        let _ = write!(page, "<li>{}</li>", esc(&text));
+    }
+    for f in &a.coverage.flagged {
+        let evidence = f.evidence.join(", ");
+        let id = if f.included { "flag-included" } else { "flag-excluded" };
+        let text = lang.t(id, &[("city", Arg::Text(&f.city)), ("evidence", Arg::Text(&evidence))]);
+        let _ = write!(page, r#"<li class="flag">{}</li>"#, esc(&text));
+    }
+    let suppressed =
+        lang.t("suppressed-cells", &[("count", Arg::Count(a.coverage.suppressed_cells as i64))]);
+    let _ = write!(page, "</ul><p>{}</p></section>", esc(&suppressed));
+    page
+}
+
+/// A table that scrolls in its own box, opened with its caption (none when empty) and its
+/// column headers (message ids).
+pub(super) fn table_start(id: &str, caption: &str, columns: &[&str], lang: Lang) -> String {
+    let mut out = format!(r#"<div class="scroll"><table id="{id}">"#);
+    if !caption.is_empty() {
+        let _ = write!(out, "<caption>{}</caption>", esc(caption));
+    }
+    out.push_str("<tr>");
+    for c in columns {
+        let _ = write!(out, r#"<th scope="col">{}</th>"#, esc(&lang.t(c, &[])));
+    }
+    out.push_str("</tr>");
+    out
+}
+
+/// Provenance: where each city's number came from.
+fn provenance_section(a: &Answer, lang: Lang) -> String {
+    let t = |id: &str| esc(&lang.t(id, &[]));
+    let mut page = String::new();
+    let _ = write!(
+        page,
+        "<section><h2>{}</h2><p>{}</p>{}",
+        t("provenance"),
+        t("log-record-help"),
+        table_start(
+            "provenance",
+            "",
+            &["col-origin", "col-log-record", "col-record-hash", "col-signer", "col-method"],
+            lang
+        )
+    );
+    for c in &a.cities {
+        let p = &c.provenance;
+        let _ = write!(
+            page,
+            "<tr><td>{}</td><td>{}</td><td><code>{}…</code></td><td><code>{}…</code></td><td>{}</td></tr>",
+            esc(&p.origin),
+            p.seq,
+            esc(&p.record_hash[..16.min(p.record_hash.len())]),
+            esc(&p.signer[..16.min(p.signer.len())]),
+            esc(&p.method)
+        );
+    }
+    page.push_str("</table></div>");
+    if a.cities.iter().any(|c| c.estimate.margin_of_error.is_some()) {
+        let _ = write!(page, r#"<p id="post-processing">{}</p>"#, t("post-processing"));
+    }
+    page.push_str("</section>");
+    page
+}
+
+/// Federation health: every member, reachable or not, its last sync, records held and lag.
+fn federation_section(node: &Node, lang: Lang) -> String {
+    let t = |id: &str| esc(&lang.t(id, &[]));
+    let mut page = String::new();
+    let columns =
+        ["col-member", "col-reachable", "col-last-sync", "col-records", "col-lag", "col-flags"];
+    let _ = write!(
+        page,
+        "<section><h2>{}</h2>{}",
+        t("federation"),
+        table_start("federation", "", &columns, lang)
+    );
+    for row in peer_rows(node) {
+        let flags: Vec<String> = row["flags"]
+            .as_array()
+            .map(|a| a.iter().filter_map(|f| f.as_str().map(esc)).collect())
+            .unwrap_or_default();
+        let since = match (row["is_self"].as_bool(), row["seconds_since_sync"].as_i64()) {
+            (Some(true), _) => t("this-node"),
+            (_, Some(s)) => {
+                esc(&lang.t("seconds-ago", &[("seconds", Arg::Text(&lang.integer(s)))]))
+            }
+            _ => t("never"),
+        };
+        let _ = write!(
+            page,
+            r#"<tr><td>{} {}</td><td>{}</td><td>{since}</td><td>{}</td><td>{}</td><td class="flag">{}</td></tr>"#,
+            esc(row["id"].as_str().unwrap_or_default()),
+            esc(row["name"].as_str().unwrap_or_default()),
+            if row["reachable"].as_bool() == Some(true) { t("yes") } else { t("no") },
+            lang.integer(row["records_held"].as_i64().unwrap_or_default()),
+            lang.integer(row["lag"].as_i64().unwrap_or_default()),
+            flags.join(", ")
+        );
+    }
+    page.push_str("</table></div></section>");
+    page
+}
+
 pub async fn render(node: &Arc<Node>, mut q: QueryParams, lang: Lang) -> (StatusCode, String) {
     let t = |id: &str| esc(&lang.t(id, &[]));
     let releases = node.releases.releases(node);
@@ -488,72 +833,9 @@ pub async fn render(node: &Arc<Node>, mut q: QueryParams, lang: Lang) -> (Status
     );
     let subtitle = format!("{} · {}", esc(&node.card.name), esc(&node.card.id));
     let mut page = page_start(&lang.t("title", &[]), &subtitle, &nav, lang);
-    // Picker; a language chosen by link stays chosen.
-    let _ = write!(
-        page,
-        r#"<form method="get" action="/"><label for="indicator">{}<select id="indicator" name="indicator">"#,
-        t("indicator")
-    );
-    for i in &node.catalogue.indicators {
-        let sel = if i.id == spec.id { " selected" } else { "" };
-        let _ = write!(
-            page,
-            r#"<option value="{}"{sel}>{} {}</option>"#,
-            esc(&i.id),
-            esc(&i.id),
-            esc(&lang.indicator_name(&i.id, &i.name))
-        );
-    }
-    let _ = write!(
-        page,
-        r#"</select></label><label for="by">{}<select id="by" name="by"><option value="city">{}</option>"#,
-        t("breakdown"),
-        esc(&lang.dimension("city"))
-    );
-    for d in &spec.disaggregations {
-        let sel = if *d == q.by { " selected" } else { "" };
-        let _ =
-            write!(page, r#"<option value="{}"{sel}>{}</option>"#, esc(d), esc(&lang.dimension(d)));
-    }
     // The series on screen is named, so a value is never silently one series of several.
     let shown_series = answer.map(|a| a.series.clone()).unwrap_or_else(|| q.series.clone());
-    let _ = write!(
-        page,
-        r#"</select></label><label for="series">{}<select id="series" name="series">"#,
-        t("series")
-    );
-    for series in &spec.series {
-        let sel = if series.code == shown_series { " selected" } else { "" };
-        let label = lang.series(&spec.id, &series.code);
-        let _ =
-            write!(page, r#"<option value="{}"{sel}>{}</option>"#, esc(&series.code), esc(&label));
-    }
-    let _ = write!(
-        page,
-        r#"</select></label><label for="period">{}<select id="period" name="period"><option value="">{}</option>"#,
-        t("period"),
-        t("latest-comparable")
-    );
-    if let Some(a) = &answer {
-        for p in &a.period_coverage {
-            let sel = if p.period == q.period { " selected" } else { "" };
-            let label = if p.comparable {
-                p.period.clone()
-            } else {
-                let cities = p.cities.join(", ");
-                lang.t(
-                    "period-partial",
-                    &[("period", Arg::Text(&p.period)), ("cities", Arg::Text(&cities))],
-                )
-            };
-            let _ =
-                write!(page, r#"<option value="{}"{sel}>{}</option>"#, esc(&p.period), esc(&label));
-        }
-    }
-    if !q.lang.is_empty() {
-        let _ = write!(page, r#"<input type="hidden" name="lang" value="{}">"#, lang.code());
-    }
-    let _ = write!(page, r#"<button type="submit">{}</button></form>"#, t("show"));
+    page.push_str(&picker(node, spec, &q, answer, &shown_series, lang));
 
     // The heading names the series on screen when the indicator has several.
     let heading = if spec.series.len() > 1 {
@@ -614,80 +896,9 @@ pub async fn render(node: &Arc<Node>, mut q: QueryParams, lang: Lang) -> (Status
                     esc(&lang.t("show-partial", &[("period", Arg::Text(&p.period))]))
                 );
             }
-            let cities: Vec<(String, &Estimate)> =
-                a.cities.iter().map(|c| (format!("{} {}", c.city, c.name), &c.estimate)).collect();
-            let _ = write!(
-                page,
-                r#"<section><h2>{}</h2><figure>{}<figcaption>{}</figcaption></figure><div class="scroll"><table id="cities"><caption>{}</caption><tr><th scope="col">{}</th><th scope="col">{}</th></tr>"#,
-                t("cities"),
-                bars("cities-chart", &lang.t("cities", &[]), &cities, &a.unit, lang),
-                esc(&name),
-                esc(&name),
-                t("col-city"),
-                t("col-value")
-            );
-            for c in &a.cities {
-                let _ = write!(
-                    page,
-                    "<tr><td>{} {}</td><td>{}</td></tr>",
-                    esc(&c.city),
-                    esc(&c.name),
-                    fmt_estimate(&c.estimate, &a.unit, lang)
-                );
-            }
-            page.push_str("</table></div></section>");
+            page.push_str(&cities_section(a, &name, lang));
 
-            let _ = write!(page, "<section><h2>{}</h2>", t("gap"));
-            if !a.groups.is_empty() {
-                let groups: Vec<(String, &Estimate)> = a
-                    .groups
-                    .iter()
-                    .map(|g| (group_label(lang, &districts.names, &a.by, &g.value), &g.estimate))
-                    .collect();
-                let dimension = lang.dimension(&a.by);
-                let title = lang.t(
-                    "by-dimension",
-                    &[("indicator", Arg::Text(&name)), ("dimension", Arg::Text(&dimension))],
-                );
-                let _ = write!(
-                    page,
-                    "<figure>{}<figcaption>{}</figcaption></figure>",
-                    bars("groups-chart", &title, &groups, &a.unit, lang),
-                    esc(&title)
-                );
-                // The chart's numbers as a table, for screen readers and for copying.
-                let _ = write!(
-                    page,
-                    r#"<div class="scroll"><table id="groups"><caption>{}</caption><tr><th scope="col">{}</th><th scope="col">{}</th><th scope="col">{}</th><th scope="col">{}</th></tr>"#,
-                    esc(&title),
-                    esc(&dimension),
-                    t("col-value"),
-                    t("col-cities-included"),
-                    t("col-withheld-in")
-                );
-                for (g, (label, e)) in a.groups.iter().zip(&groups) {
-                    let _ = write!(
-                        page,
-                        "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-                        esc(label),
-                        fmt_estimate(e, &a.unit, lang),
-                        g.cities.len(),
-                        esc(&g.suppressed_in.join(", "))
-                    );
-                }
-                page.push_str("</table></div>");
-            }
-            match &a.gap {
-                Some(g) => {
-                    let text =
-                        gap_statement(lang, &districts.names, g, &by, &a.unit, spec.about_people());
-                    let _ = write!(page, r#"<p id="gap">{}</p>"#, esc(&text));
-                }
-                None => {
-                    let _ = write!(page, "<p>{}</p>", t("no-gap-groups"));
-                }
-            }
-            page.push_str("</section>");
+            page.push_str(&gap_section(a, spec, &name, &by, &districts, lang));
             // The map: the indicator over every district of every member, for the period and
             // series on screen.
             if by_district {
@@ -706,147 +917,14 @@ pub async fn render(node: &Arc<Node>, mut q: QueryParams, lang: Lang) -> (Status
                     page.push_str(&super::map::section(lang, spec, &d, &districts));
                 }
             }
-            let _ = write!(
-                page,
-                "<section><h2>{}</h2><figure>{}<figcaption>{}</figcaption></figure>",
-                t("trend"),
-                trend_chart(a, lang),
-                esc(&name)
-            );
-            let _ = write!(
-                page,
-                r#"<div class="scroll"><table id="trend"><caption>{}: {}</caption><tr><th scope="col">{}</th><th scope="col">{}</th><th scope="col">{}</th></tr>"#,
-                t("trend"),
-                esc(&name),
-                t("col-period"),
-                t("col-value"),
-                t("col-cities")
-            );
-            for tp in &a.trend {
-                let _ = write!(
-                    page,
-                    "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
-                    esc(&tp.period),
-                    fmt_estimate(&tp.estimate, &a.unit, lang),
-                    esc(&tp.coverage.join(", "))
-                );
-            }
-            page.push_str("</table></div></section>");
+            page.push_str(&trend_section(a, &name, lang));
 
-            let included = a.coverage.included.join(", ");
-            let missing = if a.coverage.missing.is_empty() {
-                lang.t("none", &[])
-            } else {
-                a.coverage.missing.join(", ")
-            };
-            let _ = write!(
-                page,
-                "<section><h2>{}</h2><p>{}</p><p>{}</p><ul>",
-                t("coverage"),
-                esc(&lang.t("included", &[("cities", Arg::Text(&included))])),
-                esc(&lang.t("missing", &[("cities", Arg::Text(&missing))]))
-            );
-            for n in &a.coverage.not_yet_published {
-                let text = lang.t(
-                    "not-yet-published",
-                    &[
-                        ("city", Arg::Text(&n.city)),
-                        ("period", Arg::Text(&a.period)),
-                        ("latest", Arg::Text(&n.latest)),
-                    ],
-                );
-                let _ = write!(page, "<li>{}</li>", esc(&text));
-            }
-            for st in &a.coverage.stale {
-                let args = [("city", Arg::Text(&st.city)), ("reason", Arg::Text(&st.reason))];
-                let text = match st.since_unix_ms {
-                    Some(since) => {
-                        let seconds = lang.integer((clock::now_unix_ms() - since) / 1000);
-                        let mut args = args.to_vec();
-                        args.push(("seconds", Arg::Text(&seconds)));
-                        lang.t("stale-since", &args)
-                    }
-                    None => lang.t("stale", &args),
-                };
-                let _ = write!(page, "<li>{}</li>", esc(&text));
-            }
-            for f in &a.coverage.flagged {
-                let evidence = f.evidence.join(", ");
-                let id = if f.included { "flag-included" } else { "flag-excluded" };
-                let text =
-                    lang.t(id, &[("city", Arg::Text(&f.city)), ("evidence", Arg::Text(&evidence))]);
-                let _ = write!(page, r#"<li class="flag">{}</li>"#, esc(&text));
-            }
-            let suppressed = lang.t(
-                "suppressed-cells",
-                &[("count", Arg::Count(a.coverage.suppressed_cells as i64))],
-            );
-            let _ = write!(page, "</ul><p>{}</p></section>", esc(&suppressed));
+            page.push_str(&coverage_section(a, lang));
 
-            let _ = write!(
-                page,
-                r#"<section><h2>{}</h2><p>{}</p><div class="scroll"><table id="provenance"><tr><th scope="col">{}</th><th scope="col">{}</th><th scope="col">{}</th><th scope="col">{}</th><th scope="col">{}</th></tr>"#,
-                t("provenance"),
-                t("log-record-help"),
-                t("col-origin"),
-                t("col-log-record"),
-                t("col-record-hash"),
-                t("col-signer"),
-                t("col-method")
-            );
-            for c in &a.cities {
-                let p = &c.provenance;
-                let _ = write!(
-                    page,
-                    "<tr><td>{}</td><td>{}</td><td><code>{}…</code></td><td><code>{}…</code></td><td>{}</td></tr>",
-                    esc(&p.origin),
-                    p.seq,
-                    esc(&p.record_hash[..16.min(p.record_hash.len())]),
-                    esc(&p.signer[..16.min(p.signer.len())]),
-                    esc(&p.method)
-                );
-            }
-            page.push_str("</table></div>");
-            if a.cities.iter().any(|c| c.estimate.margin_of_error.is_some()) {
-                let _ = write!(page, r#"<p id="post-processing">{}</p>"#, t("post-processing"));
-            }
-            page.push_str("</section>");
+            page.push_str(&provenance_section(a, lang));
         }
     }
-    let _ = write!(
-        page,
-        r#"<section><h2>{}</h2><div class="scroll"><table id="federation"><tr><th scope="col">{}</th><th scope="col">{}</th><th scope="col">{}</th><th scope="col">{}</th><th scope="col">{}</th><th scope="col">{}</th></tr>"#,
-        t("federation"),
-        t("col-member"),
-        t("col-reachable"),
-        t("col-last-sync"),
-        t("col-records"),
-        t("col-lag"),
-        t("col-flags")
-    );
-    for row in peer_rows(node) {
-        let flags: Vec<String> = row["flags"]
-            .as_array()
-            .map(|a| a.iter().filter_map(|f| f.as_str().map(esc)).collect())
-            .unwrap_or_default();
-        let since = match (row["is_self"].as_bool(), row["seconds_since_sync"].as_i64()) {
-            (Some(true), _) => t("this-node"),
-            (_, Some(s)) => {
-                esc(&lang.t("seconds-ago", &[("seconds", Arg::Text(&lang.integer(s)))]))
-            }
-            _ => t("never"),
-        };
-        let _ = write!(
-            page,
-            r#"<tr><td>{} {}</td><td>{}</td><td>{since}</td><td>{}</td><td>{}</td><td class="flag">{}</td></tr>"#,
-            esc(row["id"].as_str().unwrap_or_default()),
-            esc(row["name"].as_str().unwrap_or_default()),
-            if row["reachable"].as_bool() == Some(true) { t("yes") } else { t("no") },
-            lang.integer(row["records_held"].as_i64().unwrap_or_default()),
-            lang.integer(row["lag"].as_i64().unwrap_or_default()),
-            flags.join(", ")
-        );
-    }
+    page.push_str(&federation_section(node, lang));
     // The exports hold what is on screen: indicator, breakdown, series and period.
     let (period, series) = answer.map(|a| (a.period.clone(), a.series.clone())).unwrap_or_default();
     let export = format!(
@@ -866,7 +944,7 @@ pub async fn render(node: &Arc<Node>, mut q: QueryParams, lang: Lang) -> (Status
     };
     let _ = write!(
         page,
-        r#"</table></div></section><footer><p><a href="/artefacts?lang={code}">{}</a> · {} <a href="/log/">/log/</a>. {} <a href="{export}&amp;format=csv{csv_lang}">CSV</a> · <a href="{export}&amp;format=sdmx-csv">SDMX-CSV</a> · <a href="{export}">JSON</a> · <a href="{export}&amp;format=bundle">{}</a> ({} <code>metronode verify-bundle</code>){review}</p></footer></main></body></html>"#,
+        r#"<footer><p><a href="/artefacts?lang={code}">{}</a> · {} <a href="/log/">/log/</a>. {} <a href="{export}&amp;format=csv{csv_lang}">CSV</a> · <a href="{export}&amp;format=sdmx-csv">SDMX-CSV</a> · <a href="{export}">JSON</a> · <a href="{export}&amp;format=bundle">{}</a> ({} <code>metronode verify-bundle</code>){review}</p></footer></main></body></html>"#,
         t("artefacts-title"),
         t("footer-data"),
         t("footer-export"),
