@@ -9,8 +9,13 @@ use serde_json::Value;
 /// Largest number of districts one city's boundaries may hold.
 pub const MAX_DISTRICTS: usize = 2_000;
 
-/// Largest number of positions in one ring, before simplification.
-pub const MAX_RING: usize = 50_000;
+/// Largest number of positions in one ring: the check that a ring does not cross itself
+/// compares every pair of its edges, so a ring of this size takes about a second; finer
+/// boundaries are simplified before publishing (mapshaper, `ogr2ogr -simplify`).
+pub const MAX_RING: usize = 10_000;
+
+/// Largest number of positions in one city's file.
+pub const MAX_POSITIONS: usize = 200_000;
 
 /// One district: its code, its name, and its polygons (each an outer ring and its holes, as
 /// longitude, latitude).
@@ -90,7 +95,10 @@ fn self_intersection(ring: &[(f64, f64)]) -> Option<(usize, usize)> {
 fn ring(v: &Value, at: &str) -> Result<Vec<(f64, f64)>, Invalid> {
     let positions = v.as_array().ok_or_else(|| invalid(at, "a ring must be an array"))?;
     if positions.len() > MAX_RING {
-        return Err(invalid(at, format!("{} positions; at most {MAX_RING}", positions.len())));
+        return Err(invalid(
+            at,
+            format!("{} positions; at most {MAX_RING} (simplify the boundaries)", positions.len()),
+        ));
     }
     let mut out = Vec::with_capacity(positions.len());
     for (k, p) in positions.iter().enumerate() {
@@ -107,6 +115,8 @@ fn ring(v: &Value, at: &str) -> Result<Vec<(f64, f64)>, Invalid> {
         }
         out.push((lon, lat));
     }
+    // A position repeated at once (common in exported files) is one corner, not an edge.
+    out.dedup();
     if out.len() < 4 {
         return Err(invalid(at, "a ring needs at least 4 positions (a triangle and its close)"));
     }
@@ -147,6 +157,7 @@ pub fn parse(member: &str, body: &[u8]) -> Result<Boundaries, Invalid> {
     let prefix = format!("{member}-");
     let mut seen = BTreeSet::new();
     let mut districts = Vec::with_capacity(features.len());
+    let mut positions = 0;
     for (i, f) in features.iter().enumerate() {
         let props = f.get("properties");
         let text = |k: &str| props.and_then(|p| p.get(k)).and_then(Value::as_str).map(str::trim);
@@ -206,7 +217,14 @@ pub fn parse(member: &str, body: &[u8]) -> Result<Boundaries, Invalid> {
                 ));
             }
         };
+        positions += polygons.iter().flatten().map(Vec::len).sum::<usize>();
         districts.push(District { code: code.to_owned(), name: name.to_owned(), polygons });
+        if positions > MAX_POSITIONS {
+            return Err(invalid(
+                format!("features[{i}] ({code})"),
+                format!("the file holds over {MAX_POSITIONS} positions (simplify the boundaries)"),
+            ));
+        }
     }
     Ok(Boundaries { districts })
 }

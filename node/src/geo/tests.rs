@@ -78,6 +78,13 @@ fn every_refusal_names_the_feature_and_the_place_in_it() {
 }
 
 #[test]
+fn a_position_repeated_at_once_is_one_corner() {
+    let ring = "[[4.3,50.8],[4.4,50.8],[4.4,50.8],[4.4,50.9],[4.3,50.9],[4.3,50.8]]";
+    let b = parse("BEBRU", &file(&square("BEBRU-1", ring))).unwrap();
+    assert_eq!(b.districts[0].polygons[0][0].len(), 5);
+}
+
+#[test]
 fn a_multipolygon_with_a_hole_is_accepted() {
     let outer = "[[4.0,50.0],[5.0,50.0],[5.0,51.0],[4.0,51.0],[4.0,50.0]]";
     let hole = "[[4.4,50.4],[4.6,50.4],[4.6,50.6],[4.4,50.6],[4.4,50.4]]";
@@ -105,4 +112,18 @@ fn simplification_drops_what_a_reader_cannot_see_and_keeps_a_ring() {
     assert_eq!(coarse.first(), coarse.last());
     assert!(simplify(&circle, 10.0).len() >= 4);
     assert_eq!(simplify(&circle, 0.0).len(), circle.len());
+}
+
+#[test]
+fn a_file_too_fine_to_check_is_refused_asking_for_simplification() {
+    let mut ring: Vec<String> = (0..MAX_RING + 1)
+        .map(|i| {
+            let a = i as f64 / (MAX_RING + 1) as f64 * std::f64::consts::TAU;
+            format!("[{:.6},{:.6}]", 4.35 + 0.01 * a.cos(), 50.85 + 0.01 * a.sin())
+        })
+        .collect();
+    ring.push(ring[0].clone());
+    let features = square("BEBRU-1", &format!("[{}]", ring.join(",")));
+    let e = parse("BEBRU", &file(&features)).unwrap_err().to_string();
+    assert!(e.contains("positions; at most 10000 (simplify the boundaries)"), "{e}");
 }

@@ -251,13 +251,15 @@ impl pb::publisher_server::Publisher for PublisherService {
                 other => Error::InvalidArgument(other.to_string()),
             })?;
         if meta.artefact_type == "district_boundaries" {
+            // Checking every pair of a ring's edges takes time: off the async executor.
             let node = self.node.clone();
-            let body =
-                tokio::task::spawn_blocking(move || std::fs::read(node.blobs.path(&stored.sha256)))
-                    .await
-                    .map_err(|e| Error::Internal(e.into()))?
+            tokio::task::spawn_blocking(move || {
+                let body = std::fs::read(node.blobs.path(&stored.sha256))
                     .map_err(|e| Error::Internal(e.into()))?;
-            check_boundaries(&self.node, &body).map_err(Error::InvalidArgument)?;
+                check_boundaries(&node, &body).map_err(Error::InvalidArgument)
+            })
+            .await
+            .map_err(|e| Error::Internal(e.into()))??;
         }
         let media_type = if meta.artefact_type == "district_boundaries" {
             "application/geo+json"
