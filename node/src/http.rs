@@ -20,7 +20,7 @@ use std::{
 
 use axum::{
     Json, Router,
-    extract::{ConnectInfo, Form, Path, Query, State},
+    extract::{ConnectInfo, Form, FromRequestParts, Path, Query, State},
     http::{HeaderMap, HeaderValue, StatusCode, header},
     response::{Html, IntoResponse, Response},
     routing::{get, post},
@@ -185,7 +185,7 @@ fn peer_of(parts: &axum::http::request::Parts) -> SocketAddr {
         .map_or(SocketAddr::from(([0, 0, 0, 0], 0)), |c| c.0)
 }
 
-impl axum::extract::FromRequestParts<AppState> for Caller {
+impl FromRequestParts<AppState> for Caller {
     type Rejection = Response;
 
     async fn from_request_parts(
@@ -196,14 +196,15 @@ impl axum::extract::FromRequestParts<AppState> for Caller {
     }
 }
 
-impl axum::extract::FromRequestParts<AppState> for Reader {
+impl FromRequestParts<AppState> for Reader {
     type Rejection = Response;
 
     async fn from_request_parts(
         parts: &mut axum::http::request::Parts,
         s: &AppState,
     ) -> Result<Self, Response> {
-        s.who(peer_of(parts), &parts.headers).map(Reader).map_err(|_| sign_in_first(&parts.uri))
+        let caller = Caller::from_request_parts(parts, s).await;
+        caller.map(|Caller(who)| Reader(who)).map_err(|_| sign_in_first(&parts.uri))
     }
 }
 

@@ -97,13 +97,12 @@ fn gap_statement(
     unit: &str,
     people: bool,
 ) -> String {
-    let (scale, _) = unit_scale(unit);
     let label = |codes: &[String]| {
         name_list(lang, codes.iter().map(|n| group_label(lang, names, by, n)).collect())
     };
     let (high, low) = (lang.in_unit(g.highest_value, unit), lang.in_unit(g.lowest_value, unit));
-    let shown = |v: f64| (v * scale * 10.0).round() as i64;
-    if shown(g.highest_value) == shown(g.lowest_value) {
+    // Every group tied as shown: the highest are the lowest (`aggregate` decides ties).
+    if g.highest == g.lowest {
         return lang.t(
             "gap-all-tied",
             &[("count", Arg::Count(g.highest.len() as i64)), ("value", Arg::Text(&high))],

@@ -96,6 +96,13 @@ pub(super) fn districts(node: &Node) -> Districts {
     out
 }
 
+/// The hatching that marks a withheld district, as an SVG pattern with `id`.
+fn hatch(id: &str) -> String {
+    format!(
+        r##"<defs><pattern id="{id}" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><rect width="6" height="6" fill="#fff"/><line x1="0" y1="0" x2="0" y2="6" stroke="#555" stroke-width="2"/></pattern></defs>"##
+    )
+}
+
 /// The map section for `answer`, the indicator broken down by district.
 pub(super) fn section(lang: Lang, spec: &Indicator, answer: &Answer, d: &Districts) -> String {
     let t = |id: &str| esc(&lang.t(id, &[]));
@@ -132,6 +139,13 @@ pub(super) fn section(lang: Lang, spec: &Indicator, answer: &Answer, d: &Distric
         palette[step]
     };
 
+    // What a district shows in its tooltip and in the table.
+    let value_text = |code: &str| match values.get(code) {
+        Some(e) if e.published => lang.in_unit(e.value, &answer.unit),
+        Some(_) => lang.t("map-withheld", &[]),
+        None => lang.t("map-no-data", &[]),
+    };
+
     out.push_str(r#"<div class="maps">"#);
     for (city, b) in &d.cities {
         let city_name = answer
@@ -142,19 +156,19 @@ pub(super) fn section(lang: Lang, spec: &Indicator, answer: &Answer, d: &Distric
         let id = format!("map-{}", city.to_ascii_lowercase());
         let _ = write!(
             out,
-            r##"<figure class="map"><svg role="img" aria-labelledby="{id}-t" width="100%" style="max-width:{PANEL}px" viewBox="0 0 {PANEL} {PANEL}"><title id="{id}-t">{}: {}</title><defs><pattern id="{id}-hatch" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><rect width="6" height="6" fill="#fff"/><line x1="0" y1="0" x2="0" y2="6" stroke="#555" stroke-width="2"/></pattern></defs>"##,
+            r##"<figure class="map"><svg role="img" aria-labelledby="{id}-t" width="100%" style="max-width:{PANEL}px" viewBox="0 0 {PANEL} {PANEL}"><title id="{id}-t">{}: {}</title>{}"##,
             esc(&city_name),
-            esc(&title)
+            esc(&title),
+            hatch(&format!("{id}-hatch"))
         );
         for (code, path) in crate::geo::project(b, PANEL, PANEL) {
             let district = d.names.get(&code).map_or(code.as_str(), String::as_str);
-            let (fill, value) = match values.get(code.as_str()) {
-                Some(e) if e.published => {
-                    (colour(class_of(e.value)).to_owned(), lang.in_unit(e.value, &answer.unit))
-                }
-                Some(_) => (format!("url(#{id}-hatch)"), lang.t("map-withheld", &[])),
-                None => ("#fff".to_owned(), lang.t("map-no-data", &[])),
+            let fill = match values.get(code.as_str()) {
+                Some(e) if e.published => colour(class_of(e.value)).to_owned(),
+                Some(_) => format!("url(#{id}-hatch)"),
+                None => "#fff".to_owned(),
             };
+            let value = value_text(&code);
             let _ = write!(
                 out,
                 r##"<path d="{path}" fill="{fill}" fill-rule="evenodd" stroke="#333" stroke-width="0.6" data-code="{}"><title>{} ({}): {}</title></path>"##,
@@ -169,12 +183,8 @@ pub(super) fn section(lang: Lang, spec: &Indicator, answer: &Answer, d: &Distric
     out.push_str("</div>");
 
     // The legend: one swatch per class with its range, then withheld and no data.
-    let swatch = |fill: &str, hatch: bool| {
-        let pattern = if hatch {
-            r##"<defs><pattern id="legend-hatch" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><rect width="6" height="6" fill="#fff"/><line x1="0" y1="0" x2="0" y2="6" stroke="#555" stroke-width="2"/></pattern></defs>"##
-        } else {
-            ""
-        };
+    let swatch = |fill: &str, hatched: bool| {
+        let pattern = if hatched { hatch("legend-hatch") } else { String::new() };
         format!(
             r##"<svg width="18" height="18" aria-hidden="true">{pattern}<rect width="18" height="18" fill="{fill}" stroke="#333"/></svg>"##
         )
@@ -199,22 +209,11 @@ pub(super) fn section(lang: Lang, spec: &Indicator, answer: &Answer, d: &Distric
     let _ = write!(out, "<p>{}</p>", t(reading));
 
     // The same figures as a table.
-    let _ = write!(
-        out,
-        r#"<div class="scroll"><table id="map-table"><caption>{}</caption><tr><th scope="col">{}</th><th scope="col">{}</th><th scope="col">{}</th><th scope="col">{}</th></tr>"#,
-        esc(&title),
-        t("col-city"),
-        t("col-district"),
-        t("col-name"),
-        t("col-value")
-    );
+    let columns = ["col-city", "col-district", "col-name", "col-value"];
+    out.push_str(&super::dashboard::table_start("map-table", &title, &columns, lang));
     for (city, b) in &d.cities {
         for district in &b.districts {
-            let value = match values.get(district.code.as_str()) {
-                Some(e) if e.published => lang.in_unit(e.value, &answer.unit),
-                Some(_) => lang.t("map-withheld", &[]),
-                None => lang.t("map-no-data", &[]),
-            };
+            let value = value_text(&district.code);
             let _ = write!(
                 out,
                 "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
