@@ -202,6 +202,28 @@ impl NodeId {
         self.0.verify_strict(&domain.message(bytes), &sig).map_err(|_| VerifyError::Invalid)
     }
 
+    /// Verifies many signatures by this key at once (ed25519-dalek's `verify_batch`: random
+    /// linear combinations, about four times the single rate at 256 signatures): true when
+    /// every `(bytes, signature)` of `items` verifies for `domain`. False says only that one
+    /// does not, or that the key is weak: `verify` then finds which. A batch is not exactly
+    /// `verify`'s strict check: a signature whose R carries a small-order component, which only
+    /// the key's holder can make, passes a batch one time in eight.
+    pub fn verify_batch(&self, domain: Domain, items: &[(&[u8], &[u8])]) -> bool {
+        if self.0.is_weak() {
+            return false;
+        }
+        let mut messages = Vec::with_capacity(items.len());
+        let mut signatures = Vec::with_capacity(items.len());
+        for (bytes, signature) in items {
+            let Ok(sig) = Signature::from_slice(signature) else { return false };
+            messages.push(domain.message(bytes));
+            signatures.push(sig);
+        }
+        let messages: Vec<&[u8]> = messages.iter().map(Vec::as_slice).collect();
+        let keys = vec![self.0; items.len()];
+        ed25519_dalek::verify_batch(&messages, &signatures, &keys).is_ok()
+    }
+
     /// Verifies a C2SP signed note's signature over its text.
     pub fn verify_note(&self, text: &str, signature: &[u8]) -> Result<(), VerifyError> {
         let sig =

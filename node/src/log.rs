@@ -277,9 +277,9 @@ impl Log {
         };
         let mut envelopes = Vec::new();
         let mut hashes = Vec::new();
-        for env in batch {
+        for (env, opened) in batch.iter().zip(record::open_many(batch, origin, keys)) {
             let bytes = env.encode_to_vec();
-            let rec = match record::open_any(&bytes, origin, keys) {
+            let rec = match opened {
                 Ok(r) => r,
                 Err(e) => {
                     let detail = format!("record {origin}/{next}: {e}");

@@ -607,11 +607,21 @@ pub fn audit(tables: &Tables, published: &[Vec<bool>], policy: &Policy) -> Resul
     let uncertified = lp
         .uncertified(&statuses, &targets, policy)
         .map_err(|e| failed(format!("the interval audit could not run: {e}")))?;
-    for (target, sides) in uncertified {
+    let mut open = uncertified;
+    for i in 0..open.len() {
+        let (target, sides) = open[i];
+        if sides == (false, false) {
+            continue; // shown by a point of an earlier target's LP
+        }
         let need = lp.need(target, policy);
-        let range = lp
+        let interval::Seen { range, positions, points } = lp
             .range(&statuses, target, decomposable, sides)
             .map_err(|e| failed(format!("the interval audit could not run: {e}")))?;
+        for (later, sides) in &mut open[i + 1..] {
+            for x in &points {
+                *sides = lp.shows(later, lp.need(later, policy), &positions, x, *sides);
+            }
+        }
         if !need.met(range) {
             return Err(Leak {
                 cell: model.name(target.table, target.cell),

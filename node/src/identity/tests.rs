@@ -137,3 +137,27 @@ fn pkcs8_der(pem: &str) -> Vec<u8> {
     assert_eq!(label, ed25519_dalek::pkcs8::PrivateKeyInfo::PEM_LABEL);
     der
 }
+
+#[test]
+fn a_batch_verifies_only_when_every_signature_does_for_its_domain() {
+    let key = NodeKey::generate();
+    let bodies: Vec<Vec<u8>> = (0..40u8).map(|i| vec![i; 64 + usize::from(i)]).collect();
+    let sigs: Vec<[u8; 64]> = bodies.iter().map(|b| key.sign(Domain::Record, b)).collect();
+    let items = |sigs: &[[u8; 64]]| -> Vec<(Vec<u8>, Vec<u8>)> {
+        bodies.iter().cloned().zip(sigs.iter().map(|s| s.to_vec())).collect()
+    };
+    let check = |key: &NodeId, domain: Domain, items: &[(Vec<u8>, Vec<u8>)]| {
+        let items: Vec<(&[u8], &[u8])> =
+            items.iter().map(|(b, s)| (b.as_slice(), s.as_slice())).collect();
+        key.verify_batch(domain, &items)
+    };
+    assert!(check(&key.id(), Domain::Record, &items(&sigs)));
+    assert!(!check(&key.id(), Domain::TreeHead, &items(&sigs)), "another domain");
+    assert!(!check(&NodeKey::generate().id(), Domain::Record, &items(&sigs)), "another key");
+    let mut one_bad = sigs.clone();
+    one_bad[17][40] ^= 1;
+    assert!(!check(&key.id(), Domain::Record, &items(&one_bad)));
+    let mut short = items(&sigs);
+    short[3].1.pop();
+    assert!(!check(&key.id(), Domain::Record, &short), "a 63-byte signature");
+}

@@ -167,6 +167,50 @@ fn foreign_records_are_verified_and_a_bad_one_keeps_the_good_before_it() {
 }
 
 #[test]
+fn batches_of_records_are_verified_at_once_and_a_bad_one_is_still_named_exactly() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = open_log(&dir.path().join("s"), &NodeKey::generate()).unwrap();
+    let sofia: MemberId = "BGSOF".parse().unwrap();
+    let via: MemberId = "IEDUB".parse().unwrap();
+    let key = NodeKey::generate();
+    let n = 3 * record::VERIFY_BATCH as u64;
+    let good = foreign_records(&key, &sofia, n);
+    // A forged signature deep in the second chunk: the chunk before it is kept whole, and the
+    // refusal names the very record, as one-at-a-time verification would.
+    let bad = record::VERIFY_BATCH as u64 + 37;
+    let mut batch = good.clone();
+    batch[bad as usize].signature[5] ^= 0x40;
+    let out = log.append_foreign(&sofia, &batch, &[key.id()], &via, 5).unwrap();
+    assert_eq!((out.accepted, log.size(&sofia)), (bad, bad));
+    assert_eq!(out.rejected.len(), 1, "{:?}", out.rejected);
+    assert_eq!(out.rejected[0].reason, "signature");
+    assert!(out.rejected[0].detail.contains(&format!("BGSOF/{bad}:")), "{:?}", out.rejected);
+    // A body swapped under a valid signature of another record is refused the same way.
+    let mut batch = good[bad as usize..].to_vec();
+    batch[3].body = good[0].body.clone();
+    let out = log.append_foreign(&sofia, &batch, &[key.id()], &via, 6).unwrap();
+    assert_eq!(out.accepted, 3);
+    assert!(out.rejected[0].detail.contains(&format!("BGSOF/{}:", bad + 3)), "{:?}", out.rejected);
+    // The rest, across a key rotation (a chunk signed by two keys verifies one at a time).
+    let rotated = NodeKey::generate();
+    let mut prev = log.store.record(&sofia, bad + 2).unwrap().map(|env| {
+        let env = pb::SignedRecord::decode(env.as_slice()).unwrap();
+        crate::merkle::leaf_hash(&env.body)
+    });
+    let rest: Vec<pb::SignedRecord> = (bad + 3..n)
+        .map(|i| {
+            let signer = if i < bad + 100 { &key } else { &rotated };
+            let (env, rec) = record::seal(signer, &sofia, i, prev.take().unwrap(), 1, notice(i));
+            prev = Some(rec.hash);
+            pb::SignedRecord::decode(env.as_slice()).unwrap()
+        })
+        .collect();
+    let out = log.append_foreign(&sofia, &rest, &[rotated.id(), key.id()], &via, 7).unwrap();
+    assert!(out.rejected.is_empty(), "{:?}", out.rejected);
+    assert_eq!(log.size(&sofia), n);
+}
+
+#[test]
 fn dates_are_kept_as_signed_flagged_when_skewed_and_the_own_never_go_back() {
     let dir = tempfile::tempdir().unwrap();
     let key = NodeKey::generate();

@@ -22,6 +22,15 @@
 //! what is left; the audit asks this one whenever ingest could list the signatures
 //! (`ingest::SIGNATURES_KEPT`).
 //!
+//! Protection, for a target whose range falls short on one side: first the cheapest set of
+//! published cells whose withholding lets the range reach its need, found at once by an elastic
+//! LP (every published equality may be missed, at a cost per unit of weight that is higher for
+//! totals and larger cells; the target must reach 0, or its need; the cells missed at the
+//! optimum are withheld, and the optimum is then a point of the attacker's system where the
+//! target meets its need). Where that finds nothing, one cell at a time (`candidate`). Every
+//! optimum an LP returns is a point of the attacker's system, which stays one when more is
+//! withheld: the targets still open are checked against it before they get an LP of their own.
+//!
 //! The size of one LP: when the total position's quantities are fixed by its own published cells
 //! (the usual case: totals are offered for publication first), the dimensions only meet at the
 //! total, so a target's range depends on its own dimension alone and the LP holds that
@@ -49,6 +58,12 @@ const SCALE: f64 = 1e6;
 /// Rounds of witness points before the targets left get an LP each.
 const WITNESS_ROUNDS: usize = 6;
 
+/// Weight by which an elastic LP may miss a cell and still count it as kept.
+const MISSED: f64 = 1e-6;
+
+/// An LP's optimum, its point, and the cells an elastic LP missed.
+type Solved = (f64, Vec<f64>, Vec<(usize, usize)>);
+
 /// A target with the sides of its range (`lo`, `hi`) still to show.
 pub(super) type Open<'t> = (&'t Target, (bool, bool));
 
@@ -67,6 +82,11 @@ pub(super) struct Intervals<'m, 'a> {
     /// Whether the variables are atoms: then the dimensions meet at the total's atoms, which
     /// its published cells do not fix, so every LP holds every position.
     atoms: bool,
+    /// Per position and variable (`position * width + i`): held at 0 by a known zero that sums
+    /// it with positive coefficients (every variable is non-negative), so left out of every LP.
+    dead: Vec<bool>,
+    /// The largest weighted base of a cell (at least 1), to scale `cost`.
+    largest: f64,
     /// LPs solved so far.
     pub(super) solved: usize,
 }
@@ -76,6 +96,13 @@ pub(super) struct Intervals<'m, 'a> {
 pub(super) struct Range {
     pub(super) lo: f64,
     pub(super) hi: f64,
+}
+
+/// A range with the positions of its LPs and their optimal points.
+pub(super) struct Seen {
+    pub(super) range: Range,
+    pub(super) positions: Vec<usize>,
+    pub(super) points: Vec<Vec<f64>>,
 }
 
 /// What a range must admit: 0 and `upper`, each within `slack`.
@@ -145,15 +172,7 @@ impl<'m, 'a> Intervals<'m, 'a> {
                 order.push((j, None));
             }
         }
-        Ok(Self {
-            model,
-            coef,
-            order,
-            zeros: model.zeros(),
-            width: model.r,
-            atoms: false,
-            solved: 0,
-        })
+        Ok(Self::with(model, coef, order, model.r, false))
     }
 
     /// The attacker who knows which combinations of answers occur: at every position one
@@ -177,15 +196,28 @@ impl<'m, 'a> Intervals<'m, 'a> {
                     .collect()
             })
             .collect();
-        Some(Self {
-            model,
-            coef,
-            order: Vec::new(),
-            zeros: model.zeros(),
-            width: signatures.len(),
-            atoms: true,
-            solved: 0,
-        })
+        Some(Self::with(model, coef, Vec::new(), signatures.len(), true))
+    }
+
+    fn with(
+        model: &'m Model<'a>,
+        coef: Vec<Vec<(usize, f64)>>,
+        order: Vec<(usize, Option<usize>)>,
+        width: usize,
+        atoms: bool,
+    ) -> Self {
+        let zeros = model.zeros();
+        let mut dead = vec![false; (model.total() + 1) * width];
+        for &(pos, pred) in &zeros {
+            if coef[pred].iter().all(|&(_, c)| c > 0.0) {
+                for &(i, _) in &coef[pred] {
+                    dead[pos * width + i] = true;
+                }
+            }
+        }
+        let largest = model.tables.tables.iter().flat_map(|t| &t.cells).map(|c| c.acc.den).max();
+        let largest = largest.unwrap_or(0).max(1) as f64;
+        Self { model, coef, order, zeros, width, atoms, dead, largest, solved: 0 }
     }
 
     /// Whether the total position's unknowns are fixed by its own known and published
@@ -270,27 +302,52 @@ impl<'m, 'a> Intervals<'m, 'a> {
     /// The range the attacker derives for `target` from the cells `statuses` publishes: its
     /// least value if `lo`, its greatest if `hi` (a side not asked for is left at 0 for `lo`,
     /// infinite for `hi`, which meets any need).
+    /// The range the attacker derives for `target` from the cells `statuses` publishes: its
+    /// least value if `lo`, its greatest if `hi` (a side not asked for is left at 0 for `lo`,
+    /// infinite for `hi`, which meets any need); with the LP's positions and its optimal points,
+    /// which are points of the attacker's system and stay so when more is withheld (`shows`).
     pub(super) fn range(
         &mut self,
         statuses: &[Vec<Status>],
         target: &Target,
         decomposable: bool,
         (lo, hi): (bool, bool),
-    ) -> Result<Range, String> {
+    ) -> Result<Seen, String> {
         let positions = self.positions(target, decomposable);
         let terms = self.terms(target, &positions);
         let mut range = Range { lo: 0.0, hi: f64::INFINITY };
+        let mut points = Vec::new();
         if lo {
             let min =
                 self.solve(statuses, &positions, &terms, &[], OptimizationDirection::Minimize)?;
-            range.lo = min.map_or(f64::NEG_INFINITY, |(v, _)| v);
+            range.lo = min.as_ref().map_or(f64::NEG_INFINITY, |(v, _)| *v);
+            points.extend(min.map(|(_, x)| x));
         }
         if hi {
             let max =
                 self.solve(statuses, &positions, &terms, &[], OptimizationDirection::Maximize)?;
-            range.hi = max.map_or(f64::INFINITY, |(v, _)| v);
+            range.hi = max.as_ref().map_or(f64::INFINITY, |(v, _)| *v);
+            points.extend(max.map(|(_, x)| x));
         }
-        Ok(range)
+        Ok(Seen { range, positions, points })
+    }
+
+    /// The sides of `target`'s range still to show once the attacker's point `x` (over
+    /// `positions`) is known: a target at 0 there admits 0, one at its need admits its need.
+    pub(super) fn shows(
+        &self,
+        target: &Target,
+        need: Need,
+        positions: &[usize],
+        x: &[f64],
+        sides: (bool, bool),
+    ) -> (bool, bool) {
+        let (_, pos) = self.model.place[target.table][target.cell];
+        if !positions.contains(&pos) {
+            return sides;
+        }
+        let value: f64 = self.terms(target, positions).iter().map(|(&k, &c)| c * x[k]).sum();
+        (sides.0 && value > need.slack, sides.1 && value < need.upper - need.slack)
     }
 
     /// Which targets of `group` (all over the same LP) are shown safe by witness points: a
@@ -376,6 +433,24 @@ impl<'m, 'a> Intervals<'m, 'a> {
         caps: &[(BTreeMap<usize, f64>, f64)],
         direction: OptimizationDirection,
     ) -> Result<Option<(f64, Vec<f64>)>, String> {
+        let solved = self.solve_with(statuses, positions, objective, caps, direction, None)?;
+        Ok(solved.map(|(v, x, _)| (v, x)))
+    }
+
+    /// `solve`, and with `elastic` (a target's terms, a comparison and a bound on them) every
+    /// published cell's equalities may be missed, at a cost per unit missed (`cost`), while the
+    /// target must meet the bound: the cheapest cells to withhold so that it can, as the cells
+    /// missed at the optimum. Cells at the total stay exact when the LP holds one dimension
+    /// only, so that the dimensions still meet there alone.
+    fn solve_with(
+        &mut self,
+        statuses: &[Vec<Status>],
+        positions: &[usize],
+        objective: &BTreeMap<usize, f64>,
+        caps: &[(BTreeMap<usize, f64>, f64)],
+        direction: OptimizationDirection,
+        elastic: Option<(&BTreeMap<usize, f64>, ComparisonOp, f64)>,
+    ) -> Result<Option<Solved>, String> {
         self.solved += 1;
         let model = self.model;
         let r = self.width;
@@ -384,13 +459,19 @@ impl<'m, 'a> Intervals<'m, 'a> {
             local[p] = Some(l);
         }
         let mut problem = Problem::new(direction);
-        let vars: Vec<Variable> = (0..positions.len() * r)
+        let vars: Vec<Option<Variable>> = (0..positions.len() * r)
             .map(|k| {
-                problem.add_var(objective.get(&k).copied().unwrap_or(0.0), (0.0, f64::INFINITY))
+                let dead = self.dead[positions[k / r] * r + k % r];
+                let cost = objective.get(&k).copied().unwrap_or(0.0);
+                (!dead).then(|| problem.add_var(cost, (0.0, f64::INFINITY)))
             })
             .collect();
         let expr = |terms: BTreeMap<usize, f64>| -> Vec<(Variable, f64)> {
-            terms.into_iter().filter(|(_, c)| c.abs() > 1e-12).map(|(k, c)| (vars[k], c)).collect()
+            terms
+                .into_iter()
+                .filter(|(_, c)| c.abs() > 1e-12)
+                .filter_map(|(k, c)| Some((vars[k]?, c)))
+                .collect()
         };
         for (terms, cap) in caps {
             let cap = cap.max(1e-9);
@@ -405,14 +486,22 @@ impl<'m, 'a> Intervals<'m, 'a> {
                 continue;
             }
             for i in 0..r {
-                let mut terms: Vec<(Variable, f64)> =
-                    ps.iter().map(|&p| (vars[local[p].unwrap_or(0) * r + i], 1.0)).collect();
-                terms.push((vars[total * r + i], -1.0));
-                problem.add_constraint(terms, ComparisonOp::Eq, 0.0);
+                let mut terms: Vec<(Variable, f64)> = ps
+                    .iter()
+                    .filter_map(|&p| Some((vars[local[p].unwrap_or(0) * r + i]?, 1.0)))
+                    .collect();
+                terms.extend(vars[total * r + i].map(|v| (v, -1.0)));
+                if !terms.is_empty() {
+                    problem.add_constraint(terms, ComparisonOp::Eq, 0.0);
+                }
             }
         }
+        if let Some((terms, op, bound)) = elastic {
+            problem.add_constraint(expr(terms.clone()), op, bound);
+        }
+        let one_dimension = positions.len() <= model.total();
         for (l, &p) in positions.iter().enumerate() {
-            if self.order.is_empty() || self.fixed(statuses, p) {
+            if self.order.is_empty() || (elastic.is_none() && self.fixed(statuses, p)) {
                 continue; // its equalities leave one point, the true one, which obeys them
             }
             for &(a, b) in &self.order {
@@ -421,16 +510,23 @@ impl<'m, 'a> Intervals<'m, 'a> {
                 if let Some(b) = b {
                     self.put(&mut terms, l, b, -1.0);
                 }
-                problem.add_constraint(expr(terms), ComparisonOp::Ge, 0.0);
+                let terms = expr(terms);
+                if !terms.is_empty() {
+                    problem.add_constraint(terms, ComparisonOp::Ge, 0.0);
+                }
             }
         }
         for &(p, pred) in &self.zeros {
             if let Some(l) = local[p] {
                 let mut terms = BTreeMap::new();
                 self.put(&mut terms, l, pred, 1.0);
-                problem.add_constraint(expr(terms), ComparisonOp::Eq, 0.0);
+                let terms = expr(terms);
+                if !terms.is_empty() {
+                    problem.add_constraint(terms, ComparisonOp::Eq, 0.0);
+                }
             }
         }
+        let mut missed: Vec<((usize, usize), [Variable; 2])> = Vec::new();
         for (t, places) in model.place.iter().enumerate() {
             for (c, &(s, p)) in places.iter().enumerate() {
                 let Some(l) = local[p] else { continue };
@@ -438,22 +534,44 @@ impl<'m, 'a> Intervals<'m, 'a> {
                     continue;
                 }
                 let a = model.tables.tables[t].cells[c].acc;
+                let soft = elastic.is_some() && !(one_dimension && p == model.total());
                 for (numerator, value) in [(false, a.den), (true, a.num)] {
                     let mut terms = BTreeMap::new();
                     self.put(&mut terms, l, model.relations.predicate(t, s, numerator), 1.0);
-                    problem.add_constraint(expr(terms), ComparisonOp::Eq, value as f64 / SCALE);
+                    let mut terms = expr(terms);
+                    if terms.is_empty() {
+                        continue;
+                    }
+                    if soft {
+                        let cost = self.cost(t, c);
+                        let over = problem.add_var(cost, (0.0, f64::INFINITY));
+                        let under = problem.add_var(cost, (0.0, f64::INFINITY));
+                        terms.extend([(over, -1.0), (under, 1.0)]);
+                        missed.push(((t, c), [over, under]));
+                    }
+                    problem.add_constraint(terms, ComparisonOp::Eq, value as f64 / SCALE);
                 }
             }
         }
         match problem.solve() {
             Ok(outcome) => match outcome.into_solution() {
                 Ok(solution) => {
-                    let point = vars.iter().map(|&v| solution.var_value(v)).collect();
-                    Ok(Some((solution.objective(), point)))
+                    let point =
+                        vars.iter().map(|&v| v.map_or(0.0, |v| solution.var_value(v))).collect();
+                    let mut cells: Vec<(usize, usize)> = missed
+                        .iter()
+                        .filter(|(_, [o, u])| {
+                            solution.var_value(*o) + solution.var_value(*u) > MISSED
+                        })
+                        .map(|(cell, _)| *cell)
+                        .collect();
+                    cells.dedup();
+                    Ok(Some((solution.objective(), point, cells)))
                 }
                 Err(_) => Err("the LP solver stopped before an answer".into()),
             },
             Err(LpError::Unbounded) => Ok(None),
+            Err(LpError::Infeasible) if elastic.is_some() => Ok(None),
             Err(e) => Err(format!("the LP solver failed: {e}")),
         }
     }
@@ -494,31 +612,92 @@ impl<'m, 'a> Intervals<'m, 'a> {
         policy: &Policy,
     ) -> Result<usize, String> {
         let mut withheld = 0;
-        for (target, mut sides) in self.uncertified(statuses, targets, policy)? {
+        let mut open = self.uncertified(statuses, targets, policy)?;
+        for i in 0..open.len() {
+            let (target, mut sides) = open[i];
+            if sides == (false, false) {
+                continue; // shown by a point of an earlier target's LP
+            }
             let need = self.need(target, policy);
+            let reason = Status::Secondary(format!(
+                "secondary, interval: publishing it would narrow the range of {} (suppressed) to \
+                 less than from 0 to {} respondents' worth",
+                self.model.name(target.table, target.cell),
+                policy.min_count
+            ));
+            let mut elastic = (true, true);
             loop {
                 let decomposable = self.decomposable(statuses);
-                let range = self.range(statuses, target, decomposable, sides)?;
+                let Seen { range, positions, points } =
+                    self.range(statuses, target, decomposable, sides)?;
+                for (later, sides) in &mut open[i + 1..] {
+                    for x in &points {
+                        *sides = self.shows(later, self.need(later, policy), &positions, x, *sides);
+                    }
+                }
                 if need.met(range) {
                     break;
                 }
                 sides = (range.lo > need.slack, range.hi < need.upper - need.slack);
+                // First the cheapest set of cells that lets the range reach its need on the
+                // side short of it, at once; one cell at a time where that finds none.
+                let side = if sides.0 { &mut elastic.0 } else { &mut elastic.1 };
+                if std::mem::take(side) {
+                    let cells = self.cheapest(statuses, target, need, sides.0, decomposable)?;
+                    if !cells.is_empty() {
+                        for (t, c) in cells {
+                            statuses[t][c] = reason.clone();
+                            withheld += 1;
+                        }
+                        continue;
+                    }
+                }
                 let Some((t, c)) = self.candidate(statuses, target, need, range) else {
                     return Err(format!(
                         "no cell is left to withhold for {}",
                         self.model.name(target.table, target.cell)
                     ));
                 };
-                statuses[t][c] = Status::Secondary(format!(
-                    "secondary, interval: publishing it would narrow the range of {} (suppressed) \
-                     to less than from 0 to {} respondents' worth",
-                    self.model.name(target.table, target.cell),
-                    policy.min_count
-                ));
+                statuses[t][c] = reason.clone();
                 withheld += 1;
             }
         }
         Ok(withheld)
+    }
+
+    /// The cheapest published cells to withhold so that `target`'s range admits 0 (`lo`) or its
+    /// need: the cells an elastic LP misses (`solve_with`), each unit of weight missed costing
+    /// `cost`. Empty when no such set is found (the LP is infeasible with the totals exact).
+    fn cheapest(
+        &mut self,
+        statuses: &[Vec<Status>],
+        target: &Target,
+        need: Need,
+        lo: bool,
+        decomposable: bool,
+    ) -> Result<Vec<(usize, usize)>, String> {
+        let positions = self.positions(target, decomposable);
+        let terms = self.terms(target, &positions);
+        let bound = if lo { (ComparisonOp::Le, 0.0) } else { (ComparisonOp::Ge, need.upper) };
+        let none = BTreeMap::new();
+        let solved = self.solve_with(
+            statuses,
+            &positions,
+            &none,
+            &[],
+            OptimizationDirection::Minimize,
+            Some((&terms, bound.0, bound.1)),
+        )?;
+        Ok(solved.map(|(_, _, cells)| cells).unwrap_or_default())
+    }
+
+    /// What withholding a cell costs per unit of weight an elastic LP misses it by: more for a
+    /// total than for a dimension's value, and more for a larger cell.
+    fn cost(&self, t: usize, c: usize) -> f64 {
+        let model = self.model;
+        let den = model.tables.tables[t].cells[c].acc.den as f64;
+        let total = if model.place[t][c].1 == model.total() { 4.0 } else { 1.0 };
+        total * (1.0 + den / self.largest)
     }
 
     /// The published cell to withhold next for `target`: first the cells of its own series and
