@@ -790,14 +790,14 @@ impl Log {
         chains.get(origin)?.tree.level_hashes(8 * usize::from(level), start, count)
     }
 
-    /// The leaves of `origin`'s log `start..start+count`: each record's body, the exact bytes
-    /// its leaf hash covers; `None` unless all are held.
+    /// The signed records of `origin`'s log `start..start+count`: each record's body (the exact
+    /// bytes its leaf hash covers) and its signature; `None` unless all are held.
     pub fn leaves(
         &self,
         origin: &MemberId,
         start: u64,
         count: u64,
-    ) -> Result<Option<Vec<Vec<u8>>>, Error> {
+    ) -> Result<Option<Vec<pb::SignedRecord>>, Error> {
         if start.checked_add(count).is_none_or(|end| end > self.size(origin)) {
             return Ok(None);
         }
@@ -809,7 +809,7 @@ impl Log {
                 seq,
                 source: RecordError::Envelope,
             })?;
-            out.push(env.body);
+            out.push(env);
         }
         Ok((out.len() as u64 == count).then_some(out))
     }

@@ -397,57 +397,96 @@ where
 }
 
 async fn replication_bench(report: &mut String) {
-    const RECORDS: u64 = 100_000;
-    // Ceilings, measured now: single ed25519 verification, and durable sled appends in batches
-    // of 1000 (flush and fsync per batch, as the node does per fetched batch).
+    // Real release records: the releases of one survey and one household ingest, appended again
+    // under other periods until the log holds `RECORDS` (the same shapes and sizes as a city's
+    // years of releases, without ingesting each year).
+    const RECORDS: u64 = 20_000;
+    let cluster = TestCluster::cities(&["BGSOF", "IEDUB", "ALTIA"], 2).await;
+    let TestCluster { mut nodes } = cluster;
+    let tirana = nodes.pop().unwrap().pause().await;
+    let dublin = nodes.pop().unwrap();
+    let sofia = nodes.pop().unwrap();
+    let origin: MemberId = "BGSOF".parse().unwrap();
+    for dataset in ["survey", "household"] {
+        let mut data = Vec::new();
+        synth::generate(&synth::SOFIA, dataset, 2000, 1, &mut data).unwrap();
+        sofia.ingest(dataset, "2025", false, data).await.expect("ingest");
+    }
+    let releases: Vec<pb::IndicatorRelease> = sofia
+        .node
+        .log
+        .read(&origin, 0)
+        .filter_map(|h| match h.unwrap().payload {
+            pb::record_body::Payload::IndicatorRelease(r) => Some(r),
+            _ => None,
+        })
+        .collect();
+    assert!(!releases.is_empty());
+    let mut year = 1000;
+    while sofia.node.log.size(&origin) < RECORDS {
+        let payloads = releases
+            .iter()
+            .map(|r| {
+                let mut r = r.clone();
+                r.period = year.to_string();
+                pb::record_body::Payload::IndicatorRelease(r)
+            })
+            .collect();
+        sofia.node.log.append_batch(payloads, 1, None).unwrap();
+        year += 1;
+    }
+    let want = sofia.node.log.size(&origin);
+    let bodies: Vec<Vec<u8>> = sofia.node.log.read(&origin, 0).map(|h| h.unwrap().body).collect();
+    let size = bodies.iter().map(Vec::len).sum::<usize>() / bodies.len();
+    // Ceilings, measured now on bodies of that mean size: ed25519 strict verification one at a
+    // time, and batches of 256 (`verify_batch`); durable sled appends in batches of 1000.
     let key = metronode::identity::NodeKey::generate();
-    let msg = vec![7u8; 300];
+    let msg = vec![7u8; size];
     let sig = key.sign(metronode::identity::Domain::Record, &msg);
     let t = Instant::now();
-    for _ in 0..20_000 {
+    for _ in 0..5_000 {
         key.id().verify(metronode::identity::Domain::Record, &msg, &sig).unwrap();
     }
-    let verify_rate = 20_000.0 / t.elapsed().as_secs_f64();
+    let verify_rate = 5_000.0 / t.elapsed().as_secs_f64();
+    let items: Vec<(&[u8], &[u8])> = (0..256).map(|_| (msg.as_slice(), sig.as_slice())).collect();
+    let t = Instant::now();
+    for _ in 0..40 {
+        assert!(key.id().verify_batch(metronode::identity::Domain::Record, &items));
+    }
+    let batch_rate = 40.0 * 256.0 / t.elapsed().as_secs_f64();
     let dir = tempfile::tempdir().unwrap();
     let store = metronode::store::Store::open(&dir.path().join("s")).unwrap();
-    let origin: MemberId = "BGSOF".parse().unwrap();
     let t = Instant::now();
-    for b in 0..50u64 {
+    for b in 0..20u64 {
         let batch: Vec<Vec<u8>> = (0..1000).map(|_| msg.clone()).collect();
         store.append(&origin, b * 1000, &batch).unwrap();
     }
-    let append_rate = 50_000.0 / t.elapsed().as_secs_f64();
-    let ceiling = verify_rate.min(append_rate);
+    let append_rate = 20_000.0 / t.elapsed().as_secs_f64();
+    let ceiling = batch_rate.min(append_rate);
 
-    let cluster = TestCluster::cities(&["BGSOF", "IEDUB"], 1).await;
-    let TestCluster { mut nodes } = cluster;
-    let dublin = nodes.pop().unwrap().pause().await;
-    let sofia = nodes.pop().unwrap();
-    let payloads = || {
-        (0..1000).map(|i| {
-            pb::record_body::Payload::Notice(pb::Notice {
-                title: format!("n{i}"),
-                text: "x".repeat(200),
-            })
-        })
-    };
-    for _ in 0..(RECORDS / 1000) {
-        sofia.node.log.append_batch(payloads().collect(), 1, None).unwrap();
-    }
-    let want = sofia.node.log.size(&origin);
+    // The third city, away while Sofia published, catches up from the other two.
     let t = Instant::now();
-    let dublin = dublin.resume().await;
-    while dublin.node.log.size(&origin) < want {
+    let tirana = tirana.resume().await;
+    while tirana.node.log.size(&origin) < want {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     let rate = want as f64 / t.elapsed().as_secs_f64();
-    let disk = dublin.node.log.store().size_on_disk() as f64;
-    let _ = writeln!(report, "## Replication: catching up {want} records over mutual TLS\n");
+    let disk = tirana.node.log.store().size_on_disk() as f64;
+    let _ = writeln!(
+        report,
+        "## Replication: a third city catching up {want} release records over mutual TLS\n"
+    );
+    let _ = writeln!(
+        report,
+        "Sofia's log holds the releases of a survey and a household ingest, appended again under {} other periods (mean signed body {size} bytes); Tirana, a founding member that was away meanwhile, starts and pulls them from Sofia and Dublin. A bad record in a batch is still named exactly (`log::tests::batches_of_records_are_verified_at_once_and_a_bad_one_is_still_named_exactly`).\n",
+        year - 1000
+    );
     let _ = writeln!(report, "| what | records/s | ratio to ceiling | target |");
     let _ = writeln!(report, "|---|---:|---:|---|");
-    let _ = writeln!(report, "| ed25519 single verify | {verify_rate:.0} | | |");
+    let _ = writeln!(report, "| ed25519 strict verify, one at a time | {verify_rate:.0} | | |");
+    let _ = writeln!(report, "| ed25519 batch verify, 256 at a time | {batch_rate:.0} | | |");
     let _ = writeln!(report, "| durable sled append, batches of 1000 | {append_rate:.0} | | |");
-    let _ = writeln!(report, "| ceiling: min of the two | {ceiling:.0} | 1.00 | |");
+    let _ = writeln!(report, "| ceiling: min of batch verify and append | {ceiling:.0} | 1.00 | |");
     let _ = writeln!(
         report,
         "| metronode pull replication (includes the sync interval's first tick) | {rate:.0} | {:.2} | ≥ 0.5 |",
@@ -460,8 +499,16 @@ async fn replication_bench(report: &mut String) {
         disk / want as f64 * 100_000.0 / 1048576.0,
         rss_mib()
     );
+    if rate < 0.5 * ceiling {
+        let _ = writeln!(
+            report,
+            "Target missed ({:.2}). Timed around the syncer's steps in one run, per record at the catching-up node: verification and durable append together about 120 µs (the batch signature check about 25 and the append about 24 of it; the rest is decoding each record with its payload, its leaf hash and copies), the release index 50 µs, the stream of the call 35 µs; the two serving nodes run in the same process on the same two cores. Batches are 300 to 580 records (a reply's byte limit), each fetched, verified, appended and indexed in turn. What would lift it: fetching the next batch while the last is verified and appended, decoding only the record's head before storing, and indexing once after catching up.\n",
+            rate / ceiling
+        );
+    }
     drop(sofia);
     drop(dublin);
+    drop(tirana);
 }
 
 fn main() {
@@ -509,8 +556,10 @@ fn main() {
     }
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
     if run("replication") {
-        rt.block_on(replication_bench(&mut report));
-        save(&report);
+        let mut section = String::new();
+        rt.block_on(replication_bench(&mut section));
+        report.push_str(&section);
+        splice(&section);
     }
     if run("query") {
         rt.block_on(query_bench(&mut report));
@@ -528,15 +577,20 @@ fn main() {
     let _ = std::io::stdout().write_all(report.as_bytes());
 }
 
-/// Puts one section (from its `## ` heading to the next) into BENCHMARKS.md in place, or at
-/// the end: a run of that section alone keeps the others.
+/// Puts one section (from its `## ` heading to the next) into BENCHMARKS.md in place of the
+/// section whose heading starts the same up to its colon, or at the end: a run of that section
+/// alone keeps the others.
 fn splice(section: &str) {
     let path =
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().join("BENCHMARKS.md");
     let old = std::fs::read_to_string(&path).unwrap_or_default();
     let heading = section.lines().next().unwrap();
-    let new = match old.find(heading) {
+    let key = heading.split(':').next().unwrap_or(heading);
+    let found =
+        old.match_indices(key).map(|(at, _)| at).find(|&at| at == 0 || old[..at].ends_with('\n'));
+    let new = match found {
         Some(at) => {
+            let heading = old[at..].lines().next().unwrap_or(heading);
             let rest = &old[at + heading.len()..];
             let end = rest.find("\n## ").map_or(old.len(), |e| at + heading.len() + e + 1);
             format!("{}{section}{}", &old[..at], &old[end..])
@@ -657,7 +711,7 @@ fn linked_bench() -> String {
     }
     let _ = writeln!(
         report,
-        "\nThe system's size depends on cells and predicates, not rows: at 1M and 10M synthetic rows every cell of the demo city is large, nothing is primary and the cost is the model alone (3 to 11 ms, 0.006 of the 1M ingest: target met). Where the 2,000-row files suppress cells, the cost is the interval stage's linear programs (`microlp`; 4 to 45 per suppression, each 50 to 150 ms over up to 1,276 unknowns), 0.08 to 1.3 s per file (and up to as much again for the audit): far above the 2,000-row ingest, small beside a publication. The household files show few combinations of answers, so the atom-level attacker (one weight per distinct signature and position, at most 8,192 unknowns) runs on them after the predicate-level one, and their audit asks it: it doubles their LPs and withheld no further cell here; the survey files show hundreds of combinations and are audited at predicate level (ARCHITECTURE.md, known limits). Both columns of withheld cells run every stage (exact, singleton, interval); `per-series` over a model with no relation between series or indicators. Linked suppression withholds 1.02 to 1.25 times the cells of per-series suppression on seven files of eight; on IEDUB survey interval protection of 5 protected quantities withholds 25 cells more (4.1 times: target missed there; the candidate order is a heuristic, with no LP duals to say which published cell bounds a range). The household files are small (2,000 households over up to 24 districts), hence their share withheld. Peak RSS is the bench process's VmHWM after the row (the 10M ingest streams in constant memory).\n"
+        "\nThe system's size depends on cells and predicates, not rows: at 1M and 10M synthetic rows every cell of the demo city is large, nothing is primary and the cost is the model alone (3 to 11 ms, 0.006 of the 1M ingest: target met). Where the 2,000-row files suppress cells, the cost is the interval stage's linear programs (`microlp`; 4 to 46 per suppression over up to 1,276 unknowns), 0.05 to 0.9 s per file (and up to as much again for the audit): far above the 2,000-row ingest, small beside a publication. The household files show few combinations of answers, so the atom-level attacker (one weight per distinct signature and position, at most 8,192 unknowns) runs on them after the predicate-level one, and their audit asks it: it doubles their LPs and withheld no further cell here; the survey files show hundreds of combinations and are audited at predicate level (ARCHITECTURE.md, known limits). Both columns of withheld cells run every stage (exact, singleton, interval); `per-series` over a model with no relation between series or indicators. Linked suppression withholds 1.02 to 1.25 times the cells of per-series suppression on seven files of eight, and 1.67 times on IEDUB survey (target missed there: its exact stage withholds 12 cells where per-series withholds 9, and interval protection of its 5 protected quantities 3 more). Interval protection withholds, for a quantity whose range is too narrow, the cheapest set of cells an elastic LP finds at once (every published equality may be missed at a cost per unit of weight, higher for totals and larger cells, while the quantity must reach 0 or its need); withholding one cell at a time, as before, it withheld 25 cells on IEDUB survey (4.1 times). The household files are small (2,000 households over up to 24 districts), hence their share withheld. Peak RSS is the bench process's VmHWM after the row (the 10M ingest streams in constant memory).\n"
     );
     report
 }

@@ -3,7 +3,10 @@
 // opens the checkpoint (a C2SP signed note) with the member's verifier key, and
 // golang.org/x/mod/sumdb/tlog checks every hash tile against the checkpoint's root, every
 // entry of the entry bundles against its leaf hash, an inclusion proof of the last entry, and
-// (when an earlier checkpoint is given) a consistency proof from it.
+// (when an earlier checkpoint is given) a consistency proof from it. Every entry's own
+// signature (signatures/<N>[.p/<W>] beside each entry bundle: 64 bytes per entry, ed25519 over
+// "metronode/v1/record\x00" and the entry) is checked with the standard library's ed25519 under
+// the verifier key's public key.
 //
 // Built in GOPATH mode against Debian's golang-golang-x-mod-dev (no module download):
 //
@@ -20,8 +23,8 @@ import (
 	"crypto/ed25519"
 	"crypto/sha256"
 	"encoding/base64"
-	"encoding/hex"
 	"encoding/binary"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -95,6 +98,14 @@ func main() {
 	if err != nil {
 		fail("checkpoint: %v", err)
 	}
+	// The verifier key is name+hash+base64(0x01 || ed25519 public key): the same key signs
+	// the records.
+	parts := strings.SplitN(vkey, "+", 3)
+	raw, err := base64.StdEncoding.DecodeString(parts[len(parts)-1])
+	if err != nil || len(raw) != 1+ed25519.PublicKeySize || raw[0] != 1 {
+		fail("verifier key %q: not an ed25519 signed-note key", vkey)
+	}
+	public := ed25519.PublicKey(raw[1:])
 	lines := strings.Split(n.Text, "\n")
 	if len(lines) < 4 || lines[0] != verifier.Name() {
 		fail("checkpoint origin %q is not the key's name %q", lines[0], verifier.Name())
@@ -113,6 +124,7 @@ func main() {
 
 	// Every entry, from the entry bundles, against its leaf hash in the tiles.
 	var leaves []tlog.Hash
+	signatures := 0
 	for start := int64(0); start < size; start += 256 {
 		w := size - start
 		if w > 256 {
@@ -120,6 +132,10 @@ func main() {
 		}
 		path := tlog.Tile{H: 8, L: -1, N: start / 256, W: int(w)}.Path()
 		bundle := get(base + "/tile/entries/" + strings.TrimPrefix(path, "tile/8/data/"))
+		sigs := get(base + "/signatures/" + strings.TrimPrefix(path, "tile/8/data/"))
+		if int64(len(sigs)) != w*ed25519.SignatureSize {
+			fail("signatures of entry bundle %d: %d bytes for %d entries", start/256, len(sigs), w)
+		}
 		for i := int64(0); i < w; i++ {
 			if len(bundle) < 2 {
 				fail("entry bundle %d ends early", start/256)
@@ -128,7 +144,14 @@ func main() {
 			if len(bundle) < 2+l {
 				fail("entry bundle %d: entry %d is cut", start/256, i)
 			}
-			leaves = append(leaves, tlog.RecordHash(bundle[2:2+l]))
+			entry := bundle[2 : 2+l]
+			sig := sigs[i*ed25519.SignatureSize : (i+1)*ed25519.SignatureSize]
+			signed := append([]byte("metronode/v1/record\x00"), entry...)
+			if !ed25519.Verify(public, signed, sig) {
+				fail("entry %d: its signature does not verify under the log's key", start+i)
+			}
+			signatures++
+			leaves = append(leaves, tlog.RecordHash(entry))
 			bundle = bundle[2+l:]
 		}
 		if len(bundle) != 0 {
@@ -154,7 +177,8 @@ func main() {
 	}
 	result := map[string]interface{}{
 		"origin": lines[0], "size": size, "entries": len(leaves), "tiles_read": reader.served,
-		"cosigned_by": cosigned(n),
+		"signatures_verified": signatures,
+		"cosigned_by":         cosigned(n),
 	}
 	if len(os.Args) == 5 {
 		oldSize, err := strconv.ParseInt(os.Args[3], 10, 64)

@@ -8,6 +8,19 @@ use std::process::Command;
 use metronode::checkpoint;
 use metronode_tests::{TestCluster, http_get as get};
 
+/// A GET over plain HTTP/1.1 whose body is bytes: status and body.
+async fn get_bytes(addr: std::net::SocketAddr, path: &str) -> (u16, Vec<u8>) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let request = format!("GET {path} HTTP/1.1\r\nHost: node\r\nConnection: close\r\n\r\n");
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut reply = Vec::new();
+    stream.read_to_end(&mut reply).await.unwrap();
+    let end = reply.windows(4).position(|w| w == b"\r\n\r\n").expect("a head") + 4;
+    let status = String::from_utf8_lossy(&reply[9..12]).parse().unwrap();
+    (status, reply[end..].to_vec())
+}
+
 /// Runs the Go verifier off the async runtime (the nodes it reads serve on it); `None` without
 /// Go (CI installs golang-go and Debian's golang-golang-x-mod-dev, and requires them). Gives
 /// its JSON, or its error text.
@@ -95,6 +108,32 @@ async fn a_members_log_as_another_member_serves_it_verifies_with_gos_tlog_and_no
     let (status, _, _) = get(dublin.http_addr, "/log/BEBRU/tile/0/0001", None).await;
     assert_eq!(status, 400);
 
+    // Every entry's own signature, beside its bundle, verifies under Brussels' key; one entry
+    // can be read alone (a record too long for an entry bundle).
+    let (status, bundle) = get_bytes(dublin.http_addr, "/log/BEBRU/tile/entries/000").await;
+    assert_eq!(status, 200);
+    let (status, sigs) = get_bytes(dublin.http_addr, "/log/BEBRU/signatures/000").await;
+    assert_eq!((status, sigs.len()), (200, 256 * 64));
+    let mut rest = bundle.as_slice();
+    let mut entries = Vec::new();
+    while rest.len() >= 2 {
+        let l = usize::from(u16::from_be_bytes([rest[0], rest[1]]));
+        entries.push(rest[2..2 + l].to_vec());
+        rest = &rest[2 + l..];
+    }
+    assert_eq!(entries.len(), 256);
+    for (i, (entry, sig)) in entries.iter().zip(sigs.chunks(64)).enumerate() {
+        key.verify(metronode::identity::Domain::Record, entry, sig)
+            .unwrap_or_else(|e| panic!("entry {i}: {e}"));
+    }
+    assert_eq!(get_bytes(dublin.http_addr, "/log/BEBRU/entry/5").await, (200, entries[5].clone()));
+    let partial = format!("/log/BEBRU/signatures/001.p/{}", size - 256);
+    let (status, sigs) = get_bytes(dublin.http_addr, &partial).await;
+    assert_eq!((status, sigs.len() as u64), (200, (size - 256) * 64));
+    assert_eq!(get_bytes(dublin.http_addr, "/log/BEBRU/signatures/002").await.0, 404);
+    assert_eq!(get_bytes(dublin.http_addr, &format!("/log/BEBRU/entry/{size}")).await.0, 404);
+    assert_eq!(get_bytes(dublin.http_addr, "/log/BEBRU/entry/x").await.0, 400);
+
     // Dublin witnessed that very checkpoint: its C2SP cosignature is on the note it serves.
     let dublin_key =
         metronode::identity::NodeId::from_bytes(&dublin.node.card.signing_public_key).unwrap();
@@ -126,6 +165,7 @@ async fn a_members_log_as_another_member_serves_it_verifies_with_gos_tlog_and_no
     assert!(refused.unwrap_err().contains("no valid cosignature"));
     assert_eq!(v["size"].as_u64(), Some(size), "{v}");
     assert_eq!(v["entries"].as_u64(), Some(size), "{v}");
+    assert_eq!(v["signatures_verified"].as_u64(), Some(size), "{v}");
     assert_eq!(v["consistent_with"].as_u64(), old_size.parse().ok(), "{v}");
 
     // Under another member's key, or against a root it never had, it is refused.

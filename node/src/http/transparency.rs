@@ -4,7 +4,11 @@
 //! tlog-checkpoint, a signed note by the member's key, with the C2SP tlog-cosignature/v1 lines
 //! of the other members that witnessed that very checkpoint), `tile/<L>/<N>[.p/<W>]` (hash tiles of
 //! height 8) and `tile/entries/<N>[.p/<W>]` (the leaves: each record's body, the bytes its
-//! leaf hash covers), and `vkey` (the signed-note verifier key).
+//! leaf hash covers), and `vkey` (the signed-note verifier key). Beside the C2SP files, for
+//! the records' own signatures: `signatures/<N>[.p/<W>]` (the 64-byte ed25519 signatures of
+//! entry bundle N's entries, in order, each over `metronode/v1/record\0` and the entry, by the
+//! key in `vkey` or one the member held before) and `entry/<seq>` (one entry's bytes, for a
+//! record too long for an entry bundle).
 //!
 //! Open to anyone, whatever the API's token settings: logs hold published releases and
 //! documents only. Tiles never change once served, so they go out with long cache headers and
@@ -30,6 +34,8 @@ pub fn router(node: Arc<Node>) -> Router {
         .route("/log/{origin}/checkpoint", get(checkpoint_note))
         .route("/log/{origin}/vkey", get(vkey))
         .route("/log/{origin}/tile/{*path}", get(tile))
+        .route("/log/{origin}/signatures/{*path}", get(signatures))
+        .route("/log/{origin}/entry/{seq}", get(entry))
         .with_state(node)
 }
 
@@ -144,20 +150,14 @@ async fn tile(
             .tile_hashes(&origin, level, tile.index, tile.count())
             .map(|hashes| hashes.concat()),
         None => {
-            let start = tile.index.saturating_mul(checkpoint::TILE_WIDTH);
-            let n = node.clone();
-            let leaves =
-                tokio::task::spawn_blocking(move || n.log.leaves(&origin, start, tile.count()))
-                    .await
-                    .ok()
-                    .and_then(Result::ok)
-                    .flatten();
-            match leaves.map(|l| checkpoint::entry_bundle(&l)) {
+            let leaves = signed(&node, origin, tile.index, tile.count()).await;
+            let bodies = leaves.map(|l| l.into_iter().map(|r| r.body).collect::<Vec<_>>());
+            match bodies.map(|b| checkpoint::entry_bundle(&b)) {
                 Some(Some(bundle)) => Some(bundle),
                 Some(None) => {
                     return (
                         StatusCode::UNPROCESSABLE_ENTITY,
-                        "an entry of this bundle is longer than 65,535 bytes, which entry bundles cannot carry; read it over gRPC (Federation/GetRecords)\n",
+                        "an entry of this bundle is longer than 65,535 bytes, which entry bundles cannot carry; read each entry at entry/<seq>\n",
                     )
                         .into_response();
                 }
@@ -165,6 +165,27 @@ async fn tile(
             }
         }
     };
+    immutable(body, "that tile is not complete in the log held here")
+}
+
+/// The signed records of entry bundle `index` (`count` entries), when all are held.
+async fn signed(
+    node: &Arc<Node>,
+    origin: MemberId,
+    index: u64,
+    count: u64,
+) -> Option<Vec<pb::SignedRecord>> {
+    let start = index.checked_mul(checkpoint::TILE_WIDTH)?;
+    let n = node.clone();
+    tokio::task::spawn_blocking(move || n.log.leaves(&origin, start, count))
+        .await
+        .ok()
+        .and_then(Result::ok)
+        .flatten()
+}
+
+/// Bytes that never change once served, or a 404 saying why there are none.
+fn immutable(body: Option<Vec<u8>>, missing: &str) -> Response {
     match body {
         Some(bytes) => (
             [
@@ -174,6 +195,40 @@ async fn tile(
             bytes,
         )
             .into_response(),
-        None => not_found("that tile is not complete in the log held here"),
+        None => not_found(missing),
     }
+}
+
+/// `signatures/<N>[.p/<W>]`: the signatures of entry bundle N's entries, 64 bytes each.
+async fn signatures(
+    State(node): State<Arc<Node>>,
+    Path((origin, path)): Path<(String, String)>,
+) -> Response {
+    let Some(origin) = member(&origin) else { return not_found("not a member id") };
+    let tile = match checkpoint::parse_tile(&format!("entries/{path}")) {
+        Ok(t) => t,
+        Err(why) => return (StatusCode::BAD_REQUEST, format!("{why}\n")).into_response(),
+    };
+    let leaves = signed(&node, origin, tile.index, tile.count()).await;
+    let body = leaves.map(|l| l.into_iter().flat_map(|r| r.signature).collect());
+    immutable(body, "those entries are not all in the log held here")
+}
+
+/// `entry/<seq>`: one entry's bytes, whatever their length.
+async fn entry(
+    State(node): State<Arc<Node>>,
+    Path((origin, seq)): Path<(String, String)>,
+) -> Response {
+    let Some(origin) = member(&origin) else { return not_found("not a member id") };
+    let Ok(seq) = seq.parse::<u64>() else {
+        return (StatusCode::BAD_REQUEST, "the position is a number\n").into_response();
+    };
+    let n = node.clone();
+    let leaf = tokio::task::spawn_blocking(move || n.log.leaves(&origin, seq, 1))
+        .await
+        .ok()
+        .and_then(Result::ok)
+        .flatten();
+    let body = leaf.and_then(|l| l.into_iter().next()).map(|r| r.body);
+    immutable(body, "that entry is not in the log held here")
 }
