@@ -15,15 +15,101 @@ use serde::Serialize;
 
 use crate::catalogue::Polarity;
 
+/// A short string that many cells share (a series, a dimension, one of its values, a flag):
+/// held once per process, whatever the number of releases that name it.
+#[derive(Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Sym(std::sync::Arc<str>);
+
+impl Sym {
+    /// The shared copy of `s`.
+    pub fn new(s: &str) -> Self {
+        use std::{
+            collections::HashSet,
+            sync::{Arc, Mutex, OnceLock},
+        };
+        static HELD: OnceLock<Mutex<HashSet<Arc<str>>>> = OnceLock::new();
+        let mut held = HELD.get_or_init(Default::default).lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(a) = held.get(s) {
+            return Self(a.clone());
+        }
+        if held.len() >= 1 << 16 {
+            held.clear(); // far more than a catalogue names: start over rather than grow
+        }
+        let a: Arc<str> = Arc::from(s);
+        held.insert(a.clone());
+        Self(a)
+    }
+
+    /// The string.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::ops::Deref for Sym {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Sym {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(&*self.0, f)
+    }
+}
+
+impl std::fmt::Display for Sym {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl From<&str> for Sym {
+    fn from(s: &str) -> Self {
+        Self::new(s)
+    }
+}
+
+impl From<&String> for Sym {
+    fn from(s: &String) -> Self {
+        Self::new(s)
+    }
+}
+
+impl PartialEq<str> for Sym {
+    fn eq(&self, other: &str) -> bool {
+        &*self.0 == other
+    }
+}
+
+impl PartialEq<&str> for Sym {
+    fn eq(&self, other: &&str) -> bool {
+        &*self.0 == *other
+    }
+}
+
+impl PartialEq<String> for Sym {
+    fn eq(&self, other: &String) -> bool {
+        &*self.0 == other.as_str()
+    }
+}
+
+impl Serialize for Sym {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.0)
+    }
+}
+
 /// One published cell of a city's release.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Cell {
     /// Series (`_T` headline).
-    pub series: String,
+    pub series: Sym,
     /// Dimension, empty for the total.
-    pub dimension: String,
+    pub dimension: Sym,
     /// Value of the dimension.
-    pub value: String,
+    pub value: Sym,
     /// Published (else suppressed).
     pub published: bool,
     /// Weighted numerator.
@@ -31,7 +117,7 @@ pub struct Cell {
     /// Weighted denominator.
     pub denominator: f64,
     /// Reliability flag.
-    pub flag: String,
+    pub flag: Sym,
 }
 
 /// Where a city's figure came from.
@@ -544,7 +630,7 @@ pub fn answer(
     } else if first.cells.iter().any(|c| c.series == "_T") {
         "_T".into()
     } else {
-        first.cells.first().map(|c| c.series.clone()).unwrap_or_default()
+        first.cells.first().map(|c| c.series.to_string()).unwrap_or_default()
     };
     // Looked up per city: maps, so that an answer's cost grows with the members, not their square.
     let names: BTreeMap<&str, &str> =
@@ -569,7 +655,7 @@ pub fn answer(
                 metro_parts.push((c.numerator, c.denominator, var(r)));
                 included.push(r.city.clone());
                 let mut e = Estimate::of(&[(c.numerator, c.denominator, var(r))], range);
-                e.note = c.flag.clone();
+                e.note = c.flag.to_string();
                 e
             }
             Some(_) => Estimate::withheld("suppressed by the city"),
@@ -596,7 +682,7 @@ pub fn answer(
         let included: std::collections::BTreeSet<&String> = included.iter().collect();
         for r in in_period.iter().filter(|r| included.contains(&r.city)) {
             for c in r.cells.iter().filter(|c| c.series == series && c.dimension == dimension) {
-                let entry = per_value.entry(c.value.clone()).or_default();
+                let entry = per_value.entry(c.value.to_string()).or_default();
                 if c.published {
                     entry.0.push((c.numerator, c.denominator, var(r)));
                     entry.1.push(r.city.clone());

@@ -17,18 +17,21 @@ use crate::{
     pb,
 };
 
-/// The log sizes an index was built at, the latest release per (city, indicator, period), and
-/// those releases as a list.
-type Snapshot = (Vec<(MemberId, u64)>, Latest, Arc<Vec<CityRelease>>);
-
-/// The latest release per (city, indicator, period).
-type Latest = std::collections::BTreeMap<(String, String, String), CityRelease>;
+/// The log sizes an index was built at, and the latest release per (city, indicator, period),
+/// sorted by those three.
+type Snapshot = (Vec<(MemberId, u64)>, Arc<Vec<CityRelease>>);
 
 /// Releases held, brought up to date when any log grew: logs only grow, so only the records
-/// after the sizes of the last build are read.
+/// after the sizes of the last build are read. Each release is held once: the list readers get
+/// is the index itself, updated in place unless a reader still holds it.
 #[derive(Debug, Default)]
 pub struct ReleaseIndex {
     cache: Mutex<Option<Snapshot>>,
+}
+
+/// What a release is the latest of: its city, indicator and period.
+fn key(r: &CityRelease) -> (&str, &str, &str) {
+    (&r.city, &r.indicator, &r.period)
 }
 
 impl ReleaseIndex {
@@ -37,15 +40,16 @@ impl ReleaseIndex {
         let sizes: Vec<(MemberId, u64)> =
             node.log.origins().into_iter().map(|(o, s, _)| (o, s)).collect();
         let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some((s, _, r)) = cache.as_ref()
+        if let Some((s, r)) = cache.as_ref()
             && *s == sizes
         {
             return r.clone();
         }
-        let (before, mut latest, previous) = match cache.take() {
-            Some((s, latest, r)) => (s, latest, r),
-            None => Default::default(),
-        };
+        let (before, mut releases) = cache.take().unwrap_or_default();
+        // The releases read since, the latest per key; nothing changes unless every log reads.
+        let mut fresh: Vec<CityRelease> = Vec::new();
+        let mut at: std::collections::HashMap<(String, String, String), usize> =
+            std::collections::HashMap::new();
         for (origin, _) in &sizes {
             let from = before.iter().find(|(o, _)| o == origin).map_or(0, |(_, n)| *n);
             let signer = node.keys_of(origin).first().map(|k| k.to_string()).unwrap_or_default();
@@ -57,20 +61,34 @@ impl ReleaseIndex {
                         // the next query reads on from the same sizes (re-reading a release
                         // replaces it with itself).
                         tracing::warn!(%origin, error = %e, "couldn't read the releases held");
-                        *cache = Some((before, latest, previous.clone()));
-                        return previous;
+                        *cache = Some((before, releases.clone()));
+                        return releases;
                     }
                 };
                 let pb::record_body::Payload::IndicatorRelease(r) = held.payload else { continue };
                 let release = city_release(origin, held.seq, &held.body, &signer, r);
-                latest.insert(
-                    (origin.to_string(), release.indicator.clone(), release.period.clone()),
-                    release,
-                );
+                let k = (release.city.clone(), release.indicator.clone(), release.period.clone());
+                match at.get(&k) {
+                    Some(&i) => fresh[i] = release,
+                    None => {
+                        at.insert(k, fresh.len());
+                        fresh.push(release);
+                    }
+                }
             }
         }
-        let releases = Arc::new(latest.values().cloned().collect::<Vec<_>>());
-        *cache = Some((sizes, latest, releases.clone()));
+        let list = Arc::make_mut(&mut releases);
+        let sorted = list.len();
+        for release in fresh {
+            match list[..sorted].binary_search_by(|r| key(r).cmp(&key(&release))) {
+                Ok(i) => list[i] = release,
+                Err(_) => list.push(release),
+            }
+        }
+        if list.len() > sorted {
+            list.sort_by(|a, b| key(a).cmp(&key(b)));
+        }
+        *cache = Some((sizes, releases.clone()));
         releases
     }
 }
@@ -106,13 +124,13 @@ pub fn city_release(
             .cells
             .iter()
             .map(|c| aggregate::Cell {
-                series: c.series.clone(),
-                dimension: c.dimension.clone(),
-                value: c.value.clone(),
+                series: aggregate::Sym::new(&c.series),
+                dimension: aggregate::Sym::new(&c.dimension),
+                value: aggregate::Sym::new(&c.value),
                 published: c.status == pb::CellStatus::Published as i32,
                 numerator: c.numerator as f64,
                 denominator: c.denominator as f64,
-                flag: c.flag.clone(),
+                flag: aggregate::Sym::new(&c.flag),
             })
             .collect(),
         provenance: aggregate::Provenance {
@@ -581,7 +599,7 @@ pub fn own_districts(node: &Node) -> Vec<String> {
         .filter(|r| r.city == own)
         .flat_map(|r| r.cells.iter())
         .filter(|c| c.dimension == "district_code" && c.value != "unknown")
-        .map(|c| c.value.clone())
+        .map(|c| c.value.to_string())
         .collect();
     out.sort();
     out.dedup();

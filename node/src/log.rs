@@ -243,6 +243,27 @@ impl Log {
         self.read(origin, from).map(|h| h.map(|h| (h.seq, h.payload))).collect()
     }
 
+    /// The membership records (manifest proposals and approvals) of an origin from `from` on, as
+    /// `payloads` gives them. The kind is read off the body's wire format first, so the other
+    /// records (releases, the bulk of a log) are not decoded.
+    pub fn membership_payloads(
+        &self,
+        origin: &MemberId,
+        from: u64,
+    ) -> Result<Vec<(u64, pb::record_body::Payload)>, Error> {
+        let mut out = Vec::new();
+        for item in self.stored(origin, from) {
+            let (seq, env) = item?;
+            let Ok(signed) = pb::SignedRecord::decode(env.as_slice()) else { continue };
+            if !matches!(payload_kind(&signed.body), Some(MANIFEST_PROPOSAL | MANIFEST_APPROVAL)) {
+                continue;
+            }
+            let body = pb::RecordBody::decode(signed.body.as_slice()).ok();
+            out.extend(body.and_then(|b| b.payload).map(|p| (seq, p)));
+        }
+        Ok(out)
+    }
+
     /// Verifies and stores records of another origin fetched from a peer, in order from the next
     /// position this node lacks. Good records are kept even when later ones are bad; a record
     /// that contradicts one already held is kept as evidence, never stored in the log.
@@ -925,6 +946,29 @@ pub struct Held {
     pub payload: pb::record_body::Payload,
 }
 
+/// The field numbers of `RecordBody`'s payload (`oneof payload`, log.proto) and those of the
+/// membership records among them.
+const PAYLOAD_FIELDS: std::ops::RangeInclusive<u32> = 10..=15;
+const MANIFEST_PROPOSAL: u32 = 12;
+const MANIFEST_APPROVAL: u32 = 13;
+
+/// The field number of the payload an encoded `RecordBody` holds, read off its wire format
+/// without decoding it: the last payload field, as decoding a `oneof` keeps the last one.
+/// `None` when it holds none or is not well formed.
+fn payload_kind(body: &[u8]) -> Option<u32> {
+    use prost::encoding::{DecodeContext, decode_key, skip_field};
+    let mut buf = body;
+    let mut kind = None;
+    while !buf.is_empty() {
+        let (tag, wire) = decode_key(&mut buf).ok()?;
+        if PAYLOAD_FIELDS.contains(&tag) {
+            kind = Some(tag);
+        }
+        skip_field(wire, tag, &mut buf, DecodeContext::default()).ok()?;
+    }
+    kind
+}
+
 /// When the stored record `seq` of `origin` says it was issued; `None` when it is not held.
 /// Only records verified when they were stored are read, so the body is decoded, not checked.
 fn issued_at(store: &Store, origin: &MemberId, seq: u64) -> Result<Option<i64>, Error> {
@@ -958,17 +1002,46 @@ pub fn verify_chain_any(
 ) -> Result<MerkleTree, Error> {
     let mut tree = MerkleTree::new();
     let mut prev = GENESIS_PREV;
-    for item in envelopes {
-        let (pos, env) = item?;
-        let expected = tree.size();
-        let bad = |source| Error::BadRecord { origin: origin.clone(), seq: pos, source };
-        if pos != expected {
-            return Err(bad(RecordError::Sequence { expected, got: pos }));
+    let mut envelopes = envelopes.into_iter().peekable();
+    // Signatures are verified `record::VERIFY_BATCH` at a time (`record::open_many`); the
+    // checks and the first failure named are those of one record at a time.
+    while envelopes.peek().is_some() {
+        let mut chunk = Vec::with_capacity(record::VERIFY_BATCH);
+        let mut positions = Vec::with_capacity(record::VERIFY_BATCH);
+        let mut cut = None;
+        for item in envelopes.by_ref().take(record::VERIFY_BATCH) {
+            let (pos, env) = item?;
+            match pb::SignedRecord::decode(env.as_slice()) {
+                Ok(env) => {
+                    chunk.push(env);
+                    positions.push(pos);
+                }
+                Err(_) => {
+                    cut = Some(pos);
+                    break;
+                }
+            }
         }
-        let rec = record::open_any(&env, origin, keys).map_err(bad)?;
-        rec.check_link(expected, &prev).map_err(bad)?;
-        prev = rec.hash;
-        tree.push(rec.hash);
+        let opened = record::open_many_heads(&chunk, origin, keys);
+        for (pos, opened) in positions.into_iter().zip(opened) {
+            let expected = tree.size();
+            let bad = |source| Error::BadRecord { origin: origin.clone(), seq: pos, source };
+            if pos != expected {
+                return Err(bad(RecordError::Sequence { expected, got: pos }));
+            }
+            let rec = opened.map_err(bad)?;
+            rec.check_link(expected, &prev).map_err(bad)?;
+            prev = rec.hash;
+            tree.push(rec.hash);
+        }
+        if let Some(pos) = cut {
+            let expected = tree.size();
+            let bad = |source| Error::BadRecord { origin: origin.clone(), seq: pos, source };
+            if pos != expected {
+                return Err(bad(RecordError::Sequence { expected, got: pos }));
+            }
+            return Err(bad(RecordError::Envelope));
+        }
     }
     Ok(tree)
 }

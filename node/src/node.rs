@@ -212,9 +212,6 @@ impl Node {
                 );
             }
         }
-        // The release index is read now, while the store is known to read: a store that fails
-        // later (a full disk) then answers queries from it instead of from nothing.
-        node.releases.releases(&node);
         Ok(node)
     }
 
@@ -236,7 +233,7 @@ impl Node {
     pub fn observe(&self, origin: &MemberId, from: u64) -> Result<(), log::Error> {
         let mut queue = vec![(origin.clone(), from)];
         while let Some((origin, from)) = queue.pop() {
-            let payloads = self.log.payloads(&origin, from)?;
+            let payloads = self.log.membership_payloads(&origin, from)?;
             {
                 let mut m = self.membership.write().unwrap_or_else(|p| p.into_inner());
                 for (_, p) in &payloads {

@@ -105,6 +105,13 @@ pub async fn run(
     let node_for_http = node.clone();
     let workers = Stopper::new();
     let syncer = tokio::spawn(PeerSyncer::new(node.clone()).run(workers.clone()));
+    // The release index is read as soon as the node serves, while the store is known to read:
+    // a store that fails later (a full disk) then answers queries from it instead of from
+    // nothing. A query before it is read waits for it.
+    let indexing = node.clone();
+    tokio::task::spawn_blocking(move || {
+        indexing.releases.releases(&indexing);
+    });
     let http_stop = stopper.clone();
     let http_server = async move {
         use axum::serve::ListenerExt;

@@ -422,6 +422,26 @@ async fn replication_bench(report: &mut String) {
         })
         .collect();
     assert!(!releases.is_empty());
+    // An ingest at a node whose own log is short, timed (median of three) against the same
+    // ingest once the log holds `RECORDS`; the district file's disclosure control is cheap, so
+    // what grows with the log would show.
+    let mut district = Vec::new();
+    synth::generate(&synth::SOFIA, "district_admin", 0, 1, &mut district).unwrap();
+    let ingests = |periods: [&'static str; 3]| {
+        let (sofia, district) = (&sofia, &district);
+        async move {
+            let mut times = Vec::new();
+            for period in periods {
+                let t = Instant::now();
+                sofia.ingest("district_admin", period, false, district.clone()).await.unwrap();
+                times.push(t.elapsed().as_secs_f64());
+            }
+            times.sort_by(f64::total_cmp);
+            times[1]
+        }
+    };
+    let short_log = sofia.node.log.size(&origin);
+    let fresh_ingest = ingests(["2030", "2031", "2032"]).await;
     let mut year = 1000;
     while sofia.node.log.size(&origin) < RECORDS {
         let payloads = releases
@@ -435,6 +455,7 @@ async fn replication_bench(report: &mut String) {
         sofia.node.log.append_batch(payloads, 1, None).unwrap();
         year += 1;
     }
+    let long_ingest = ingests(["2040", "2041", "2042"]).await;
     let want = sofia.node.log.size(&origin);
     let bodies: Vec<Vec<u8>> = sofia.node.log.read(&origin, 0).map(|h| h.unwrap().body).collect();
     let size = bodies.iter().map(Vec::len).sum::<usize>() / bodies.len();
@@ -462,7 +483,8 @@ async fn replication_bench(report: &mut String) {
         store.append(&origin, b * 1000, &batch).unwrap();
     }
     let append_rate = 20_000.0 / t.elapsed().as_secs_f64();
-    let ceiling = batch_rate.min(append_rate);
+    // The target's ceiling, as issue 21 sets it: batch verification of records of that size.
+    let ceiling = batch_rate;
 
     // The third city, away while Sofia published, catches up from the other two.
     let t = Instant::now();
@@ -472,6 +494,21 @@ async fn replication_bench(report: &mut String) {
     }
     let rate = want as f64 / t.elapsed().as_secs_f64();
     let disk = tirana.node.log.store().size_on_disk() as f64;
+    // Start-up of a node holding them: in this process (median of three), and as the release
+    // binary in a process of its own, until it serves, with its resident memory once its release
+    // index is read.
+    let held: u64 =
+        ["BGSOF", "IEDUB", "ALTIA"].iter().map(|m| tirana.node.log.size(&m.parse().unwrap())).sum();
+    let mut tirana = tirana.pause().await;
+    let mut starts = Vec::new();
+    for _ in 0..3 {
+        let t = Instant::now();
+        let node = tirana.resume().await;
+        starts.push(t.elapsed().as_secs_f64());
+        tirana = node.pause().await;
+    }
+    starts.sort_by(f64::total_cmp);
+    let (process_start, process_rss) = serve_once(&scale::binary(), tirana.dir()).await;
     let _ = writeln!(
         report,
         "## Replication: a third city catching up {want} release records over mutual TLS\n"
@@ -481,12 +518,22 @@ async fn replication_bench(report: &mut String) {
         "Sofia's log holds the releases of a survey and a household ingest, appended again under {} other periods (mean signed body {size} bytes); Tirana, a founding member that was away meanwhile, starts and pulls them from Sofia and Dublin. A bad record in a batch is still named exactly (`log::tests::batches_of_records_are_verified_at_once_and_a_bad_one_is_still_named_exactly`).\n",
         year - 1000
     );
-    let _ = writeln!(report, "| what | records/s | ratio to ceiling | target |");
+    let _ = writeln!(report, "| what | records/s | ratio to batch verify | target |");
     let _ = writeln!(report, "|---|---:|---:|---|");
-    let _ = writeln!(report, "| ed25519 strict verify, one at a time | {verify_rate:.0} | | |");
-    let _ = writeln!(report, "| ed25519 batch verify, 256 at a time | {batch_rate:.0} | | |");
-    let _ = writeln!(report, "| durable sled append, batches of 1000 | {append_rate:.0} | | |");
-    let _ = writeln!(report, "| ceiling: min of batch verify and append | {ceiling:.0} | 1.00 | |");
+    let _ = writeln!(
+        report,
+        "| ed25519 strict verify, one at a time | {verify_rate:.0} | {:.2} | |",
+        verify_rate / ceiling
+    );
+    let _ = writeln!(
+        report,
+        "| ed25519 batch verify, 256 at a time (ceiling) | {batch_rate:.0} | 1.00 | |"
+    );
+    let _ = writeln!(
+        report,
+        "| durable sled append, batches of 1000 | {append_rate:.0} | {:.2} | |",
+        append_rate / ceiling
+    );
     let _ = writeln!(
         report,
         "| metronode pull replication (includes the sync interval's first tick) | {rate:.0} | {:.2} | ≥ 0.5 |",
@@ -499,16 +546,80 @@ async fn replication_bench(report: &mut String) {
         disk / want as f64 * 100_000.0 / 1048576.0,
         rss_mib()
     );
+    let _ = writeln!(report, "### Start-up and ingest as the log grows\n");
+    let _ = writeln!(report, "| what | value | target |");
+    let _ = writeln!(report, "|---|---:|---|");
+    let _ = writeln!(
+        report,
+        "| district ingest at Sofia, own log of {short_log} records (median of 3) | {:.1} ms | |",
+        fresh_ingest * 1e3
+    );
+    let _ = writeln!(
+        report,
+        "| the same ingest, own log of {want} records | {:.1} ms ({:.2}x) | ≤ 1.2x |",
+        long_ingest * 1e3,
+        long_ingest / fresh_ingest
+    );
+    let _ = writeln!(
+        report,
+        "| start-up of Tirana holding {held} records, in this process (median of 3) | {:.2} s | < 0.5 s |",
+        starts[1]
+    );
+    let _ = writeln!(
+        report,
+        "| start-up of the release binary on Tirana's directory, until it serves | {process_start:.2} s | < 0.5 s |"
+    );
+    let _ = writeln!(
+        report,
+        "| its resident memory 3 s later, its release index read | {process_rss:.0} MiB | < 100 MiB |\n"
+    );
+    let _ = writeln!(
+        report,
+        "Start-up re-verifies every record held (signatures 256 at a time over both cores, payloads not decoded: `Log::open` and `load_origin`), then serves and reads the release index in the background (each release once, its cells' strings shared). Where a target above is missed, what is left grows with the log: the re-verification at start, and the index (every release held, with its cells) in memory; persisting the Merkle tree and the index in the store would take both off the log's length.\n"
+    );
     if rate < 0.5 * ceiling {
         let _ = writeln!(
             report,
-            "Target missed ({:.2}). Timed around the syncer's steps in one run, per record at the catching-up node: verification and durable append together about 120 µs (the batch signature check about 25 and the append about 24 of it; the rest is decoding each record with its payload, its leaf hash and copies), the release index 50 µs, the stream of the call 35 µs; the two serving nodes run in the same process on the same two cores. Batches are 300 to 580 records (a reply's byte limit), each fetched, verified, appended and indexed in turn. What would lift it: fetching the next batch while the last is verified and appended, decoding only the record's head before storing, and indexing once after catching up.\n",
+            "Target missed ({:.2}). Timed around the syncer's steps in one run, at the catching-up node: verifying a batch of 1,000 records (256 signatures at once, split over both cores) and storing it durably takes 100 to 130 ms, while the next batch is fetched (25 to 40 ms); reading the new records for membership takes 1 to 6 ms. The two serving nodes run in the same process on the same two cores, and the batch verification ceiling above is one core's. What is left in the 100 to 130 µs per record beside the signatures: decoding each body with its payload (checked before a record is stored), its leaf hash, the copies into the store and the store's write.\n",
             rate / ceiling
         );
     }
     drop(sofia);
     drop(dublin);
     drop(tirana);
+}
+
+/// Serves `dir` with the release binary until it writes its address, then reads its resident
+/// memory: seconds to serve, MiB resident.
+async fn serve_once(bin: &std::path::Path, dir: &std::path::Path) -> (f64, f64) {
+    let addr = dir.join("grpc.addr");
+    let _ = std::fs::remove_file(&addr);
+    let t = Instant::now();
+    let mut child = std::process::Command::new(bin)
+        .args(["serve", "--dir"])
+        .arg(dir)
+        .env("METRONODE_LOGGING__FILTER", "error")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    while !addr.exists() {
+        assert!(t.elapsed() < Duration::from_secs(60), "the node did not start");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let started = t.elapsed().as_secs_f64();
+    // Its release index is read in the background once it serves: give it time.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let rss = std::fs::read_to_string(format!("/proc/{}/status", child.id()))
+        .unwrap_or_default()
+        .lines()
+        .find(|l| l.starts_with("VmRSS:"))
+        .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
+        .unwrap_or(0.0)
+        / 1024.0;
+    let _ = child.kill();
+    let _ = child.wait();
+    (started, rss)
 }
 
 fn main() {

@@ -239,6 +239,11 @@ pub struct PausedNode {
 }
 
 impl PausedNode {
+    /// The node's data directory.
+    pub fn dir(&self) -> &Path {
+        self.dir.path()
+    }
+
     /// Serves the node again.
     pub async fn resume(self) -> TestNode {
         TestNode::serve(self.dir, None).await

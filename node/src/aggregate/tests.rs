@@ -11,7 +11,7 @@ fn cell(series: &str, dim: &str, value: &str, published: bool, n: f64, d: f64) -
         published,
         numerator: n,
         denominator: d,
-        flag: String::new(),
+        flag: Sym::default(),
     }
 }
 

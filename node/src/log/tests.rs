@@ -451,3 +451,39 @@ fn records_beyond_the_tree_are_never_served() {
     assert_eq!(log.payloads(&bebru(), 0).unwrap().len(), 3);
     assert_eq!(log.stored(&bebru(), 1).count(), 2);
 }
+
+#[test]
+fn membership_records_are_found_without_decoding_the_others() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = open_log(&dir.path().join("s"), &NodeKey::generate()).unwrap();
+    let approval = |b: u8| {
+        pb::record_body::Payload::ManifestApproval(pb::ManifestApproval {
+            manifest_hash: vec![b; 32],
+        })
+    };
+    log.append(notice(0), 1).unwrap();
+    log.append(approval(1), 1).unwrap();
+    log.append(notice(2), 1).unwrap();
+    log.append(approval(3), 1).unwrap();
+    let found = log.membership_payloads(&bebru(), 0).unwrap();
+    assert_eq!(found, vec![(1, approval(1)), (3, approval(3))]);
+    assert_eq!(log.membership_payloads(&bebru(), 2).unwrap(), vec![(3, approval(3))]);
+    // The kind is the last payload field, as decoding a oneof keeps; nothing for a body that is
+    // not well formed.
+    let body = |payload| {
+        pb::RecordBody {
+            origin: "BEBRU".into(),
+            seq: 0,
+            payload: Some(payload),
+            ..Default::default()
+        }
+        .encode_to_vec()
+    };
+    assert_eq!(payload_kind(&body(approval(1))), Some(MANIFEST_APPROVAL));
+    assert_eq!(payload_kind(&body(notice(1))), Some(10));
+    let both = [body(approval(1)), body(notice(1))].concat();
+    assert_eq!(payload_kind(&both), Some(10));
+    assert_eq!(pb::RecordBody::decode(both.as_slice()).unwrap().payload, Some(notice(1)));
+    assert_eq!(payload_kind(&body(approval(1))[..5]), None);
+    assert_eq!(payload_kind(&pb::RecordBody::default().encode_to_vec()), None);
+}

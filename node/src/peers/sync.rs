@@ -538,7 +538,8 @@ impl PeerSyncer {
         }
     }
 
-    /// Fetches the records of `origin` this node lacks, up to the peer's size.
+    /// Fetches the records of `origin` this node lacks, up to the peer's size. The next batch is
+    /// on its way while the last one is verified and stored.
     async fn pull(
         &self,
         client: &mut FederationClient<Channel>,
@@ -546,81 +547,27 @@ impl PeerSyncer {
         origin: &MemberId,
         their_size: u64,
     ) -> Result<(), SyncError> {
+        let mut ours = self.node.log.size(origin);
+        if ours >= their_size {
+            return Ok(());
+        }
+        let mut next = self.fetch(client, origin, ours).await?;
         for _ in 0..MAX_ROUNDS {
-            let ours = self.node.log.size(origin);
-            if ours >= their_size {
-                break;
-            }
-            // The whole call, its streamed reply included, gets `peer_timeout_ms`: a peer that
-            // trickles its records cannot hold up the round. What came before the deadline is
-            // kept (it is verified like any batch), then the sync with the peer fails.
-            let deadline = tokio::time::Instant::now() + self.timeout;
-            let request = pb::GetRecordsRequest {
-                origin: origin.to_string(),
-                from_seq: ours,
-                limit: MAX_RECORDS_PER_CALL as u32,
-            };
-            let mut stream = tokio::time::timeout_at(deadline, client.get_records(request))
-                .await
-                .map_err(|_| self.late("GetRecords"))??
-                .into_inner();
-            let mut batch = Vec::new();
-            let mut late = false;
-            loop {
-                match tokio::time::timeout_at(deadline, stream.message()).await {
-                    Err(_) => {
-                        late = true;
-                        break;
-                    }
-                    Ok(message) => match message? {
-                        Some(r) => batch.push(r),
-                        None => break,
-                    },
-                }
-                if batch.len() >= MAX_RECORDS_PER_CALL {
-                    break;
-                }
-            }
+            let (batch, late) = next;
             if batch.is_empty() {
                 if late {
                     return Err(self.late("GetRecords").into());
                 }
                 break;
             }
-            let keys = self.node.keys_of(origin);
-            let node = self.node.clone();
-            let (origin2, peer2) = (origin.clone(), peer.clone());
-            let fetched = tokio::task::spawn_blocking(move || {
-                node.log.append_foreign(&origin2, &batch, &keys, &peer2, clock::now_unix_ms())
-            })
-            .await
-            .map_err(|e| SyncError::Local(format!("appending {origin}'s records: {e}")))?
-            .map_err(|e| SyncError::Local(format!("appending {origin}'s records: {e}")))?;
-            self.node.log.metrics().replicated(fetched.accepted);
-            for r in &fetched.rejected {
-                self.node.log.metrics().record_rejected(peer.as_str(), r.reason);
-            }
-            if let Some(r) = fetched.rejected.first() {
-                let n = fetched.rejected.len();
-                warn!(peer = %peer, reason = %r, rejected = n, "rejected records from a peer");
-            }
-            // Skewed dates are counted and kept: record dates never decide freshness or order.
-            if fetched.dated_ahead > 0 {
-                self.node.log.metrics().clock_skew(origin.as_str(), "ahead", fetched.dated_ahead);
-                let (records, ahead_ms) = (fetched.dated_ahead, fetched.max_ahead_ms);
-                warn!(%peer, %origin, records, ahead_ms, "kept records dated ahead of this clock");
-            }
-            if fetched.dated_backwards > 0 {
-                self.node.log.metrics().clock_skew(
-                    origin.as_str(),
-                    "backwards",
-                    fetched.dated_backwards,
-                );
-                let records = fetched.dated_backwards;
-                warn!(%peer, %origin, records, "kept records dated before the record they follow");
-            }
+            let n = batch.len() as u64;
+            let more = !late && ours + n < their_size;
+            let (appended, prefetched) = tokio::join!(self.append(peer, origin, batch), async {
+                if more { Some(self.fetch(client, origin, ours + n).await) } else { None }
+            });
+            let fetched = appended?;
+            self.report(peer, origin, &fetched);
             if fetched.accepted > 0 {
-                info!(peer = %peer, origin = %origin, accepted = fetched.accepted, "replicated records");
                 self.node.observe(origin, ours).map_err(|e| {
                     SyncError::Local(format!("reading {origin}'s new records: {e}"))
                 })?;
@@ -633,11 +580,97 @@ impl PeerSyncer {
                     e.message()
                 ))));
             }
-            if fetched.accepted == 0 {
+            // A batch not taken whole (a bad record, a fork) ends the pull; what was fetched
+            // meanwhile follows a record this node does not hold.
+            let held = self.node.log.size(origin);
+            if held != ours + n {
                 break;
+            }
+            ours = held;
+            match prefetched {
+                Some(fetched) => next = fetched?,
+                None => break,
             }
         }
         Ok(())
+    }
+
+    /// One `GetRecords` call from `from` on, within `peer_timeout_ms` with its streamed reply:
+    /// the records, and whether the deadline cut the reply short (what came before it is kept).
+    async fn fetch(
+        &self,
+        client: &mut FederationClient<Channel>,
+        origin: &MemberId,
+        from: u64,
+    ) -> Result<(Vec<pb::SignedRecord>, bool), SyncError> {
+        let deadline = tokio::time::Instant::now() + self.timeout;
+        let request = pb::GetRecordsRequest {
+            origin: origin.to_string(),
+            from_seq: from,
+            limit: MAX_RECORDS_PER_CALL as u32,
+        };
+        let mut stream = tokio::time::timeout_at(deadline, client.get_records(request))
+            .await
+            .map_err(|_| self.late("GetRecords"))??
+            .into_inner();
+        let mut batch = Vec::new();
+        loop {
+            match tokio::time::timeout_at(deadline, stream.message()).await {
+                Err(_) => return Ok((batch, true)),
+                Ok(message) => match message? {
+                    Some(r) => batch.push(r),
+                    None => return Ok((batch, false)),
+                },
+            }
+            if batch.len() >= MAX_RECORDS_PER_CALL {
+                return Ok((batch, false));
+            }
+        }
+    }
+
+    /// Verifies and stores a batch of `origin`'s records off the async executor.
+    async fn append(
+        &self,
+        peer: &MemberId,
+        origin: &MemberId,
+        batch: Vec<pb::SignedRecord>,
+    ) -> Result<crate::log::Fetched, SyncError> {
+        let keys = self.node.keys_of(origin);
+        let node = self.node.clone();
+        let (origin2, peer2) = (origin.clone(), peer.clone());
+        tokio::task::spawn_blocking(move || {
+            node.log.append_foreign(&origin2, &batch, &keys, &peer2, clock::now_unix_ms())
+        })
+        .await
+        .map_err(|e| SyncError::Local(format!("appending {origin}'s records: {e}")))?
+        .map_err(|e| SyncError::Local(format!("appending {origin}'s records: {e}")))
+    }
+
+    /// Counts and logs what a batch brought: records replicated and refused, skewed dates.
+    fn report(&self, peer: &MemberId, origin: &MemberId, fetched: &crate::log::Fetched) {
+        let metrics = self.node.log.metrics();
+        metrics.replicated(fetched.accepted);
+        for r in &fetched.rejected {
+            metrics.record_rejected(peer.as_str(), r.reason);
+        }
+        if let Some(r) = fetched.rejected.first() {
+            let n = fetched.rejected.len();
+            warn!(peer = %peer, reason = %r, rejected = n, "rejected records from a peer");
+        }
+        // Skewed dates are counted and kept: record dates never decide freshness or order.
+        if fetched.dated_ahead > 0 {
+            metrics.clock_skew(origin.as_str(), "ahead", fetched.dated_ahead);
+            let (records, ahead_ms) = (fetched.dated_ahead, fetched.max_ahead_ms);
+            warn!(%peer, %origin, records, ahead_ms, "kept records dated ahead of this clock");
+        }
+        if fetched.dated_backwards > 0 {
+            metrics.clock_skew(origin.as_str(), "backwards", fetched.dated_backwards);
+            let records = fetched.dated_backwards;
+            warn!(%peer, %origin, records, "kept records dated before the record they follow");
+        }
+        if fetched.accepted > 0 {
+            info!(peer = %peer, origin = %origin, accepted = fetched.accepted, "replicated records");
+        }
     }
 }
 
