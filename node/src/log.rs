@@ -266,7 +266,9 @@ impl Log {
 
     /// Verifies and stores records of another origin fetched from a peer, in order from the next
     /// position this node lacks. Good records are kept even when later ones are bad; a record
-    /// that contradicts one already held is kept as evidence, never stored in the log.
+    /// that contradicts one already held is kept as evidence, never stored in the log. The
+    /// payloads are not decoded here (most of the cost of a large record): a payload is the
+    /// origin's signed statement, and readers skip one that does not decode (`read`).
     pub fn append_foreign(
         &self,
         origin: &MemberId,
@@ -298,7 +300,7 @@ impl Log {
         };
         let mut envelopes = Vec::new();
         let mut hashes = Vec::new();
-        for (env, opened) in batch.iter().zip(record::open_many(batch, origin, keys)) {
+        for (env, opened) in batch.iter().zip(record::open_many_heads(batch, origin, keys)) {
             let bytes = env.encode_to_vec();
             let rec = match opened {
                 Ok(r) => r,
@@ -1003,7 +1005,7 @@ pub fn verify_chain_any(
     let mut tree = MerkleTree::new();
     let mut prev = GENESIS_PREV;
     let mut envelopes = envelopes.into_iter().peekable();
-    // Signatures are verified `record::VERIFY_BATCH` at a time (`record::open_many`); the
+    // Signatures are verified `record::VERIFY_BATCH` at a time (`record::open_many_heads`); the
     // checks and the first failure named are those of one record at a time.
     while envelopes.peek().is_some() {
         let mut chunk = Vec::with_capacity(record::VERIFY_BATCH);

@@ -113,45 +113,28 @@ pub fn open_any(
     signed_by_any(&env, origin, keys)
 }
 
-/// Signatures verified at once when records arrive in numbers (`open_many`).
+/// Signatures verified at once when records arrive in numbers (`open_many_heads`).
 pub const VERIFY_BATCH: usize = 256;
 
-/// Verifies and decodes many envelopes of one origin, in order, as `open_any` would each: a
-/// chunk of `VERIFY_BATCH` whose signatures all verify at once under one of `keys` is decoded
-/// without checking them again; a chunk that does not is opened one record at a time, so the
-/// answer names exactly the records that fail.
-pub fn open_many(
-    envelopes: &[pb::SignedRecord],
-    origin: &MemberId,
-    keys: &[NodeId],
-) -> Vec<Result<Record, RecordError>> {
-    open_chunks(envelopes, origin, keys, body)
-}
-
-/// `open_many` without decoding the payloads (`Record::payload` is `None`): what re-verifying a
-/// stored log needs (signatures, positions, links), at a fraction of the cost for large records.
+/// Verifies many envelopes of one origin, in order, as `open_any` would each, decoding each
+/// body's own fields but not its payload (`Record::payload` is `None`): a chunk of
+/// `VERIFY_BATCH` whose signatures all verify at once under one of `keys` is not checked again;
+/// a chunk that does not is checked one record at a time, so the answer names exactly the
+/// records that fail. What storing and re-verifying a log need (signatures, positions, links),
+/// at a fraction of the cost of decoding large payloads.
 pub fn open_many_heads(
     envelopes: &[pb::SignedRecord],
     origin: &MemberId,
     keys: &[NodeId],
-) -> Vec<Result<Record, RecordError>> {
-    open_chunks(envelopes, origin, keys, head)
-}
-
-fn open_chunks(
-    envelopes: &[pb::SignedRecord],
-    origin: &MemberId,
-    keys: &[NodeId],
-    decode: fn(&pb::SignedRecord, &MemberId) -> Result<Record, RecordError>,
 ) -> Vec<Result<Record, RecordError>> {
     let mut out = Vec::with_capacity(envelopes.len());
     for chunk in envelopes.chunks(VERIFY_BATCH) {
         let items: Vec<(&[u8], &[u8])> =
             chunk.iter().map(|e| (e.body.as_slice(), e.signature.as_slice())).collect();
         if chunk.len() > 1 && keys.iter().any(|k| verify_in_parallel(k, &items)) {
-            out.extend(chunk.iter().map(|e| decode(e, origin)));
+            out.extend(chunk.iter().map(|e| head(e, origin)));
         } else {
-            out.extend(chunk.iter().map(|e| signed_by(e, keys).and_then(|()| decode(e, origin))));
+            out.extend(chunk.iter().map(|e| signed_by(e, keys).and_then(|()| head(e, origin))));
         }
     }
     out

@@ -487,3 +487,40 @@ fn membership_records_are_found_without_decoding_the_others() {
     assert_eq!(payload_kind(&body(approval(1))[..5]), None);
     assert_eq!(payload_kind(&pb::RecordBody::default().encode_to_vec()), None);
 }
+
+#[test]
+fn a_signed_record_whose_payload_does_not_decode_is_stored_and_skipped_by_readers() {
+    // Storing checks the signature, origin, position and link, and the body's own fields; the
+    // payload is the origin's signed statement, read by the readers, which skip one that does
+    // not decode. Refusing it would stop every node's copy of the origin's log there.
+    let dir = tempfile::tempdir().unwrap();
+    let log = open_log(&dir.path().join("s"), &NodeKey::generate()).unwrap();
+    let sofia: MemberId = "BGSOF".parse().unwrap();
+    let via: MemberId = "IEDUB".parse().unwrap();
+    let key = NodeKey::generate();
+    let good = foreign_records(&key, &sofia, 1);
+    let head = pb::RecordBody {
+        origin: sofia.to_string(),
+        seq: 1,
+        prev_hash: crate::merkle::leaf_hash(&good[0].body).to_vec(),
+        issued_at_unix_ms: 1,
+        payload: None,
+    };
+    // An indicator release (field 11) whose first field claims 16 bytes and holds 1.
+    let body = [head.encode_to_vec(), vec![0x5a, 3, 0x0a, 0x10, b'x']].concat();
+    assert!(pb::RecordBody::decode(body.as_slice()).is_err());
+    let odd = pb::SignedRecord { signature: key.sign(Domain::Record, &body).to_vec(), body };
+    let (after, _) =
+        record::seal(&key, &sofia, 2, crate::merkle::leaf_hash(&odd.body), 1, notice(2));
+    let batch = vec![good[0].clone(), odd, pb::SignedRecord::decode(after.as_slice()).unwrap()];
+    let out = log.append_foreign(&sofia, &batch, &[key.id()], &via, 5).unwrap();
+    assert_eq!((out.accepted, out.rejected.len(), log.size(&sofia)), (3, 0, 3));
+    let read: Vec<u64> = log.read(&sofia, 0).map(|h| h.unwrap().seq).collect();
+    assert_eq!(read, vec![0, 2]);
+    // A body whose own fields do not decode is still refused.
+    let broken = vec![0x0a, 0x10, b'x'];
+    let bad =
+        pb::SignedRecord { signature: key.sign(Domain::Record, &broken).to_vec(), body: broken };
+    let out = log.append_foreign(&sofia, &[bad], &[key.id()], &via, 6).unwrap();
+    assert_eq!((out.accepted, out.rejected[0].reason), (0, "body"));
+}
