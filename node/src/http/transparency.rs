@@ -150,7 +150,13 @@ async fn tile(
             .tile_hashes(&origin, level, tile.index, tile.count())
             .map(|hashes| hashes.concat()),
         None => {
-            let leaves = signed(&node, origin, tile.index, tile.count()).await;
+            let leaves = signed(
+                &node,
+                origin,
+                tile.index.saturating_mul(checkpoint::TILE_WIDTH),
+                tile.count(),
+            )
+            .await;
             let bodies = leaves.map(|l| l.into_iter().map(|r| r.body).collect::<Vec<_>>());
             match bodies.map(|b| checkpoint::entry_bundle(&b)) {
                 Some(Some(bundle)) => Some(bundle),
@@ -168,14 +174,13 @@ async fn tile(
     immutable(body, "that tile is not complete in the log held here")
 }
 
-/// The signed records of entry bundle `index` (`count` entries), when all are held.
+/// The signed records `start..start+count` of `origin`'s log, when all are held.
 async fn signed(
     node: &Arc<Node>,
     origin: MemberId,
-    index: u64,
+    start: u64,
     count: u64,
 ) -> Option<Vec<pb::SignedRecord>> {
-    let start = index.checked_mul(checkpoint::TILE_WIDTH)?;
     let n = node.clone();
     tokio::task::spawn_blocking(move || n.log.leaves(&origin, start, count))
         .await
@@ -209,7 +214,9 @@ async fn signatures(
         Ok(t) => t,
         Err(why) => return (StatusCode::BAD_REQUEST, format!("{why}\n")).into_response(),
     };
-    let leaves = signed(&node, origin, tile.index, tile.count()).await;
+    let leaves =
+        signed(&node, origin, tile.index.saturating_mul(checkpoint::TILE_WIDTH), tile.count())
+            .await;
     let body = leaves.map(|l| l.into_iter().flat_map(|r| r.signature).collect());
     immutable(body, "those entries are not all in the log held here")
 }
@@ -223,12 +230,7 @@ async fn entry(
     let Ok(seq) = seq.parse::<u64>() else {
         return (StatusCode::BAD_REQUEST, "the position is a number\n").into_response();
     };
-    let n = node.clone();
-    let leaf = tokio::task::spawn_blocking(move || n.log.leaves(&origin, seq, 1))
-        .await
-        .ok()
-        .and_then(Result::ok)
-        .flatten();
+    let leaf = signed(&node, origin, seq, 1).await;
     let body = leaf.and_then(|l| l.into_iter().next()).map(|r| r.body);
     immutable(body, "that entry is not in the log held here")
 }
