@@ -10,7 +10,7 @@
 use std::sync::LazyLock;
 
 use libfuzzer_sys::fuzz_target;
-use metronode::{artefact, catalogue::Catalogue};
+use metronode_core::{artefact, catalogue::Catalogue};
 
 static INDICATORS: LazyLock<Vec<String>> =
     LazyLock::new(|| Catalogue::builtin().indicators.iter().map(|i| i.id.clone()).collect());

@@ -11,10 +11,10 @@
 use std::sync::LazyLock;
 
 use libfuzzer_sys::fuzz_target;
-use metronode::{
-    anonymise::{self, Mechanism, NoiseParams, Policy, Status},
+use metronode_core::{
+    anonymise::{self, Mechanism, Milli, NoiseParams, Policy, Status},
     catalogue::{Catalogue, DatasetKind},
-    identity::MemberId,
+    ids::MemberId,
     ingest::{self, Tables},
 };
 use metronode_fuzz::{FixedRng, member};
@@ -59,7 +59,7 @@ fn anonymise_tables(tables: &Tables, clip: Option<u64>) {
             0 => Mechanism::DiscreteGaussian,
             _ => Mechanism::DiscreteLaplace,
         };
-        let noise = NoiseParams { mechanism, per_release_milli: 125, weight_clip };
+        let noise = NoiseParams { mechanism, per_release: Milli(125), weight_clip };
         let policy = Policy { noise: Some(noise), ..Policy::default() };
         let _ = anonymise::apply(tables, &policy, &mut rng);
     }

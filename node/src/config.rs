@@ -13,7 +13,8 @@ use std::{
 use serde::Deserialize;
 
 use crate::{
-    anonymise::{self, Mechanism, NoiseParams, Policy},
+    anonymise::{Mechanism, NoiseParams, Policy},
+    budget::Milli,
     catalogue::Catalogue,
     identity::MemberId,
 };
@@ -701,8 +702,8 @@ impl Config {
         }
     }
 
-    /// The total budget per period of a dataset with noise, in thousandths.
-    pub fn budget_total(&self, dataset: &str) -> Option<u64> {
+    /// The total budget per period of a dataset with noise.
+    pub fn budget_total(&self, dataset: &str) -> Option<Milli> {
         self.privacy.get(dataset).and_then(|p| p.noise().ok()).map(|(_, total)| total)
     }
 
@@ -715,7 +716,7 @@ impl Config {
 
 impl PrivacyConfig {
     /// The noise parameters and the total budget, checked.
-    pub fn noise(&self) -> Result<(NoiseParams, u64), String> {
+    pub fn noise(&self) -> Result<(NoiseParams, Milli), String> {
         let mechanism = match self.mechanism.as_str() {
             "discrete_gaussian" => Mechanism::DiscreteGaussian,
             "discrete_laplace" => Mechanism::DiscreteLaplace,
@@ -725,10 +726,10 @@ impl PrivacyConfig {
                 ));
             }
         };
-        let per = anonymise::parse_milli(&self.per_release)
-            .filter(|v| *v > 0)
+        let per = (self.per_release.parse::<Milli>().ok())
+            .filter(|v| *v > Milli::ZERO)
             .ok_or("per_release must be a positive decimal with at most 3 decimals")?;
-        let total = anonymise::parse_milli(&self.budget)
+        let total = (self.budget.parse::<Milli>().ok())
             .ok_or("budget must be a decimal with at most 3 decimals")?;
         if per > total {
             return Err("per_release is larger than the whole budget".into());
@@ -736,10 +737,7 @@ impl PrivacyConfig {
         if self.weight_clip == 0 || self.weight_clip > 1_000_000 {
             return Err("weight_clip must be between 1 and 1000000".into());
         }
-        Ok((
-            NoiseParams { mechanism, per_release_milli: per, weight_clip: self.weight_clip },
-            total,
-        ))
+        Ok((NoiseParams { mechanism, per_release: per, weight_clip: self.weight_clip }, total))
     }
 }
 

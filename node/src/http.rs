@@ -324,7 +324,6 @@ fn gauges(node: &Node) -> crate::metrics::NodeGauges {
         })
         .collect();
     let records = node.log.origins().into_iter().map(|(o, n, _)| (o.to_string(), n)).collect();
-    let milli = |v: u64| v as f64 / 1000.0;
     let budgets = node
         .log
         .store()
@@ -333,7 +332,7 @@ fn gauges(node: &Node) -> crate::metrics::NodeGauges {
         .into_iter()
         .filter_map(|(dataset, period, spent)| {
             let total = node.config.budget_total(&dataset)?;
-            Some((dataset, period, milli(total), milli(total.saturating_sub(spent))))
+            Some((dataset, period, total.as_f64(), total.saturating_sub(spent).as_f64()))
         })
         .collect();
     crate::metrics::NodeGauges {

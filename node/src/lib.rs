@@ -1,6 +1,9 @@
 //! metronode: a city's node in a federation that shares signed, anonymised digital-inclusion
 //! indicators and policy artefacts, without raw data leaving the city.
 //!
+//! The pure core (catalogue, ingest, linalg, anonymise, aggregate, artefact, merkle, synth, geo
+//! and member ids) is the `metronode-core` crate, re-exported here under the same paths.
+//!
 //! Modules in reading order:
 //! - `identity`: member ids, signing and TLS keys, key files.
 //! - `merkle`: RFC 6962 tree hashes and proofs (pure).
@@ -24,27 +27,28 @@
 //! - `service`, `server`: the gRPC services and their wiring.
 //! - `cli`: the `metronode` command line.
 
-pub mod aggregate;
+pub use metronode_core::aggregate;
 pub mod analysis;
-pub mod anonymise;
-pub mod artefact;
+pub use metronode_core::anonymise;
+pub use metronode_core::artefact;
+pub use metronode_core::budget;
 pub mod blobs;
 pub mod bundle;
-pub mod catalogue;
+pub use metronode_core::catalogue;
 pub mod checkpoint;
 pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod export;
 pub mod federation;
-pub mod geo;
+pub use metronode_core::geo;
 pub mod http;
 pub mod i18n;
 pub mod identity;
-pub mod ingest;
-pub mod linalg;
+pub use metronode_core::ingest;
+pub use metronode_core::linalg;
 pub mod log;
-pub mod merkle;
+pub use metronode_core::merkle;
 pub mod metrics;
 pub mod node;
 pub mod pb;
@@ -55,7 +59,7 @@ pub mod server;
 pub mod service;
 pub mod shutdown;
 pub mod store;
-pub mod synth;
+pub use metronode_core::synth;
 pub mod telemetry;
 
 /// The crate version, reported at start-up and by `GetNodeInfo`.

@@ -6,7 +6,8 @@ use std::io::Read;
 use tracing::info;
 
 use crate::{
-    anonymise::{self, Anonymised, AnonymisedIndicator, Status, format_milli},
+    anonymise::{self, Anonymised, AnonymisedIndicator, Status},
+    budget::Milli,
     catalogue::{Catalogue, Indicator},
     clock,
     ingest::{self, Tables},
@@ -165,19 +166,19 @@ fn ingest_timed(
         (Some(n), Some(total)) => Some(Budget {
             dataset: req.dataset.clone(),
             period: req.period.clone(),
-            cost_milli: n.spent_milli,
-            total_milli: total,
+            cost: n.spent,
+            total,
             unit: n.mechanism.budget_unit(),
         }),
         _ => None,
     };
-    let entry = |spent: u64, b: &Budget| pb::BudgetEntry {
+    let entry = |spent: Milli, b: &Budget| pb::BudgetEntry {
         dataset: b.dataset.clone(),
         period: b.period.clone(),
         unit: b.unit.into(),
-        spent: format_milli(spent),
-        total: format_milli(b.total_milli),
-        remaining: format_milli(b.total_milli.saturating_sub(spent)),
+        spent: spent.to_string(),
+        total: b.total.to_string(),
+        remaining: b.total.saturating_sub(spent).to_string(),
     };
     let suppressed: usize = releases
         .iter()
@@ -187,7 +188,7 @@ fn ingest_timed(
         let budget = match &budget {
             Some(b) => {
                 let spent = store.ledger_spent(&b.dataset, &b.period).map_err(log::Error::from)?;
-                if spent.saturating_add(b.cost_milli) > b.total_milli {
+                if spent.saturating_add(b.cost) > b.total {
                     return Err(b.exceeded(spent).into());
                 }
                 Some(entry(spent, b))
@@ -308,7 +309,7 @@ fn build(
             min_count: policy.min_count as u32,
             noise: anonymised.noise.as_ref().map(|n| pb::NoiseMethod {
                 mechanism: n.mechanism.as_str().into(),
-                budget_spent: format_milli(n.spent_milli),
+                budget_spent: n.spent.to_string(),
                 budget_unit: n.mechanism.budget_unit().into(),
                 weight_clip: n.weight_clip,
                 measurements: n.measurements,

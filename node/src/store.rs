@@ -19,7 +19,7 @@ use std::{
     sync::OnceLock,
 };
 
-use crate::identity::MemberId;
+use crate::{budget::Milli, identity::MemberId};
 
 /// The format byte every stored value starts with.
 pub const FORMAT_V1: u8 = 1;
@@ -226,9 +226,9 @@ pub struct LedgerSpend {
     /// Period.
     pub period: String,
     /// What the ledger must still say (guards against a concurrent spend).
-    pub expected: u64,
+    pub expected: Milli,
     /// What it says afterwards.
-    pub new: u64,
+    pub new: Milli,
 }
 
 // === impl Store ===
@@ -405,7 +405,7 @@ impl Store {
                     Some(v) => decode_u64(&v).unwrap_or(u64::MAX),
                     None => 0,
                 };
-                if current != spend.expected {
+                if current != spend.expected.thousandths() {
                     return Err(ConflictableTransactionError::Abort(current));
                 }
                 for (i, env) in envelopes.iter().enumerate() {
@@ -414,7 +414,7 @@ impl Store {
                         versioned(env),
                     )?;
                 }
-                ledger.insert(key.clone(), versioned(&spend.new.to_be_bytes()))?;
+                ledger.insert(key.clone(), versioned(&spend.new.thousandths().to_be_bytes()))?;
                 Ok(())
             });
             match result {
@@ -425,19 +425,19 @@ impl Store {
         })
     }
 
-    /// Budget spent so far for a dataset and period, in thousandths.
-    pub fn ledger_spent(&self, dataset: &str, period: &str) -> Result<u64, Error> {
+    /// Budget spent so far for a dataset and period.
+    pub fn ledger_spent(&self, dataset: &str, period: &str) -> Result<Milli, Error> {
         match self.ledger.get(ledger_key(dataset, period)).map_err(|e| self.sled_err(e))? {
             Some(v) => {
                 let bytes = self.unversion(|| format!("ledger/{dataset}/{period}"), v)?;
-                Ok(decode_u64_raw(&bytes).unwrap_or(u64::MAX))
+                Ok(Milli(decode_u64_raw(&bytes).unwrap_or(u64::MAX)))
             }
-            None => Ok(0),
+            None => Ok(Milli::ZERO),
         }
     }
 
-    /// Every ledger entry: dataset, period, spent (thousandths).
-    pub fn ledger_entries(&self) -> Result<Vec<(String, String, u64)>, Error> {
+    /// Every ledger entry: dataset, period, spent.
+    pub fn ledger_entries(&self) -> Result<Vec<(String, String, Milli)>, Error> {
         let mut out = Vec::new();
         for item in self.ledger.iter() {
             let (k, v) = item.map_err(|e| self.sled_err(e))?;
@@ -445,7 +445,7 @@ impl Store {
             let dataset = String::from_utf8_lossy(parts.next().unwrap_or_default()).into_owned();
             let period = String::from_utf8_lossy(parts.next().unwrap_or_default()).into_owned();
             let bytes = self.unversion(|| format!("ledger/{dataset}/{period}"), v)?;
-            out.push((dataset, period, decode_u64_raw(&bytes).unwrap_or(u64::MAX)));
+            out.push((dataset, period, Milli(decode_u64_raw(&bytes).unwrap_or(u64::MAX))));
         }
         Ok(out)
     }

@@ -712,7 +712,6 @@ fn witness_origins(mut changed: Vec<MemberId>, peer: &MemberId, syncs: u64) -> V
     about
 }
 
-/// The metric label of a gRPC status code.
 /// How one peer's sync failed: through the peer (a refusal, a bad or late reply), which counts
 /// against it and backs it off, or through this node itself (its store), which does neither.
 #[derive(Debug)]
@@ -727,6 +726,7 @@ impl From<tonic::Status> for SyncError {
     }
 }
 
+/// The metric label of a gRPC status code.
 fn code_label(code: tonic::Code) -> &'static str {
     use tonic::Code::*;
     match code {

@@ -9,7 +9,6 @@ use tracing::{info, instrument};
 
 use super::{Error, blocking};
 use crate::{
-    anonymise::format_milli,
     clock,
     federation::Manifest,
     node::Node,
@@ -330,7 +329,7 @@ impl pb::publisher_server::Publisher for PublisherService {
             Ok(spent
                 .into_iter()
                 .map(|(dataset, period, spent)| {
-                    let total = node.config.budget_total(&dataset).unwrap_or(0);
+                    let total = node.config.budget_total(&dataset).unwrap_or_default();
                     let unit = node
                         .config
                         .privacy
@@ -340,9 +339,9 @@ impl pb::publisher_server::Publisher for PublisherService {
                         dataset,
                         period,
                         unit: unit.unwrap_or("").into(),
-                        spent: format_milli(spent),
-                        total: format_milli(total),
-                        remaining: format_milli(total.saturating_sub(spent)),
+                        spent: spent.to_string(),
+                        total: total.to_string(),
+                        remaining: total.saturating_sub(spent).to_string(),
                     }
                 })
                 .collect())

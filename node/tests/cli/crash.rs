@@ -19,7 +19,7 @@ use std::{
     time::{Duration, Instant},
 };
 
-use metronode::{anonymise::parse_milli, federation::Manifest, merkle, pb};
+use metronode::{budget::Milli, federation::Manifest, merkle, pb};
 use prost::Message;
 use sha2::{Digest, Sha256};
 
@@ -317,18 +317,19 @@ impl Publisher {
             }
         }
         // The ledger holds exactly the spends of the releases held: none twice, none lost.
-        let per_release = parse_milli(PER_RELEASE).unwrap();
-        let mut expected: BTreeMap<String, u64> = BTreeMap::new();
+        let per_release: Milli = PER_RELEASE.parse().unwrap();
+        let mut expected: BTreeMap<String, Milli> = BTreeMap::new();
         for (period, _) in releases.values() {
-            *expected.entry(period.clone()).or_default() += per_release;
+            let spent = expected.entry(period.clone()).or_default();
+            *spent = spent.saturating_add(per_release);
         }
         let budget = stdout(&["budget", "--dir", self.dir.to_str().unwrap()]);
         // "survey 2025: spent 0.375 of 1000 rho, 999.625 left"
-        let ledger: BTreeMap<String, u64> = budget
+        let ledger: BTreeMap<String, Milli> = budget
             .lines()
             .filter_map(|l| {
                 let w: Vec<&str> = l.split_whitespace().collect();
-                let spent = parse_milli(w.get(3)?)?;
+                let spent: Milli = w.get(3)?.parse().ok()?;
                 Some((w.get(1)?.trim_end_matches(':').to_owned(), spent))
             })
             .collect();

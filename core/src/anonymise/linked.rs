@@ -24,7 +24,8 @@
 //! Secondary suppression (in the manner of GaussSuppression): cells are offered for publication
 //! in order of the information their loss would cost (totals first, then by weighted base,
 //! largest first); each is published unless it would put a target in the span, and withheld
-//! otherwise, naming the cell it protects. `audit` then re-checks the final release set from
+//! otherwise, naming the cell it protects. Interval protection (`interval`) then withholds what
+//! keeps every protected range wide enough. `audit` then re-checks the final release set from
 //! scratch, and publishing refuses a set that fails it.
 //!
 //! Not linked: the unweighted counts published beside the weighted ones (base bands of
@@ -417,6 +418,95 @@ fn eliminate(v: &mut [u64], added: &[(usize, Vec<u64>)]) {
     }
 }
 
+/// What offering one cell for publication does to the exact system.
+enum Offer {
+    /// Its quantities are in the span already: publishing it tells nothing new.
+    Known,
+    /// Publishing it would put target `.0` in the span (with singleton target `.1`'s help).
+    Discloses(usize, Option<usize>),
+    /// Publishing it is safe: the vectors it adds (reduced, scaled at their pivots) and the
+    /// residuals of the targets they change.
+    Safe(Vec<(usize, Vec<u64>)>, Vec<(usize, Vec<u64>)>),
+}
+
+/// Whether publishing cell `c` of table `t` on top of `basis` would disclose a target, whose
+/// residuals are reduced against `basis`.
+fn offer(model: &Model<'_>, basis: &Echelon, targets: &[Target], t: usize, c: usize) -> Offer {
+    let mut added: Vec<(usize, Vec<u64>)> = Vec::new();
+    for q in [Quantity::Numerator, Quantity::Denominator] {
+        let mut x = model.quantity(t, c, q);
+        if !basis.reduce(&mut x) {
+            continue;
+        }
+        eliminate(&mut x, &added);
+        let Some(p) = x.iter().position(|&v| v != 0) else { continue };
+        let s = linalg::inv(x[p]);
+        x.iter_mut().for_each(|v| *v = linalg::mul(*v, s));
+        added.push((p, x));
+    }
+    if added.is_empty() {
+        return Offer::Known;
+    }
+    let mut updates: Vec<(usize, Vec<u64>)> = Vec::new();
+    for (i, target) in targets.iter().enumerate() {
+        if added.iter().all(|(p, _)| target.residual[*p] == 0) {
+            continue;
+        }
+        let mut r = target.residual.clone();
+        eliminate(&mut r, &added);
+        if r.iter().all(|&v| v == 0) {
+            return Offer::Discloses(i, None);
+        }
+        updates.push((i, r));
+    }
+    let changed: Vec<usize> = updates.iter().map(|(i, _)| *i).collect();
+    let residual = |k: usize| match updates.iter().find(|(i, _)| *i == k) {
+        Some((_, r)) => r.clone(),
+        None => targets[k].residual.clone(),
+    };
+    match singleton_clash(targets, residual, &changed) {
+        Some((i, j)) => Offer::Discloses(i, Some(j)),
+        None => Offer::Safe(added, updates),
+    }
+}
+
+/// Adds what `Offer::Safe` found to the basis and the targets' residuals.
+fn accept(
+    basis: &mut Echelon,
+    targets: &mut [Target],
+    added: &[(usize, Vec<u64>)],
+    updates: Vec<(usize, Vec<u64>)>,
+) {
+    for (p, y) in added {
+        // Unwrap safety: `y` is reduced and scaled at its pivot `p`.
+        let (q, _) = basis.push_reduced(y).expect("a non-zero reduced vector");
+        debug_assert_eq!(q, *p);
+    }
+    for (i, r) in updates {
+        targets[i].residual = r;
+    }
+}
+
+/// The order in which cells are offered for publication, from the one whose loss would cost
+/// most information: totals first, then by weighted base, largest first.
+fn by_information(model: &Model<'_>, mut cells: Vec<(usize, usize)>) -> Vec<(usize, usize)> {
+    let total = model.total();
+    cells.sort_by_key(|&(t, c)| {
+        let den = model.tables.tables[t].cells[c].acc.den;
+        (model.place[t][c].1 != total, std::cmp::Reverse(den), t, c)
+    });
+    cells
+}
+
+/// The cells of `statuses` that `keep` selects.
+fn cells_where(statuses: &[Vec<Status>], keep: impl Fn(&Status) -> bool) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    for (t, row) in statuses.iter().enumerate() {
+        out.extend(row.iter().enumerate().filter(|(_, s)| keep(s)).map(|(c, _)| (t, c)));
+    }
+    out
+}
+
 /// Secondary suppression over the linked system: marks `Status::Secondary` on the cells that
 /// must be withheld so that no target of a primary cell is in the span of what is published.
 pub fn suppress(tables: &Tables, statuses: &mut [Vec<Status>], policy: &Policy) -> Report {
@@ -429,63 +519,13 @@ pub fn suppress(tables: &Tables, statuses: &mut [Vec<Status>], policy: &Policy) 
         // every dimension holds); the audit would name it if they did.
         basis.reduce(&mut t.residual);
     }
-    let mut order: Vec<(usize, usize)> = Vec::new();
-    for (t, row) in statuses.iter().enumerate() {
-        order.extend(
-            row.iter().enumerate().filter(|(_, s)| **s == Status::Published).map(|(c, _)| (t, c)),
-        );
-    }
-    let total = model.total();
-    order.sort_by_key(|&(t, c)| {
-        let den = tables.tables[t].cells[c].acc.den;
-        (model.place[t][c].1 != total, std::cmp::Reverse(den), t, c)
-    });
+    let order = by_information(&model, cells_where(statuses, |s| *s == Status::Published));
     let mut secondary = 0;
     for (t, c) in order {
-        let mut added: Vec<(usize, Vec<u64>)> = Vec::new();
-        for q in [Quantity::Numerator, Quantity::Denominator] {
-            let mut x = model.quantity(t, c, q);
-            if !basis.reduce(&mut x) {
-                continue;
-            }
-            eliminate(&mut x, &added);
-            let Some(p) = x.iter().position(|&v| v != 0) else { continue };
-            let s = linalg::inv(x[p]);
-            x.iter_mut().for_each(|v| *v = linalg::mul(*v, s));
-            added.push((p, x));
-        }
-        if added.is_empty() {
-            continue; // in the span already: publishing it tells nothing new
-        }
-        // Each target's residual once the new vectors join the basis.
-        let mut updates: Vec<(usize, Vec<u64>)> = Vec::new();
-        let mut disclosed = None;
-        for (i, target) in targets.iter().enumerate() {
-            if added.iter().all(|(p, _)| target.residual[*p] == 0) {
-                continue;
-            }
-            let mut r = target.residual.clone();
-            eliminate(&mut r, &added);
-            if r.iter().all(|&v| v == 0) {
-                disclosed = Some(i);
-                break;
-            }
-            updates.push((i, r));
-        }
-        let mut by = None;
-        if disclosed.is_none() {
-            let changed: Vec<usize> = updates.iter().map(|(i, _)| *i).collect();
-            let residual = |k: usize| match updates.iter().find(|(i, _)| *i == k) {
-                Some((_, r)) => r.clone(),
-                None => targets[k].residual.clone(),
-            };
-            if let Some((i, j)) = singleton_clash(&targets, residual, &changed) {
-                disclosed = Some(i);
-                by = Some(j);
-            }
-        }
-        match disclosed {
-            Some(i) => {
+        match offer(&model, &basis, &targets, t, c) {
+            Offer::Known => {}
+            Offer::Safe(added, updates) => accept(&mut basis, &mut targets, &added, updates),
+            Offer::Discloses(i, by) => {
                 let target = &targets[i];
                 let (tt, tc) = (target.table, target.cell);
                 let kind = if tt == t
@@ -510,39 +550,85 @@ pub fn suppress(tables: &Tables, statuses: &mut [Vec<Status>], policy: &Policy) 
                 ));
                 secondary += 1;
             }
-            None => {
-                for (p, y) in &added {
-                    // Unwrap safety: `y` is reduced and scaled at its pivot `p`.
-                    let (q, _) = basis.push_reduced(y).expect("a non-zero reduced vector");
-                    debug_assert_eq!(q, *p);
-                }
-                for (i, r) in updates {
-                    targets[i].residual = r;
-                }
-            }
         }
     }
     // Interval protection over what the exact stage left published. A failure here (no LP
     // answer) leaves the set as it is: the audit then refuses it, naming the failure.
+    let exact: Vec<Vec<bool>> =
+        statuses.iter().map(|r| r.iter().map(|s| *s == Status::Published).collect()).collect();
     let mut report = model.report(targets.len(), secondary);
     if let Ok(mut lp) = interval::Intervals::new(&model) {
-        if let Ok(n) = lp.protect(statuses, &targets, policy) {
-            report.secondary += n;
-            report.interval_secondary = n;
-        }
+        let _ = lp.protect(statuses, &targets, policy);
         report.lps = lp.solved;
     }
     // The attacker who knows which combinations of answers occur, on what is left.
     let atoms = relations.signatures.as_deref().filter(|_| !targets.is_empty());
     if let Some(mut lp) = atoms.and_then(|s| interval::Intervals::atoms(&model, s)) {
-        if let Ok(n) = lp.protect(statuses, &targets, policy) {
-            report.secondary += n;
-            report.interval_secondary += n;
-        }
+        let _ = lp.protect(statuses, &targets, policy);
         report.lps += lp.solved;
         report.atom_level = true;
     }
+    let withheld = cells_where(statuses, |s| matches!(s, Status::Secondary(_)));
+    report.secondary = withheld.len();
+    report.interval_secondary = withheld.iter().filter(|&&(t, c)| exact[t][c]).count();
     report
+}
+
+/// The interval attacker publishing runs: the atom-level one where ingest listed the
+/// signatures and the LP fits, else the predicate-level one; with whether it is atom-level.
+fn attacker<'m, 'a>(model: &'m Model<'a>) -> Result<(interval::Intervals<'m, 'a>, bool), Leak> {
+    let atoms =
+        model.relations.signatures.as_deref().and_then(|s| interval::Intervals::atoms(model, s));
+    match atoms {
+        Some(lp) => Ok((lp, true)),
+        None => interval::Intervals::new(model).map(|lp| (lp, false)).map_err(|e| Leak {
+            cell: "the release set".into(),
+            what: format!("the interval audit could not be built: {e}"),
+        }),
+    }
+}
+
+/// Every target's range against its need, under `lp`'s attacker.
+fn ranges_meet<'t>(
+    lp: &mut interval::Intervals<'_, '_>,
+    model: &Model<'_>,
+    statuses: &[Vec<Status>],
+    targets: impl IntoIterator<Item = &'t Target>,
+    policy: &Policy,
+) -> Result<(), Leak> {
+    let failed = |what: String| Leak { cell: "the release set".into(), what };
+    let decomposable = lp.decomposable(statuses);
+    let mut open = lp
+        .uncertified(statuses, targets, policy)
+        .map_err(|e| failed(format!("the interval audit could not run: {e}")))?;
+    for i in 0..open.len() {
+        let (target, sides) = open[i];
+        if sides == (false, false) {
+            continue; // shown by a point of an earlier target's LP
+        }
+        let need = lp.need(target, policy);
+        let interval::Seen { range, positions, points } = lp
+            .range(statuses, target, decomposable, sides)
+            .map_err(|e| failed(format!("the interval audit could not run: {e}")))?;
+        for (later, sides) in &mut open[i + 1..] {
+            for x in &points {
+                *sides = lp.shows(later, lp.need(later, policy), &positions, x, *sides);
+            }
+        }
+        if !need.met(range) {
+            return Err(Leak {
+                cell: model.name(target.table, target.cell),
+                what: format!(
+                    "{} lies in [{:.3}, {:.3}], which does not admit both 0 and {:.3}",
+                    target.q.name(),
+                    range.lo,
+                    range.hi,
+                    need.upper
+                ),
+            });
+        }
+    }
+    Ok(())
 }
 
 /// The exact audit of a final release set, built from scratch: `published[t][c]` says whether
@@ -595,46 +681,8 @@ pub fn audit(tables: &Tables, published: &[Vec<bool>], policy: &Policy) -> Resul
         });
     }
     // The interval audit, from scratch over the same set.
-    let failed = |what: String| Leak { cell: "the release set".into(), what };
-    let atoms = relations.signatures.as_deref().and_then(|s| interval::Intervals::atoms(&model, s));
-    let atom_level = atoms.is_some();
-    let mut lp = match atoms {
-        Some(lp) => lp,
-        None => interval::Intervals::new(&model)
-            .map_err(|e| failed(format!("the interval audit could not be built: {e}")))?,
-    };
-    let decomposable = lp.decomposable(&statuses);
-    let uncertified = lp
-        .uncertified(&statuses, &targets, policy)
-        .map_err(|e| failed(format!("the interval audit could not run: {e}")))?;
-    let mut open = uncertified;
-    for i in 0..open.len() {
-        let (target, sides) = open[i];
-        if sides == (false, false) {
-            continue; // shown by a point of an earlier target's LP
-        }
-        let need = lp.need(target, policy);
-        let interval::Seen { range, positions, points } = lp
-            .range(&statuses, target, decomposable, sides)
-            .map_err(|e| failed(format!("the interval audit could not run: {e}")))?;
-        for (later, sides) in &mut open[i + 1..] {
-            for x in &points {
-                *sides = lp.shows(later, lp.need(later, policy), &positions, x, *sides);
-            }
-        }
-        if !need.met(range) {
-            return Err(Leak {
-                cell: model.name(target.table, target.cell),
-                what: format!(
-                    "{} lies in [{:.3}, {:.3}], which does not admit both 0 and {:.3}",
-                    target.q.name(),
-                    range.lo,
-                    range.hi,
-                    need.upper
-                ),
-            });
-        }
-    }
+    let (mut lp, atom_level) = attacker(&model)?;
+    ranges_meet(&mut lp, &model, &statuses, &targets, policy)?;
     let secondary = statuses.iter().flatten().filter(|s| matches!(s, Status::Secondary(_))).count();
     let mut report = model.report(targets.len(), secondary);
     report.lps = lp.solved;

@@ -30,10 +30,8 @@ use std::collections::BTreeMap;
 
 use rand_core::RngCore;
 
+pub use crate::budget::{MILLI, Milli};
 use crate::ingest::{MICRO, Tables};
-
-/// Budget values are kept in thousandths: "0.125" is 125.
-pub const MILLI: u64 = 1000;
 
 /// The rules a release is anonymised under.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -103,8 +101,8 @@ impl Mechanism {
 pub struct NoiseParams {
     /// The mechanism.
     pub mechanism: Mechanism,
-    /// Budget one release spends, in thousandths of rho or epsilon.
-    pub per_release_milli: u64,
+    /// Budget one release spends, of rho or epsilon.
+    pub per_release: Milli,
     /// Largest weight one respondent carries (whole units).
     pub weight_clip: u64,
 }
@@ -176,8 +174,8 @@ pub struct AnonymisedIndicator {
 pub struct NoiseReport {
     /// The mechanism.
     pub mechanism: Mechanism,
-    /// Budget spent by the release, thousandths.
-    pub spent_milli: u64,
+    /// Budget spent by the release.
+    pub spent: Milli,
     /// Weight clip.
     pub weight_clip: u64,
     /// Published values one respondent can affect.
@@ -323,7 +321,7 @@ fn add_noise<R: RngCore + ?Sized>(
     }
     let k = k.max(1);
     let delta = u128::from(params.weight_clip) + 1;
-    let budget = u128::from(params.per_release_milli.max(1));
+    let budget = u128::from(params.per_release.thousandths().max(1));
     let (scale, sd): ((u128, u128), f64) = match params.mechanism {
         Mechanism::DiscreteGaussian => {
             // sigma² = delta² k / (2 rho) = delta² k MILLI / (2 rho_milli).
@@ -358,32 +356,12 @@ fn add_noise<R: RngCore + ?Sized>(
     }
     Ok(NoiseReport {
         mechanism: params.mechanism,
-        spent_milli: params.per_release_milli,
+        spent: params.per_release,
         weight_clip: params.weight_clip,
         measurements: k,
         sd,
         scale,
     })
-}
-
-/// Formats thousandths as a decimal string: 1500 is "1.5", 125 is "0.125".
-pub fn format_milli(v: u64) -> String {
-    let s = format!("{}.{:03}", v / MILLI, v % MILLI);
-    s.trim_end_matches('0').trim_end_matches('.').to_owned()
-}
-
-/// Parses a decimal with at most three decimals into thousandths.
-pub fn parse_milli(text: &str) -> Option<u64> {
-    let (int, frac) = text.trim().split_once('.').unwrap_or((text.trim(), ""));
-    if int.is_empty()
-        || frac.len() > 3
-        || !int.bytes().all(|b| b.is_ascii_digit())
-        || !frac.bytes().all(|b| b.is_ascii_digit())
-    {
-        return None;
-    }
-    let frac_v: u64 = if frac.is_empty() { 0 } else { format!("{frac:0<3}").parse().ok()? };
-    int.parse::<u64>().ok()?.checked_mul(MILLI)?.checked_add(frac_v)
 }
 
 #[cfg(test)]

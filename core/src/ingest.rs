@@ -20,7 +20,7 @@ use crate::{
         Catalogue, ColumnType, Dataset, DatasetKind,
         expr::{Compiled, Value},
     },
-    identity::MemberId,
+    ids::MemberId,
     linalg::RowSpace,
 };
 

@@ -301,9 +301,6 @@ impl<'m, 'a> Intervals<'m, 'a> {
 
     /// The range the attacker derives for `target` from the cells `statuses` publishes: its
     /// least value if `lo`, its greatest if `hi` (a side not asked for is left at 0 for `lo`,
-    /// infinite for `hi`, which meets any need).
-    /// The range the attacker derives for `target` from the cells `statuses` publishes: its
-    /// least value if `lo`, its greatest if `hi` (a side not asked for is left at 0 for `lo`,
     /// infinite for `hi`, which meets any need); with the LP's positions and its optimal points,
     /// which are points of the attacker's system and stay so when more is withheld (`shows`).
     pub(super) fn range(
@@ -581,7 +578,7 @@ impl<'m, 'a> Intervals<'m, 'a> {
     pub(super) fn uncertified<'t>(
         &mut self,
         statuses: &[Vec<Status>],
-        targets: &'t [Target],
+        targets: impl IntoIterator<Item = &'t Target>,
         policy: &Policy,
     ) -> Result<Vec<Open<'t>>, String> {
         let decomposable = self.decomposable(statuses);
@@ -612,7 +609,7 @@ impl<'m, 'a> Intervals<'m, 'a> {
         policy: &Policy,
     ) -> Result<usize, String> {
         let mut withheld = 0;
-        let mut open = self.uncertified(statuses, targets, policy)?;
+        let mut open = self.uncertified(statuses, targets.iter(), policy)?;
         for i in 0..open.len() {
             let (target, mut sides) = open[i];
             if sides == (false, false) {
