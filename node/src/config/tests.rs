@@ -26,6 +26,37 @@ fn the_init_template_parses_to_what_was_asked() {
 }
 
 #[test]
+fn the_template_writes_every_default_the_parser_applies() {
+    let id: MemberId = "ALTIA".parse().unwrap();
+    let endpoint = "https://tirana.example:7401";
+    let (listen, federation) = ("127.0.0.1:7400".parse().unwrap(), "0.0.0.0:7401".parse().unwrap());
+    let mut full = parse(&template(&id, "Tirana", listen, federation, endpoint)).unwrap();
+    let minimal =
+        parse(&format!("[node]\nid = \"ALTIA\"\nname = \"Tirana\"\nendpoint = \"{endpoint}\"\n"))
+            .unwrap();
+    // The listeners are the node's own values; everything else must be the parser's default.
+    full.grpc.listen = minimal.grpc.listen;
+    full.federation.listen = minimal.federation.listen;
+    full.http.listen = minimal.http.listen;
+    let sections = |c: &Config| {
+        [
+            format!("{:?}", c.grpc),
+            format!("{:?}", c.federation),
+            format!("{:?}", c.http),
+            format!("{:?}", c.artefacts),
+            format!("{:?}", c.keys),
+            format!("{:?}", c.store),
+            format!("{:?}", c.ingest),
+            format!("{:?}", c.logging),
+            format!("{:?}", c.disclosure),
+        ]
+    };
+    for (written, default) in sections(&full).iter().zip(sections(&minimal)) {
+        assert_eq!(written, &default);
+    }
+}
+
+#[test]
 fn a_minimal_file_gets_defaults() {
     let cfg = parse("[node]\nid = \"ALTIA\"\nname = \"Tirana\"\n").unwrap();
     assert_eq!(cfg.grpc.listen.port(), 7400);

@@ -6,11 +6,20 @@
 //! Bounded: at most `MAX_RECORDS_PER_CALL` records per call and `MAX_ROUNDS` calls per origin
 //! and sync, 4 MiB per message, a timeout per call, a number of witness signatures verified per
 //! sync, and exponential backoff per peer.
+//!
+//! Here: the worker's rounds, one peer's sync (`sync_peer`: three sub-protocols in order) and
+//! its outcome; `records`, `witness` and `documents`: the sub-protocols.
 
 use std::{collections::BTreeMap, sync::Arc, time::Duration};
 
 use tonic::transport::Channel;
 use tracing::{debug, info, instrument, warn};
+
+mod documents;
+mod records;
+mod witness;
+
+use documents::*;
 
 use crate::{
     clock,
@@ -44,31 +53,6 @@ pub const WITNESS_ORIGINS_PER_SYNC: usize = 4;
 /// of n members costs every node n² verifications at once.
 pub const WITNESS_VERIFICATIONS_PER_SYNC: usize = 32;
 
-/// Reads chunks sent from the async side, on a blocking thread.
-struct BlockingChunks {
-    rx: std::sync::mpsc::Receiver<Vec<u8>>,
-    buf: Vec<u8>,
-    pos: usize,
-}
-
-impl std::io::Read for BlockingChunks {
-    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
-        while self.pos == self.buf.len() {
-            match self.rx.recv() {
-                Ok(chunk) => {
-                    self.buf = chunk;
-                    self.pos = 0;
-                }
-                Err(_) => return Ok(0),
-            }
-        }
-        let n = out.len().min(self.buf.len() - self.pos);
-        out[..n].copy_from_slice(&self.buf[self.pos..self.pos + n]);
-        self.pos += n;
-        Ok(n)
-    }
-}
-
 /// The worker that keeps this node's copies of the members' logs up to date.
 pub struct PeerSyncer {
     node: Arc<Node>,
@@ -86,57 +70,6 @@ pub struct PeerSyncer {
     cursor: usize,
     /// Whether the warning that members cannot all be reached within `stale_after_ms` was given.
     warned_cycle: bool,
-}
-
-/// The publications and withdrawals in each origin's log, read up to `next`.
-#[derive(Default)]
-struct OriginDocuments {
-    next: u64,
-    events: Vec<crate::artefact::Event>,
-    /// Log position and body hash of each publication.
-    bodies: Vec<(u64, [u8; 32])>,
-}
-
-/// What the logs held say about documents, kept up to date incrementally.
-#[derive(Default)]
-struct Documents {
-    origins: BTreeMap<MemberId, OriginDocuments>,
-}
-
-impl Documents {
-    /// Reads the records appended since the last call; returns the bodies of publications not
-    /// withdrawn that are not held (sorted, without duplicates).
-    fn wanted(&mut self, node: &Node) -> Vec<[u8; 32]> {
-        let mut wanted = Vec::new();
-        for (origin, size, _) in node.log.origins() {
-            let docs = self.origins.entry(origin.clone()).or_default();
-            if docs.next < size {
-                let OriginDocuments { next, events, bodies } = docs;
-                *next = crate::analysis::document_events(node, &origin, *next, |seq, e, p| {
-                    if let Some(hash) =
-                        p.and_then(|(p, _)| <[u8; 32]>::try_from(p.body_sha256.as_slice()).ok())
-                    {
-                        bodies.push((seq, hash));
-                    }
-                    events.push(e);
-                });
-            }
-            if docs.bodies.is_empty() {
-                continue;
-            }
-            let states = crate::artefact::states(&docs.events);
-            for (seq, hash) in &docs.bodies {
-                let withdrawn =
-                    matches!(states.get(seq), Some(crate::artefact::State::Withdrawn(_)));
-                if !withdrawn && !node.blobs.has(hash) {
-                    wanted.push(*hash);
-                }
-            }
-        }
-        wanted.sort();
-        wanted.dedup();
-        wanted
-    }
 }
 
 /// Peers synced at the same time in one round: an unreachable or slow member holds up only its
@@ -324,143 +257,16 @@ impl PeerSyncer {
         wanted: &std::sync::Mutex<Vec<[u8; 32]>>,
     ) -> Result<(), SyncError> {
         let before = self.node.peers.get(id);
-        let mut checked = before.checked.clone();
-        let mut changed = false;
-        let mut changed_origins = Vec::new();
-        let origins = self
-            .within("ListOrigins", client.list_origins(pb::ListOriginsRequest {}))
-            .await?
-            .into_inner()
-            .origins;
-        let own = self.node.log.own().clone();
-        let mut sizes = BTreeMap::new();
-        for summary in origins {
-            let Ok(origin) = summary.origin.parse::<MemberId>() else { continue };
-            sizes.insert(origin.clone(), summary.size);
-            if origin == own {
-                continue;
-            }
-            let keys = self.node.keys_of(&origin);
-            if keys.is_empty() {
-                continue; // Not a member this node knows: its records cannot be verified.
-            }
-            let reported = (summary.size, summary.root_hash);
-            if checked.get(&origin) == Some(&reported) && self.node.log.size(&origin) >= reported.0
-            {
-                continue; // Nothing new from this peer about this origin since the last check.
-            }
-            changed = true;
-            changed_origins.push(origin.clone());
-            let lock = self.origin_lock(&origin);
-            let pulling = lock.lock().await;
-            self.pull(&mut client, id, &origin, summary.size).await?;
-            drop(pulling);
-            // Another origin's head relayed by this peer tells nothing new when a head at least
-            // that large is held and the peer's root at its size is the root of the records held
-            // here (no split view to find); the peer's own head is always read and countersigned.
-            let agrees = &origin != id
-                && self.node.log.tree_head(&origin).is_ok_and(|h| h.size >= reported.0)
-                && self
-                    .node
-                    .log
-                    .root_at(&origin, reported.0)
-                    .is_some_and(|r| r[..] == reported.1[..]);
-            let head = if agrees {
-                None
-            } else {
-                let request = pb::GetTreeHeadRequest { origin: origin.to_string() };
-                Some(self.within("GetTreeHead", client.get_tree_head(request)).await)
-            };
-            if let Some(Ok(head)) = head {
-                let bytes = prost::Message::encode_to_vec(&head.into_inner());
-                let keys = self.node.keys_of(&origin);
-                match self.node.log.check_foreign_head(
-                    &origin,
-                    &bytes,
-                    &keys,
-                    id,
-                    clock::now_unix_ms(),
-                ) {
-                    Ok(HeadCheck::Conflict) => {
-                        warn!(%origin, "tree head contradicts the records held")
-                    }
-                    // A member relaying an older head of another origin is normal; the origin
-                    // itself going back behind a head it signed is not.
-                    Ok(HeadCheck::Behind(held)) if &origin == id => {
-                        self.node.log.metrics().head_refused(id.as_str(), "rolled_back");
-                        warn!(%origin, held, "refused a tree head older than one the origin signed before");
-                    }
-                    Ok(_) => {}
-                    Err(e @ crate::log::Error::BadTreeHead { .. }) => {
-                        self.node.log.metrics().head_refused(id.as_str(), "invalid");
-                        warn!(%origin, error = %e, "tree head refused");
-                    }
-                    Err(e) => warn!(%origin, error = %e, "couldn't check a tree head"),
-                }
-            }
-            checked.insert(origin, reported);
-        }
-        // Witness statements about the origins that changed (at most `WITNESS_ORIGINS_PER_SYNC`),
-        // and about one more origin in turn every `WITNESS_EVERY` syncs: one call per origin, so
-        // a reply holds one statement per member (every origin's would be members squared).
-        let mut about = witness_origins(changed_origins, id, before.syncs);
-        if before.syncs.is_multiple_of(WITNESS_EVERY) && !sizes.is_empty() {
-            let turn = (before.syncs / WITNESS_EVERY) as usize % sizes.len();
-            if let Some(origin) = sizes.keys().nth(turn).filter(|o| !about.contains(o)) {
-                about.push(origin.clone());
-            }
-        }
-        let mut verifications = WITNESS_VERIFICATIONS_PER_SYNC;
-        for origin in &about {
-            let request = pb::GetWitnessStatementsRequest { origin: origin.to_string() };
-            let mut statements = self
-                .within("GetWitnessStatements", client.get_witness_statements(request))
-                .await?
-                .into_inner()
-                .statements;
-            statements.truncate(10_000);
-            // The peer's own statement first: it is the one this sync is sure to be about.
-            statements.sort_by_key(|s| {
-                prost::Message::decode(s.body.as_slice())
-                    .map_or(true, |b: pb::WitnessStatement| b.witness != id.as_str())
-            });
-            for s in &statements {
-                let node = &self.node;
-                if let Err(e) = node.log.check_witness_within(
-                    s,
-                    |w| node.keys_of(w),
-                    id,
-                    clock::now_unix_ms(),
-                    &mut verifications,
-                ) {
-                    debug!(error = %e, "witness statement not kept");
-                }
-            }
-        }
-        if changed {
-            // New records may publish documents this round's list did not know of yet.
-            let fresh = self.wanted_bodies().await;
-            *wanted.lock().unwrap_or_else(|p| p.into_inner()) = fresh;
-        }
-        let still: Vec<[u8; 32]> = {
-            let mut w = wanted.lock().unwrap_or_else(|p| p.into_inner());
-            w.retain(|h| !self.node.blobs.has(h));
-            w.clone()
-        };
-        if !still.is_empty() {
-            self.fetch_bodies(&mut client, id, &still).await;
-        }
+        let (sizes, checked, changed) =
+            self.sync_records(&mut client, id, before.checked.clone()).await?;
+        let fresh = !changed.is_empty();
+        self.sync_witness(&mut client, id, changed, &sizes, before.syncs).await?;
+        self.sync_documents(&mut client, id, wanted, fresh).await;
         self.node.peers.update(id, |p| {
             p.sizes = sizes;
             p.checked = checked;
         });
         Ok(())
-    }
-
-    /// The lock held while pulling `origin`'s records.
-    fn origin_lock(&self, origin: &MemberId) -> Arc<tokio::sync::Mutex<()>> {
-        let mut locks = self.origins.lock().unwrap_or_else(|p| p.into_inner());
-        locks.entry(origin.clone()).or_default().clone()
     }
 
     /// Runs one unary call to a peer within `peer_timeout_ms`, its reply's body included (the
@@ -479,198 +285,6 @@ impl PeerSyncer {
             "{call} took longer than {} ms (federation.peer_timeout_ms)",
             self.timeout.as_millis()
         ))
-    }
-
-    /// Documents this node should hold and does not yet: bodies of current or superseded
-    /// publications that are missing or failed verification. Each record is read once: the
-    /// publications and withdrawals seen so far are kept per origin, and only records appended
-    /// since are decoded (listing from scratch decoded every record held once per changed peer,
-    /// which grew with the cube of the members).
-    async fn wanted_bodies(&self) -> Vec<[u8; 32]> {
-        let (node, documents) = (self.node.clone(), self.documents.clone());
-        tokio::task::spawn_blocking(move || {
-            documents.lock().unwrap_or_else(|p| p.into_inner()).wanted(&node)
-        })
-        .await
-        .unwrap_or_default()
-    }
-
-    /// Fetches artefact bodies this node lacks from the peer, verifying each against its hash.
-    async fn fetch_bodies(
-        &self,
-        client: &mut FederationClient<Channel>,
-        peer: &MemberId,
-        wanted: &[[u8; 32]],
-    ) {
-        for &hash in wanted.iter().take(MAX_BODIES_PER_SYNC) {
-            let request = pb::GetBlobRequest { sha256: hash.to_vec() };
-            let Ok(resp) = self.within("GetBlob", client.get_blob(request)).await else {
-                continue;
-            };
-            let mut stream = resp.into_inner();
-            let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<u8>>(4);
-            let node = self.node.clone();
-            let limit = node.config.artefacts.max_bytes;
-            let writer = tokio::task::spawn_blocking(move || {
-                let reader = BlockingChunks { rx, buf: Vec::new(), pos: 0 };
-                node.blobs.put(reader, limit, Some(&hash), &mut Vec::new())
-            });
-            // A document may be large, so its call has no deadline as a whole, but each chunk
-            // must come within `peer_timeout_ms`: a stalled transfer is dropped, not waited on.
-            while let Ok(Ok(Some(chunk))) =
-                tokio::time::timeout(self.timeout, stream.message()).await
-            {
-                if tx.send(chunk.data).is_err() {
-                    break;
-                }
-            }
-            drop(tx);
-            match writer.await {
-                Ok(Ok(_)) => {
-                    info!(peer = %peer, sha256 = %hex::encode(hash), "fetched and verified a document")
-                }
-                Ok(Err(e)) => {
-                    self.node.log.metrics().record_rejected(peer.as_str(), "document");
-                    warn!(peer = %peer, sha256 = %hex::encode(hash), error = %e, "refused a document from a peer");
-                }
-                Err(_) => {}
-            }
-        }
-    }
-
-    /// Fetches the records of `origin` this node lacks, up to the peer's size. The next batch is
-    /// on its way while the last one is verified and stored.
-    async fn pull(
-        &self,
-        client: &mut FederationClient<Channel>,
-        peer: &MemberId,
-        origin: &MemberId,
-        their_size: u64,
-    ) -> Result<(), SyncError> {
-        let mut ours = self.node.log.size(origin);
-        if ours >= their_size {
-            return Ok(());
-        }
-        let mut next = self.fetch(client, origin, ours).await?;
-        for _ in 0..MAX_ROUNDS {
-            let (batch, late) = next;
-            if batch.is_empty() {
-                if late {
-                    return Err(self.late("GetRecords").into());
-                }
-                break;
-            }
-            let n = batch.len() as u64;
-            let more = !late && ours + n < their_size;
-            let (appended, prefetched) = tokio::join!(self.append(peer, origin, batch), async {
-                if more { Some(self.fetch(client, origin, ours + n).await) } else { None }
-            });
-            let fetched = appended?;
-            self.report(peer, origin, &fetched);
-            if fetched.accepted > 0 {
-                self.node.observe(origin, ours).map_err(|e| {
-                    SyncError::Local(format!("reading {origin}'s new records: {e}"))
-                })?;
-            }
-            if late {
-                let n = fetched.accepted;
-                let e = self.late("GetRecords");
-                return Err(SyncError::Peer(tonic::Status::deadline_exceeded(format!(
-                    "{}; the {n} records it brought were kept",
-                    e.message()
-                ))));
-            }
-            // A batch not taken whole (a bad record, a fork) ends the pull; what was fetched
-            // meanwhile follows a record this node does not hold.
-            let held = self.node.log.size(origin);
-            if held != ours + n {
-                break;
-            }
-            ours = held;
-            match prefetched {
-                Some(fetched) => next = fetched?,
-                None => break,
-            }
-        }
-        Ok(())
-    }
-
-    /// One `GetRecords` call from `from` on, within `peer_timeout_ms` with its streamed reply:
-    /// the records, and whether the deadline cut the reply short (what came before it is kept).
-    async fn fetch(
-        &self,
-        client: &mut FederationClient<Channel>,
-        origin: &MemberId,
-        from: u64,
-    ) -> Result<(Vec<pb::SignedRecord>, bool), SyncError> {
-        let deadline = tokio::time::Instant::now() + self.timeout;
-        let request = pb::GetRecordsRequest {
-            origin: origin.to_string(),
-            from_seq: from,
-            limit: MAX_RECORDS_PER_CALL as u32,
-        };
-        let mut stream = tokio::time::timeout_at(deadline, client.get_records(request))
-            .await
-            .map_err(|_| self.late("GetRecords"))??
-            .into_inner();
-        let mut batch = Vec::new();
-        loop {
-            match tokio::time::timeout_at(deadline, stream.message()).await {
-                Err(_) => return Ok((batch, true)),
-                Ok(message) => match message? {
-                    Some(r) => batch.push(r),
-                    None => return Ok((batch, false)),
-                },
-            }
-            if batch.len() >= MAX_RECORDS_PER_CALL {
-                return Ok((batch, false));
-            }
-        }
-    }
-
-    /// Verifies and stores a batch of `origin`'s records off the async executor.
-    async fn append(
-        &self,
-        peer: &MemberId,
-        origin: &MemberId,
-        batch: Vec<pb::SignedRecord>,
-    ) -> Result<crate::log::Fetched, SyncError> {
-        let keys = self.node.keys_of(origin);
-        let node = self.node.clone();
-        let (origin2, peer2) = (origin.clone(), peer.clone());
-        tokio::task::spawn_blocking(move || {
-            node.log.append_foreign(&origin2, &batch, &keys, &peer2, clock::now_unix_ms())
-        })
-        .await
-        .map_err(|e| SyncError::Local(format!("appending {origin}'s records: {e}")))?
-        .map_err(|e| SyncError::Local(format!("appending {origin}'s records: {e}")))
-    }
-
-    /// Counts and logs what a batch brought: records replicated and refused, skewed dates.
-    fn report(&self, peer: &MemberId, origin: &MemberId, fetched: &crate::log::Fetched) {
-        let metrics = self.node.log.metrics();
-        metrics.replicated(fetched.accepted);
-        for r in &fetched.rejected {
-            metrics.record_rejected(peer.as_str(), r.reason);
-        }
-        if let Some(r) = fetched.rejected.first() {
-            let n = fetched.rejected.len();
-            warn!(peer = %peer, reason = %r, rejected = n, "rejected records from a peer");
-        }
-        // Skewed dates are counted and kept: record dates never decide freshness or order.
-        if fetched.dated_ahead > 0 {
-            metrics.clock_skew(origin.as_str(), "ahead", fetched.dated_ahead);
-            let (records, ahead_ms) = (fetched.dated_ahead, fetched.max_ahead_ms);
-            warn!(%peer, %origin, records, ahead_ms, "kept records dated ahead of this clock");
-        }
-        if fetched.dated_backwards > 0 {
-            metrics.clock_skew(origin.as_str(), "backwards", fetched.dated_backwards);
-            let records = fetched.dated_backwards;
-            warn!(%peer, %origin, records, "kept records dated before the record they follow");
-        }
-        if fetched.accepted > 0 {
-            info!(peer = %peer, origin = %origin, accepted = fetched.accepted, "replicated records");
-        }
     }
 }
 
@@ -695,22 +309,8 @@ fn round_order<C>(
     peers.into_iter().map(|(_, id, card)| (id, card)).collect()
 }
 
-/// The origins whose witness statements one sync reads, of those the peer reported changed: the
-/// peer's own first, then up to [`WITNESS_ORIGINS_PER_SYNC`] in all, rotating with the sync count.
-fn witness_origins(mut changed: Vec<MemberId>, peer: &MemberId, syncs: u64) -> Vec<MemberId> {
-    if changed.len() <= WITNESS_ORIGINS_PER_SYNC {
-        return changed;
-    }
-    let mut about = Vec::with_capacity(WITNESS_ORIGINS_PER_SYNC);
-    if let Some(at) = changed.iter().position(|o| o == peer) {
-        about.push(changed.remove(at));
-    }
-    let start = syncs as usize % changed.len();
-    about.extend(
-        changed.iter().cycle().skip(start).take(WITNESS_ORIGINS_PER_SYNC - about.len()).cloned(),
-    );
-    about
-}
+/// What a peer reported of each origin when it was last pulled and checked: size and root.
+type Checked = BTreeMap<MemberId, (u64, Vec<u8>)>;
 
 /// How one peer's sync failed: through the peer (a refusal, a bad or late reply), which counts
 /// against it and backs it off, or through this node itself (its store), which does neither.
@@ -777,7 +377,7 @@ mod tests {
         assert_eq!(labels, crate::metrics::SYNC_CODES);
     }
 
-    use super::*;
+    use super::{witness::witness_origins, *};
 
     fn ids(names: &[&str]) -> Vec<MemberId> {
         names.iter().map(|n| n.parse().unwrap()).collect()
