@@ -744,6 +744,119 @@ fn provenance_section(a: &Answer, lang: Lang) -> String {
     page
 }
 
+/// The metropolitan value with its period and cities, and the newer periods not every city has
+/// published yet, each offered as a link.
+fn headline_section(a: &Answer, q: &QueryParams, lang: Lang) -> String {
+    let t = |id: &str| esc(&lang.t(id, &[]));
+    let mut page = String::new();
+    let included = a.coverage.included.len() as i64;
+    let _ = write!(
+        page,
+        r#"<p>{} · {} {}</p><p class="headline" id="headline">{}</p><p>{} {}</p></section>"#,
+        t("metro-value"),
+        t("period"),
+        esc(&a.period),
+        fmt_estimate(&a.metro, &a.unit, lang),
+        esc(&lang.t("cities-included", &[("count", Arg::Count(included))])),
+        if a.metro.margin_of_error.is_none() && a.metro.published {
+            format!("· {}", t("no-margin"))
+        } else {
+            String::new()
+        }
+    );
+    // A newer period not every city has published yet: offered, its cities named.
+    for p in a.period_coverage.iter().filter(|p| p.period > a.period && !p.comparable) {
+        let cities = p.cities.join(", ");
+        let text = lang.t(
+            "newer-partial",
+            &[
+                ("period", Arg::Text(&p.period)),
+                ("cities", Arg::Text(&cities)),
+                ("current", Arg::Text(&a.period)),
+            ],
+        );
+        let query = [
+            ("indicator", a.indicator.as_str()),
+            ("by", a.by.as_str()),
+            ("series", a.series.as_str()),
+            ("period", p.period.as_str()),
+            ("lang", q.lang.as_str()),
+        ];
+        let query: Vec<_> = query.into_iter().filter(|(_, v)| !v.is_empty()).collect();
+        let _ = write!(
+            page,
+            r#"<p class="partial">{} <a href="/?{}">{}</a>.</p>"#,
+            esc(&text),
+            esc(&serde_urlencoded::to_string(&query).unwrap_or_default()),
+            esc(&lang.t("show-partial", &[("period", Arg::Text(&p.period))]))
+        );
+    }
+    page
+}
+
+/// The footer: the artefacts, the log, and the exports of what is on screen.
+fn footer(
+    spec: &crate::catalogue::Indicator,
+    q: &QueryParams,
+    answer: Option<&Answer>,
+    lang: Lang,
+) -> String {
+    let t = |id: &str| esc(&lang.t(id, &[]));
+    let mut page = String::new();
+    // The exports hold what is on screen: indicator, breakdown, series and period.
+    let (period, series) = answer.map(|a| (a.period.clone(), a.series.clone())).unwrap_or_default();
+    let export = format!(
+        "/api/v1/query?indicator={}&amp;by={}&amp;series={}&amp;period={}",
+        esc(&spec.id),
+        esc(&q.by),
+        esc(&series),
+        esc(&period)
+    );
+    // The plain CSV's column names in the page's language; the data and SDMX-CSV keep codes.
+    let csv_lang =
+        if lang == Lang::En { String::new() } else { format!("&amp;lang={}", lang.code()) };
+    let review = if lang.machine_translated() {
+        format!(r#" <span id="machine-translation">{}</span>"#, t("machine-translation"))
+    } else {
+        String::new()
+    };
+    let _ = write!(
+        page,
+        r#"<footer><p><a href="/artefacts?lang={code}">{}</a> · {} <a href="/log/">/log/</a>. {} <a href="{export}&amp;format=csv{csv_lang}">CSV</a> · <a href="{export}&amp;format=sdmx-csv">SDMX-CSV</a> · <a href="{export}">JSON</a> · <a href="{export}&amp;format=bundle">{}</a> ({} <code>metronode verify-bundle</code>){review}</p></footer></main></body></html>"#,
+        t("artefacts-title"),
+        t("footer-data"),
+        t("footer-export"),
+        t("proof-bundle"),
+        t("footer-verify"),
+        code = lang.code()
+    );
+    page
+}
+
+/// The map: the indicator over every district of every member, for the period and series on
+/// screen.
+async fn map_section(
+    node: &Arc<Node>,
+    q: &QueryParams,
+    a: &Answer,
+    spec: &crate::catalogue::Indicator,
+    districts: &super::map::Districts,
+    lang: Lang,
+) -> String {
+    let of_districts = if a.by == "district_code" {
+        Some(Answer::clone(a))
+    } else {
+        let q = QueryParams {
+            by: "district_code".into(),
+            period: a.period.clone(),
+            series: a.series.clone(),
+            ..q.clone()
+        };
+        super::answer(node, &q).await.ok().map(|r| r.answer.clone())
+    };
+    of_districts.map(|d| super::map::section(lang, spec, &d, districts)).unwrap_or_default()
+}
+
 /// Federation health: every member, reachable or not, its last sync, records held and lag.
 fn federation_section(node: &Node, lang: Lang) -> String {
     let t = |id: &str| esc(&lang.t(id, &[]));
@@ -783,6 +896,8 @@ fn federation_section(node: &Node, lang: Lang) -> String {
     page
 }
 
+/// The dashboard page for `q`: the picker, then one section after another (headline, cities,
+/// gap, map, trend, coverage, provenance, federation) and the footer.
 pub async fn render(node: &Arc<Node>, mut q: QueryParams, lang: Lang) -> (StatusCode, String) {
     let t = |id: &str| esc(&lang.t(id, &[]));
     let releases = node.releases.releases(node);
@@ -853,104 +968,19 @@ pub async fn render(node: &Arc<Node>, mut q: QueryParams, lang: Lang) -> (Status
             let _ = write!(page, "<p>{}</p></section>", t("no-data"));
         }
         Some(a) => {
-            let included = a.coverage.included.len() as i64;
-            let _ = write!(
-                page,
-                r#"<p>{} · {} {}</p><p class="headline" id="headline">{}</p><p>{} {}</p></section>"#,
-                t("metro-value"),
-                t("period"),
-                esc(&a.period),
-                fmt_estimate(&a.metro, &a.unit, lang),
-                esc(&lang.t("cities-included", &[("count", Arg::Count(included))])),
-                if a.metro.margin_of_error.is_none() && a.metro.published {
-                    format!("· {}", t("no-margin"))
-                } else {
-                    String::new()
-                }
-            );
-            // A newer period not every city has published yet: offered, its cities named.
-            for p in a.period_coverage.iter().filter(|p| p.period > a.period && !p.comparable) {
-                let cities = p.cities.join(", ");
-                let text = lang.t(
-                    "newer-partial",
-                    &[
-                        ("period", Arg::Text(&p.period)),
-                        ("cities", Arg::Text(&cities)),
-                        ("current", Arg::Text(&a.period)),
-                    ],
-                );
-                let query = [
-                    ("indicator", a.indicator.as_str()),
-                    ("by", a.by.as_str()),
-                    ("series", a.series.as_str()),
-                    ("period", p.period.as_str()),
-                    ("lang", q.lang.as_str()),
-                ];
-                let query: Vec<_> = query.into_iter().filter(|(_, v)| !v.is_empty()).collect();
-                let _ = write!(
-                    page,
-                    r#"<p class="partial">{} <a href="/?{}">{}</a>.</p>"#,
-                    esc(&text),
-                    esc(&serde_urlencoded::to_string(&query).unwrap_or_default()),
-                    esc(&lang.t("show-partial", &[("period", Arg::Text(&p.period))]))
-                );
-            }
+            page.push_str(&headline_section(a, &q, lang));
             page.push_str(&cities_section(a, &name, lang));
-
             page.push_str(&gap_section(a, spec, &name, &by, &districts, lang));
-            // The map: the indicator over every district of every member, for the period and
-            // series on screen.
             if by_district {
-                let of_districts = if a.by == "district_code" {
-                    Some(Answer::clone(a))
-                } else {
-                    let q = QueryParams {
-                        by: "district_code".into(),
-                        period: a.period.clone(),
-                        series: a.series.clone(),
-                        ..q.clone()
-                    };
-                    super::answer(node, &q).await.ok().map(|r| r.answer.clone())
-                };
-                if let Some(d) = of_districts {
-                    page.push_str(&super::map::section(lang, spec, &d, &districts));
-                }
+                page.push_str(&map_section(node, &q, a, spec, &districts, lang).await);
             }
             page.push_str(&trend_section(a, &name, lang));
-
             page.push_str(&coverage_section(a, lang));
-
             page.push_str(&provenance_section(a, lang));
         }
     }
     page.push_str(&federation_section(node, lang));
-    // The exports hold what is on screen: indicator, breakdown, series and period.
-    let (period, series) = answer.map(|a| (a.period.clone(), a.series.clone())).unwrap_or_default();
-    let export = format!(
-        "/api/v1/query?indicator={}&amp;by={}&amp;series={}&amp;period={}",
-        esc(&spec.id),
-        esc(&q.by),
-        esc(&series),
-        esc(&period)
-    );
-    // The plain CSV's column names in the page's language; the data and SDMX-CSV keep codes.
-    let csv_lang =
-        if lang == Lang::En { String::new() } else { format!("&amp;lang={}", lang.code()) };
-    let review = if lang.machine_translated() {
-        format!(r#" <span id="machine-translation">{}</span>"#, t("machine-translation"))
-    } else {
-        String::new()
-    };
-    let _ = write!(
-        page,
-        r#"<footer><p><a href="/artefacts?lang={code}">{}</a> · {} <a href="/log/">/log/</a>. {} <a href="{export}&amp;format=csv{csv_lang}">CSV</a> · <a href="{export}&amp;format=sdmx-csv">SDMX-CSV</a> · <a href="{export}">JSON</a> · <a href="{export}&amp;format=bundle">{}</a> ({} <code>metronode verify-bundle</code>){review}</p></footer></main></body></html>"#,
-        t("artefacts-title"),
-        t("footer-data"),
-        t("footer-export"),
-        t("proof-bundle"),
-        t("footer-verify"),
-        code = lang.code()
-    );
+    page.push_str(&footer(spec, &q, answer, lang));
     (StatusCode::OK, page)
 }
 
