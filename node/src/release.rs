@@ -65,7 +65,7 @@ pub struct IngestOutcome {
 }
 
 /// Checks a period: a year, or an ISO 8601 interval of two dates.
-pub fn check_period(period: &str) -> Result<(), String> {
+fn check_period(period: &str) -> Result<(), String> {
     let date = |s: &str| {
         let b = s.as_bytes();
         b.len() == 10
@@ -105,6 +105,7 @@ fn ingest_timed(
     req: &IngestRequest,
     input: impl Read,
 ) -> Result<IngestOutcome, Error> {
+    // The one check of the request, whichever edge made it (gRPC, the demo).
     check_period(&req.period).map_err(Error::Request)?;
     if catalogue.dataset(&req.dataset).is_none() {
         let names: Vec<_> = catalogue.datasets.iter().map(|d| d.name.as_str()).collect();

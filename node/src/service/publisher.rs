@@ -111,7 +111,8 @@ impl pb::publisher_server::Publisher for PublisherService {
             file_name: safe_name(&header.file_name),
             dry_run: header.dry_run,
         };
-        release::check_period(&request.period).map_err(Error::InvalidArgument)?;
+        // The request is checked once, by `release::ingest` as it starts: a bad period or
+        // dataset fails the job at once, which ends the stream's forwarding.
         let (tx, rx) = mpsc::channel::<io::Result<Vec<u8>>>(INGEST_QUEUE);
         let node = self.node.clone();
         let job = tokio::task::spawn_blocking(move || {
