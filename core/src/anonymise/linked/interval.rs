@@ -38,7 +38,11 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use microlp::{ComparisonOp, Error as LpError, OptimizationDirection, Problem, Variable};
+use microlp::{
+    ComparisonOp, Error as LpError, OptimizationDirection,
+    OptimizationDirection::{Maximize, Minimize},
+    Problem, Variable,
+};
 
 use super::{Model, Quantity, Target};
 
@@ -315,16 +319,14 @@ impl<'m, 'a> Intervals<'m, 'a> {
         let mut range = Range { lo: 0.0, hi: f64::INFINITY };
         let mut points = Vec::new();
         if lo {
-            let min =
-                self.solve(statuses, &positions, &terms, &[], OptimizationDirection::Minimize)?;
-            range.lo = min.as_ref().map_or(f64::NEG_INFINITY, |(v, _)| *v);
-            points.extend(min.map(|(_, x)| x));
+            let min = self.solve(statuses, &positions, &terms, &[], Minimize, None)?;
+            range.lo = min.as_ref().map_or(f64::NEG_INFINITY, |(v, _, _)| *v);
+            points.extend(min.map(|(_, x, _)| x));
         }
         if hi {
-            let max =
-                self.solve(statuses, &positions, &terms, &[], OptimizationDirection::Maximize)?;
-            range.hi = max.as_ref().map_or(f64::INFINITY, |(v, _)| *v);
-            points.extend(max.map(|(_, x)| x));
+            let max = self.solve(statuses, &positions, &terms, &[], Maximize, None)?;
+            range.hi = max.as_ref().map_or(f64::INFINITY, |(v, _, _)| *v);
+            points.extend(max.map(|(_, x, _)| x));
         }
         Ok(Seen { range, positions, points })
     }
@@ -375,9 +377,8 @@ impl<'m, 'a> Intervals<'m, 'a> {
                         }
                     }
                 }
-                let low =
-                    self.solve(statuses, positions, &sum, &[], OptimizationDirection::Minimize)?;
-                if let Some((_, x)) = low {
+                let low = self.solve(statuses, positions, &sum, &[], Minimize, None)?;
+                if let Some((_, x, _)) = low {
                     for (i, (t, (_, need))) in terms.iter().zip(group).enumerate() {
                         lo[i] |= value(&x, t) <= need.slack;
                     }
@@ -391,14 +392,9 @@ impl<'m, 'a> Intervals<'m, 'a> {
                     .filter(|(_, done)| !**done)
                     .map(|((t, (_, need)), _)| (t.clone(), need.upper))
                     .collect();
-                let high = self.solve(
-                    statuses,
-                    positions,
-                    &BTreeMap::new(),
-                    &caps,
-                    OptimizationDirection::Maximize,
-                )?;
-                if let Some((_, x)) = high {
+                let none = BTreeMap::new();
+                let high = self.solve(statuses, positions, &none, &caps, Maximize, None)?;
+                if let Some((_, x, _)) = high {
                     for (i, (t, (_, need))) in terms.iter().zip(group).enumerate() {
                         hi[i] |= value(&x, t) >= need.upper - need.slack;
                     }
@@ -421,25 +417,15 @@ impl<'m, 'a> Intervals<'m, 'a> {
 
     /// Optimises `objective` over the attacker's system on `positions`, plus for each of `caps`
     /// (a quantity and a cap) a variable below both, weighted by the inverse of the cap.
-    /// Returns the optimum and the point, or `None` when the objective is unbounded.
-    fn solve(
-        &mut self,
-        statuses: &[Vec<Status>],
-        positions: &[usize],
-        objective: &BTreeMap<usize, f64>,
-        caps: &[(BTreeMap<usize, f64>, f64)],
-        direction: OptimizationDirection,
-    ) -> Result<Option<(f64, Vec<f64>)>, String> {
-        let solved = self.solve_with(statuses, positions, objective, caps, direction, None)?;
-        Ok(solved.map(|(v, x, _)| (v, x)))
-    }
-
-    /// `solve`, and with `elastic` (a target's terms, a comparison and a bound on them) every
+    /// Returns the optimum, the point and the cells missed (see `elastic`), or `None` when the
+    /// objective is unbounded.
+    ///
+    /// With `elastic` (a target's terms, a comparison and a bound on them) every
     /// published cell's equalities may be missed, at a cost per unit missed (`cost`), while the
     /// target must meet the bound: the cheapest cells to withhold so that it can, as the cells
     /// missed at the optimum. Cells at the total stay exact when the LP holds one dimension
     /// only, so that the dimensions still meet there alone.
-    fn solve_with(
+    fn solve(
         &mut self,
         statuses: &[Vec<Status>],
         positions: &[usize],
@@ -677,12 +663,12 @@ impl<'m, 'a> Intervals<'m, 'a> {
         let terms = self.terms(target, &positions);
         let bound = if lo { (ComparisonOp::Le, 0.0) } else { (ComparisonOp::Ge, need.upper) };
         let none = BTreeMap::new();
-        let solved = self.solve_with(
+        let solved = self.solve(
             statuses,
             &positions,
             &none,
             &[],
-            OptimizationDirection::Minimize,
+            Minimize,
             Some((&terms, bound.0, bound.1)),
         )?;
         Ok(solved.map(|(_, _, cells)| cells).unwrap_or_default())
