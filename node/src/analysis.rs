@@ -2,147 +2,22 @@
 //! (latest per city, indicator and period), the members and their freshness, and answers
 //! queries; the answer's gRPC form lives here too.
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 mod asked;
 
+pub use crate::read_model::{AnswerCache, Answered, Outcome, ReleaseIndex, city_release};
+use crate::read_model::{Inputs, QueryKey};
 pub use asked::{QueryError, check};
 
 use crate::{
-    aggregate::{self, Answer, CityRelease, Member, Query, Unanswered},
+    aggregate::{self, Answer, Member, Query},
     catalogue::Polarity,
     clock,
     identity::MemberId,
     node::Node,
     pb,
 };
-
-/// The log sizes an index was built at, and the latest release per (city, indicator, period),
-/// sorted by those three.
-type Snapshot = (Vec<(MemberId, u64)>, Arc<Vec<CityRelease>>);
-
-/// Releases held, brought up to date when any log grew: logs only grow, so only the records
-/// after the sizes of the last build are read. Each release is held once: the list readers get
-/// is the index itself, updated in place unless a reader still holds it.
-#[derive(Debug, Default)]
-pub struct ReleaseIndex {
-    cache: Mutex<Option<Snapshot>>,
-}
-
-/// What a release is the latest of: its city, indicator and period.
-fn key(r: &CityRelease) -> (&str, &str, &str) {
-    (&r.city, &r.indicator, &r.period)
-}
-
-impl ReleaseIndex {
-    /// The latest release per city, indicator and period among the records held.
-    pub fn releases(&self, node: &Node) -> Arc<Vec<CityRelease>> {
-        let sizes: Vec<(MemberId, u64)> =
-            node.log.origins().into_iter().map(|(o, s, _)| (o, s)).collect();
-        let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some((s, r)) = cache.as_ref()
-            && *s == sizes
-        {
-            return r.clone();
-        }
-        let (before, mut releases) = cache.take().unwrap_or_default();
-        // The releases read since, the latest per key; nothing changes unless every log reads.
-        let mut fresh: Vec<CityRelease> = Vec::new();
-        let mut at: std::collections::HashMap<(String, String, String), usize> =
-            std::collections::HashMap::new();
-        for (origin, _) in &sizes {
-            let from = before.iter().find(|(o, _)| o == origin).map_or(0, |(_, n)| *n);
-            let signer = node.keys_of(origin).first().map(|k| k.to_string()).unwrap_or_default();
-            for item in node.log.read(origin, from) {
-                let held = match item {
-                    Ok(held) => held,
-                    Err(e) => {
-                        // Answer from the releases read before rather than from part of a log;
-                        // the next query reads on from the same sizes (re-reading a release
-                        // replaces it with itself).
-                        tracing::warn!(%origin, error = %e, "couldn't read the releases held");
-                        *cache = Some((before, releases.clone()));
-                        return releases;
-                    }
-                };
-                let pb::record_body::Payload::IndicatorRelease(r) = held.payload else { continue };
-                let release = city_release(origin, held.seq, &held.body, &signer, r);
-                let k = (release.city.clone(), release.indicator.clone(), release.period.clone());
-                match at.get(&k) {
-                    Some(&i) => fresh[i] = release,
-                    None => {
-                        at.insert(k, fresh.len());
-                        fresh.push(release);
-                    }
-                }
-            }
-        }
-        let list = Arc::make_mut(&mut releases);
-        let sorted = list.len();
-        for release in fresh {
-            match list[..sorted].binary_search_by(|r| key(r).cmp(&key(&release))) {
-                Ok(i) => list[i] = release,
-                Err(_) => list.push(release),
-            }
-        }
-        if list.len() > sorted {
-            list.sort_by(|a, b| key(a).cmp(&key(b)));
-        }
-        *cache = Some((sizes, releases.clone()));
-        releases
-    }
-}
-
-/// One release as the aggregate reads it, with its provenance.
-pub fn city_release(
-    origin: &MemberId,
-    seq: u64,
-    body: &[u8],
-    signer: &str,
-    r: pb::IndicatorRelease,
-) -> CityRelease {
-    let method = r.method.clone().unwrap_or_default();
-    let noise = method.noise.as_ref();
-    let method_text = match noise {
-        Some(n) => format!(
-            "{}; {} noise (sd {:.0}), {} {} spent",
-            method.sdc_method.split(':').next().unwrap_or_default(),
-            n.mechanism,
-            n.noise_sd,
-            n.budget_spent,
-            n.budget_unit
-        ),
-        None => method.sdc_method.split(':').next().unwrap_or_default().to_owned(),
-    };
-    CityRelease {
-        city: origin.to_string(),
-        indicator: r.indicator_id.clone(),
-        period: r.period.clone(),
-        unit: r.unit.clone(),
-        noise_sd: noise.map(|n| n.noise_sd),
-        cells: r
-            .cells
-            .iter()
-            .map(|c| aggregate::Cell {
-                series: aggregate::Sym::new(&c.series),
-                dimension: aggregate::Sym::new(&c.dimension),
-                value: aggregate::Sym::new(&c.value),
-                published: c.status == pb::CellStatus::Published as i32,
-                numerator: c.numerator as f64,
-                denominator: c.denominator as f64,
-                flag: aggregate::Sym::new(&c.flag),
-            })
-            .collect(),
-        provenance: aggregate::Provenance {
-            origin: origin.to_string(),
-            seq,
-            record_hash: hex::encode(crate::merkle::leaf_hash(body)),
-            signer: signer.to_owned(),
-            catalogue_version: r.catalogue_version,
-            method: method_text,
-        },
-    }
-}
 
 /// The members as coverage sees them: the federation's trusted members, or this node alone.
 pub fn members(node: &Node) -> Vec<Member> {
@@ -173,30 +48,6 @@ pub fn members(node: &Node) -> Vec<Member> {
     out
 }
 
-/// An answer as served: the answer, and its JSON form made once, on first use (the HTTP API
-/// serves cached answers without serialising them again).
-#[derive(Debug)]
-pub struct Answered {
-    /// The answer.
-    pub answer: Answer,
-    json: std::sync::OnceLock<String>,
-}
-
-impl Answered {
-    fn new(answer: Answer) -> Self {
-        Self { answer, json: Default::default() }
-    }
-
-    /// The answer in JSON.
-    pub fn json(&self) -> &str {
-        self.json.get_or_init(|| {
-            // Unwrap safety: an `Answer` is plain data (strings, numbers, lists) and always
-            // serialises.
-            serde_json::to_string(&self.answer).expect("answers serialise")
-        })
-    }
-}
-
 /// How this node's catalogue reads the values asked for: the series' polarity, and whether
 /// the groups are people. An indicator this catalogue lacks is read as neutral.
 fn reading(node: &Node, q: &Query) -> aggregate::Reading {
@@ -214,9 +65,6 @@ pub fn reading_in(catalogue: &crate::catalogue::Catalogue, q: &Query) -> aggrega
     }
 }
 
-/// An answer, or why there is none.
-pub type Outcome = Result<Arc<Answered>, Unanswered>;
-
 /// Answers a checked query at this node, from the cache when nothing the answer depends on
 /// changed.
 pub fn query(node: &Node, q: &Query) -> Outcome {
@@ -224,7 +72,7 @@ pub fn query(node: &Node, q: &Query) -> Outcome {
     if let Some(hit) = node.answers.get(&key, &inputs) {
         return hit;
     }
-    let releases = node.releases.releases(node);
+    let releases = node.releases();
     let answer = aggregate::answer(
         q,
         reading(node, q),
@@ -270,13 +118,6 @@ async fn answer_checked(node: &Arc<Node>, q: &Query) -> Result<Arc<Answered>, Qu
     outcome.map_err(|why| QueryError::unanswered(&q, why))
 }
 
-/// What a query asked: indicator, period, breakdown, series.
-type QueryKey = (String, String, String, String);
-
-/// What an answer depends on besides the query: the size of every log held (new releases), and
-/// each member with whether it is stale and since when (coverage).
-type Inputs = (Vec<(MemberId, u64)>, Vec<(String, String, bool, Option<Option<i64>>, Vec<String>)>);
-
 fn cache_key(node: &Node, q: &Query) -> (QueryKey, Inputs, Vec<Member>) {
     let key = (q.indicator.clone(), q.period.clone(), q.by.clone(), q.series.clone());
     let sizes = node.log.origins().into_iter().map(|(o, s, _)| (o, s)).collect();
@@ -295,34 +136,6 @@ fn cache_key(node: &Node, q: &Query) -> (QueryKey, Inputs, Vec<Member>) {
         })
         .collect();
     (key, (sizes, freshness), members)
-}
-
-/// Answers by query, each with the inputs it was computed from. Bounded: when full, it starts
-/// over (dashboards ask a few dozen distinct questions; a scan of odd queries cannot grow it).
-#[derive(Debug, Default)]
-pub struct AnswerCache {
-    entries: Mutex<std::collections::HashMap<QueryKey, Cached>>,
-}
-
-/// An answer (or the lack of one) and the inputs it was computed from.
-type Cached = (Inputs, Outcome);
-
-/// Distinct queries kept before the cache starts over.
-const ANSWER_CACHE_ENTRIES: usize = 512;
-
-impl AnswerCache {
-    fn get(&self, key: &QueryKey, inputs: &Inputs) -> Option<Outcome> {
-        let entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
-        entries.get(key).filter(|(i, _)| i == inputs).map(|(_, a)| a.clone())
-    }
-
-    fn put(&self, key: QueryKey, inputs: Inputs, answer: Outcome) {
-        let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
-        if entries.len() >= ANSWER_CACHE_ENTRIES && !entries.contains_key(&key) {
-            entries.clear();
-        }
-        entries.insert(key, (inputs, answer));
-    }
 }
 
 fn estimate(e: &aggregate::Estimate) -> pb::Estimate {
@@ -593,8 +406,7 @@ impl From<&pb::QueryResponse> for Answer {
 pub fn own_districts(node: &Node) -> Vec<String> {
     let own = node.log.own().as_str();
     let mut out: Vec<String> = node
-        .releases
-        .releases(node)
+        .releases()
         .iter()
         .filter(|r| r.city == own)
         .flat_map(|r| r.cells.iter())

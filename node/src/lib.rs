@@ -18,6 +18,7 @@
 //! - `synth`: seeded synthetic microdata of the pilot cities.
 //! - `federation`: membership manifests, proposals and approvals (pure).
 //! - `aggregate`: metropolitan answers from verified releases (pure); `analysis` feeds it.
+//! - `read_model`: the release index and the answer cache over the log (the node holds them).
 //! - `artefact`, `blobs`: policy artefacts: metadata rules, and bodies stored by hash.
 //! - `bundle`: proof bundles: one answer with the records, proofs, tree heads and membership it rests on, made by a node and verified offline.
 //! - `config`, `node`: the data directory, opened in a checked order.
@@ -53,6 +54,7 @@ pub mod metrics;
 pub mod node;
 pub mod pb;
 pub mod peers;
+pub mod read_model;
 pub mod record;
 pub mod release;
 pub mod server;

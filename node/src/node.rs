@@ -130,9 +130,9 @@ pub struct Node {
     /// What this node knows of each peer.
     pub peers: peers::Registry,
     /// The indicator releases held, for queries.
-    pub releases: crate::analysis::ReleaseIndex,
+    pub releases: crate::read_model::ReleaseIndex,
     /// Answers already computed, reused until a log grows or a member's freshness changes.
-    pub answers: crate::analysis::AnswerCache,
+    pub answers: crate::read_model::AnswerCache,
     /// Policy documents, by SHA-256.
     pub blobs: crate::blobs::Blobs,
     /// Held by an ingest from its last check of what was released to the append of its records.
@@ -218,6 +218,12 @@ impl Node {
     /// A snapshot of the membership.
     pub fn membership(&self) -> Membership {
         self.membership.read().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// The latest release per city, indicator and period among the records held (the index
+    /// read on from where it stopped).
+    pub fn releases(&self) -> std::sync::Arc<Vec<crate::aggregate::CityRelease>> {
+        self.releases.releases(&self.log, |o| self.keys_of(o))
     }
 
     /// Every signing key known for a member (newest first).

@@ -110,7 +110,7 @@ pub async fn run(
     // nothing. A query before it is read waits for it.
     let indexing = node.clone();
     tokio::task::spawn_blocking(move || {
-        indexing.releases.releases(&indexing);
+        indexing.releases();
     });
     let http_stop = stopper.clone();
     let http_server = async move {

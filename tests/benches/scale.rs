@@ -402,7 +402,7 @@ pub(crate) async fn query_cost(report: &mut String) {
         let mut data = Vec::new();
         synth::generate(&c, "survey", 3000, 1, &mut data).unwrap();
         node.ingest("survey", "2025", false, data).await.unwrap();
-        base.extend(node.node.releases.releases(&node.node).iter().cloned());
+        base.extend(node.node.releases().iter().cloned());
     }
     let _ = writeln!(report, "### Cost of one metropolitan answer as members grow\n");
     let _ = writeln!(

@@ -119,6 +119,16 @@ fn sled_tonic_and_status_are_named_only_where_architecture_says() {
 }
 
 #[test]
+fn node_holds_read_models_not_the_analysis_that_reads_it() {
+    // `analysis` reads through `Node`; `Node` holds the read models (`read_model`), which know
+    // the log and not the node, so the two do not import each other.
+    let cycle = naming(&["node/src/node.rs", "node/src/read_model.rs"], &["analysis::"]);
+    assert!(cycle.is_empty(), "node and analysis import each other: {cycle:?}");
+    let node = naming(&["node/src/read_model.rs"], &["crate::node", "node::Node"]);
+    assert!(node.is_empty(), "the read models name the node: {node:?}");
+}
+
+#[test]
 fn the_code_map_names_every_module() {
     let map = std::fs::read_to_string(root().join("ARCHITECTURE.md")).unwrap();
     let mut unnamed = Vec::new();

@@ -111,7 +111,7 @@ async fn demo(dir: &Path, rows: u64, http: Option<SocketAddr>, seed: u64) -> any
         .await?;
 
     for (node, city) in nodes.iter().zip(synth::PILOTS) {
-        if !node.releases.releases(node).iter().any(|r| r.city == city.id) {
+        if !node.releases().iter().any(|r| r.city == city.id) {
             publish_city(node, &city, rows, seed).await?;
             publish_artefacts(node, &city)?;
             say(&format!(

@@ -900,7 +900,7 @@ fn federation_section(node: &Node, lang: Lang) -> String {
 /// gap, map, trend, coverage, provenance, federation) and the footer.
 pub async fn render(node: &Arc<Node>, mut q: QueryParams, lang: Lang) -> (StatusCode, String) {
     let t = |id: &str| esc(&lang.t(id, &[]));
-    let releases = node.releases.releases(node);
+    let releases = node.releases();
     if q.indicator.trim().is_empty() {
         q.indicator = node
             .catalogue

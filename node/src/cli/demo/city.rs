@@ -94,7 +94,7 @@ async fn bootstrap(
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
     info!(federation = super::FEDERATION.0, "the demo federation is in effect");
-    if !node.releases.releases(&node).iter().any(|r| r.city == city.id) {
+    if !node.releases().iter().any(|r| r.city == city.id) {
         super::publish_city(&node, &city, rows, seed).await?;
         super::publish_artefacts(&node, &city)?;
         info!(city = city.id, "published the synthetic releases and documents");
