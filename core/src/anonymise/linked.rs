@@ -589,11 +589,11 @@ fn attacker<'m, 'a>(model: &'m Model<'a>) -> Result<(interval::Intervals<'m, 'a>
 }
 
 /// Every target's range against its need, under `lp`'s attacker.
-fn ranges_meet<'t>(
+fn ranges_meet(
     lp: &mut interval::Intervals<'_, '_>,
     model: &Model<'_>,
     statuses: &[Vec<Status>],
-    targets: impl IntoIterator<Item = &'t Target>,
+    targets: &[Target],
     policy: &Policy,
 ) -> Result<(), Leak> {
     let failed = |what: String| Leak { cell: "the release set".into(), what };

@@ -564,7 +564,7 @@ impl<'m, 'a> Intervals<'m, 'a> {
     pub(super) fn uncertified<'t>(
         &mut self,
         statuses: &[Vec<Status>],
-        targets: impl IntoIterator<Item = &'t Target>,
+        targets: &'t [Target],
         policy: &Policy,
     ) -> Result<Vec<Open<'t>>, String> {
         let decomposable = self.decomposable(statuses);
@@ -595,7 +595,7 @@ impl<'m, 'a> Intervals<'m, 'a> {
         policy: &Policy,
     ) -> Result<usize, String> {
         let mut withheld = 0;
-        let mut open = self.uncertified(statuses, targets.iter(), policy)?;
+        let mut open = self.uncertified(statuses, targets, policy)?;
         for i in 0..open.len() {
             let (target, mut sides) = open[i];
             if sides == (false, false) {
