@@ -121,6 +121,11 @@ impl Tile {
     pub fn count(&self) -> u64 {
         self.width.unwrap_or(TILE_WIDTH)
     }
+
+    /// The position of its first entry (or leaf hash, at level 0); `u64::MAX` past any log.
+    pub fn first(&self) -> u64 {
+        self.index.saturating_mul(TILE_WIDTH)
+    }
 }
 
 /// Parses the part of a tile path after `tile/`: `<L>/<N>[.p/<W>]` or `entries/<N>[.p/<W>]`,

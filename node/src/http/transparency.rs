@@ -150,13 +150,7 @@ async fn tile(
             .tile_hashes(&origin, level, tile.index, tile.count())
             .map(|hashes| hashes.concat()),
         None => {
-            let leaves = signed(
-                &node,
-                origin,
-                tile.index.saturating_mul(checkpoint::TILE_WIDTH),
-                tile.count(),
-            )
-            .await;
+            let leaves = signed(&node, origin, tile.first(), tile.count()).await;
             let bodies = leaves.map(|l| l.into_iter().map(|r| r.body).collect::<Vec<_>>());
             match bodies.map(|b| checkpoint::entry_bundle(&b)) {
                 Some(Some(bundle)) => Some(bundle),
@@ -214,9 +208,7 @@ async fn signatures(
         Ok(t) => t,
         Err(why) => return (StatusCode::BAD_REQUEST, format!("{why}\n")).into_response(),
     };
-    let leaves =
-        signed(&node, origin, tile.index.saturating_mul(checkpoint::TILE_WIDTH), tile.count())
-            .await;
+    let leaves = signed(&node, origin, tile.first(), tile.count()).await;
     let body = leaves.map(|l| l.into_iter().flat_map(|r| r.signature).collect());
     immutable(body, "those entries are not all in the log held here")
 }
