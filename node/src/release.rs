@@ -64,6 +64,24 @@ pub struct IngestOutcome {
     pub budget: Option<pb::BudgetEntry>,
 }
 
+/// A dataset and period's budget as replies show it: spent, total and what is left, as decimals.
+pub fn budget_entry(
+    dataset: String,
+    period: String,
+    unit: &str,
+    spent: Milli,
+    total: Milli,
+) -> pb::BudgetEntry {
+    pb::BudgetEntry {
+        dataset,
+        period,
+        unit: unit.into(),
+        spent: spent.to_string(),
+        total: total.to_string(),
+        remaining: total.saturating_sub(spent).to_string(),
+    }
+}
+
 /// Checks a period: a year, or an ISO 8601 interval of two dates.
 fn check_period(period: &str) -> Result<(), String> {
     let date = |s: &str| {
@@ -173,13 +191,8 @@ fn ingest_timed(
         }),
         _ => None,
     };
-    let entry = |spent: Milli, b: &Budget| pb::BudgetEntry {
-        dataset: b.dataset.clone(),
-        period: b.period.clone(),
-        unit: b.unit.into(),
-        spent: spent.to_string(),
-        total: b.total.to_string(),
-        remaining: b.total.saturating_sub(spent).to_string(),
+    let entry = |spent: Milli, b: &Budget| {
+        budget_entry(b.dataset.clone(), b.period.clone(), b.unit, spent, b.total)
     };
     let suppressed: usize = releases
         .iter()

@@ -336,14 +336,7 @@ impl pb::publisher_server::Publisher for PublisherService {
                         .privacy
                         .get(&dataset)
                         .map(|p| p.noise().map(|n| n.0.mechanism.budget_unit()).unwrap_or(""));
-                    pb::BudgetEntry {
-                        dataset,
-                        period,
-                        unit: unit.unwrap_or("").into(),
-                        spent: spent.to_string(),
-                        total: total.to_string(),
-                        remaining: total.saturating_sub(spent).to_string(),
-                    }
+                    release::budget_entry(dataset, period, unit.unwrap_or(""), spent, total)
                 })
                 .collect())
         })
