@@ -487,24 +487,22 @@ fn accept(
     }
 }
 
-/// The order in which cells are offered for publication, from the one whose loss would cost
-/// most information: totals first, then by weighted base, largest first.
-fn by_information(model: &Model<'_>, mut cells: Vec<(usize, usize)>) -> Vec<(usize, usize)> {
+/// The published cells of `statuses` in the order they are offered for publication, from the
+/// one whose loss would cost most information: totals first, then by weighted base, largest
+/// first.
+fn by_information(model: &Model<'_>, statuses: &[Vec<Status>]) -> Vec<(usize, usize)> {
+    let mut cells = Vec::new();
+    for (t, row) in statuses.iter().enumerate() {
+        cells.extend(
+            row.iter().enumerate().filter(|(_, s)| **s == Status::Published).map(|(c, _)| (t, c)),
+        );
+    }
     let total = model.total();
     cells.sort_by_key(|&(t, c)| {
         let den = model.tables.tables[t].cells[c].acc.den;
         (model.place[t][c].1 != total, std::cmp::Reverse(den), t, c)
     });
     cells
-}
-
-/// The cells of `statuses` that `keep` selects.
-fn cells_where(statuses: &[Vec<Status>], keep: impl Fn(&Status) -> bool) -> Vec<(usize, usize)> {
-    let mut out = Vec::new();
-    for (t, row) in statuses.iter().enumerate() {
-        out.extend(row.iter().enumerate().filter(|(_, s)| keep(s)).map(|(c, _)| (t, c)));
-    }
-    out
 }
 
 /// Secondary suppression over the linked system: marks `Status::Secondary` on the cells that
@@ -519,7 +517,7 @@ pub fn suppress(tables: &Tables, statuses: &mut [Vec<Status>], policy: &Policy) 
         // every dimension holds); the audit would name it if they did.
         basis.reduce(&mut t.residual);
     }
-    let order = by_information(&model, cells_where(statuses, |s| *s == Status::Published));
+    let order = by_information(&model, statuses);
     let mut secondary = 0;
     for (t, c) in order {
         match offer(&model, &basis, &targets, t, c) {
@@ -554,23 +552,24 @@ pub fn suppress(tables: &Tables, statuses: &mut [Vec<Status>], policy: &Policy) 
     }
     // Interval protection over what the exact stage left published. A failure here (no LP
     // answer) leaves the set as it is: the audit then refuses it, naming the failure.
-    let exact: Vec<Vec<bool>> =
-        statuses.iter().map(|r| r.iter().map(|s| *s == Status::Published).collect()).collect();
     let mut report = model.report(targets.len(), secondary);
     if let Ok(mut lp) = interval::Intervals::new(&model) {
-        let _ = lp.protect(statuses, &targets, policy);
+        if let Ok(n) = lp.protect(statuses, &targets, policy) {
+            report.secondary += n;
+            report.interval_secondary = n;
+        }
         report.lps = lp.solved;
     }
     // The attacker who knows which combinations of answers occur, on what is left.
     let atoms = relations.signatures.as_deref().filter(|_| !targets.is_empty());
     if let Some(mut lp) = atoms.and_then(|s| interval::Intervals::atoms(&model, s)) {
-        let _ = lp.protect(statuses, &targets, policy);
+        if let Ok(n) = lp.protect(statuses, &targets, policy) {
+            report.secondary += n;
+            report.interval_secondary += n;
+        }
         report.lps += lp.solved;
         report.atom_level = true;
     }
-    let withheld = cells_where(statuses, |s| matches!(s, Status::Secondary(_)));
-    report.secondary = withheld.len();
-    report.interval_secondary = withheld.iter().filter(|&&(t, c)| exact[t][c]).count();
     report
 }
 
