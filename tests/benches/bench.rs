@@ -775,10 +775,13 @@ fn linked_bench() -> String {
         let t = Instant::now();
         let sys = metronode::anonymise::linked::suppress(&tables, &mut linked, &policy);
         let linked_s = t.elapsed().as_secs_f64();
-        let published: Vec<Vec<bool>> = linked
-            .iter()
-            .map(|r| r.iter().map(|s| *s == metronode::anonymise::Status::Published).collect())
-            .collect();
+        let published_of = |statuses: &[Vec<metronode::anonymise::Status>]| -> Vec<Vec<bool>> {
+            statuses
+                .iter()
+                .map(|r| r.iter().map(|s| *s == metronode::anonymise::Status::Published).collect())
+                .collect()
+        };
+        let published = published_of(&linked);
         let t = Instant::now();
         let audited = metronode::anonymise::linked::audit(&tables, &published, &policy).unwrap();
         let audit_s = t.elapsed().as_secs_f64();
@@ -804,12 +807,9 @@ fn linked_bench() -> String {
             }
         }
         // Per-series suppression against the attacker who reads every series at once.
-        let series_published: Vec<Vec<bool>> = per_series
-            .iter()
-            .map(|r| r.iter().map(|s| *s == metronode::anonymise::Status::Published).collect())
-            .collect();
         let series_audit =
-            match metronode::anonymise::linked::audit(&tables, &series_published, &policy) {
+            match metronode::anonymise::linked::audit(&tables, &published_of(&per_series), &policy)
+            {
                 Ok(_) => "yes".to_string(),
                 Err(leak) => format!("no: {}", leak.cell),
             };
