@@ -2,6 +2,7 @@
 //! members, and suppressed cells that stay unrecoverable across city and metropolitan levels.
 
 use super::*;
+use crate::catalogue::Polarity;
 
 fn cell(series: &str, dim: &str, value: &str, published: bool, n: f64, d: f64) -> Cell {
     Cell {

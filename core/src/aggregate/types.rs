@@ -1,0 +1,201 @@
+//! The vocabulary aggregation reads: shared short strings (`Sym`), a city's published cells and
+//! their provenance, the members as coverage sees them, and the query with its breakdown.
+
+use serde::Serialize;
+
+/// A short string that many cells share (a series, a dimension, one of its values, a flag):
+/// held once per process, whatever the number of releases that name it.
+#[derive(Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Sym(std::sync::Arc<str>);
+
+impl Sym {
+    /// The shared copy of `s`.
+    pub fn new(s: &str) -> Self {
+        use std::{
+            collections::HashSet,
+            sync::{Arc, Mutex, OnceLock},
+        };
+        static HELD: OnceLock<Mutex<HashSet<Arc<str>>>> = OnceLock::new();
+        let mut held = HELD.get_or_init(Default::default).lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(a) = held.get(s) {
+            return Self(a.clone());
+        }
+        if held.len() >= 1 << 16 {
+            held.clear(); // far more than a catalogue names: start over rather than grow
+        }
+        let a: Arc<str> = Arc::from(s);
+        held.insert(a.clone());
+        Self(a)
+    }
+
+    /// The string.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::ops::Deref for Sym {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Sym {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(&*self.0, f)
+    }
+}
+
+impl std::fmt::Display for Sym {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl From<&str> for Sym {
+    fn from(s: &str) -> Self {
+        Self::new(s)
+    }
+}
+
+impl From<&String> for Sym {
+    fn from(s: &String) -> Self {
+        Self::new(s)
+    }
+}
+
+impl PartialEq<str> for Sym {
+    fn eq(&self, other: &str) -> bool {
+        &*self.0 == other
+    }
+}
+
+impl PartialEq<&str> for Sym {
+    fn eq(&self, other: &&str) -> bool {
+        &*self.0 == *other
+    }
+}
+
+impl PartialEq<String> for Sym {
+    fn eq(&self, other: &String) -> bool {
+        &*self.0 == other.as_str()
+    }
+}
+
+impl Serialize for Sym {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.0)
+    }
+}
+
+/// One published cell of a city's release.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Cell {
+    /// Series (`_T` headline).
+    pub series: Sym,
+    /// Dimension, empty for the total.
+    pub dimension: Sym,
+    /// Value of the dimension.
+    pub value: Sym,
+    /// Published (else suppressed).
+    pub published: bool,
+    /// Weighted numerator.
+    pub numerator: f64,
+    /// Weighted denominator.
+    pub denominator: f64,
+    /// Reliability flag.
+    pub flag: Sym,
+}
+
+/// Where a city's figure came from.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Provenance {
+    /// The city whose log holds the release.
+    pub origin: String,
+    /// Position in that log.
+    pub seq: u64,
+    /// Record hash (hex).
+    pub record_hash: String,
+    /// The origin's signing key (hex).
+    pub signer: String,
+    /// Catalogue version of the release.
+    pub catalogue_version: String,
+    /// Disclosure control and noise, for people.
+    pub method: String,
+}
+
+/// One city's release of one indicator and period.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CityRelease {
+    /// Member id.
+    pub city: String,
+    /// Indicator.
+    pub indicator: String,
+    /// Period.
+    pub period: String,
+    /// Display unit.
+    pub unit: String,
+    /// Noise standard deviation on every published value, if any.
+    pub noise_sd: Option<f64>,
+    /// Cells.
+    pub cells: Vec<Cell>,
+    /// Where it came from.
+    pub provenance: Provenance,
+}
+
+/// A member as coverage sees it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Member {
+    /// Member id.
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// Unix ms of the last sync with it, `None` for this node itself or never.
+    pub last_sync_unix_ms: Option<i64>,
+    /// This node.
+    pub is_self: bool,
+    /// Kinds of evidence of misbehaviour its log holds at this node (`equivocation`, `fork`,
+    /// an inconsistent tree head); empty for a member in good standing.
+    pub evidence: Vec<String>,
+}
+
+/// What the analyst asked.
+#[derive(Debug, Clone, Default)]
+pub struct Query {
+    /// Indicator id.
+    pub indicator: String,
+    /// Period; the latest with any release when empty.
+    pub period: String,
+    /// Dimension to break down by: a column name, `city` (the default view), or empty.
+    pub by: String,
+    /// Series; `_T` when empty (or the first series when the indicator has no headline).
+    pub series: String,
+}
+
+/// What an answer is broken down by, read from a query's or an answer's `by` in one place.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Breakdown<'a> {
+    /// The cities side by side (`by` empty or `city`): the default view.
+    Cities,
+    /// The values of a catalogue dimension (`age_band`, `district_code`, ...).
+    Dimension(&'a str),
+}
+
+impl<'a> Breakdown<'a> {
+    /// The breakdown `by` names.
+    pub fn of(by: &'a str) -> Self {
+        match by {
+            "" | "city" => Breakdown::Cities,
+            dimension => Breakdown::Dimension(dimension),
+        }
+    }
+
+    /// Its name in queries, exports and file names: `city` or the dimension.
+    pub fn name(self) -> &'a str {
+        match self {
+            Breakdown::Cities => "city",
+            Breakdown::Dimension(d) => d,
+        }
+    }
+}
