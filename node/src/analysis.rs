@@ -14,7 +14,6 @@ use crate::{
     aggregate::{self, Answer, Member, Query},
     catalogue::Polarity,
     clock,
-    identity::MemberId,
     node::Node,
     pb,
 };
@@ -421,71 +420,25 @@ pub fn own_districts(node: &Node) -> Vec<String> {
 /// Every artefact version held, across the federation, with its state and whether its body is
 /// held (bodies are stored only after their hash was verified).
 pub fn artefacts(node: &Node) -> Vec<pb::ArtefactView> {
-    let mut out = Vec::new();
-    for (origin, _, _) in node.log.origins() {
-        let mut events = Vec::new();
-        let mut pubs = Vec::new();
-        document_events(node, &origin, 0, |seq, event, publication| {
-            if let Some((p, body)) = publication {
-                pubs.push((seq, hex::encode(crate::merkle::leaf_hash(body)), p));
-            }
-            events.push(event);
-        });
-        let states = crate::artefact::states(&events);
-        for (seq, record_hash, p) in pubs {
-            let (state, reason) = states
-                .get(&seq)
+    node.documents()
+        .into_iter()
+        .map(|d| {
+            let body_verified = d.body_sha256().is_some_and(|h| node.blobs.has(&h));
+            let (state, reason) = d
+                .state
+                .as_ref()
                 .map_or((String::new(), String::new()), |s| (s.label().into(), s.reason().into()));
-            let verified =
-                <[u8; 32]>::try_from(p.body_sha256.as_slice()).is_ok_and(|h| node.blobs.has(&h));
-            out.push(pb::ArtefactView {
-                origin: origin.to_string(),
-                seq,
-                record_hash,
-                publication: Some(p),
+            pb::ArtefactView {
+                origin: d.origin.to_string(),
+                seq: d.seq,
+                record_hash: d.record_hash,
+                publication: Some(d.publication),
                 state,
-                body_verified: verified,
+                body_verified,
                 withdrawal_reason: reason,
-            });
-        }
-    }
-    out
-}
-
-/// Reads `origin`'s records from `from` on and calls `f` for each publication (with its event,
-/// the publication and the signed body it came in) and withdrawal (its event); returns the
-/// position to read on from next time. A record that cannot be read ends the reading there.
-pub(crate) fn document_events(
-    node: &Node,
-    origin: &MemberId,
-    from: u64,
-    mut f: impl FnMut(u64, crate::artefact::Event, Option<(pb::ArtefactPublication, &[u8])>),
-) -> u64 {
-    use crate::artefact::Event;
-    let mut next = from;
-    for item in node.log.read(origin, from) {
-        let held = match item {
-            Ok(held) => held,
-            Err(e) => {
-                tracing::warn!(%origin, error = %e, "couldn't read the documents held");
-                break;
             }
-        };
-        let seq = held.seq;
-        next = seq + 1;
-        match held.payload {
-            pb::record_body::Payload::ArtefactPublication(p) => {
-                let id = p.artefact_id.clone();
-                let event = Event::Published { seq, id, supersedes: p.supersedes_seq };
-                f(seq, event, Some((p, &held.body)));
-            }
-            pb::record_body::Payload::ArtefactWithdrawal(w) => {
-                f(seq, Event::Withdrawn { id: w.artefact_id, reason: w.reason }, None);
-            }
-            _ => {}
-        }
-    }
-    next
+        })
+        .collect()
 }
 
 /// Whether an artefact view passes the filters (empty filters match all).

@@ -133,6 +133,8 @@ pub struct Node {
     pub releases: crate::read_model::ReleaseIndex,
     /// Answers already computed, reused until a log grows or a member's freshness changes.
     pub answers: crate::read_model::AnswerCache,
+    /// The artefact versions the logs held publish, with their states.
+    pub document_index: crate::read_model::DocumentIndex,
     /// Policy documents, by SHA-256.
     pub blobs: crate::blobs::Blobs,
     /// Held by an ingest from its last check of what was released to the append of its records.
@@ -177,6 +179,7 @@ impl Node {
             peers: peers::Registry::default(),
             releases: Default::default(),
             answers: Default::default(),
+            document_index: Default::default(),
             blobs: crate::blobs::Blobs::open(&dir_blobs)
                 .map_err(|source| store::Error::Io { path: dir_blobs.clone(), source })?,
             publishing: Default::default(),
@@ -224,6 +227,12 @@ impl Node {
     /// read on from where it stopped).
     pub fn releases(&self) -> std::sync::Arc<Vec<crate::aggregate::CityRelease>> {
         self.releases.releases(&self.log, |o| self.keys_of(o))
+    }
+
+    /// Every artefact version held, across the federation, with its state (the index read on
+    /// from where it stopped).
+    pub fn documents(&self) -> Vec<crate::read_model::Document> {
+        self.document_index.documents(&self.log)
     }
 
     /// Every signing key known for a member (newest first).

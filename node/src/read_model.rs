@@ -1,9 +1,14 @@
 //! Read models over the log, which know the log and not the node: the index of the releases
 //! held (the latest per city, indicator and period, read on from where it stopped) and the
-//! cache of answers with the inputs each was computed from. `Node` holds one of each;
-//! `analysis` reads through them.
+//! cache of answers with the inputs each was computed from; `documents`: the artefact
+//! versions published. `Node` holds one of each; `analysis`, the services and the syncer read
+//! through them.
 
 use std::sync::{Arc, Mutex};
+
+mod documents;
+
+pub use documents::{Document, DocumentIndex};
 
 use crate::{
     aggregate::{self, Answer, CityRelease, Unanswered},

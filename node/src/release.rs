@@ -103,39 +103,62 @@ fn check_period(period: &str) -> Result<(), String> {
     }
 }
 
+impl IngestRequest {
+    /// The one check of a request, whichever edge made it (gRPC, the demo): a dataset the
+    /// schema has and a period that is a year or an interval of dates.
+    pub fn check(self, catalogue: &Catalogue) -> Result<Checked, Error> {
+        check_period(&self.period).map_err(Error::Request)?;
+        let Some(dataset) = catalogue.dataset(&self.dataset) else {
+            let names: Vec<_> = catalogue.datasets.iter().map(|d| d.name.as_str()).collect();
+            return Err(Error::Request(format!(
+                "unknown dataset `{}`; the schema has {}",
+                self.dataset,
+                names.join(", ")
+            )));
+        };
+        let disclosure_controlled = dataset.kind.disclosure_controlled();
+        Ok(Checked { req: self, disclosure_controlled })
+    }
+}
+
+/// A request `IngestRequest::check` accepted; only it makes one, so `publish` never reads a
+/// file for a dataset or period it would refuse.
+#[derive(Debug, Clone)]
+pub struct Checked {
+    req: IngestRequest,
+    disclosure_controlled: bool,
+}
+
+impl Checked {
+    /// The request as asked.
+    pub fn request(&self) -> &IngestRequest {
+        &self.req
+    }
+}
+
 /// Reads, anonymises and (unless a dry run) publishes a dataset release.
 /// Nothing is published and no budget is spent unless the whole file was valid.
-pub fn ingest(
+pub fn publish(
     node: &Node,
     catalogue: &Catalogue,
-    req: &IngestRequest,
+    req: &Checked,
     input: impl Read,
 ) -> Result<IngestOutcome, Error> {
     let started = std::time::Instant::now();
-    let outcome = ingest_timed(node, catalogue, req, input);
+    let outcome = publish_timed(node, catalogue, req, input);
     node.log.metrics().ingest_took(started.elapsed().as_secs_f64());
     outcome
 }
 
-fn ingest_timed(
+fn publish_timed(
     node: &Node,
     catalogue: &Catalogue,
-    req: &IngestRequest,
+    checked: &Checked,
     input: impl Read,
 ) -> Result<IngestOutcome, Error> {
-    // The one check of the request, whichever edge made it (gRPC, the demo).
-    check_period(&req.period).map_err(Error::Request)?;
-    if catalogue.dataset(&req.dataset).is_none() {
-        let names: Vec<_> = catalogue.datasets.iter().map(|d| d.name.as_str()).collect();
-        return Err(Error::Request(format!(
-            "unknown dataset `{}`; the schema has {}",
-            req.dataset,
-            names.join(", ")
-        )));
-    }
+    let req = &checked.req;
     let policy = node.config.policy(&req.dataset);
-    let exact_survey = policy.noise.is_none()
-        && catalogue.dataset(&req.dataset).is_some_and(|d| d.kind.disclosure_controlled());
+    let exact_survey = policy.noise.is_none() && checked.disclosure_controlled;
     if exact_survey {
         first_exact_release(node, catalogue, req)?;
     }

@@ -282,8 +282,10 @@ async fn a_member_caught_forking_its_log_is_left_out_of_metropolitan_values_and_
         period: "2025".into(),
         file_name: "survey.csv".into(),
         dry_run: false,
-    };
-    release::ingest(&evil.node, &evil.node.catalogue, &req, data.as_slice()).unwrap();
+    }
+    .check(&evil.node.catalogue)
+    .unwrap();
+    release::publish(&evil.node, &evil.node.catalogue, &req, data.as_slice()).unwrap();
     let n = evil.size();
     cluster
         .wait_until("every log on both honest nodes", |c| {

@@ -210,10 +210,11 @@ async fn publish_city(
                 period: (*period).into(),
                 file_name: format!("{}-{dataset}-{period}.csv", city.id.to_ascii_lowercase()),
                 dry_run: false,
-            };
+            }
+            .check(&node.catalogue)?;
             let node = node.clone();
             tokio::task::spawn_blocking(move || {
-                release::ingest(&node, &node.catalogue, &req, data.as_slice())
+                release::publish(&node, &node.catalogue, &req, data.as_slice())
             })
             .await?
             .with_context(|| format!("{}: couldn't ingest {dataset} {period}", city.id))?;

@@ -1,5 +1,6 @@
 //! Tests for `log`: appends, replay on open, tampering detection and proofs against tree heads.
 
+use super::read::{MANIFEST_APPROVAL, payload_kind};
 use super::*;
 
 fn notice(i: u64) -> pb::record_body::Payload {

@@ -19,8 +19,6 @@ mod documents;
 mod records;
 mod witness;
 
-use documents::*;
-
 use crate::{
     clock,
     identity::MemberId,
@@ -64,8 +62,6 @@ pub struct PeerSyncer {
     /// One lock per origin: peers are synced concurrently, and only one of them at a time
     /// pulls a given origin's records (two pulls from one position would look like replays).
     origins: std::sync::Mutex<BTreeMap<MemberId, Arc<tokio::sync::Mutex<()>>>>,
-    /// The documents the logs held publish, read incrementally.
-    documents: Arc<std::sync::Mutex<Documents>>,
     /// Where the next round starts in this node's order of the members.
     cursor: usize,
     /// Whether the warning that members cannot all be reached within `stale_after_ms` was given.
@@ -88,7 +84,6 @@ impl PeerSyncer {
             channels: BTreeMap::new(),
             paused: false,
             origins: Default::default(),
-            documents: Default::default(),
             cursor: 0,
             warned_cycle: false,
         }

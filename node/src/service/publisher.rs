@@ -110,14 +110,14 @@ impl pb::publisher_server::Publisher for PublisherService {
             period: header.period,
             file_name: safe_name(&header.file_name),
             dry_run: header.dry_run,
-        };
-        // The request is checked once, by `release::ingest` as it starts: a bad period or
-        // dataset fails the job at once, which ends the stream's forwarding.
+        }
+        .check(&self.node.catalogue)
+        .map_err(Error::from)?;
         let (tx, rx) = mpsc::channel::<io::Result<Vec<u8>>>(INGEST_QUEUE);
         let node = self.node.clone();
         let job = tokio::task::spawn_blocking(move || {
             let reader = ChannelReader { rx, buf: Vec::new(), pos: 0 };
-            release::ingest(&node, &node.catalogue, &request, reader)
+            release::publish(&node, &node.catalogue, &request, reader)
         });
         // A broken stream fails the ingest, so nothing half-read is published.
         forward(

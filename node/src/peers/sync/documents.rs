@@ -28,57 +28,6 @@ impl std::io::Read for BlockingChunks {
     }
 }
 
-/// The publications and withdrawals in each origin's log, read up to `next`.
-#[derive(Default)]
-pub(super) struct OriginDocuments {
-    pub(super) next: u64,
-    pub(super) events: Vec<crate::artefact::Event>,
-    /// Log position and body hash of each publication.
-    pub(super) bodies: Vec<(u64, [u8; 32])>,
-}
-
-/// What the logs held say about documents, kept up to date incrementally.
-#[derive(Default)]
-pub(super) struct Documents {
-    pub(super) origins: BTreeMap<MemberId, OriginDocuments>,
-}
-
-impl Documents {
-    /// Reads the records appended since the last call; returns the bodies of publications not
-    /// withdrawn that are not held (sorted, without duplicates).
-    pub(super) fn wanted(&mut self, node: &Node) -> Vec<[u8; 32]> {
-        let mut wanted = Vec::new();
-        for (origin, size, _) in node.log.origins() {
-            let docs = self.origins.entry(origin.clone()).or_default();
-            if docs.next < size {
-                let OriginDocuments { next, events, bodies } = docs;
-                *next = crate::analysis::document_events(node, &origin, *next, |seq, e, p| {
-                    if let Some(hash) =
-                        p.and_then(|(p, _)| <[u8; 32]>::try_from(p.body_sha256.as_slice()).ok())
-                    {
-                        bodies.push((seq, hash));
-                    }
-                    events.push(e);
-                });
-            }
-            if docs.bodies.is_empty() {
-                continue;
-            }
-            let states = crate::artefact::states(&docs.events);
-            for (seq, hash) in &docs.bodies {
-                let withdrawn =
-                    matches!(states.get(seq), Some(crate::artefact::State::Withdrawn(_)));
-                if !withdrawn && !node.blobs.has(hash) {
-                    wanted.push(*hash);
-                }
-            }
-        }
-        wanted.sort();
-        wanted.dedup();
-        wanted
-    }
-}
-
 impl PeerSyncer {
     /// The documents sub-protocol: the bodies still wanted, from this peer (the list made anew
     /// when records changed, since new records may publish documents it did not know of yet).
@@ -104,14 +53,22 @@ impl PeerSyncer {
     }
 
     /// Documents this node should hold and does not yet: bodies of current or superseded
-    /// publications that are missing or failed verification. Each record is read once: the
-    /// publications and withdrawals seen so far are kept per origin, and only records appended
-    /// since are decoded (listing from scratch decoded every record held once per changed peer,
-    /// which grew with the cube of the members).
+    /// publications, not withdrawn, that are missing or failed verification (sorted, without
+    /// duplicates). The documents index decodes each record once, so listing costs the records
+    /// appended since the last listing, not the logs held.
     pub(super) async fn wanted_bodies(&self) -> Vec<[u8; 32]> {
-        let (node, documents) = (self.node.clone(), self.documents.clone());
+        let node = self.node.clone();
         tokio::task::spawn_blocking(move || {
-            documents.lock().unwrap_or_else(|p| p.into_inner()).wanted(&node)
+            let mut wanted: Vec<[u8; 32]> = node
+                .documents()
+                .iter()
+                .filter(|d| !d.withdrawn())
+                .filter_map(|d| d.body_sha256())
+                .filter(|h| !node.blobs.has(h))
+                .collect();
+            wanted.sort();
+            wanted.dedup();
+            wanted
         })
         .await
         .unwrap_or_default()
