@@ -21,127 +21,14 @@ use std::{
 
 use crate::{budget::Milli, identity::MemberId};
 
+mod error;
+mod ledger;
+
+pub use error::{Error, out_of_space};
+pub use ledger::LedgerSpend;
+
 /// The format byte every stored value starts with.
 pub const FORMAT_V1: u8 = 1;
-
-/// Why the store failed.
-#[derive(Debug, thiserror::Error)]
-pub enum Error {
-    /// sled reported an error.
-    #[error("store {}: {source}", path.display())]
-    Sled {
-        /// The store directory.
-        path: PathBuf,
-        /// The underlying error.
-        source: sled::Error,
-    },
-    /// A file operation failed.
-    #[error("{}: {source}", path.display())]
-    Io {
-        /// The file.
-        path: PathBuf,
-        /// The underlying error.
-        source: std::io::Error,
-    },
-    /// Another process holds the data directory.
-    #[error("{}: data directory is in use by another running metronode{}", path.display(), holder.as_ref().map(|p| format!(" (pid {p})")).unwrap_or_default())]
-    Locked {
-        /// The lock file.
-        path: PathBuf,
-        /// The pid recorded by the holder, if readable.
-        holder: Option<String>,
-    },
-    /// A budget ledger entry changed between its check and its spend.
-    #[error(
-        "the privacy budget ledger changed during the release (now {found} thousandths); retry"
-    )]
-    LedgerMoved {
-        /// What the ledger said.
-        found: u64,
-    },
-    /// The store's file system has less free space than the reserve: nothing was written.
-    #[error(
-        "disk full: {} free on the file system of {}, less than the {} kept free \
-         (store.min_free_bytes); nothing was written: writes are refused until space is freed, \
-         reads are served",
-        mib(*free), path.display(), mib(*reserve)
-    )]
-    DiskFull {
-        /// The store directory.
-        path: PathBuf,
-        /// Bytes available.
-        free: u64,
-        /// Bytes kept free.
-        reserve: u64,
-    },
-    /// A write ran out of space: it is not acknowledged, and the store is read-only from now on.
-    #[error(
-        "disk full: no space left on device for the store {}; nothing more was acknowledged, \
-         and the node is read-only (reads are served) until it is restarted with space freed",
-        path.display()
-    )]
-    NoSpace {
-        /// The store directory.
-        path: PathBuf,
-    },
-    /// An earlier write failed, so the store refuses writes until the node restarts.
-    #[error(
-        "{}the store {} is read-only since a write failed ({cause}); reads are served, writes \
-         are refused until the node is restarted{}",
-        if *disk_full { "disk full: " } else { "" },
-        path.display(),
-        if *disk_full { " with space freed" } else { "" }
-    )]
-    ReadOnly {
-        /// The store directory.
-        path: PathBuf,
-        /// What the failed write said.
-        cause: String,
-        /// The failed write ran out of space.
-        disk_full: bool,
-    },
-    /// The store was written by a format this version does not read.
-    #[error("store {}: value `{key}` has format {found}, this metronode reads format {FORMAT_V1}", path.display())]
-    Format {
-        /// The store directory.
-        path: PathBuf,
-        /// Which value.
-        key: String,
-        /// The format byte found.
-        found: u8,
-    },
-}
-
-impl Error {
-    /// The disk is full: the write was refused before it started, or ran out of space.
-    pub fn is_disk_full(&self) -> bool {
-        match self {
-            Error::DiskFull { .. } | Error::NoSpace { .. } => true,
-            Error::ReadOnly { disk_full, .. } => *disk_full,
-            Error::Sled { source: sled::Error::Io(e), .. } | Error::Io { source: e, .. } => {
-                out_of_space(e)
-            }
-            _ => false,
-        }
-    }
-
-    /// The store refuses writes (full disk, or read-only after a failed write); reads go on.
-    pub fn refuses_writes(&self) -> bool {
-        matches!(self, Error::DiskFull { .. } | Error::NoSpace { .. } | Error::ReadOnly { .. })
-    }
-}
-
-/// An IO error that means the file system is out of space (or quota).
-pub fn out_of_space(e: &std::io::Error) -> bool {
-    // ENOSPC is 28 and EDQUOT 122 on Linux; `StorageFull` and `QuotaExceeded` name them.
-    matches!(e.kind(), std::io::ErrorKind::StorageFull | std::io::ErrorKind::QuotaExceeded)
-        || matches!(e.raw_os_error(), Some(28 | 122))
-}
-
-/// Bytes in MiB with one decimal, for messages.
-fn mib(bytes: u64) -> String {
-    format!("{:.1} MiB", bytes as f64 / (1024.0 * 1024.0))
-}
 
 /// Bytes of sled's page cache unless configured (`[store] cache_bytes`).
 pub const DEFAULT_CACHE_BYTES: u64 = 32 * 1024 * 1024;
@@ -216,19 +103,6 @@ pub struct Store {
     /// Set when a write failed: what it said, and whether it ran out of space. From then on
     /// every write is refused (sled keeps failing after an IO error until it is reopened).
     failed: OnceLock<(String, bool)>,
-}
-
-/// A budget spend to commit atomically with the records of a release.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LedgerSpend {
-    /// Dataset name.
-    pub dataset: String,
-    /// Period.
-    pub period: String,
-    /// What the ledger must still say (guards against a concurrent spend).
-    pub expected: Milli,
-    /// What it says afterwards.
-    pub new: Milli,
 }
 
 // === impl Store ===
@@ -386,68 +260,6 @@ impl Store {
             self.records.apply_batch(batch).map_err(|e| self.sled_err(e))?;
             self.sync_now()
         })
-    }
-
-    /// Appends consecutive records and, in the same sled transaction, moves a budget ledger
-    /// entry from `expected` to `new`: either both are stored or neither. Durable on return.
-    pub fn append_with_ledger(
-        &self,
-        origin: &MemberId,
-        first_seq: u64,
-        envelopes: &[Vec<u8>],
-        spend: &LedgerSpend,
-    ) -> Result<(), Error> {
-        use sled::transaction::{ConflictableTransactionError, TransactionError, Transactional};
-        let key = ledger_key(&spend.dataset, &spend.period);
-        self.write(|| {
-            let result = (&self.records, &self.ledger).transaction(|(records, ledger)| {
-                let current = match ledger.get(&key)? {
-                    Some(v) => decode_u64(&v).unwrap_or(u64::MAX),
-                    None => 0,
-                };
-                if current != spend.expected.thousandths() {
-                    return Err(ConflictableTransactionError::Abort(current));
-                }
-                for (i, env) in envelopes.iter().enumerate() {
-                    records.insert(
-                        record_key(origin, first_seq + i as u64).to_vec(),
-                        versioned(env),
-                    )?;
-                }
-                ledger.insert(key.clone(), versioned(&spend.new.thousandths().to_be_bytes()))?;
-                Ok(())
-            });
-            match result {
-                Ok(()) => self.sync_now(),
-                Err(TransactionError::Abort(found)) => Err(Error::LedgerMoved { found }),
-                Err(TransactionError::Storage(e)) => Err(self.sled_err(e)),
-            }
-        })
-    }
-
-    /// Budget spent so far for a dataset and period.
-    pub fn ledger_spent(&self, dataset: &str, period: &str) -> Result<Milli, Error> {
-        match self.ledger.get(ledger_key(dataset, period)).map_err(|e| self.sled_err(e))? {
-            Some(v) => {
-                let bytes = self.unversion(|| format!("ledger/{dataset}/{period}"), v)?;
-                Ok(Milli(decode_u64_raw(&bytes).unwrap_or(u64::MAX)))
-            }
-            None => Ok(Milli::ZERO),
-        }
-    }
-
-    /// Every ledger entry: dataset, period, spent.
-    pub fn ledger_entries(&self) -> Result<Vec<(String, String, Milli)>, Error> {
-        let mut out = Vec::new();
-        for item in self.ledger.iter() {
-            let (k, v) = item.map_err(|e| self.sled_err(e))?;
-            let mut parts = k.splitn(2, |b| *b == 0);
-            let dataset = String::from_utf8_lossy(parts.next().unwrap_or_default()).into_owned();
-            let period = String::from_utf8_lossy(parts.next().unwrap_or_default()).into_owned();
-            let bytes = self.unversion(|| format!("ledger/{dataset}/{period}"), v)?;
-            out.push((dataset, period, Milli(decode_u64_raw(&bytes).unwrap_or(u64::MAX))));
-        }
-        Ok(out)
     }
 
     /// The envelope at `seq` of `origin`'s log.
@@ -625,13 +437,6 @@ impl Drop for Store {
             }
         }
     }
-}
-
-fn ledger_key(dataset: &str, period: &str) -> Vec<u8> {
-    let mut k = dataset.as_bytes().to_vec();
-    k.push(0);
-    k.extend_from_slice(period.as_bytes());
-    k
 }
 
 /// Decodes a versioned u64 value.
