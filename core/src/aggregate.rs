@@ -263,7 +263,7 @@ pub fn answer(
         let estimate = match total_of(r) {
             Some(c) if c.published => {
                 metro_parts.push((c.numerator, c.denominator, var(r)));
-                included.push(r.city.clone());
+                included.push(r.city.to_string());
                 let mut e = Estimate::of(&[(c.numerator, c.denominator, var(r))], range);
                 e.note = c.flag.to_string();
                 e
@@ -272,7 +272,7 @@ pub fn answer(
             None => Estimate::withheld("no such series"),
         };
         cities.push(CityFigure {
-            city: r.city.clone(),
+            city: r.city.to_string(),
             name: name_of(&r.city),
             estimate,
             provenance: r.provenance.clone(),
@@ -289,15 +289,16 @@ pub fn answer(
     let breakdown = Breakdown::of(&query.by);
     if let Breakdown::Dimension(dimension) = breakdown {
         let mut per_value: BTreeMap<String, GroupParts> = BTreeMap::new();
-        let included: std::collections::BTreeSet<&String> = included.iter().collect();
-        for r in in_period.iter().filter(|r| included.contains(&r.city)) {
+        let included: std::collections::BTreeSet<&str> =
+            included.iter().map(|c| c.as_str()).collect();
+        for r in in_period.iter().filter(|r| included.contains(r.city.as_str())) {
             for c in r.cells.iter().filter(|c| c.series == series && c.dimension == dimension) {
                 let entry = per_value.entry(c.value.to_string()).or_default();
                 if c.published {
                     entry.0.push((c.numerator, c.denominator, var(r)));
-                    entry.1.push(r.city.clone());
+                    entry.1.push(r.city.to_string());
                 } else {
-                    entry.2.push(r.city.clone());
+                    entry.2.push(r.city.to_string());
                 }
             }
         }
@@ -343,7 +344,7 @@ pub fn answer(
                 .filter(|r| &r.period == p)
                 .filter_map(|r| {
                     let c = total_of(r).filter(|c| c.published)?;
-                    coverage.push(r.city.clone());
+                    coverage.push(r.city.to_string());
                     Some((c.numerator, c.denominator, var(r)))
                 })
                 .collect();
@@ -367,7 +368,7 @@ pub fn answer(
         if !reporting.contains(m.id.as_str()) && !excluded.contains(m.id.as_str()) {
             missing.push(m.id.clone());
             if let Some(latest) =
-                of_indicator.iter().filter(|r| r.city == m.id).map(|r| r.period.clone()).max()
+                of_indicator.iter().filter(|r| r.city == m.id).map(|r| r.period.to_string()).max()
                 && latest < period
             {
                 not_yet_published.push(NotYet { city: m.id.clone(), latest });
@@ -394,7 +395,7 @@ pub fn answer(
         period,
         periods: periods.into_iter().collect(),
         period_coverage,
-        unit: first.unit.clone(),
+        unit: first.unit.to_string(),
         series,
         by: query.by.clone(),
         metro,

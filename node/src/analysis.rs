@@ -11,7 +11,7 @@ use crate::read_model::{Inputs, QueryKey};
 pub use asked::{QueryError, check};
 
 use crate::{
-    aggregate::{self, Answer, Member, Query},
+    aggregate::{self, Answer, Member, Query, Sym},
     catalogue::Polarity,
     clock,
     node::Node,
@@ -153,12 +153,12 @@ fn estimate(e: &aggregate::Estimate) -> pb::Estimate {
 
 fn provenance(p: &aggregate::Provenance) -> pb::Provenance {
     pb::Provenance {
-        origin: p.origin.clone(),
+        origin: p.origin.to_string(),
         seq: p.seq,
         record_hash: p.record_hash.clone(),
-        signer: p.signer.clone(),
-        catalogue_version: p.catalogue_version.clone(),
-        method: p.method.clone(),
+        signer: p.signer.to_string(),
+        catalogue_version: p.catalogue_version.to_string(),
+        method: p.method.to_string(),
     }
 }
 
@@ -315,12 +315,12 @@ impl From<&pb::QueryResponse> for Answer {
                         name: c.name.clone(),
                         estimate: estimate_back(c.estimate.as_ref()),
                         provenance: aggregate::Provenance {
-                            origin: p.origin,
+                            origin: Sym::new(&p.origin),
                             seq: p.seq,
                             record_hash: p.record_hash,
-                            signer: p.signer,
-                            catalogue_version: p.catalogue_version,
-                            method: p.method,
+                            signer: Sym::new(&p.signer),
+                            catalogue_version: Sym::new(&p.catalogue_version),
+                            method: Sym::new(&p.method),
                         },
                     }
                 })

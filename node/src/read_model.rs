@@ -11,7 +11,7 @@ mod documents;
 pub use documents::{Document, DocumentIndex};
 
 use crate::{
-    aggregate::{self, Answer, CityRelease, Unanswered},
+    aggregate::{self, Answer, CityRelease, Sym, Unanswered},
     identity::{MemberId, NodeId},
     log::Log,
     pb,
@@ -52,7 +52,7 @@ impl ReleaseIndex {
         let (before, mut releases) = cache.take().unwrap_or_default();
         // The releases read since, the latest per key; nothing changes unless every log reads.
         let mut fresh: Vec<CityRelease> = Vec::new();
-        let mut at: std::collections::HashMap<(String, String, String), usize> =
+        let mut at: std::collections::HashMap<(Sym, Sym, Sym), usize> =
             std::collections::HashMap::new();
         for (origin, _) in &sizes {
             let from = before.iter().find(|(o, _)| o == origin).map_or(0, |(_, n)| *n);
@@ -119,10 +119,10 @@ pub fn city_release(
         None => method.sdc_method.split(':').next().unwrap_or_default().to_owned(),
     };
     CityRelease {
-        city: origin.to_string(),
-        indicator: r.indicator_id.clone(),
-        period: r.period.clone(),
-        unit: r.unit.clone(),
+        city: Sym::new(origin.as_str()),
+        indicator: Sym::new(&r.indicator_id),
+        period: Sym::new(&r.period),
+        unit: Sym::new(&r.unit),
         noise_sd: noise.map(|n| n.noise_sd),
         cells: r
             .cells
@@ -138,12 +138,12 @@ pub fn city_release(
             })
             .collect(),
         provenance: aggregate::Provenance {
-            origin: origin.to_string(),
+            origin: Sym::new(origin.as_str()),
             seq,
             record_hash: hex::encode(crate::merkle::leaf_hash(body)),
-            signer: signer.to_owned(),
-            catalogue_version: r.catalogue_version,
-            method: method_text,
+            signer: Sym::new(signer),
+            catalogue_version: Sym::new(&r.catalogue_version),
+            method: Sym::new(&method_text),
         },
     }
 }
@@ -158,7 +158,8 @@ pub struct Answered {
 }
 
 impl Answered {
-    pub(crate) fn new(answer: Answer) -> Self {
+    /// An answer not yet serialised.
+    pub fn new(answer: Answer) -> Self {
         Self { answer, json: Default::default() }
     }
 
@@ -176,11 +177,11 @@ impl Answered {
 pub type Outcome = Result<Arc<Answered>, Unanswered>;
 
 /// What a query asked: indicator, period, breakdown, series.
-pub(crate) type QueryKey = (String, String, String, String);
+pub type QueryKey = (String, String, String, String);
 
 /// What an answer depends on besides the query: the size of every log held (new releases), and
 /// each member with whether it is stale and since when (coverage).
-pub(crate) type Inputs =
+pub type Inputs =
     (Vec<(MemberId, u64)>, Vec<(String, String, bool, Option<Option<i64>>, Vec<String>)>);
 
 /// Answers by query, each with the inputs it was computed from. Bounded: when full, it starts
@@ -197,12 +198,14 @@ type Cached = (Inputs, Outcome);
 const ANSWER_CACHE_ENTRIES: usize = 512;
 
 impl AnswerCache {
-    pub(crate) fn get(&self, key: &QueryKey, inputs: &Inputs) -> Option<Outcome> {
+    /// The answer to `key` if it was computed from exactly `inputs`.
+    pub fn get(&self, key: &QueryKey, inputs: &Inputs) -> Option<Outcome> {
         let entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
         entries.get(key).filter(|(i, _)| i == inputs).map(|(_, a)| a.clone())
     }
 
-    pub(crate) fn put(&self, key: QueryKey, inputs: Inputs, answer: Outcome) {
+    /// Keeps `answer` to `key`, computed from `inputs`.
+    pub fn put(&self, key: QueryKey, inputs: Inputs, answer: Outcome) {
         let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
         if entries.len() >= ANSWER_CACHE_ENTRIES && !entries.contains_key(&key) {
             entries.clear();

@@ -7,8 +7,9 @@
 //! `METRONODE_BENCH_ROWS` sets the ingest sizes (default "1000000,10000000");
 //! `METRONODE_BENCH_SCALE` the federation sizes of the scale benchmark (default "50,200"; empty
 //! to skip it); `METRONODE_BENCH_SECTIONS` the sections to run (default
-//! "ingest,linked,replication,query,scale"; `linked` is the linked disclosure-control section, spliced
-//! into BENCHMARKS.md in place when run alone). DuckDB (the Python package) is run on the same group-by when it is installed.
+//! "ingest,linked,replication,members,query,scale"; `linked`, `replication` and `members` are
+//! spliced into BENCHMARKS.md in place when run alone); `METRONODE_BENCH_MEMBERS` the members of
+//! the in-process read-model section (default 200). DuckDB (the Python package) is run on the same group-by when it is installed.
 
 use std::{
     collections::HashMap,
@@ -21,6 +22,7 @@ use metronode::{catalogue::Catalogue, identity::MemberId, ingest, pb, synth};
 use metronode_tests::TestCluster;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt};
 
+mod members;
 mod scale;
 
 const RUNS: usize = 5;
@@ -412,15 +414,7 @@ async fn replication_bench(report: &mut String) {
         synth::generate(&synth::SOFIA, dataset, 2000, 1, &mut data).unwrap();
         sofia.ingest(dataset, "2025", false, data).await.expect("ingest");
     }
-    let releases: Vec<pb::IndicatorRelease> = sofia
-        .node
-        .log
-        .read(&origin, 0)
-        .filter_map(|h| match h.unwrap().payload {
-            pb::record_body::Payload::IndicatorRelease(r) => Some(r),
-            _ => None,
-        })
-        .collect();
+    let releases = releases_in(&sofia.node.log, &origin);
     assert!(!releases.is_empty());
     // An ingest at a node whose own log is short, timed (median of three) against the same
     // ingest once the log holds `RECORDS`; the district file's disclosure control is cheap, so
@@ -589,6 +583,16 @@ async fn replication_bench(report: &mut String) {
     drop(tirana);
 }
 
+/// The indicator releases in `origin`'s log as `log` holds it.
+fn releases_in(log: &metronode::log::Log, origin: &MemberId) -> Vec<pb::IndicatorRelease> {
+    log.read(origin, 0)
+        .filter_map(|h| match h.unwrap().payload {
+            pb::record_body::Payload::IndicatorRelease(r) => Some(r),
+            _ => None,
+        })
+        .collect()
+}
+
 /// Serves `dir` with the release binary until it writes its address, then reads its resident
 /// memory: seconds to serve, MiB resident.
 async fn serve_once(bin: &std::path::Path, dir: &std::path::Path) -> (f64, f64) {
@@ -654,7 +658,7 @@ fn main() {
     );
     // The file is written after every section, so a long run that fails late keeps the rest.
     let sections = std::env::var("METRONODE_BENCH_SECTIONS")
-        .unwrap_or_else(|_| "ingest,linked,replication,query,scale".into());
+        .unwrap_or_else(|_| "ingest,linked,replication,members,query,scale".into());
     let run = |name: &str| sections.split(',').any(|s| s.trim() == name);
     if run("ingest") {
         ingest_bench(&mut report);
@@ -669,6 +673,16 @@ fn main() {
     if run("replication") {
         let mut section = String::new();
         rt.block_on(replication_bench(&mut section));
+        report.push_str(&section);
+        splice(&section);
+    }
+    if run("members") {
+        let members: usize = std::env::var("METRONODE_BENCH_MEMBERS")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(200);
+        let mut section = String::new();
+        rt.block_on(members::bench(&mut section, members));
         report.push_str(&section);
         splice(&section);
     }

@@ -417,7 +417,7 @@ pub(crate) async fn query_cost(report: &mut String) {
         for i in 0..n {
             let id = member_id(i);
             for r in base.iter().filter(|r| r.city == synth::PILOTS[i % 4].id) {
-                releases.push(CityRelease { city: id.clone(), ..r.clone() });
+                releases.push(CityRelease { city: id.as_str().into(), ..r.clone() });
             }
             members.push(Member {
                 id: id.clone(),

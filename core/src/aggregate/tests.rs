@@ -28,7 +28,7 @@ fn release(city: &str, period: &str, cells: Vec<Cell>, noise_sd: Option<f64>) ->
             origin: city.into(),
             seq: 7,
             record_hash: "ab".repeat(32),
-            signer: "cd".repeat(32),
+            signer: Sym::new(&"cd".repeat(32)),
             catalogue_version: "2025.1".into(),
             method: "sdc-v2".into(),
         },
