@@ -21,15 +21,15 @@ use crate::{
 /// The members as coverage sees them: the federation's trusted members, or this node alone.
 pub fn members(node: &Node) -> Vec<Member> {
     let own = node.log.own().clone();
-    let trusted = node.membership().trusted();
+    let trusted = node.trusted();
     let mut out: Vec<Member> = trusted
         .iter()
         .map(|(id, card)| {
-            let state = node.peers.get(id);
+            let last_sync = node.peers.last_sync_unix_ms(id);
             Member {
                 id: id.to_string(),
                 name: card.name.clone(),
-                last_sync_unix_ms: (state.last_sync_unix_ms > 0).then_some(state.last_sync_unix_ms),
+                last_sync_unix_ms: (last_sync > 0).then_some(last_sync),
                 is_self: *id == own,
                 evidence: if *id == own { Vec::new() } else { node.log.flags(id) },
             }

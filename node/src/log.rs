@@ -19,7 +19,8 @@ mod replica;
 mod verify;
 mod witness;
 
-pub use read::Held;
+use read::payload_kind;
+pub use read::{Held, kind};
 use verify::replay;
 pub use verify::{
     check_tree_head, check_tree_head_any, decode_tree_head, verify_chain, verify_chain_any,
@@ -102,6 +103,9 @@ pub struct Fetched {
     pub max_ahead_ms: i64,
     /// Stored records dated before the record preceding them in their log.
     pub dated_backwards: u64,
+    /// Membership records (manifest proposals and approvals) among the stored ones: only then
+    /// has the membership anything new to read.
+    pub membership: u64,
 }
 
 /// One record refused from a peer.
@@ -179,6 +183,10 @@ pub struct Log {
     chains: Mutex<BTreeMap<MemberId, Chain>>,
     /// The node's counters: every part of a node reaches them through its log.
     metrics: Arc<crate::metrics::Metrics>,
+    /// The kinds of evidence held per origin, once read: every answer's coverage asks for
+    /// every member's, and evidence is rare and only ever added (`keep_evidence` forgets the
+    /// origin's entry).
+    flags: Mutex<BTreeMap<MemberId, Vec<String>>>,
 }
 
 // === impl Log ===
@@ -208,7 +216,7 @@ impl Log {
         let mut chains = BTreeMap::new();
         chains.insert(own.clone(), Chain { tree, head, last_issued, root_memo: None });
         let metrics = Arc::default();
-        Ok(Self { store, own, key, chains: Mutex::new(chains), metrics })
+        Ok(Self { store, own, key, chains: Mutex::new(chains), metrics, flags: Default::default() })
     }
 
     /// Origins with stored records that are not loaded yet.
@@ -231,15 +239,21 @@ impl Log {
 
     /// Kinds of evidence held against an origin ("equivocation", "fork", ...).
     pub fn flags(&self, origin: &MemberId) -> Vec<String> {
-        let mut kinds: Vec<String> = self
-            .store
-            .evidence(Some(origin))
-            .unwrap_or_default()
-            .iter()
-            .filter_map(|e| pb::Evidence::decode(e.as_slice()).ok().map(|e| e.kind))
-            .collect();
+        let mut held = self.flags.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(kinds) = held.get(origin) {
+            return kinds.clone();
+        }
+        let mut kinds: Vec<String> = match self.store.evidence(Some(origin)) {
+            Ok(evidence) => evidence
+                .iter()
+                .filter_map(|e| pb::Evidence::decode(e.as_slice()).ok().map(|e| e.kind))
+                .collect(),
+            // Not remembered: the next call reads the store again.
+            Err(_) => return Vec::new(),
+        };
         kinds.sort();
         kinds.dedup();
+        held.insert(origin.clone(), kinds.clone());
         kinds
     }
 

@@ -125,6 +125,9 @@ pub struct Node {
     pub catalogue: Catalogue,
     /// Federation membership as derived from the logs held.
     membership: RwLock<Membership>,
+    /// The members the membership trusts, kept in step with it: every answer's coverage reads
+    /// them, and the membership changes only when a membership record is read.
+    trusted: RwLock<std::sync::Arc<std::collections::BTreeMap<MemberId, pb::MemberCard>>>,
     /// TLS keys accepted from peers, kept in step with `membership`.
     pub pins: Pins,
     /// What this node knows of each peer.
@@ -175,6 +178,7 @@ impl Node {
             log,
             catalogue: Catalogue::builtin(),
             membership: RwLock::new(Membership::new(own.clone())),
+            trusted: Default::default(),
             pins,
             peers: peers::Registry::default(),
             releases: Default::default(),
@@ -223,6 +227,12 @@ impl Node {
         self.membership.read().unwrap_or_else(|p| p.into_inner()).clone()
     }
 
+    /// The members the membership in effect trusts (and those of the proposals this node made or
+    /// approved before version 1), by id: a snapshot taken when the membership last changed.
+    pub fn trusted(&self) -> std::sync::Arc<std::collections::BTreeMap<MemberId, pb::MemberCard>> {
+        self.trusted.read().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
     /// The latest release per city, indicator and period among the records held (the index
     /// read on from where it stopped).
     pub fn releases(&self) -> std::sync::Arc<Vec<crate::aggregate::CityRelease>> {
@@ -269,6 +279,7 @@ impl Node {
             }
         }
         let m = self.membership.read().unwrap_or_else(|p| p.into_inner());
+        *self.trusted.write().unwrap_or_else(|p| p.into_inner()) = std::sync::Arc::new(m.trusted());
         self.pins.set(PinSet {
             current: m.tls_pins(),
             former: m.former_pins(),

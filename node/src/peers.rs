@@ -152,6 +152,17 @@ pub struct PeerState {
     pub retry_at: Option<tokio::time::Instant>,
 }
 
+/// A peer's health as the dashboard, the metrics and `ListPeers` show it.
+#[derive(Debug, Clone, Default)]
+pub struct PeerStatus {
+    /// The last attempt succeeded.
+    pub reachable: bool,
+    /// Unix ms of the last successful sync (0 for never).
+    pub last_sync_unix_ms: i64,
+    /// The last failure, if the last attempt failed.
+    pub last_error: String,
+}
+
 /// Every peer's state.
 #[derive(Debug, Default)]
 pub struct Registry(Mutex<BTreeMap<MemberId, PeerState>>);
@@ -160,6 +171,23 @@ impl Registry {
     /// A copy of one peer's state.
     pub fn get(&self, id: &MemberId) -> PeerState {
         self.lock().get(id).cloned().unwrap_or_default()
+    }
+
+    /// What the health views show of a peer, without copying its sync state (which holds a
+    /// size and a root per origin: a member list would copy members² of them).
+    pub fn status(&self, id: &MemberId) -> PeerStatus {
+        self.lock().get(id).map_or_else(PeerStatus::default, |s| PeerStatus {
+            reachable: s.reachable,
+            last_sync_unix_ms: s.last_sync_unix_ms,
+            last_error: s.last_error.clone(),
+        })
+    }
+
+    /// Unix ms of the last successful sync with a peer (0 for never): what every answer's
+    /// coverage reads of each member, without copying its state (which holds a size and a root
+    /// per origin).
+    pub fn last_sync_unix_ms(&self, id: &MemberId) -> i64 {
+        self.lock().get(id).map_or(0, |s| s.last_sync_unix_ms)
     }
 
     /// Updates one peer's state.

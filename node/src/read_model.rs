@@ -148,19 +148,26 @@ pub fn city_release(
     }
 }
 
-/// An answer as served: the answer, and its JSON form made once, on first use (the HTTP API
-/// serves cached answers without serialising them again).
+/// An answer as served: the answer, and its JSON and gRPC forms made once each, on first use
+/// (the HTTP API and `QueryIndicator` serve cached answers without converting them again).
 #[derive(Debug)]
 pub struct Answered {
     /// The answer.
     pub answer: Answer,
     json: std::sync::OnceLock<String>,
+    reply: std::sync::OnceLock<pb::QueryResponse>,
 }
 
 impl Answered {
     /// An answer not yet serialised.
     pub fn new(answer: Answer) -> Self {
-        Self { answer, json: Default::default() }
+        Self { answer, json: Default::default(), reply: Default::default() }
+    }
+
+    /// The answer as the gRPC reply, made once (`QueryIndicator` serves cached answers without
+    /// converting them again).
+    pub fn reply(&self) -> &pb::QueryResponse {
+        self.reply.get_or_init(|| (&self.answer).into())
     }
 
     /// The answer in JSON.

@@ -7,8 +7,8 @@
 //! `METRONODE_BENCH_ROWS` sets the ingest sizes (default "1000000,10000000");
 //! `METRONODE_BENCH_SCALE` the federation sizes of the scale benchmark (default "50,200"; empty
 //! to skip it); `METRONODE_BENCH_SECTIONS` the sections to run (default
-//! "ingest,linked,members,replication,query,scale"; `linked`, `replication` and `members` are
-//! spliced into BENCHMARKS.md in place when run alone); `METRONODE_BENCH_MEMBERS` the members of
+//! "ingest,linked,members,replication,query,scale"; `linked`, `members`, `replication` and
+//! `query` are spliced into BENCHMARKS.md in place when run alone); `METRONODE_BENCH_MEMBERS` the members of
 //! the in-process read-model section (default 200); `METRONODE_BENCH_KEEP_DIR` a path to keep a
 //! copy of the replication section's catching-up node's directory at (to profile its start-up). DuckDB (the Python package) is run on the same group-by when it is installed.
 
@@ -700,8 +700,10 @@ fn main() {
         splice(&section);
     }
     if run("query") {
-        rt.block_on(query_bench(&mut report));
-        save(&report);
+        let mut section = String::new();
+        rt.block_on(query_bench(&mut section));
+        report.push_str(&section);
+        splice(&section);
     }
     let scale: Vec<usize> = std::env::var("METRONODE_BENCH_SCALE")
         .unwrap_or_else(|_| "50,200".into())

@@ -39,7 +39,7 @@ fn gauges(node: &Node) -> crate::metrics::NodeGauges {
         .filter(|m| !m.is_self)
         .filter_map(|m| {
             let id: crate::identity::MemberId = m.id.parse().ok()?;
-            let state = node.peers.get(&id);
+            let state = node.peers.status(&id);
             Some(crate::metrics::PeerGauge {
                 peer: m.id,
                 reachable: state.reachable,

@@ -5,8 +5,9 @@
 use super::*;
 
 impl Log {
-    /// The records of `origin` from `from` on, decoded: the one way readers (the release index,
-    /// the documents, membership, the own releases) read a log. Records were verified when
+    /// The records of `origin` from `from` on, decoded: the way readers (the release index, the
+    /// own releases) read a log; readers of rare kinds (documents, membership) read only those,
+    /// with `read_kinds`. Records were verified when
     /// stored, so they are decoded, not checked again; one that does not decode (never written
     /// by this code) is skipped, and a read error ends the reading (as `stored`).
     pub fn read<'a>(
@@ -34,25 +35,44 @@ impl Log {
         self.read(origin, from).map(|h| h.map(|h| (h.seq, h.payload))).collect()
     }
 
+    /// The records of `origin` from `from` on whose payload is one of `kinds` (field numbers of
+    /// `RecordBody`'s payload: [`kind`]), decoded, with the position read up to. The others are
+    /// told apart off the wire format and not decoded (a release, the bulk of a log, is most of
+    /// the cost of decoding). Read whole or not at all, so a reader that keeps its position
+    /// reads the same records again after an error.
+    pub fn read_kinds(
+        &self,
+        origin: &MemberId,
+        from: u64,
+        kinds: &[u32],
+    ) -> Result<(Vec<Held>, u64), Error> {
+        let mut out = Vec::new();
+        let mut next = from;
+        for item in self.stored(origin, from) {
+            let (seq, env) = item?;
+            next = seq + 1;
+            let Ok(signed) = pb::SignedRecord::decode(env.as_slice()) else { continue };
+            if !payload_kind(&signed.body).is_some_and(|k| kinds.contains(&k)) {
+                continue;
+            }
+            let body = pb::RecordBody::decode(signed.body.as_slice()).ok();
+            if let Some(payload) = body.and_then(|b| b.payload) {
+                out.push(Held { seq, body: signed.body, payload });
+            }
+        }
+        Ok((out, next))
+    }
+
     /// The membership records (manifest proposals and approvals) of an origin from `from` on, as
-    /// `payloads` gives them. The kind is read off the body's wire format first, so the other
-    /// records (releases, the bulk of a log) are not decoded.
+    /// `payloads` gives them, the others not decoded (`read_kinds`).
     pub fn membership_payloads(
         &self,
         origin: &MemberId,
         from: u64,
     ) -> Result<Vec<(u64, pb::record_body::Payload)>, Error> {
-        let mut out = Vec::new();
-        for item in self.stored(origin, from) {
-            let (seq, env) = item?;
-            let Ok(signed) = pb::SignedRecord::decode(env.as_slice()) else { continue };
-            if !matches!(payload_kind(&signed.body), Some(MANIFEST_PROPOSAL | MANIFEST_APPROVAL)) {
-                continue;
-            }
-            let body = pb::RecordBody::decode(signed.body.as_slice()).ok();
-            out.extend(body.and_then(|b| b.payload).map(|p| (seq, p)));
-        }
-        Ok(out)
+        let (held, _) =
+            self.read_kinds(origin, from, &[kind::MANIFEST_PROPOSAL, kind::MANIFEST_APPROVAL])?;
+        Ok(held.into_iter().map(|h| (h.seq, h.payload)).collect())
     }
 
     /// The hashes of a C2SP tile of `origin`'s tree: `count` hashes at tile level `level`
@@ -157,11 +177,25 @@ pub struct Held {
     pub payload: pb::record_body::Payload,
 }
 
-/// The field numbers of `RecordBody`'s payload (`oneof payload`, log.proto) and those of the
-/// membership records among them.
+/// The field numbers of `RecordBody`'s payload (`oneof payload`, log.proto).
 const PAYLOAD_FIELDS: std::ops::RangeInclusive<u32> = 10..=15;
-const MANIFEST_PROPOSAL: u32 = 12;
-pub(super) const MANIFEST_APPROVAL: u32 = 13;
+
+/// The field numbers of `RecordBody`'s payload (`oneof payload`, log.proto): what `read_kinds`
+/// selects by.
+pub mod kind {
+    /// `Notice`.
+    pub const NOTICE: u32 = 10;
+    /// `IndicatorRelease`.
+    pub const INDICATOR_RELEASE: u32 = 11;
+    /// `ManifestProposal`.
+    pub const MANIFEST_PROPOSAL: u32 = 12;
+    /// `ManifestApproval`.
+    pub const MANIFEST_APPROVAL: u32 = 13;
+    /// `ArtefactPublication`.
+    pub const ARTEFACT_PUBLICATION: u32 = 14;
+    /// `ArtefactWithdrawal`.
+    pub const ARTEFACT_WITHDRAWAL: u32 = 15;
+}
 
 /// The field number of the payload an encoded `RecordBody` holds, read off its wire format
 /// without decoding it: the last payload field, as decoding a `oneof` keeps the last one.

@@ -17,6 +17,21 @@ impl Log {
         via: &MemberId,
         now_unix_ms: i64,
     ) -> Result<Fetched, Error> {
+        let opened = record::open_many_heads(batch, origin, keys);
+        self.append_opened(origin, batch, opened, via, now_unix_ms)
+    }
+
+    /// `append_foreign` of a batch whose signatures were verified already (`opened` is
+    /// `record::open_many_heads` of `batch`, with the origin's keys), so that a syncer verifies
+    /// the next batch while this one is stored. Everything but the signatures is checked here.
+    pub fn append_opened(
+        &self,
+        origin: &MemberId,
+        batch: &[pb::SignedRecord],
+        opened: Vec<Result<Record, RecordError>>,
+        via: &MemberId,
+        now_unix_ms: i64,
+    ) -> Result<Fetched, Error> {
         let mut out = Fetched::default();
         if origin == &self.own {
             return Ok(out);
@@ -40,7 +55,7 @@ impl Log {
         };
         let mut envelopes = Vec::new();
         let mut hashes = Vec::new();
-        for (env, opened) in batch.iter().zip(record::open_many_heads(batch, origin, keys)) {
+        for (env, opened) in batch.iter().zip(opened) {
             let bytes = env.encode_to_vec();
             let rec = match opened {
                 Ok(r) => r,
@@ -115,6 +130,11 @@ impl Log {
                 out.dated_backwards += 1;
             }
             last_issued = Some(rec.issued_at_unix_ms);
+            let kind = super::payload_kind(&env.body);
+            if matches!(kind, Some(super::kind::MANIFEST_PROPOSAL | super::kind::MANIFEST_APPROVAL))
+            {
+                out.membership += 1;
+            }
             envelopes.push(bytes);
             hashes.push(rec.hash);
         }
@@ -150,6 +170,7 @@ impl Log {
             found_via: via.to_string(),
         };
         let new = self.store.put_evidence(origin, kind, seq, &ev.encode_to_vec())?;
+        self.flags.lock().unwrap_or_else(|p| p.into_inner()).remove(origin);
         if new {
             self.metrics.evidence(origin.as_str(), kind);
             tracing::error!(origin = %origin, seq, kind, via = %via, "equivocation detected: evidence stored");

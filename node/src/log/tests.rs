@@ -1,6 +1,6 @@
 //! Tests for `log`: appends, replay on open, tampering detection and proofs against tree heads.
 
-use super::read::{MANIFEST_APPROVAL, payload_kind};
+use super::read::{kind::MANIFEST_APPROVAL, payload_kind};
 use super::*;
 
 fn notice(i: u64) -> pb::record_body::Payload {
@@ -118,6 +118,7 @@ fn a_lagging_tree_head_is_re_signed_and_a_forged_one_refused() {
             key: NodeKey::generate(),
             chains: Default::default(),
             metrics: Default::default(),
+            flags: Default::default(),
         };
         let tree = log.chains.lock().unwrap()[&bebru()].tree.clone();
         let bad = forged.sign_head(&tree, 7).unwrap();

@@ -7,7 +7,7 @@ use std::{collections::BTreeMap, sync::Mutex};
 use crate::{
     artefact::{Event, State},
     identity::MemberId,
-    log::Log,
+    log::{Log, kind},
     merkle, pb,
 };
 
@@ -79,19 +79,20 @@ impl DocumentIndex {
     }
 }
 
-/// Reads `origin`'s records after `docs.next`. A record that cannot be read ends the reading
-/// there; the next reading starts again from it.
+/// Reads `origin`'s publications and withdrawals after `docs.next` (the other records are not
+/// decoded). A reading that fails changes nothing; the next one starts again from the same place.
 fn read_on(log: &Log, origin: &MemberId, docs: &mut Origin) {
-    for item in log.read(origin, docs.next) {
-        let held = match item {
-            Ok(held) => held,
-            Err(e) => {
-                tracing::warn!(%origin, error = %e, "couldn't read the documents held");
-                return;
-            }
-        };
+    let kinds = [kind::ARTEFACT_PUBLICATION, kind::ARTEFACT_WITHDRAWAL];
+    let (held, next) = match log.read_kinds(origin, docs.next, &kinds) {
+        Ok(read) => read,
+        Err(e) => {
+            tracing::warn!(%origin, error = %e, "couldn't read the documents held");
+            return;
+        }
+    };
+    docs.next = next;
+    for held in held {
         let seq = held.seq;
-        docs.next = seq + 1;
         match held.payload {
             pb::record_body::Payload::ArtefactPublication(p) => {
                 let id = p.artefact_id.clone();

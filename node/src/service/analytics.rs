@@ -41,19 +41,18 @@ impl pb::analytics_server::Analytics for AnalyticsService {
         _req: Request<pb::ListPeersRequest>,
     ) -> Result<Response<pb::ListPeersResponse>, Status> {
         let own = self.node.log.own().clone();
-        let membership = self.node.membership();
         let mut peers = Vec::new();
-        for (id, card) in membership.trusted() {
-            let state = self.node.peers.get(&id);
+        for (id, card) in self.node.trusted().iter() {
+            let state = self.node.peers.status(id);
             peers.push(pb::PeerView {
-                card: Some(card),
-                is_self: id == own,
-                reachable: id == own || state.reachable,
+                card: Some(card.clone()),
+                is_self: *id == own,
+                reachable: *id == own || state.reachable,
                 last_sync_unix_ms: state.last_sync_unix_ms,
                 last_error: state.last_error.clone(),
-                records_held: self.node.log.size(&id),
-                records_seen: self.node.peers.seen(&id).max(self.node.log.size(&id)),
-                flags: self.node.log.flags(&id),
+                records_held: self.node.log.size(id),
+                records_seen: self.node.peers.seen(id).max(self.node.log.size(id)),
+                flags: self.node.log.flags(id),
             });
         }
         Ok(Response::new(pb::ListPeersResponse { peers }))
@@ -116,7 +115,7 @@ impl pb::analytics_server::Analytics for AnalyticsService {
             series: r.series,
         };
         let a = crate::analysis::answer(&self.node, &q).await.map_err(Error::from)?;
-        Ok(Response::new((&a.answer).into()))
+        Ok(Response::new(a.reply().clone()))
     }
 
     #[instrument(skip_all)]

@@ -11,7 +11,7 @@ pub fn peer_rows(node: &Node) -> Vec<serde_json::Value> {
         .into_iter()
         .map(|m| {
             let id: crate::identity::MemberId = m.id.parse().unwrap_or_else(|_| own.clone());
-            let state = node.peers.get(&id);
+            let state = node.peers.status(&id);
             let held = node.log.size(&id);
             serde_json::json!({
                 "id": m.id,

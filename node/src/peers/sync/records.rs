@@ -3,6 +3,11 @@
 
 use super::*;
 
+/// A fetched batch, the outcome of verifying each record's signature, and whether the deadline
+/// cut the reply short.
+type Verified =
+    (Vec<pb::SignedRecord>, Vec<Result<crate::record::Record, crate::record::RecordError>>, bool);
+
 impl PeerSyncer {
     /// The records sub-protocol: the peer's origins, and for each it reports differently from
     /// the last check (`checked`), the records this node lacks and its tree head. Returns the
@@ -110,9 +115,9 @@ impl PeerSyncer {
         if ours >= their_size {
             return Ok(());
         }
-        let mut next = self.fetch(client, origin, ours).await?;
+        let mut next = self.verified(origin, self.fetch(client, origin, ours).await?).await?;
         for _ in 0..MAX_ROUNDS {
-            let (batch, late) = next;
+            let (batch, opened, late) = next;
             if batch.is_empty() {
                 if late {
                     return Err(self.late("GetRecords").into());
@@ -121,12 +126,22 @@ impl PeerSyncer {
             }
             let n = batch.len() as u64;
             let more = !late && ours + n < their_size;
-            let (appended, prefetched) = tokio::join!(self.append(peer, origin, batch), async {
-                if more { Some(self.fetch(client, origin, ours + n).await) } else { None }
-            });
+            // The next batch is fetched and its signatures verified while this one is stored.
+            let (appended, prefetched) =
+                tokio::join!(self.append(peer, origin, batch, opened), async {
+                    match more {
+                        true => Some(match self.fetch(client, origin, ours + n).await {
+                            Ok(fetched) => self.verified(origin, fetched).await,
+                            Err(e) => Err(e),
+                        }),
+                        false => None,
+                    }
+                });
             let fetched = appended?;
             self.report(peer, origin, &fetched);
-            if fetched.accepted > 0 {
+            // Only membership records change what the membership reads; the rest (releases,
+            // the bulk of a log) need not be read again.
+            if fetched.membership > 0 {
                 self.node.observe(origin, ours).map_err(|e| {
                     SyncError::Local(format!("reading {origin}'s new records: {e}"))
                 })?;
@@ -187,18 +202,44 @@ impl PeerSyncer {
         }
     }
 
-    /// Verifies and stores a batch of `origin`'s records off the async executor.
+    /// A fetched batch with its signatures verified (`record::open_many_heads`, off the async
+    /// executor) against the keys `origin` has now.
+    pub(super) async fn verified(
+        &self,
+        origin: &MemberId,
+        (batch, late): (Vec<pb::SignedRecord>, bool),
+    ) -> Result<Verified, SyncError> {
+        let keys = self.node.keys_of(origin);
+        let origin2 = origin.clone();
+        let (batch, opened) = tokio::task::spawn_blocking(move || {
+            let opened = crate::record::open_many_heads(&batch, &origin2, &keys);
+            (batch, opened)
+        })
+        .await
+        .map_err(|e| SyncError::Local(format!("verifying {origin}'s records: {e}")))?;
+        Ok((batch, opened, late))
+    }
+
+    /// Stores a verified batch of `origin`'s records off the async executor. A batch verified
+    /// before the one stored just now changed the origin's keys (a rotation) is verified again
+    /// where it failed, with the keys the membership has now.
     pub(super) async fn append(
         &self,
         peer: &MemberId,
         origin: &MemberId,
         batch: Vec<pb::SignedRecord>,
+        opened: Vec<Result<crate::record::Record, crate::record::RecordError>>,
     ) -> Result<crate::log::Fetched, SyncError> {
-        let keys = self.node.keys_of(origin);
         let node = self.node.clone();
         let (origin2, peer2) = (origin.clone(), peer.clone());
         tokio::task::spawn_blocking(move || {
-            node.log.append_foreign(&origin2, &batch, &keys, &peer2, clock::now_unix_ms())
+            let now = clock::now_unix_ms();
+            if opened.iter().any(Result::is_err) {
+                let keys = node.keys_of(&origin2);
+                node.log.append_foreign(&origin2, &batch, &keys, &peer2, now)
+            } else {
+                node.log.append_opened(&origin2, &batch, opened, &peer2, now)
+            }
         })
         .await
         .map_err(|e| SyncError::Local(format!("appending {origin}'s records: {e}")))?
