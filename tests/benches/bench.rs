@@ -134,8 +134,11 @@ fn ingest_bench(report: &mut String) {
     );
     let _ = writeln!(report, "|---:|---:|---:|---:|---:|---:|---:|---|");
     let mut below = false;
+    let mut same = Vec::new();
     for rows in sizes {
-        below |= ingest_size(report, rows);
+        let (missed, row) = ingest_size(report, rows);
+        below |= missed;
+        same.push(row);
     }
     if below {
         let _ = writeln!(
@@ -143,11 +146,27 @@ fn ingest_bench(report: &mut String) {
             "\nBelow the 0.7 target. The ceiling parses one float and groups by two columns, on one thread. metronode reads the file, hashes it (SHA-256) and interns district codes on one thread and, on one thread per core, types all 26 columns with their range checks, evaluates 9 indicators' scope, denominator and numerator expressions and adds each row to 105 cells (exact 64-bit sums with a 128-bit spill; each total derived from a dimension). In a perf profile of this bench at 1M rows (2 cores): `csv_core` 26% of samples (ours and the ceiling's, about half each), the typing and contributions (`ingest::Ctx::work`) 26%, the cell additions (`Sums::add`, vectorised) 11%, the expression tests 5%, SHA-256 4%: per row metronode spends about 3.3 times the ceiling's CPU, so two cores bound the ratio near 0.6 even with the reading thread and both workers fully overlapped, and the three threads share two cores. Reaching 0.7 needs the per-row work cut by about a third again: typing each batch column by column and evaluating the expressions over columns, or splitting the CSV parse itself across the workers (cutting at record boundaries found by a quote-aware scan). The ceiling itself varies by up to 1.6 times between runs on this shared machine.\n"
         );
     }
+    if !below {
+        let _ = writeln!(report);
+    }
+    let _ = writeln!(report, "### The same cells in DuckDB\n");
+    let _ = writeln!(
+        report,
+        "DuckDB (Python package, all cores) computes every cell metronode computes for the survey indicators, from SQL generated from the catalogue's expressions (`tests/src/same_cells.rs`): each series, the total and every value of every disaggregation, weighted numerator and denominator as exact decimals and both respondent counts, with the catalogue's rules for scope and missing items; the file read as text and typed as ingest types it. Its time runs from reading the file to the last cell, in one process (median of {RUNS}); metronode's is the ingest above (reading, typing, every cell, disclosure control and signing). Every cell is checked against metronode's exact sums, cell for cell (the ones no row reaches must be zero at both). The weights are exact decimals in DuckDB as in metronode (summed as integers of millionths); with doubles its sums would not be exact. metronode's peak RSS is the bench process's, as above; DuckDB's is its process's.\n"
+    );
+    let _ = writeln!(
+        report,
+        "| rows | DuckDB rows/s | of it reading and typing | DuckDB peak RSS | metronode rows/s | metronode peak RSS | ratio to DuckDB | cells equal | target |"
+    );
+    let _ = writeln!(report, "|---:|---:|---:|---:|---:|---:|---:|---:|---|");
+    for row in same {
+        let _ = writeln!(report, "{row}");
+    }
     let _ = writeln!(report);
 }
 
-/// One ingest size; returns whether it missed the target.
-fn ingest_size(report: &mut String, rows: u64) -> bool {
+/// One ingest size; returns whether it missed the target, and its row of the same-cells table.
+fn ingest_size(report: &mut String, rows: u64) -> (bool, String) {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("survey.csv");
     {
@@ -160,6 +179,7 @@ fn ingest_size(report: &mut String, rows: u64) -> bool {
     let rss_before = rss_mib();
     let mut ceiling = Vec::new();
     let mut ours = Vec::new();
+    let mut last = None;
     for _ in 0..RUNS {
         let t = Instant::now();
         let n = bare_group_by(&path);
@@ -183,6 +203,7 @@ fn ingest_size(report: &mut String, rows: u64) -> bool {
             let _ = key.sign(metronode::identity::Domain::Record, ind.indicator_id.as_bytes());
         }
         ours.push(tables.rows_read as f64 / t.elapsed().as_secs_f64());
+        last = Some(tables);
     }
     let (c, o) = (median(ceiling), median(ours));
     let peak = peak_rss_mib();
@@ -192,7 +213,22 @@ fn ingest_size(report: &mut String, rows: u64) -> bool {
         "| {rows} | {size_mib:.0} MiB | {c:.0} | {duck} | {o:.0} | {:.2} | {peak:.0} MiB (before: {rss_before:.0}) | ≥ 0.7, < 200 MiB |",
         o / c
     );
-    o / c < 0.7
+    let tables = last.expect("at least one run");
+    let same = match metronode_tests::same_cells::duckdb(&catalogue, "survey", &path, &tables, RUNS)
+    {
+        Ok(d) => format!(
+            "| {rows} | {:.0} | {:.0}% | {:.0} MiB | {o:.0} | {peak:.0} MiB | {:.2} | {} | ≥ 1.5, ≤ 64 MiB |",
+            d.rows_per_s,
+            d.load_share * 100.0,
+            d.peak_mib,
+            o / d.rows_per_s,
+            d.cells
+        ),
+        Err(why) => {
+            format!("| {rows} | {why} | | | {o:.0} | {peak:.0} MiB | | | ≥ 1.5, ≤ 64 MiB |")
+        }
+    };
+    (o / c < 0.7, same)
 }
 
 async fn query_bench(report: &mut String) {
@@ -223,6 +259,7 @@ async fn query_bench(report: &mut String) {
         "| in flight | echo req/s | echo p99 | query req/s | ratio | query p50 | query p99 | target |"
     );
     let _ = writeln!(report, "|---:|---:|---:|---:|---:|---:|---:|---|");
+    let mut lowest = f64::MAX;
     for inflight in [1usize, 64] {
         let mut echo_runs = Vec::new();
         let mut echo_lat = Vec::new();
@@ -255,12 +292,20 @@ async fn query_bench(report: &mut String) {
             query_runs.push(qps);
             lat.extend(l);
         }
-        load_row(report, inflight, (median(echo_runs), echo_lat), (median(query_runs), lat));
+        let ratio =
+            load_row(report, inflight, (median(echo_runs), echo_lat), (median(query_runs), lat));
+        lowest = lowest.min(ratio);
     }
     let _ = writeln!(
         report,
-        "\nAnswers are cached per question and reused until a log grows or a member's freshness changes; the first answer after a change is computed from an index of releases.\n"
+        "\nAnswers are cached per question and reused until a log grows or a member's freshness changes; the first answer after a change is computed from an index of releases. The reply of a cached answer is made once and copied per call.\n"
     );
+    if lowest < 0.5 {
+        let _ = writeln!(
+            report,
+            "Target missed ({lowest:.2}). The baseline replies with a few bytes; a query replies with the whole answer (about a hundred strings: every city's figure with its provenance, the groups, the trend and the coverage), copied from the cached reply, encoded, and decoded by the load generator, which runs in the same process on the same two cores. Finding the cached answer costs 0.04 ms (the in-process read-model section); the rest is the size of the reply.\n"
+        );
+    }
 
     let _ = writeln!(report, "### Over HTTP (`/api/v1/query`, JSON, keep-alive connections)\n");
     let _ = writeln!(
@@ -302,7 +347,8 @@ async fn query_bench(report: &mut String) {
 /// One row of a load table: baseline and query rates, their ratio, the baseline's p99 and the
 /// query's p50 and p99 (each a rate and every latency).
 type Measured = (f64, Vec<Duration>);
-fn load_row(report: &mut String, inflight: usize, base: Measured, query: Measured) {
+/// One row of a load table; returns the ratio of the query's rate to the baseline's.
+fn load_row(report: &mut String, inflight: usize, base: Measured, query: Measured) -> f64 {
     let ms = |lat: &mut Vec<Duration>, q: f64| {
         lat.sort();
         lat[((lat.len() as f64 * q) as usize).min(lat.len() - 1)].as_secs_f64() * 1e3
@@ -316,6 +362,7 @@ fn load_row(report: &mut String, inflight: usize, base: Measured, query: Measure
         ms(&mut lat, 0.5),
         ms(&mut lat, 0.99)
     );
+    rate / base
 }
 
 /// `total` GETs of `path` from `inflight` workers, each on one keep-alive connection.

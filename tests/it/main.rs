@@ -14,6 +14,8 @@
 //! - `privacy_attacks`: differencing, margins across cities, averaging past the budget, raw
 //!   values on the wire, disk and logs; records dated far from now.
 //! - `reading`: gaps read by each indicator's polarity; noisy shares kept in their valid range.
+//! - `same_cells`: every cell of every dataset equals DuckDB's, computed from SQL generated from
+//!   the catalogue, with and without missing items.
 //! - `scripted`: a federation member whose answers follow a script (lies, held or slow replies).
 //! - `slow_peers`: a member whose answers are held or trickled: timeouts, backoff, staleness.
 //! - `transparency`: the C2SP checkpoint and tiles, verified with Go's sumdb/note and tlog.
@@ -30,6 +32,7 @@ mod linked_disclosure;
 mod operations;
 mod privacy_attacks;
 mod reading;
+mod same_cells;
 mod scripted;
 mod slow_peers;
 mod tidy;

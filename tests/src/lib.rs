@@ -4,6 +4,8 @@
 //! `server::run` on `127.0.0.1:0`, exactly as `metronode serve` does after parsing its flags.
 //! `reliability_note` rewrites one section of RELIABILITY.md with figures a test measured.
 
+pub mod same_cells;
+
 use std::{
     io::Write,
     net::SocketAddr,
