@@ -198,8 +198,7 @@ impl Node {
         }
         // A rotated TLS key replaces the current one once the membership in effect pins it.
         if let Some((card, tls)) = next {
-            let pinned =
-                node.membership().trusted().get(&own).map(|c| c.tls_key_fingerprint.clone());
+            let pinned = node.trusted().get(&own).map(|c| c.tls_key_fingerprint.clone());
             if pinned.as_deref() == Some(card.tls_key_fingerprint.as_slice()) {
                 for (from, to) in [
                     (&next_cert, node.dir.join(&node.config.keys.tls_cert)),

@@ -177,9 +177,6 @@ pub struct Held {
     pub payload: pb::record_body::Payload,
 }
 
-/// The field numbers of `RecordBody`'s payload (`oneof payload`, log.proto).
-const PAYLOAD_FIELDS: std::ops::RangeInclusive<u32> = 10..=15;
-
 /// The field numbers of `RecordBody`'s payload (`oneof payload`, log.proto): what `read_kinds`
 /// selects by.
 pub mod kind {
@@ -196,6 +193,9 @@ pub mod kind {
     /// `ArtefactWithdrawal`.
     pub const ARTEFACT_WITHDRAWAL: u32 = 15;
 }
+
+/// Every field number of `RecordBody`'s payload.
+const PAYLOAD_FIELDS: std::ops::RangeInclusive<u32> = kind::NOTICE..=kind::ARTEFACT_WITHDRAWAL;
 
 /// The field number of the payload an encoded `RecordBody` holds, read off its wire format
 /// without decoding it: the last payload field, as decoding a `oneof` keeps the last one.

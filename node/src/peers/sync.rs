@@ -121,7 +121,8 @@ impl PeerSyncer {
             Ok(()) => {}
         }
         let own = self.node.log.own().clone();
-        let peers = round_order(&own, self.node.membership().trusted());
+        let trusted = self.node.trusted();
+        let peers = round_order(&own, trusted.iter().map(|(id, card)| (id.clone(), card.clone())));
         let per_round = (self.node.config.federation.peers_per_round as usize).max(1);
         self.warn_if_cycle_too_long(peers.len(), per_round);
         let wanted = std::sync::Mutex::new(self.wanted_bodies().await);
