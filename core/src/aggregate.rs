@@ -20,7 +20,7 @@ use serde::Serialize;
 pub use estimate::{CONFIDENCE, Estimate, Range, difference_in_words, unit_scale};
 use gap::gap;
 pub use gap::{Gap, Reading};
-pub use types::{Breakdown, Cell, CityRelease, Member, Provenance, Query, Sym};
+pub use types::{Breakdown, Cell, CellLabel, CityRelease, Label, Member, Provenance, Query, Sym};
 
 /// One city's figure.
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -127,14 +127,16 @@ pub fn city_release(
         cells: r
             .cells
             .iter()
-            .map(|c| aggregate::Cell {
-                series: aggregate::Sym::new(&c.series),
-                dimension: aggregate::Sym::new(&c.dimension),
-                value: aggregate::Sym::new(&c.value),
-                published: c.status == pb::CellStatus::Published as i32,
-                numerator: c.numerator as f64,
-                denominator: c.denominator as f64,
-                flag: aggregate::Sym::new(&c.flag),
+            .map(|c| {
+                aggregate::Cell::new(
+                    &c.series,
+                    &c.dimension,
+                    &c.value,
+                    c.status == pb::CellStatus::Published as i32,
+                    &c.flag,
+                    c.numerator as f64,
+                    c.denominator as f64,
+                )
             })
             .collect(),
         provenance: aggregate::Provenance {

@@ -1,8 +1,11 @@
 //! The one place that knows sled: a narrow, versioned, durable store for logs and tree heads.
 //!
-//! Every value starts with a format byte. An append is acknowledged only after sled's flush and
-//! an fsync of sled's data file, because sled 0.34's `flush` alone is not a barrier against power
-//! loss (it uses `sync_file_range`). The data directory is locked while a node holds it.
+//! Records live in a file per origin (`records`: append-only frames, read with positioned reads),
+//! everything else in sled, where each log's extent (records and bytes committed) is kept: an
+//! append is fsynced to its file, then its extent moved in sled. Every sled value starts with a
+//! format byte. A write is acknowledged only after sled's flush and an fsync of sled's data file,
+//! because sled 0.34's `flush` alone is not a barrier against power loss (it uses
+//! `sync_file_range`). The data directory is locked while a node holds it.
 //!
 //! A full disk: sled 0.34 cannot recover from a failed write within the process (it keeps the
 //! error and fails every later write, and some reads), so writes are refused as "disk full" while
@@ -23,12 +26,17 @@ use crate::{budget::Milli, identity::MemberId};
 
 mod error;
 mod ledger;
+mod records;
 
 pub use error::{Error, out_of_space};
 pub use ledger::LedgerSpend;
 
 /// The format byte every stored value starts with.
 pub const FORMAT_V1: u8 = 1;
+
+/// The store's layout, kept under `meta/format`: 1 held records in sled, 2 in record files (a
+/// store of layout 1 is moved to 2 when opened).
+pub const LAYOUT: u8 = 2;
 
 /// Bytes of sled's page cache unless configured (`[store] cache_bytes`).
 pub const DEFAULT_CACHE_BYTES: u64 = 32 * 1024 * 1024;
@@ -88,8 +96,11 @@ fn open_sled(path: &Path, cache_bytes: u64) -> sled::Result<sled::Db> {
 pub struct Store {
     path: PathBuf,
     db: sled::Db,
-    /// Key: origin (5 bytes) ++ sequence (u64 big-endian). Value: format byte ++ envelope.
-    records: sled::Tree,
+    /// The record files, under `records/`.
+    files: records::Files,
+    /// Key: origin (5 bytes). Value: format byte ++ records ++ bytes committed to its record
+    /// file (u64 big-endian each).
+    extents: sled::Tree,
     /// Key: origin. Value: format byte ++ encoded `SignedTreeHead`.
     heads: sled::Tree,
     /// Key: dataset ++ 0x00 ++ period. Value: format byte ++ budget spent (u64 BE, thousandths).
@@ -120,20 +131,24 @@ impl Store {
         fs::create_dir_all(path).map_err(|source| Error::Io { path: path.to_owned(), source })?;
         let db = open_sled(path, cache_bytes).map_err(sled_err)?;
         let meta = db.open_tree("meta").map_err(sled_err)?;
-        match meta.get("format").map_err(sled_err)? {
-            Some(v) if v.as_ref() != [FORMAT_V1] => {
+        let layout = match meta.get("format").map_err(sled_err)? {
+            Some(v) if v.len() == 1 && (FORMAT_V1..=LAYOUT).contains(&v[0]) => v[0],
+            Some(v) => {
                 return Err(Error::Format {
                     path: path.to_owned(),
                     key: "format".into(),
                     found: v.first().copied().unwrap_or(0),
                 });
             }
-            Some(_) => {}
-            None => {
-                meta.insert("format", &[FORMAT_V1]).map_err(sled_err)?;
-            }
+            None => LAYOUT,
+        };
+        let extents = db.open_tree("extents").map_err(sled_err)?;
+        let mut held = Vec::new();
+        for item in extents.iter() {
+            let (k, v) = item.map_err(sled_err)?;
+            held.push(decode_extent(path, &k, &v)?);
         }
-        let records = db.open_tree("records").map_err(sled_err)?;
+        let files = records::Files::open(&path.join("records"), held)?;
         let heads = db.open_tree("heads").map_err(sled_err)?;
         let ledger = db.open_tree("ledger").map_err(sled_err)?;
         let evidence = db.open_tree("evidence").map_err(sled_err)?;
@@ -141,7 +156,8 @@ impl Store {
         let store = Self {
             path: path.to_owned(),
             db,
-            records,
+            files,
+            extents,
             heads,
             ledger,
             evidence,
@@ -149,6 +165,10 @@ impl Store {
             min_free: 0,
             failed: OnceLock::new(),
         };
+        if layout < LAYOUT {
+            store.move_records_out_of_sled()?;
+        }
+        meta.insert("format", &[LAYOUT]).map_err(sled_err)?;
         store.sync()?;
         Ok(store)
     }
@@ -191,7 +211,10 @@ impl Store {
         self.writable()?;
         let result = f();
         match result {
-            Err(e) if !matches!(e, Error::LedgerMoved { .. }) => Err(self.failed_write(e)),
+            // Refused before anything was written: the store is as it was.
+            Err(e) if !matches!(e, Error::LedgerMoved { .. } | Error::Position { .. }) => {
+                Err(self.failed_write(e))
+            }
             other => other,
         }
     }
@@ -244,65 +267,95 @@ impl Store {
         }
     }
 
-    /// Appends consecutive records of one origin, starting at `first_seq`, and returns once they
-    /// are durable. One flush and one fsync cover the whole batch (group commit).
+    /// Appends consecutive records of one origin, starting at `first_seq` (the number it
+    /// holds), and returns once they are durable. One fsync of the record file and one of sled
+    /// cover the whole batch (group commit).
     pub fn append(
         &self,
         origin: &MemberId,
         first_seq: u64,
         envelopes: &[Vec<u8>],
     ) -> Result<(), Error> {
+        if envelopes.is_empty() {
+            return Ok(());
+        }
         self.write(|| {
-            let mut batch = sled::Batch::default();
-            for (i, env) in envelopes.iter().enumerate() {
-                batch.insert(record_key(origin, first_seq + i as u64).to_vec(), versioned(env));
-            }
-            self.records.apply_batch(batch).map_err(|e| self.sled_err(e))?;
-            self.sync_now()
+            let ends = self.write_records(origin, first_seq, envelopes)?;
+            let extent = extent_value(first_seq + envelopes.len() as u64, ends.last());
+            let committed = self.extents.insert(origin.as_str(), extent);
+            self.commit_records(origin, ends, committed.map(drop).map_err(|e| self.sled_err(e)))
         })
+    }
+
+    /// Writes records to `origin`'s file after those committed, durably but not committed.
+    fn write_records(
+        &self,
+        origin: &MemberId,
+        first_seq: u64,
+        envelopes: &[Vec<u8>],
+    ) -> Result<Vec<u64>, Error> {
+        let (count, bytes) = self.files.extent(origin);
+        if first_seq != count {
+            return Err(Error::Position { origin: origin.clone(), at: first_seq, held: count });
+        }
+        self.files.write(origin, bytes, envelopes)
+    }
+
+    /// Finishes an append whose records `write_records` wrote, once `moved` tells whether
+    /// their extent was moved in sled: syncs sled and lets readers see them, or cuts them back.
+    fn commit_records(
+        &self,
+        origin: &MemberId,
+        ends: Vec<u64>,
+        moved: Result<(), Error>,
+    ) -> Result<(), Error> {
+        match moved.and_then(|()| self.sync_now()) {
+            Ok(()) => {
+                self.files.committed(origin, ends);
+                Ok(())
+            }
+            Err(e) => {
+                self.files.cut_back(origin);
+                Err(e)
+            }
+        }
     }
 
     /// The envelope at `seq` of `origin`'s log.
     pub fn record(&self, origin: &MemberId, seq: u64) -> Result<Option<Vec<u8>>, Error> {
-        let key = record_key(origin, seq);
-        match self.records.get(key).map_err(|e| self.sled_err(e))? {
-            Some(v) => self.unversion(|| format!("{origin}/{seq}"), v).map(Some),
-            None => Ok(None),
-        }
+        Ok(self.files.read(origin, seq, 0)?.into_iter().next().map(|(_, env)| env))
     }
 
-    /// The envelopes of `origin`'s log from `from` on, in order, with their sequence numbers.
+    /// The envelopes of `origin`'s log from `from` on, in order, with their sequence numbers:
+    /// those committed when each chunk of about a MiB is read.
     pub fn records<'a>(
         &'a self,
         origin: &'a MemberId,
         from: u64,
     ) -> impl Iterator<Item = Result<(u64, Vec<u8>), Error>> + 'a {
-        let start = record_key(origin, from);
-        let end = record_key(origin, u64::MAX);
-        self.records.range(start..=end).map(move |item| {
-            let (k, v) = item.map_err(|e| self.sled_err(e))?;
-            let seq = seq_of(&k);
-            Ok((seq, self.unversion(|| format!("{origin}/{seq}"), v)?))
+        let mut next = Some(from);
+        let mut chunk = std::collections::VecDeque::new();
+        std::iter::from_fn(move || {
+            if chunk.is_empty() {
+                let at = next?;
+                match self.files.read(origin, at, 1 << 20) {
+                    Ok(read) => {
+                        next = read.last().map(|(seq, _)| seq + 1);
+                        chunk.extend(read);
+                    }
+                    Err(e) => {
+                        next = None;
+                        return Some(Err(e));
+                    }
+                }
+            }
+            chunk.pop_front().map(Ok)
         })
     }
 
     /// The origins with at least one stored record, in order.
     pub fn origins(&self) -> Result<Vec<MemberId>, Error> {
-        let mut out = Vec::new();
-        let mut from = Vec::new();
-        while let Some((k, _)) =
-            self.records.range(from.clone()..).next().transpose().map_err(|e| self.sled_err(e))?
-        {
-            let origin = &k[..5];
-            if let Some(id) =
-                std::str::from_utf8(origin).ok().and_then(|s| s.parse::<MemberId>().ok())
-            {
-                out.push(id);
-            }
-            from = origin.to_vec();
-            from.extend_from_slice(&[0xff; 9]);
-        }
-        Ok(out)
+        Ok(self.files.origins())
     }
 
     /// Records the latest signed tree head of `origin`, durably.
@@ -421,7 +474,46 @@ impl Store {
 
     /// Bytes the store occupies on disk.
     pub fn size_on_disk(&self) -> u64 {
-        self.db.size_on_disk().unwrap_or(0)
+        self.db.size_on_disk().unwrap_or(0) + self.files.size()
+    }
+
+    /// Moves the records of a store of layout 1 (a sled tree `records`, key origin ++ sequence)
+    /// into record files, origin by origin: each origin's file is written and committed before
+    /// the next, so a move cut short by a crash goes on from the first origin not committed.
+    fn move_records_out_of_sled(&self) -> Result<(), Error> {
+        let old = self.db.open_tree("records").map_err(|e| self.sled_err(e))?;
+        let mut from = Vec::new();
+        while let Some((k, _)) =
+            old.range(from.clone()..).next().transpose().map_err(|e| self.sled_err(e))?
+        {
+            let prefix = k[..5].to_vec();
+            from = prefix.clone();
+            from.extend_from_slice(&[0xff; 9]);
+            let Some(origin) =
+                std::str::from_utf8(&prefix).ok().and_then(|s| s.parse::<MemberId>().ok())
+            else {
+                continue;
+            };
+            if self.files.extent(&origin).0 > 0 {
+                continue;
+            }
+            let mut batch = Vec::new();
+            let mut seq = 0;
+            for item in old.scan_prefix(&prefix) {
+                let (k, v) = item.map_err(|e| self.sled_err(e))?;
+                let at = seq_of(&k);
+                batch.push(self.unversion(|| format!("{origin}/{at}"), v)?);
+                if batch.len() == 1000 {
+                    self.append(&origin, seq, &batch)?;
+                    seq += batch.len() as u64;
+                    batch.clear();
+                }
+            }
+            self.append(&origin, seq, &batch)?;
+        }
+        self.db.drop_tree("records").map_err(|e| self.sled_err(e))?;
+        tracing::info!(store = %self.path.display(), "records moved out of sled into record files");
+        Ok(())
     }
 }
 
@@ -432,7 +524,7 @@ impl Drop for Store {
         // made durable by earlier flushes, or never acknowledged), so the process can exit.
         if self.failed.get().is_some() {
             std::mem::forget(self.db.clone());
-            for tree in [&self.records, &self.heads, &self.ledger, &self.evidence, &self.witness] {
+            for tree in [&self.extents, &self.heads, &self.ledger, &self.evidence, &self.witness] {
                 std::mem::forget(tree.clone());
             }
         }
@@ -458,11 +550,29 @@ fn versioned(bytes: &[u8]) -> Vec<u8> {
     v
 }
 
-fn record_key(origin: &MemberId, seq: u64) -> [u8; 13] {
-    let mut k = [0u8; 13];
-    k[..5].copy_from_slice(origin.as_str().as_bytes());
-    k[5..].copy_from_slice(&seq.to_be_bytes());
-    k
+/// The extent of a record file in sled: records and bytes committed.
+fn extent_value(count: u64, end: Option<&u64>) -> Vec<u8> {
+    let mut v = vec![FORMAT_V1];
+    v.extend_from_slice(&count.to_be_bytes());
+    v.extend_from_slice(&end.copied().unwrap_or(0).to_be_bytes());
+    v
+}
+
+fn decode_extent(path: &Path, key: &[u8], v: &[u8]) -> Result<(MemberId, u64, u64), Error> {
+    let bad = |found| Error::Format {
+        path: path.to_owned(),
+        key: format!("extents/{}", String::from_utf8_lossy(key)),
+        found,
+    };
+    let origin = std::str::from_utf8(key).ok().and_then(|s| s.parse().ok()).ok_or(bad(0))?;
+    match v {
+        [FORMAT_V1, rest @ ..] if rest.len() == 16 => {
+            let count = decode_u64_raw(&rest[..8]).ok_or(bad(FORMAT_V1))?;
+            let bytes = decode_u64_raw(&rest[8..]).ok_or(bad(FORMAT_V1))?;
+            Ok((origin, count, bytes))
+        }
+        other => Err(bad(other.first().copied().unwrap_or(0))),
+    }
 }
 
 fn seq_of(key: &[u8]) -> u64 {

@@ -5,15 +5,7 @@ use super::*;
 use crate::catalogue::Polarity;
 
 fn cell(series: &str, dim: &str, value: &str, published: bool, n: f64, d: f64) -> Cell {
-    Cell {
-        series: series.into(),
-        dimension: dim.into(),
-        value: value.into(),
-        published,
-        numerator: n,
-        denominator: d,
-        flag: Sym::default(),
-    }
+    Cell::new(series, dim, value, published, "", n, d)
 }
 
 fn release(city: &str, period: &str, cells: Vec<Cell>, noise_sd: Option<f64>) -> CityRelease {

@@ -100,9 +100,22 @@ impl Serialize for Sym {
     }
 }
 
-/// One published cell of a city's release.
+/// One cell of a city's release: its label, shared by every release with the same cell, and its
+/// two sums (24 bytes: a node holds every member's cells, tens of them per release). A cell
+/// reads as its label: `cell.series`, `cell.published`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Cell {
+    /// What the cell is: series, breakdown, status and flag.
+    pub label: Label,
+    /// Weighted numerator.
+    pub numerator: f64,
+    /// Weighted denominator.
+    pub denominator: f64,
+}
+
+/// What a cell is, apart from its sums.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct CellLabel {
     /// Series (`_T` headline).
     pub series: Sym,
     /// Dimension, empty for the total.
@@ -111,12 +124,69 @@ pub struct Cell {
     pub value: Sym,
     /// Published (else suppressed).
     pub published: bool,
-    /// Weighted numerator.
-    pub numerator: f64,
-    /// Weighted denominator.
-    pub denominator: f64,
     /// Reliability flag.
     pub flag: Sym,
+}
+
+/// A cell label held once per process, behind one pointer (`Sym`'s way, for the label as a
+/// whole: the labels of a catalogue's cells are few, the cells holding them many).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Label(std::sync::Arc<CellLabel>);
+
+impl Label {
+    /// The shared copy of `label`.
+    pub fn new(label: CellLabel) -> Self {
+        use std::{
+            collections::HashSet,
+            sync::{Mutex, OnceLock},
+        };
+        static HELD: OnceLock<Mutex<HashSet<Label>>> = OnceLock::new();
+        let mut held = HELD.get_or_init(Default::default).lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(l) = held.get(&label) {
+            return l.clone();
+        }
+        if held.len() >= 1 << 16 {
+            held.clear(); // far more than a catalogue names: start over rather than grow
+        }
+        let label = Self(std::sync::Arc::new(label));
+        held.insert(label.clone());
+        label
+    }
+}
+
+impl std::borrow::Borrow<CellLabel> for Label {
+    fn borrow(&self) -> &CellLabel {
+        &self.0
+    }
+}
+
+impl Cell {
+    /// A cell of `series`, broken down by `dimension` = `value` (empty: the total).
+    pub fn new(
+        series: &str,
+        dimension: &str,
+        value: &str,
+        published: bool,
+        flag: &str,
+        numerator: f64,
+        denominator: f64,
+    ) -> Self {
+        let label = CellLabel {
+            series: Sym::new(series),
+            dimension: Sym::new(dimension),
+            value: Sym::new(value),
+            published,
+            flag: Sym::new(flag),
+        };
+        Self { label: Label::new(label), numerator, denominator }
+    }
+}
+
+impl std::ops::Deref for Cell {
+    type Target = CellLabel;
+    fn deref(&self) -> &CellLabel {
+        &self.label.0
+    }
 }
 
 /// Where a city's figure came from.

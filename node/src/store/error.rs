@@ -78,8 +78,18 @@ pub enum Error {
         /// The failed write ran out of space.
         disk_full: bool,
     },
+    /// An append did not start where the log's records end (a bug, never a peer's doing).
+    #[error("record {origin}/{at}: appended where the store holds {held} records of {origin}")]
+    Position {
+        /// The log.
+        origin: MemberId,
+        /// Where the append started.
+        at: u64,
+        /// Records held.
+        held: u64,
+    },
     /// The store was written by a format this version does not read.
-    #[error("store {}: value `{key}` has format {found}, this metronode reads format {FORMAT_V1}", path.display())]
+    #[error("store {}: value `{key}` has format {found}, which this metronode does not read (it writes format {FORMAT_V1} values in a store of layout {LAYOUT})", path.display())]
     Format {
         /// The store directory.
         path: PathBuf,

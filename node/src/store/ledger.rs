@@ -1,5 +1,5 @@
-//! The privacy-budget ledger: spends committed in the same sled transaction as the records of
-//! the release that spends them, and read back per dataset and period.
+//! The privacy-budget ledger: spends committed in the same sled transaction as the extent of
+//! the records of the release that spends them, and read back per dataset and period.
 
 use super::*;
 
@@ -17,8 +17,9 @@ pub struct LedgerSpend {
 }
 
 impl Store {
-    /// Appends consecutive records and, in the same sled transaction, moves a budget ledger
-    /// entry from `expected` to `new`: either both are stored or neither. Durable on return.
+    /// Appends consecutive records and, in the same sled transaction that commits them (moves
+    /// their file's extent), moves a budget ledger entry from `expected` to `new`: either both
+    /// are stored or neither. Durable on return.
     pub fn append_with_ledger(
         &self,
         origin: &MemberId,
@@ -28,8 +29,13 @@ impl Store {
     ) -> Result<(), Error> {
         use sled::transaction::{ConflictableTransactionError, TransactionError, Transactional};
         let key = ledger_key(&spend.dataset, &spend.period);
+        if envelopes.is_empty() {
+            return Ok(());
+        }
         self.write(|| {
-            let result = (&self.records, &self.ledger).transaction(|(records, ledger)| {
+            let ends = self.write_records(origin, first_seq, envelopes)?;
+            let extent = extent_value(first_seq + envelopes.len() as u64, ends.last());
+            let result = (&self.extents, &self.ledger).transaction(|(extents, ledger)| {
                 let current = match ledger.get(&key)? {
                     Some(v) => decode_u64(&v).unwrap_or(u64::MAX),
                     None => 0,
@@ -37,20 +43,16 @@ impl Store {
                 if current != spend.expected.thousandths() {
                     return Err(ConflictableTransactionError::Abort(current));
                 }
-                for (i, env) in envelopes.iter().enumerate() {
-                    records.insert(
-                        record_key(origin, first_seq + i as u64).to_vec(),
-                        versioned(env),
-                    )?;
-                }
+                extents.insert(origin.as_str(), extent.clone())?;
                 ledger.insert(key.clone(), versioned(&spend.new.thousandths().to_be_bytes()))?;
                 Ok(())
             });
-            match result {
-                Ok(()) => self.sync_now(),
+            let moved = match result {
+                Ok(()) => Ok(()),
                 Err(TransactionError::Abort(found)) => Err(Error::LedgerMoved { found }),
                 Err(TransactionError::Storage(e)) => Err(self.sled_err(e)),
-            }
+            };
+            self.commit_records(origin, ends, moved)
         })
     }
 

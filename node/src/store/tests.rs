@@ -1,4 +1,5 @@
-//! Tests for `store`: ordered scans, format markers, persistence and the directory lock.
+//! Tests for `store`: ordered scans, record files and their extents, format markers, the move
+//! from layout 1, persistence and the directory lock.
 
 use super::*;
 
@@ -30,24 +31,98 @@ fn appends_scan_in_order_per_origin_and_survive_reopen() {
     assert_eq!(store.tree_head(&id("IEDUB")).unwrap(), None);
 }
 
+impl Store {
+    /// Replaces `origin`'s records from `seq` on with `envelopes`, as disk damage or an intruder
+    /// would (tests only: a log is never cut in use).
+    pub(crate) fn replace_from(&self, origin: &MemberId, seq: u64, envelopes: &[Vec<u8>]) {
+        self.files.truncate(origin, seq);
+        self.files.cut_back(origin);
+        self.append(origin, seq, envelopes).unwrap();
+    }
+}
+
 #[test]
 fn values_carry_a_format_byte_and_unknown_formats_are_refused() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("store");
     {
         let store = Store::open(&path).unwrap();
-        store.append(&id("BEBRU"), 0, &[b"a".to_vec()]).unwrap();
-        let raw = store.records.get(record_key(&id("BEBRU"), 0)).unwrap().unwrap();
+        store.put_tree_head(&id("BEBRU"), b"a").unwrap();
+        let raw = store.heads.get("BEBRU").unwrap().unwrap();
         assert_eq!(raw.as_ref(), &[FORMAT_V1, b'a']);
         // A value from a future format is reported, not misread.
-        store.records.insert(record_key(&id("BEBRU"), 1), &[9u8, 1, 2]).unwrap();
-        let err = store.record(&id("BEBRU"), 1).unwrap_err();
+        store.heads.insert("BEBRU", &[9u8, 1, 2]).unwrap();
+        let err = store.tree_head(&id("BEBRU")).unwrap_err();
         assert!(err.to_string().contains("format 9"), "{err}");
-        store.db.open_tree("meta").unwrap().insert("format", &[2u8]).unwrap();
+        store.db.open_tree("meta").unwrap().insert("format", &[LAYOUT + 1]).unwrap();
         store.sync().unwrap();
     }
     let err = Store::open(&path).unwrap_err();
-    assert!(matches!(err, Error::Format { found: 2, .. }), "{err}");
+    assert!(matches!(err, Error::Format { found, .. } if found == LAYOUT + 1), "{err}");
+}
+
+#[test]
+fn appends_start_where_the_log_ends_and_uncommitted_bytes_are_cut_off() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("store");
+    let bru = id("BEBRU");
+    {
+        let store = Store::open(&path).unwrap();
+        store.append(&bru, 0, &[b"a".to_vec(), b"bb".to_vec()]).unwrap();
+        let e = store.append(&bru, 1, &[b"x".to_vec()]).unwrap_err();
+        assert!(matches!(e, Error::Position { at: 1, held: 2, .. }), "{e}");
+        assert!(e.to_string().contains("record BEBRU/1: appended where the store holds 2"), "{e}");
+        assert!(store.failed().is_none(), "refused before anything was written");
+    }
+    // A crash after the file's fsync but before sled's: the frame is there, not committed.
+    let file = path.join("records").join("BEBRU.records");
+    let mut bytes = std::fs::read(&file).unwrap();
+    assert_eq!(bytes.len(), 4 + 1 + 4 + 2);
+    bytes.extend_from_slice(&[3, 0, 0, 0, b'c', b'c']);
+    std::fs::write(&file, &bytes).unwrap();
+    let store = Store::open(&path).unwrap();
+    assert_eq!(store.records(&bru, 0).count(), 2);
+    assert_eq!(std::fs::metadata(&file).unwrap().len(), 11, "cut back to what was committed");
+    store.append(&bru, 2, &[b"ccc".to_vec()]).unwrap();
+    let all: Vec<_> = store.records(&bru, 0).map(Result::unwrap).collect();
+    assert_eq!(all.last(), Some(&(2, b"ccc".to_vec())));
+    drop(store);
+    // A file shorter than what was committed is refused with its path.
+    std::fs::write(&file, &bytes[..5]).unwrap();
+    let e = Store::open(&path).unwrap_err().to_string();
+    assert!(e.contains("BEBRU.records") && e.contains("were committed"), "{e}");
+}
+
+#[test]
+fn a_store_of_layout_1_has_its_records_moved_into_record_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("store");
+    {
+        // The layout of earlier versions: records in a sled tree, keyed origin ++ sequence.
+        let db = sled::open(&path).unwrap();
+        db.open_tree("meta").unwrap().insert("format", &[1u8]).unwrap();
+        let records = db.open_tree("records").unwrap();
+        for (origin, n) in [("BEBRU", 2500u64), ("ALTIA", 3)] {
+            for seq in 0..n {
+                let mut k = origin.as_bytes().to_vec();
+                k.extend_from_slice(&seq.to_be_bytes());
+                records.insert(k, versioned(format!("{origin}{seq}").as_bytes())).unwrap();
+            }
+        }
+        db.open_tree("heads").unwrap().insert("BEBRU", versioned(b"head")).unwrap();
+        db.flush().unwrap();
+    }
+    let store = Store::open(&path).unwrap();
+    assert_eq!(store.origins().unwrap(), vec![id("ALTIA"), id("BEBRU")]);
+    let bru: Vec<_> = store.records(&id("BEBRU"), 0).map(Result::unwrap).collect();
+    assert_eq!(bru.len(), 2500);
+    assert!(bru.iter().all(|(seq, env)| *env == format!("BEBRU{seq}").into_bytes()));
+    assert_eq!(store.record(&id("ALTIA"), 2).unwrap(), Some(b"ALTIA2".to_vec()));
+    assert_eq!(store.tree_head(&id("BEBRU")).unwrap(), Some(b"head".to_vec()));
+    assert!(!store.db.tree_names().iter().any(|n| n.as_ref() == b"records"));
+    drop(store);
+    let store = Store::open(&path).unwrap();
+    assert_eq!(store.records(&id("BEBRU"), 0).count(), 2500);
 }
 
 #[test]

@@ -1,8 +1,8 @@
 //! A full disk: the real node with its data directory on a small ext4 file system (an image
 //! loop-mounted for the test, which needs root) filled during appends. Below the free-space
 //! reserve (`store.min_free_bytes`) appends are refused as "disk full" while health, reads and
-//! queries go on, and writes resume once space is freed; with the reserve off, sled itself runs
-//! out of space: the failing append says so, the node stays up read-only, and after a restart
+//! queries go on, and writes resume once space is freed; with the reserve off, the store itself
+//! runs out of space (a record file's write or sled's): the failing append says so, the node stays up read-only, and after a restart
 //! with space freed `metronode verify` passes and every acknowledged record is there. Writes the
 //! "Full disk" section of RELIABILITY.md.
 //!
@@ -329,7 +329,7 @@ fn a_full_disk_refuses_appends_keeps_serving_and_damages_nothing() {
     let out = run(&["verify", "--dir", dir.to_str().unwrap()]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
 
-    // Phase 2: no reserve. sled runs out of space itself.
+    // Phase 2: no reserve. The store runs out of space itself.
     let node = Serving::start_with_env(&dir, &[("METRONODE_STORE__MIN_FREE_BYTES", "0"), public]);
     let http = fs::read_to_string(dir.join("http.addr")).unwrap();
     fill(&store, &ballast, 2 * 1024 * 1024);
@@ -416,7 +416,7 @@ fn a_full_disk_refuses_appends_keeps_serving_and_damages_nothing() {
                 .to_owned(),
             "|---|---:|---|---|---|".to_owned(),
             format!(
-                "| Reserve (`store.min_free_bytes` = {}): refused before sled runs out of space \
+                "| Reserve (`store.min_free_bytes` = {}): refused before the store runs out of space \
                  | {n1} | RESOURCE_EXHAUSTED at {} free: `{said}`; `metronode ingest` and \
                  `metronode publish` print it as `error: disk full: …` | `/healthz` {}, `/readyz` \
                  {} (`ready, read-only: disk full: …`), the metropolitan query answered unchanged, \
@@ -429,7 +429,7 @@ fn a_full_disk_refuses_appends_keeps_serving_and_damages_nothing() {
                 records(&guarded),
             ),
             format!(
-                "| No reserve (0): sled itself gets ENOSPC | {n2} | RESOURCE_EXHAUSTED: \
+                "| No reserve (0): the store itself gets ENOSPC (a record file's write or sled's) | {n2} | RESOURCE_EXHAUSTED: \
                  `{failed}`; every later write is refused at once: `{read_only}` | `/healthz` {}, \
                  `/readyz` {} (the store failed a write: read-only until restarted), the query \
                  answered unchanged (from the release index read before), `/api/v1/members` {}, \
@@ -452,7 +452,9 @@ fn a_full_disk_refuses_appends_keeps_serving_and_damages_nothing() {
              before anything is written, reads and queries go on, and writes resume once space \
              is freed. When a write fails all the same (another program filled the disk), the \
              store turns read-only until the node restarts, and the log serves only the records \
-             its tree covers, so nothing unacknowledged ever leaves the node."
+             its tree covers (the store only what its extents commit; bytes a failed append left \
+             in a record file are cut off when it reopens), so nothing unacknowledged ever \
+             leaves the node."
                 .to_owned(),
         ],
     );
