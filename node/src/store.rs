@@ -478,8 +478,8 @@ impl Store {
     }
 
     /// Moves the records of a store of layout 1 (a sled tree `records`, key origin ++ sequence)
-    /// into record files, origin by origin: each origin's file is written and committed before
-    /// the next, so a move cut short by a crash goes on from the first origin not committed.
+    /// into record files, origin by origin, a thousand records per commit, so a move cut short by
+    /// a crash goes on from the first record not committed.
     fn move_records_out_of_sled(&self) -> Result<(), Error> {
         let old = self.db.open_tree("records").map_err(|e| self.sled_err(e))?;
         let mut from = Vec::new();
@@ -494,14 +494,17 @@ impl Store {
             else {
                 continue;
             };
-            if self.files.extent(&origin).0 > 0 {
-                continue;
-            }
+            // A move cut short goes on after the records it committed.
+            let mut seq = self.files.extent(&origin).0;
             let mut batch = Vec::new();
-            let mut seq = 0;
-            for item in old.scan_prefix(&prefix) {
+            let (start, end) = (record_key(&origin, seq), record_key(&origin, u64::MAX));
+            for item in old.range(start..=end) {
                 let (k, v) = item.map_err(|e| self.sled_err(e))?;
                 let at = seq_of(&k);
+                let want = seq + batch.len() as u64;
+                if at != want {
+                    return Err(Error::Position { origin: origin.clone(), at, held: want });
+                }
                 batch.push(self.unversion(|| format!("{origin}/{at}"), v)?);
                 if batch.len() == 1000 {
                     self.append(&origin, seq, &batch)?;
@@ -548,6 +551,14 @@ fn versioned(bytes: &[u8]) -> Vec<u8> {
     v.push(FORMAT_V1);
     v.extend_from_slice(bytes);
     v
+}
+
+/// The key of a record in the sled tree `records` of layout 1.
+fn record_key(origin: &MemberId, seq: u64) -> [u8; 13] {
+    let mut k = [0u8; 13];
+    k[..5].copy_from_slice(origin.as_str().as_bytes());
+    k[5..].copy_from_slice(&seq.to_be_bytes());
+    k
 }
 
 /// The extent of a record file in sled: records and bytes committed.

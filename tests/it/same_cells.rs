@@ -1,13 +1,14 @@
-//! Every cell ingest computes, for every dataset of the catalogue, equals DuckDB's: the same
-//! cells computed by an engine metronode did not write, from SQL generated from the catalogue's
-//! own expressions (`metronode_tests::same_cells`), compared cell for cell: every series, the
+//! Every cell ingest computes, for every dataset of the catalogue, equals DuckDB's and polars':
+//! the same cells computed by two engines metronode did not write, from SQL and from polars
+//! expressions generated from the catalogue's own expressions (`metronode_tests::same_cells`),
+//! compared cell for cell: every series, the
 //! total and every value of every disaggregation, weighted sums to the millionth and both
 //! respondent counts. Items are blanked across the files, so the rules for missing items (a
 //! row out of scope when its scope is unknown, out of a series when its numerator or the
 //! denominator is, a missing dimension value counted as `unknown`) are checked too.
 
 use metronode::{catalogue::ColumnType, identity::MemberId, ingest, synth};
-use metronode_tests::same_cells;
+use metronode_tests::same_cells::{self, Engine};
 
 /// `csv` with one item blanked in most rows, in turn across the columns that may be missing
 /// (every column but identifiers and the weight, which ingest requires).
@@ -27,7 +28,7 @@ fn with_gaps(csv: &[u8], blankable: &[bool]) -> Vec<u8> {
 }
 
 #[test]
-fn every_cell_of_every_dataset_equals_duckdbs() {
+fn every_cell_of_every_dataset_equals_duckdbs_and_polars() {
     if !same_cells::installed() {
         return;
     }
@@ -62,11 +63,13 @@ fn every_cell_of_every_dataset_equals_duckdbs() {
             let file = std::fs::File::open(&path).unwrap();
             let tables = ingest::run(&catalogue, &ds.name, &member, "data.csv", None, file)
                 .unwrap_or_else(|e| panic!("{} ({name}): {e}", ds.name));
-            let same = same_cells::duckdb(&catalogue, &ds.name, &path, &tables, 1)
-                .unwrap_or_else(|e| panic!("{} ({name}): {e}", ds.name));
-            assert!(same.cells > 0, "{} ({name}): no cell compared", ds.name);
-            checked += same.cells;
+            for engine in [Engine::DuckDb, Engine::Polars] {
+                let same = same_cells::run(engine, &catalogue, &ds.name, &path, &tables, 1)
+                    .unwrap_or_else(|e| panic!("{} ({name}, {}): {e}", ds.name, engine.name()));
+                assert!(same.cells > 0, "{} ({name}): no cell compared", ds.name);
+                checked += same.cells;
+            }
         }
     }
-    assert!(checked > 1000, "only {checked} cells compared");
+    assert!(checked > 2000, "only {checked} cells compared");
 }
