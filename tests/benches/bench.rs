@@ -2,15 +2,17 @@
 //! ratio to a ceiling measured in the same run on the same machine, written to BENCHMARKS.md.
 //!
 //! Ceilings: a bare `csv` ByteRecord read with a HashMap group-by of the same file (ingest);
-//! min(ed25519 verify rate, durable append rate) (replication); a bare tonic unary call, the
-//! gRPC health check, on the same server (query). Medians of `RUNS` runs.
-//! `METRONODE_BENCH_ROWS` sets the ingest sizes (default "1000000,10000000");
+//! ed25519 batch verification, 256 at a time, of records of the replicated size (replication);
+//! a bare tonic unary call, the gRPC health check, on the same server (query). Medians of
+//! `RUNS` runs. `METRONODE_BENCH_ROWS` sets the ingest sizes (default "1000000,10000000");
 //! `METRONODE_BENCH_SCALE` the federation sizes of the scale benchmark (default "50,200"; empty
 //! to skip it); `METRONODE_BENCH_SECTIONS` the sections to run (default
 //! "ingest,linked,members,replication,query,scale"; `linked`, `members`, `replication` and
-//! `query` are spliced into BENCHMARKS.md in place when run alone); `METRONODE_BENCH_MEMBERS` the members of
-//! the in-process read-model section (default 200); `METRONODE_BENCH_KEEP_DIR` a path to keep a
-//! copy of the replication section's catching-up node's directory at (to profile its start-up). DuckDB (the Python package) is run on the same group-by when it is installed.
+//! `query` are spliced into BENCHMARKS.md in place when run alone); `METRONODE_BENCH_MEMBERS`
+//! the members of the in-process read-model section (default 200); `METRONODE_BENCH_KEEP_DIR` a
+//! path to keep a copy of the replication section's catching-up node's directory at (to profile
+//! its start-up). DuckDB and polars (their Python packages, `METRONODE_DUCKDB`) compute the same
+//! cells as ingest when installed.
 
 use std::{
     collections::HashMap,

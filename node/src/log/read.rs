@@ -124,9 +124,9 @@ impl Log {
     }
 
     /// The stored envelopes of `origin` from `from` on, with their positions, up to the records
-    /// the log holds: a write that failed may have left records in sled's memory that were
-    /// never made durable nor acknowledged, and they are never served. Readers stop at the
-    /// first error (after a failed write sled may fail the same read again and again).
+    /// the log holds (its tree): the store commits records before the log takes them, and only
+    /// what the log took was acknowledged, so nothing else is served. Readers stop at the first
+    /// error.
     pub fn stored<'a>(
         &'a self,
         origin: &'a MemberId,

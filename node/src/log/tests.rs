@@ -438,8 +438,8 @@ fn heads_are_checked_witnessed_and_split_views_caught() {
 
 #[test]
 fn records_beyond_the_tree_are_never_served() {
-    // A write whose flush failed can leave records in sled's memory that were never durable
-    // nor acknowledged; the log serves only the records its tree covers.
+    // Records the store holds but the log never took were never acknowledged; the log serves
+    // only the records its tree covers.
     let dir = tempfile::tempdir().unwrap();
     let key = NodeKey::generate();
     let log = open_log(&dir.path().join("store"), &key).unwrap();
