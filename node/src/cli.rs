@@ -39,17 +39,34 @@ pub fn main() -> ExitCode {
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
-            let _ = writeln!(std::io::stderr(), "error: {err:#}");
+            let _ = writeln!(std::io::stderr(), "error: {}", message(&err));
             ExitCode::from(exit_code(&err))
         }
     }
+}
+
+/// An error and its causes on one line, each cause once: an error whose message already quotes
+/// its cause (`path: cause`) is not followed by the cause again.
+fn message(err: &anyhow::Error) -> String {
+    let mut out = String::new();
+    for cause in err.chain() {
+        let text = cause.to_string();
+        if out.contains(&text) {
+            continue;
+        }
+        if !out.is_empty() {
+            out.push_str(": ");
+        }
+        out.push_str(&text);
+    }
+    out
 }
 
 fn exit_code(err: &anyhow::Error) -> u8 {
     match err.downcast_ref::<OpenError>() {
         Some(OpenError::Config(_) | OpenError::Key(_)) => EXIT_CONFIG,
         Some(OpenError::Store(store::Error::Locked { .. })) => EXIT_LOCKED,
-        Some(OpenError::Log(_)) => EXIT_DATA,
+        Some(OpenError::Log(_) | OpenError::Store(store::Error::Damaged { .. })) => EXIT_DATA,
         _ => 1,
     }
 }

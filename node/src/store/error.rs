@@ -78,6 +78,15 @@ pub enum Error {
         /// The failed write ran out of space.
         disk_full: bool,
     },
+    /// A record file does not hold what the store committed to it (cut short, or frames that do
+    /// not add up): damaged on disk, by something other than this store.
+    #[error("{}: damaged: {what}", path.display())]
+    Damaged {
+        /// The record file.
+        path: PathBuf,
+        /// What does not hold.
+        what: String,
+    },
     /// An append did not start where the log's records end (a bug, never a peer's doing).
     #[error("record {origin}/{at}: appended where the store holds {held} records of {origin}")]
     Position {

@@ -164,10 +164,10 @@ impl Files {
             // Unwrap safety: `split_at(4)` of a frame, whose length was checked when indexed.
             let len = u32::from_le_bytes(len.try_into().expect("four bytes")) as usize;
             if len != env.len() {
-                return Err(io(std::io::Error::new(
-                    std::io::ErrorKind::InvalidData,
-                    format!("record {origin}/{}: frame length changed on disk", from + i as u64),
-                )));
+                return Err(Error::Damaged {
+                    path: path.clone(),
+                    what: format!("the frame of record {origin}/{} changed", from + i as u64),
+                });
             }
             out.push((from + i as u64, env.to_vec()));
         }
@@ -190,7 +190,7 @@ fn file_name(origin: &MemberId) -> String {
 /// off anything past them.
 fn index(path: &Path, count: u64, bytes: u64) -> Result<Vec<u64>, Error> {
     let io = |source| Error::Io { path: path.to_owned(), source };
-    let bad = |what: String| io(std::io::Error::new(std::io::ErrorKind::InvalidData, what));
+    let bad = |what: String| Error::Damaged { path: path.to_owned(), what };
     let file = OpenOptions::new().read(true).write(true).open(path).map_err(io)?;
     let len = file.metadata().map_err(io)?.len();
     if len < bytes {

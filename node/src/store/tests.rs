@@ -89,8 +89,10 @@ fn appends_start_where_the_log_ends_and_uncommitted_bytes_are_cut_off() {
     drop(store);
     // A file shorter than what was committed is refused with its path.
     std::fs::write(&file, &bytes[..5]).unwrap();
-    let e = Store::open(&path).unwrap_err().to_string();
-    assert!(e.contains("BEBRU.records") && e.contains("were committed"), "{e}");
+    let e = Store::open(&path).unwrap_err();
+    assert!(matches!(e, Error::Damaged { .. }), "{e}");
+    let e = e.to_string();
+    assert!(e.contains("BEBRU.records: damaged: ") && e.contains("were committed"), "{e}");
 }
 
 #[test]

@@ -207,6 +207,15 @@ fn verify_names_the_first_bad_record() {
     let out =
         crate::harness::bin().args(["serve", "--dir", dir.to_str().unwrap()]).output().unwrap();
     assert_eq!(out.status.code(), Some(65));
+    // A record file cut short is named with what it lacks, once, on one line.
+    let file = dir.join("store").join("records").join("ALTIA.records");
+    fs::OpenOptions::new().write(true).open(&file).unwrap().set_len(10).unwrap();
+    let out = run(&["verify", "--dir", dir.to_str().unwrap()]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(65), "{err}");
+    assert!(err.contains("ALTIA.records: damaged: holds 10 bytes, but 4 records"), "{err}");
+    assert_eq!(err.matches("holds 10 bytes").count(), 1, "said once: {err}");
+    assert_eq!(err.lines().count(), 1, "one line: {err}");
 }
 
 fn card_key(dir: &std::path::Path) -> metronode::identity::NodeId {
