@@ -191,7 +191,13 @@ fn file_name(origin: &MemberId) -> String {
 fn index(path: &Path, count: u64, bytes: u64) -> Result<Vec<u64>, Error> {
     let io = |source| Error::Io { path: path.to_owned(), source };
     let bad = |what: String| Error::Damaged { path: path.to_owned(), what };
-    let file = OpenOptions::new().read(true).write(true).open(path).map_err(io)?;
+    let file = match File::open(path) {
+        Ok(file) => file,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Err(bad(format!("missing, but {count} records were committed to it")));
+        }
+        Err(e) => return Err(io(e)),
+    };
     let len = file.metadata().map_err(io)?.len();
     if len < bytes {
         return Err(bad(format!(
@@ -200,6 +206,7 @@ fn index(path: &Path, count: u64, bytes: u64) -> Result<Vec<u64>, Error> {
     }
     if len > bytes {
         // An append that was not committed (a crash between the file's fsync and sled's).
+        let file = OpenOptions::new().write(true).open(path).map_err(io)?;
         file.set_len(bytes).map_err(io)?;
         file.sync_data().map_err(io)?;
     }

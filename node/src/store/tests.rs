@@ -93,6 +93,9 @@ fn appends_start_where_the_log_ends_and_uncommitted_bytes_are_cut_off() {
     assert!(matches!(e, Error::Damaged { .. }), "{e}");
     let e = e.to_string();
     assert!(e.contains("BEBRU.records: damaged: ") && e.contains("were committed"), "{e}");
+    std::fs::remove_file(&file).unwrap();
+    let e = Store::open(&path).unwrap_err().to_string();
+    assert!(e.contains("BEBRU.records: damaged: missing, but 3 records were committed"), "{e}");
 }
 
 #[test]
