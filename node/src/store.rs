@@ -280,36 +280,32 @@ impl Store {
             return Ok(());
         }
         self.write(|| {
-            let ends = self.write_records(origin, first_seq, envelopes)?;
-            let extent = extent_value(first_seq + envelopes.len() as u64, ends.last());
-            let committed = self.extents.insert(origin.as_str(), extent);
-            self.commit_records(origin, ends, committed.map(drop).map_err(|e| self.sled_err(e)))
+            self.append_records(origin, first_seq, envelopes, |extent| {
+                self.extents.insert(origin.as_str(), extent).map(drop).map_err(|e| self.sled_err(e))
+            })
         })
     }
 
-    /// Writes records to `origin`'s file after those committed, durably but not committed.
-    fn write_records(
+    /// Writes records to `origin`'s file after those committed (`first_seq` must be the number
+    /// it holds), durably, then has `commit` move their extent in sled (given its new value,
+    /// with whatever must land in the same transaction) and syncs sled: readers see the records
+    /// once that is done; if it fails, the file is cut back to what was committed.
+    fn append_records(
         &self,
         origin: &MemberId,
         first_seq: u64,
         envelopes: &[Vec<u8>],
-    ) -> Result<Vec<u64>, Error> {
+        commit: impl FnOnce(Vec<u8>) -> Result<(), Error>,
+    ) -> Result<(), Error> {
         let (count, bytes) = self.files.extent(origin);
         if first_seq != count {
             return Err(Error::Position { origin: origin.clone(), at: first_seq, held: count });
         }
-        self.files.write(origin, bytes, envelopes)
-    }
-
-    /// Finishes an append whose records `write_records` wrote, once `moved` tells whether
-    /// their extent was moved in sled: syncs sled and lets readers see them, or cuts them back.
-    fn commit_records(
-        &self,
-        origin: &MemberId,
-        ends: Vec<u64>,
-        moved: Result<(), Error>,
-    ) -> Result<(), Error> {
-        match moved.and_then(|()| self.sync_now()) {
+        let ends = self.files.write(origin, bytes, envelopes)?;
+        let end = ends.last().copied().unwrap_or(bytes);
+        match commit(extent_value(count + envelopes.len() as u64, end))
+            .and_then(|()| self.sync_now())
+        {
             Ok(()) => {
                 self.files.committed(origin, ends);
                 Ok(())
@@ -562,10 +558,10 @@ fn record_key(origin: &MemberId, seq: u64) -> [u8; 13] {
 }
 
 /// The extent of a record file in sled: records and bytes committed.
-fn extent_value(count: u64, end: Option<&u64>) -> Vec<u8> {
+fn extent_value(count: u64, bytes: u64) -> Vec<u8> {
     let mut v = vec![FORMAT_V1];
     v.extend_from_slice(&count.to_be_bytes());
-    v.extend_from_slice(&end.copied().unwrap_or(0).to_be_bytes());
+    v.extend_from_slice(&bytes.to_be_bytes());
     v
 }
 

@@ -29,30 +29,27 @@ impl Store {
     ) -> Result<(), Error> {
         use sled::transaction::{ConflictableTransactionError, TransactionError, Transactional};
         let key = ledger_key(&spend.dataset, &spend.period);
-        if envelopes.is_empty() {
-            return Ok(());
-        }
         self.write(|| {
-            let ends = self.write_records(origin, first_seq, envelopes)?;
-            let extent = extent_value(first_seq + envelopes.len() as u64, ends.last());
-            let result = (&self.extents, &self.ledger).transaction(|(extents, ledger)| {
-                let current = match ledger.get(&key)? {
-                    Some(v) => decode_u64(&v).unwrap_or(u64::MAX),
-                    None => 0,
-                };
-                if current != spend.expected.thousandths() {
-                    return Err(ConflictableTransactionError::Abort(current));
+            self.append_records(origin, first_seq, envelopes, |extent| {
+                let result = (&self.extents, &self.ledger).transaction(|(extents, ledger)| {
+                    let current = match ledger.get(&key)? {
+                        Some(v) => decode_u64(&v).unwrap_or(u64::MAX),
+                        None => 0,
+                    };
+                    if current != spend.expected.thousandths() {
+                        return Err(ConflictableTransactionError::Abort(current));
+                    }
+                    extents.insert(origin.as_str(), extent.clone())?;
+                    ledger
+                        .insert(key.clone(), versioned(&spend.new.thousandths().to_be_bytes()))?;
+                    Ok(())
+                });
+                match result {
+                    Ok(()) => Ok(()),
+                    Err(TransactionError::Abort(found)) => Err(Error::LedgerMoved { found }),
+                    Err(TransactionError::Storage(e)) => Err(self.sled_err(e)),
                 }
-                extents.insert(origin.as_str(), extent.clone())?;
-                ledger.insert(key.clone(), versioned(&spend.new.thousandths().to_be_bytes()))?;
-                Ok(())
-            });
-            let moved = match result {
-                Ok(()) => Ok(()),
-                Err(TransactionError::Abort(found)) => Err(Error::LedgerMoved { found }),
-                Err(TransactionError::Storage(e)) => Err(self.sled_err(e)),
-            };
-            self.commit_records(origin, ends, moved)
+            })
         })
     }
 
