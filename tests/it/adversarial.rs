@@ -58,9 +58,10 @@ async fn assert_kept(c: &TestCluster, before: &Held) {
 }
 
 /// The attacks in the order of the report's rows.
-const ATTACKS: [&str; 7] = [
+const ATTACKS: [&str; 8] = [
     "Oversized message",
     "Malformed protobuf",
+    "Records out of place",
     "Bad signature",
     "Replayed records",
     "Forked log",
@@ -172,6 +173,55 @@ async fn malformed_protobuf_is_refused_and_counted() {
             "{bodies} `metronode_records_rejected_total{{reason=\"body\"}}`, {garbled} \
              `metronode_sync_failures_total{{code=\"internal\"}}`"
         ),
+    );
+}
+
+#[tokio::test]
+async fn records_out_of_place_in_a_reply_of_several_logs_are_refused_and_counted() {
+    let (cluster, evil) = federation("XXPLC").await;
+    let before = held(&cluster);
+    let me = evil.id().to_string();
+    // The member claims more of its own log and of Brussels's, so Dublin asks for both in one
+    // `GetManyRecords` call; the reply is Dublin's own log, which nobody asked for, then Brussels's
+    // records from the start where Dublin stands further on.
+    let (n, m) = (evil.size(), cluster.held(1, "BEBRU"));
+    let dublin = envelopes(&cluster.nodes[1].node, &id("IEDUB"), 0, 1);
+    let brussels = envelopes(&cluster.nodes[0].node, &id("BEBRU"), 0, m);
+    {
+        let mut script = evil.script();
+        script.origins.insert(me.clone(), (n + 1, vec![6; 32]));
+        script.origins.insert("BEBRU".into(), (m + 1, vec![6; 32]));
+        script.runs =
+            Some(vec![pb::OriginRecords { origin: "IEDUB".into(), from_seq: 0, records: dublin }]);
+    }
+    let labels = [("peer", me.as_str()), ("code", "internal")];
+    let at_dublin = |c: &TestCluster| {
+        crate::scripted::counter(&c.nodes[1].node.log.metrics().render(), SYNC_FAILURES, &labels)
+    };
+    let first = at_dublin(&cluster);
+    cluster
+        .wait_until("a reply of logs not asked for was served", |_| evil.served("runs") >= 1)
+        .await;
+    cluster.wait_until("it was counted", |c| at_dublin(c) > first).await;
+    evil.script().runs =
+        Some(vec![pb::OriginRecords { origin: "BEBRU".into(), from_seq: 0, records: brussels }]);
+    cluster.wait_until("a reply out of position was served", |_| evil.served("runs") >= 2).await;
+    evil.truth();
+    cluster
+        .wait_until("every reply out of place counted", |c| {
+            at_dublin(c) == first + evil.served("runs")
+        })
+        .await;
+    let tried = evil.served("runs");
+    assert_eq!(at_dublin(&cluster), first + tried);
+    assert_kept(&cluster, &before).await;
+    report(
+        "Records out of place",
+        &format!("{tried} replies"),
+        "refuse a GetManyRecords reply holding a log that was not asked for (Dublin's own) or \
+         records from another position than asked (Brussels's from 0): nothing of it stored \
+         (INTERNAL: the sync with that member fails and backs off)",
+        &format!("{tried} `metronode_sync_failures_total{{code=\"internal\"}}`"),
     );
 }
 

@@ -90,6 +90,68 @@ async fn reflection_lists_and_describes_the_services() {
 }
 
 #[tokio::test]
+async fn several_logs_are_read_in_one_call_in_the_order_asked_within_the_limit() {
+    let cluster = metronode_tests::TestCluster::cities(&["BEBRU", "IEDUB"], 2).await;
+    for n in &cluster.nodes {
+        for i in 0..3 {
+            n.notice(&format!("notice {i}")).await;
+        }
+    }
+    cluster.wait_until("both hold both logs", |c| c.held(0, "IEDUB") == 4).await;
+    let fed =
+        pb::federation_client::FederationClient::connect(cluster.nodes[0].url()).await.unwrap();
+    let single = |origin: &str, from: u64| {
+        let mut fed = fed.clone();
+        let origin = origin.to_owned();
+        async move {
+            let req = pb::GetRecordsRequest { origin, from_seq: from, limit: 0 };
+            let mut stream = fed.get_records(req).await.unwrap().into_inner();
+            let mut records = Vec::new();
+            while let Some(r) = stream.message().await.unwrap() {
+                records.push(r);
+            }
+            records
+        }
+    };
+    let position = |origin: &str, from_seq| pb::OriginPosition { origin: origin.into(), from_seq };
+    let many = |origins: Vec<pb::OriginPosition>, limit: u32| {
+        let mut fed = fed.clone();
+        async move {
+            let req = pb::GetManyRecordsRequest { origins, limit };
+            let mut stream = fed.get_many_records(req).await?.into_inner();
+            let mut runs = Vec::new();
+            while let Some(run) = stream.message().await? {
+                runs.push(run);
+            }
+            Ok::<_, tonic::Status>(runs)
+        }
+    };
+    // In the order asked, each from its position; an origin not held adds nothing.
+    let asked = vec![position("IEDUB", 1), position("XXNON", 0), position("BEBRU", 0)];
+    let runs = many(asked.clone(), 0).await.unwrap();
+    let got: Vec<(&str, u64, usize)> =
+        runs.iter().map(|r| (r.origin.as_str(), r.from_seq, r.records.len())).collect();
+    assert_eq!(got, [("IEDUB", 1, 3), ("BEBRU", 0, 4)]);
+    assert_eq!(runs[0].records, single("IEDUB", 1).await);
+    assert_eq!(runs[1].records, single("BEBRU", 0).await);
+    // The limit counts records in all, across origins.
+    let runs = many(asked, 5).await.unwrap();
+    let got: Vec<(&str, u64, usize)> =
+        runs.iter().map(|r| (r.origin.as_str(), r.from_seq, r.records.len())).collect();
+    assert_eq!(got, [("IEDUB", 1, 3), ("BEBRU", 0, 2)]);
+    // Bad requests name the origin at fault.
+    for (origins, names) in [
+        (vec![position("BEBRU", 0), position("sofia", 0)], "origins[1].origin"),
+        (vec![position("BEBRU", 0), position("BEBRU", 2)], "BEBRU is named twice"),
+        ((0..1001).map(|_| position("BEBRU", 0)).collect(), "at most 1000"),
+    ] {
+        let err = many(origins, 0).await.unwrap_err();
+        assert_eq!(err.code(), tonic::Code::InvalidArgument);
+        assert!(err.message().contains(names), "{}", err.message());
+    }
+}
+
+#[tokio::test]
 async fn a_reader_verifies_records_heads_and_proofs_it_is_served() {
     let node = TestNode::start("BGSOF").await;
     let origin: MemberId = "BGSOF".parse().unwrap();

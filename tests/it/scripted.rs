@@ -51,12 +51,17 @@ pub(crate) struct Script {
     pub(crate) heads: BTreeMap<String, pb::SignedTreeHead>,
     /// Every `GetRecords` reply is one message that does not decode as a `SignedRecord`.
     pub(crate) garbled: bool,
+    /// The reply to every `GetManyRecords`, whatever was asked for.
+    pub(crate) runs: Option<Vec<pb::OriginRecords>>,
+    /// The member answers `GetManyRecords` as a node older than the call does: UNIMPLEMENTED.
+    pub(crate) older: bool,
     /// Every reply is held this long before it is sent (its response headers included).
     pub(crate) delay: Option<Duration>,
     /// Each record of a `GetRecords` reply after the first waits this long.
     pub(crate) trickle: Option<Duration>,
-    /// Lying replies served, by method and origin ("records XXSIG", "head XXRBK", "garbled"),
-    /// and slow ones ("held", "trickled").
+    /// Lying replies served, by method and origin ("records XXSIG", "head XXRBK", "garbled",
+    /// "runs", "older"), slow ones ("held", "trickled"), and every call of `GetRecords` and
+    /// `GetManyRecords` ("GetRecords calls", "GetManyRecords calls").
     pub(crate) served: BTreeMap<String, u64>,
 }
 
@@ -78,10 +83,10 @@ impl Liar {
     }
 
     /// The reply's records, spaced out as the script says.
-    fn trickle(
+    fn trickle<T: Send + 'static>(
         &self,
-        reply: <FederationService as Federation>::GetRecordsStream,
-    ) -> <FederationService as Federation>::GetRecordsStream {
+        reply: std::pin::Pin<Box<dyn tokio_stream::Stream<Item = Result<T, Status>> + Send>>,
+    ) -> std::pin::Pin<Box<dyn tokio_stream::Stream<Item = Result<T, Status>> + Send>> {
         let Some(gap) = lock(&self.script).trickle else { return reply };
         *lock(&self.script).served.entry("trickled".into()).or_default() += 1;
         let (tx, rx) = tokio::sync::mpsc::channel(1);
@@ -127,6 +132,7 @@ impl Federation for Liar {
         req: Request<pb::GetRecordsRequest>,
     ) -> Result<Response<Self::GetRecordsStream>, Status> {
         self.hold().await;
+        *lock(&self.script).served.entry("GetRecords calls".into()).or_default() += 1;
         let origin = req.get_ref().origin.clone();
         let lie = lock(&self.script).records.get(&origin).cloned();
         let reply: Self::GetRecordsStream = match lie {
@@ -135,6 +141,56 @@ impl Federation for Liar {
                 Box::pin(tokio_stream::iter(records.into_iter().map(Ok)))
             }
             None => self.honest.get_records(req).await?.into_inner(),
+        };
+        Ok(Response::new(self.trickle(reply)))
+    }
+
+    type GetManyRecordsStream = <FederationService as Federation>::GetManyRecordsStream;
+
+    async fn get_many_records(
+        &self,
+        req: Request<pb::GetManyRecordsRequest>,
+    ) -> Result<Response<Self::GetManyRecordsStream>, Status> {
+        self.hold().await;
+        *lock(&self.script).served.entry("GetManyRecords calls".into()).or_default() += 1;
+        if lock(&self.script).older {
+            *lock(&self.script).served.entry("older".into()).or_default() += 1;
+            return Err(Status::unimplemented(""));
+        }
+        let runs = lock(&self.script).runs.clone();
+        if let Some(runs) = runs {
+            *lock(&self.script).served.entry("runs".into()).or_default() += 1;
+            return Ok(Response::new(Box::pin(tokio_stream::iter(runs.into_iter().map(Ok)))));
+        }
+        let lies = !lock(&self.script).records.is_empty();
+        let reply: Self::GetManyRecordsStream = if lies {
+            // Each origin's scripted records where the script has them, the truth otherwise.
+            let mut runs = Vec::new();
+            for position in req.into_inner().origins {
+                let lie = lock(&self.script).records.get(&position.origin).cloned();
+                match lie {
+                    Some(records) => {
+                        let served = format!("records {}", position.origin);
+                        *lock(&self.script).served.entry(served).or_default() += 1;
+                        runs.push(Ok(pb::OriginRecords {
+                            origin: position.origin,
+                            from_seq: position.from_seq,
+                            records,
+                        }));
+                    }
+                    None => {
+                        let one = pb::GetManyRecordsRequest { origins: vec![position], limit: 0 };
+                        let mut honest =
+                            self.honest.get_many_records(Request::new(one)).await?.into_inner();
+                        while let Some(run) = tokio_stream::StreamExt::next(&mut honest).await {
+                            runs.push(run);
+                        }
+                    }
+                }
+            }
+            Box::pin(tokio_stream::iter(runs))
+        } else {
+            self.honest.get_many_records(req).await?.into_inner()
         };
         Ok(Response::new(self.trickle(reply)))
     }
@@ -221,7 +277,8 @@ impl Service<http::Request<tonic::body::Body>> for Wire {
     }
 
     fn call(&mut self, req: http::Request<tonic::body::Body>) -> Self::Future {
-        let garbled = req.uri().path().ends_with("/GetRecords") && {
+        let path = req.uri().path();
+        let garbled = (path.ends_with("/GetRecords") || path.ends_with("/GetManyRecords")) && {
             let mut script = lock(&self.script);
             if script.garbled {
                 *script.served.entry("garbled".into()).or_default() += 1;
@@ -239,26 +296,27 @@ impl Service<http::Request<tonic::body::Body>> for Wire {
     }
 }
 
-/// One reply message whose field 1, a length-delimited `bytes` in `SignedRecord`, comes as a
-/// varint: no protobuf decoder of a `SignedRecord` accepts it.
+/// One reply message whose field 1, length-delimited in `SignedRecord` (`bytes`) and in
+/// `OriginRecords` (`string`), comes as a varint: no protobuf decoder of either accepts it.
 pub(crate) struct GarbledRecords;
 
-impl tonic::server::ServerStreamingService<pb::GetRecordsRequest> for GarbledRecords {
+impl tonic::server::ServerStreamingService<Vec<u8>> for GarbledRecords {
     type Response = Vec<u8>;
     type ResponseStream = tokio_stream::Once<Result<Vec<u8>, Status>>;
     type Future = std::future::Ready<Result<Response<Self::ResponseStream>, Status>>;
 
-    fn call(&mut self, _req: Request<pb::GetRecordsRequest>) -> Self::Future {
+    fn call(&mut self, _req: Request<Vec<u8>>) -> Self::Future {
         std::future::ready(Ok(Response::new(tokio_stream::once(Ok(vec![0x08, 0x07])))))
     }
 }
 
-/// Sends raw bytes as messages and reads `GetRecordsRequest`s.
+/// Sends raw bytes as messages and reads requests as raw bytes (`GetRecords` and
+/// `GetManyRecords` alike).
 pub(crate) struct RawCodec;
 
 impl Codec for RawCodec {
     type Encode = Vec<u8>;
-    type Decode = pb::GetRecordsRequest;
+    type Decode = Vec<u8>;
     type Encoder = RawCodec;
     type Decoder = RawCodec;
 
@@ -282,11 +340,12 @@ impl Encoder for RawCodec {
 }
 
 impl Decoder for RawCodec {
-    type Item = pb::GetRecordsRequest;
+    type Item = Vec<u8>;
     type Error = Status;
 
     fn decode(&mut self, src: &mut DecodeBuf<'_>) -> Result<Option<Self::Item>, Status> {
-        Message::decode(src).map(Some).map_err(|e| Status::invalid_argument(e.to_string()))
+        use prost::bytes::Buf;
+        Ok(Some(src.copy_to_bytes(src.remaining()).to_vec()))
     }
 }
 
@@ -402,6 +461,8 @@ impl Evil {
         script.records.clear();
         script.heads.clear();
         script.garbled = false;
+        script.runs = None;
+        script.older = false;
         script.delay = None;
         script.trickle = None;
     }

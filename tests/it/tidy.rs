@@ -107,7 +107,8 @@ fn sled_tonic_and_status_are_named_only_where_architecture_says() {
     );
     assert!(tonic.is_empty(), "record and log know nothing of tonic: {tonic:?}");
     // Replies' statuses are made in service.rs alone; the syncer is a client, and names a
-    // peer's fault (a late reply, an endpoint in its card that does not parse) as one.
+    // peer's fault (a late reply, an endpoint in its card that does not parse, a reply that does
+    // not hold what was asked for) as one.
     let status: Vec<String> = naming(
         &["node/src"],
         &["Status::internal", "Status::invalid_argument", "Status::not_found", "Status::new("],

@@ -62,6 +62,9 @@ pub struct PeerSyncer {
     /// One lock per origin: peers are synced concurrently, and only one of them at a time
     /// pulls a given origin's records (two pulls from one position would look like replays).
     origins: std::sync::Mutex<BTreeMap<MemberId, Arc<tokio::sync::Mutex<()>>>>,
+    /// Peers that answered `GetManyRecords` with UNIMPLEMENTED (nodes older than the call): they
+    /// are pulled one origin per call until their connection is opened again.
+    older: std::sync::Mutex<std::collections::BTreeSet<MemberId>>,
     /// Where the next round starts in this node's order of the members.
     cursor: usize,
     /// Whether the warning that members cannot all be reached within `stale_after_ms` was given.
@@ -84,6 +87,7 @@ impl PeerSyncer {
             channels: BTreeMap::new(),
             paused: false,
             origins: Default::default(),
+            older: Default::default(),
             cursor: 0,
             warned_cycle: false,
         }
@@ -163,6 +167,8 @@ impl PeerSyncer {
         };
         for id in failed {
             self.channels.remove(&id);
+            // A peer that failed may come back upgraded: its next connection asks again.
+            self.older.lock().unwrap_or_else(|p| p.into_inner()).remove(&id);
         }
     }
 
@@ -314,6 +320,14 @@ type Checked = BTreeMap<MemberId, (u64, Vec<u8>)>;
 enum SyncError {
     Peer(tonic::Status),
     Local(String),
+}
+
+impl SyncError {
+    /// A peer's reply to `call` that does not hold what was asked for (INTERNAL, as a reply
+    /// that does not decode is).
+    fn malformed(call: &str, what: String) -> Self {
+        Self::Peer(tonic::Status::internal(format!("{call} reply: {what}")))
+    }
 }
 
 impl From<tonic::Status> for SyncError {

@@ -18,6 +18,13 @@ use crate::{identity::MemberId, node::Node, pb};
 /// Most records one `GetRecords` call returns; callers page with `from_seq`.
 pub const MAX_RECORDS_PER_CALL: usize = 1000;
 
+/// Most origins one `GetManyRecords` call may name.
+pub const MAX_ORIGINS_PER_CALL: usize = 1000;
+
+/// Bytes of records in one `GetManyRecords` reply message: a run longer than this is split (a
+/// single larger record goes alone), well under the 4 MiB a peer reads in one message.
+pub const MANY_RECORDS_MESSAGE_BYTES: usize = 1 << 20;
+
 /// Calls one member may have in progress on the mTLS port (a reply still being sent counts);
 /// more are refused with `RESOURCE_EXHAUSTED` and counted. A member's syncer makes one at a time.
 pub const MAX_CALLS_PER_PEER: usize = 16;
@@ -76,6 +83,57 @@ impl FederationService {
 }
 
 type RecordStream = Pin<Box<dyn Stream<Item = Result<pb::SignedRecord, Status>> + Send>>;
+type OriginRecordsStream = Pin<Box<dyn Stream<Item = Result<pb::OriginRecords, Status>> + Send>>;
+
+/// The origins a `GetManyRecords` call names, with their positions: each a member id, at most
+/// `MAX_ORIGINS_PER_CALL`, none twice.
+fn positions(req: &pb::GetManyRecordsRequest) -> Result<Vec<(MemberId, u64)>, Error> {
+    if req.origins.len() > MAX_ORIGINS_PER_CALL {
+        return Err(Error::InvalidArgument(format!(
+            "origins: {} named, at most {MAX_ORIGINS_PER_CALL} in one call",
+            req.origins.len()
+        )));
+    }
+    let mut seen = std::collections::BTreeSet::new();
+    let mut wanted = Vec::with_capacity(req.origins.len());
+    for (i, p) in req.origins.iter().enumerate() {
+        let origin = member_id(&format!("origins[{i}].origin"), &p.origin)?;
+        if !seen.insert(origin.clone()) {
+            return Err(Error::InvalidArgument(format!(
+                "origins[{i}].origin: {origin} is named twice"
+            )));
+        }
+        wanted.push((origin, p.from_seq));
+    }
+    Ok(wanted)
+}
+
+/// Splits one origin's stored envelopes, from `from` on, into reply messages of at most
+/// `MANY_RECORDS_MESSAGE_BYTES` of records each.
+fn runs(
+    origin: &MemberId,
+    from: u64,
+    envelopes: Vec<Vec<u8>>,
+) -> Result<Vec<pb::OriginRecords>, Error> {
+    let mut runs = Vec::new();
+    let mut run = pb::OriginRecords { origin: origin.to_string(), from_seq: from, records: vec![] };
+    let mut bytes = 0;
+    for (seq, e) in (from..).zip(envelopes) {
+        if !run.records.is_empty() && bytes + e.len() > MANY_RECORDS_MESSAGE_BYTES {
+            let next =
+                pb::OriginRecords { origin: run.origin.clone(), from_seq: seq, records: vec![] };
+            runs.push(std::mem::replace(&mut run, next));
+            bytes = 0;
+        }
+        bytes += e.len();
+        run.records
+            .push(pb::SignedRecord::decode(e.as_slice()).map_err(|e| Error::Internal(e.into()))?);
+    }
+    if !run.records.is_empty() {
+        runs.push(run);
+    }
+    Ok(runs)
+}
 
 #[tonic::async_trait]
 impl pb::federation_server::Federation for FederationService {
@@ -115,6 +173,44 @@ impl pb::federation_server::Federation for FederationService {
         });
         // The permit goes with the stream: a reply the peer does not read keeps its slot.
         let stream = tokio_stream::iter(records).map(move |r| {
+            let _held = &permit;
+            r
+        });
+        Ok(Response::new(Box::pin(stream)))
+    }
+
+    type GetManyRecordsStream = OriginRecordsStream;
+
+    #[instrument(skip_all, fields(origins = req.get_ref().origins.len()))]
+    async fn get_many_records(
+        &self,
+        req: Request<pb::GetManyRecordsRequest>,
+    ) -> Result<Response<OriginRecordsStream>, Status> {
+        let permit = self.authorize(&req)?;
+        let req = req.into_inner();
+        let wanted = positions(&req)?;
+        let limit = match req.limit as usize {
+            0 => MAX_RECORDS_PER_CALL,
+            n => n.min(MAX_RECORDS_PER_CALL),
+        };
+        let node = self.node.clone();
+        // The records of the origins in the order asked, up to `limit` in all; an origin this
+        // node does not hold, or holds no further than asked, adds nothing.
+        let messages = blocking(move || {
+            let mut left = limit;
+            let mut messages = Vec::new();
+            for (origin, from) in wanted {
+                if left == 0 {
+                    break;
+                }
+                let envelopes = node.log.envelopes(&origin, from, left)?;
+                left -= envelopes.len();
+                messages.extend(runs(&origin, from, envelopes)?);
+            }
+            Ok(messages)
+        })
+        .await?;
+        let stream = tokio_stream::iter(messages.into_iter().map(Ok)).map(move |r| {
             let _held = &permit;
             r
         });
@@ -261,5 +357,36 @@ impl pb::federation_server::Federation for FederationService {
             }
         });
         Ok(Response::new(Box::pin(tokio_stream::wrappers::ReceiverStream::new(rx))))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use prost::Message;
+
+    use super::*;
+
+    #[test]
+    fn a_long_run_of_records_is_split_into_messages_under_the_bound() {
+        let origin: MemberId = "BEBRU".parse().unwrap();
+        let record = |n: usize| {
+            pb::SignedRecord { body: vec![7; n], signature: vec![1; 64] }.encode_to_vec()
+        };
+        // Three records of 400 KiB fit two to a message; one larger than the bound goes alone.
+        let envelopes = vec![
+            record(400 << 10),
+            record(400 << 10),
+            record(400 << 10),
+            record(MANY_RECORDS_MESSAGE_BYTES + 1),
+            record(10),
+        ];
+        let runs = runs(&origin, 5, envelopes.clone()).unwrap();
+        let shape: Vec<(u64, usize)> = runs.iter().map(|r| (r.from_seq, r.records.len())).collect();
+        assert_eq!(shape, [(5, 2), (7, 1), (8, 1), (9, 1)]);
+        let back: Vec<Vec<u8>> =
+            runs.iter().flat_map(|r| r.records.iter().map(Message::encode_to_vec)).collect();
+        assert_eq!(back, envelopes, "every record once, in order, as stored");
+        assert!(runs.iter().all(|r| r.origin == "BEBRU"));
+        assert!(super::runs(&origin, 0, vec![]).unwrap().is_empty());
     }
 }

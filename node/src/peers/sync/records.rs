@@ -8,6 +8,20 @@ use super::*;
 type Verified =
     (Vec<pb::SignedRecord>, Vec<Result<crate::record::Record, crate::record::RecordError>>, bool);
 
+/// One origin of a `pull_many`: where this node stands and what the peer holds.
+struct Pull {
+    origin: MemberId,
+    ours: u64,
+    theirs: u64,
+}
+
+/// One origin's records of a `GetManyRecords` reply, with each record's signature verified.
+type VerifiedRun = (
+    MemberId,
+    Vec<pb::SignedRecord>,
+    Vec<Result<crate::record::Record, crate::record::RecordError>>,
+);
+
 impl PeerSyncer {
     /// The records sub-protocol: the peer's origins, and for each it reports differently from
     /// the last check (`checked`), the records this node lacks and its tree head. Returns the
@@ -26,6 +40,7 @@ impl PeerSyncer {
             .origins;
         let own = self.node.log.own().clone();
         let mut sizes = BTreeMap::new();
+        let mut due = Vec::new();
         for summary in origins {
             let Ok(origin) = summary.origin.parse::<MemberId>() else { continue };
             sizes.insert(origin.clone(), summary.size);
@@ -41,11 +56,17 @@ impl PeerSyncer {
             {
                 continue; // Nothing new from this peer about this origin since the last check.
             }
+            due.push((origin, reported));
+        }
+        let pulled = self.pull_several(client, id, &due).await?;
+        for (origin, reported) in due {
             changed.push(origin.clone());
-            let lock = self.origin_lock(&origin);
-            let pulling = lock.lock().await;
-            self.pull(client, id, &origin, summary.size).await?;
-            drop(pulling);
+            if !pulled.contains(&origin) {
+                let lock = self.origin_lock(&origin);
+                let pulling = lock.lock().await;
+                self.pull(client, id, &origin, reported.0).await?;
+                drop(pulling);
+            }
             self.check_head(client, id, &origin, &reported).await;
             checked.insert(origin, reported);
         }
@@ -100,6 +121,223 @@ impl PeerSyncer {
     pub(super) fn origin_lock(&self, origin: &MemberId) -> Arc<tokio::sync::Mutex<()>> {
         let mut locks = self.origins.lock().unwrap_or_else(|p| p.into_inner());
         locks.entry(origin.clone()).or_default().clone()
+    }
+
+    /// Where several of the origins `due` lack records, pulls them together with
+    /// `GetManyRecords` (a node catching up on many logs pays a round trip per call, not per log)
+    /// and returns those it pulled; the rest are pulled one by one. Origins another peer's sync is
+    /// pulling now are left to the one-by-one pull, which waits its turn; so is everything when the
+    /// peer is older than the call.
+    async fn pull_several(
+        &self,
+        client: &mut FederationClient<Channel>,
+        peer: &MemberId,
+        due: &[(MemberId, (u64, Vec<u8>))],
+    ) -> Result<std::collections::BTreeSet<MemberId>, SyncError> {
+        let mut pulled = std::collections::BTreeSet::new();
+        let lacking = due.iter().filter(|(o, (size, _))| self.node.log.size(o) < *size).count();
+        let older = self.older.lock().unwrap_or_else(|p| p.into_inner()).contains(peer);
+        if lacking < 2 || older {
+            return Ok(pulled);
+        }
+        let mut held = Vec::new();
+        let mut open = Vec::new();
+        for (origin, (size, _)) in due {
+            let ours = self.node.log.size(origin);
+            if ours >= *size {
+                continue;
+            }
+            if let Ok(guard) = self.origin_lock(origin).try_lock_owned() {
+                held.push(guard);
+                open.push(Pull { origin: origin.clone(), ours, theirs: *size });
+            }
+        }
+        if open.len() < 2 {
+            return Ok(pulled);
+        }
+        let origins: Vec<MemberId> = open.iter().map(|p| p.origin.clone()).collect();
+        match self.pull_many(client, peer, open).await {
+            Err(SyncError::Peer(s)) if s.code() == tonic::Code::Unimplemented => {
+                debug!(%peer, "the peer does not serve GetManyRecords: pulling one origin per call");
+                self.older.lock().unwrap_or_else(|p| p.into_inner()).insert(peer.clone());
+            }
+            Err(e) => return Err(e),
+            Ok(()) => pulled.extend(origins),
+        }
+        drop(held);
+        Ok(pulled)
+    }
+
+    /// Fetches the records the origins of `open` lack, several origins per `GetManyRecords` call,
+    /// up to each origin's size at the peer: like `pull`, the next call's records are on their way
+    /// while the last call's are verified and stored, and an origin whose batch was not taken
+    /// whole (a bad record, a fork) drops out.
+    async fn pull_many(
+        &self,
+        client: &mut FederationClient<Channel>,
+        peer: &MemberId,
+        mut open: Vec<Pull>,
+    ) -> Result<(), SyncError> {
+        let mut next = self.verified_many(self.fetch_many(client, &open).await?).await?;
+        for _ in 0..MAX_ROUNDS {
+            let (runs, late) = next;
+            if runs.is_empty() {
+                if late {
+                    return Err(self.late("GetManyRecords").into());
+                }
+                break;
+            }
+            // Where each origin stands once this call's records are stored.
+            let mut expected = Vec::with_capacity(runs.len());
+            for (origin, batch, _) in &runs {
+                if let Some(p) = open.iter_mut().find(|p| &p.origin == origin) {
+                    p.ours += batch.len() as u64;
+                    expected.push((origin.clone(), p.ours));
+                }
+            }
+            open.retain(|p| p.ours < p.theirs);
+            let more = !late && !open.is_empty();
+            let (appended, prefetched) = tokio::join!(
+                async {
+                    let mut accepted = 0;
+                    for (origin, batch, opened) in runs {
+                        let from = self.node.log.size(&origin);
+                        let fetched = self.append(peer, &origin, batch, opened).await?;
+                        self.report(peer, &origin, &fetched);
+                        if fetched.membership > 0 {
+                            self.node.observe(&origin, from).map_err(|e| {
+                                SyncError::Local(format!("reading {origin}'s new records: {e}"))
+                            })?;
+                        }
+                        accepted += fetched.accepted;
+                    }
+                    Ok::<_, SyncError>(accepted)
+                },
+                async {
+                    match more {
+                        true => Some(match self.fetch_many(client, &open).await {
+                            Ok(fetched) => self.verified_many(fetched).await,
+                            Err(e) => Err(e),
+                        }),
+                        false => None,
+                    }
+                }
+            );
+            let accepted = appended?;
+            if late {
+                let e = self.late("GetManyRecords");
+                return Err(SyncError::Peer(tonic::Status::deadline_exceeded(format!(
+                    "{}; the {accepted} records it brought were kept",
+                    e.message()
+                ))));
+            }
+            // An origin whose batch was not taken whole ends its pull; what was fetched of it
+            // meanwhile follows a record this node does not hold.
+            let broken: Vec<MemberId> = expected
+                .into_iter()
+                .filter(|(origin, want)| self.node.log.size(origin) != *want)
+                .map(|(origin, _)| origin)
+                .collect();
+            open.retain(|p| !broken.contains(&p.origin));
+            match prefetched {
+                Some(fetched) => {
+                    let (mut runs, late) = fetched?;
+                    runs.retain(|(origin, _, _)| !broken.contains(origin));
+                    next = (runs, late);
+                }
+                None => break,
+            }
+        }
+        Ok(())
+    }
+
+    /// One `GetManyRecords` call for the origins of `open` from where this node stands, within
+    /// `peer_timeout_ms` with its streamed reply: each origin's records, and whether the deadline
+    /// cut the reply short. A reply naming an origin not asked for, or a run that does not start
+    /// where the origin's last one ended, is refused as the peer's fault.
+    async fn fetch_many(
+        &self,
+        client: &mut FederationClient<Channel>,
+        open: &[Pull],
+    ) -> Result<(Vec<(MemberId, Vec<pb::SignedRecord>)>, bool), SyncError> {
+        let deadline = tokio::time::Instant::now() + self.timeout;
+        let request = pb::GetManyRecordsRequest {
+            origins: open
+                .iter()
+                .map(|p| pb::OriginPosition { origin: p.origin.to_string(), from_seq: p.ours })
+                .collect(),
+            limit: MAX_RECORDS_PER_CALL as u32,
+        };
+        let mut stream = tokio::time::timeout_at(deadline, client.get_many_records(request))
+            .await
+            .map_err(|_| self.late("GetManyRecords"))??
+            .into_inner();
+        let mut runs: Vec<(MemberId, Vec<pb::SignedRecord>)> = Vec::new();
+        let mut total = 0;
+        loop {
+            let run = match tokio::time::timeout_at(deadline, stream.message()).await {
+                Err(_) => return Ok((runs, true)),
+                Ok(message) => match message? {
+                    Some(run) => run,
+                    None => return Ok((runs, false)),
+                },
+            };
+            let refused = |what: String| SyncError::malformed("GetManyRecords", what);
+            let Some(asked) = open.iter().find(|p| p.origin.as_str() == run.origin) else {
+                return Err(refused(format!(
+                    "records of {:?}, which were not asked for",
+                    run.origin
+                )));
+            };
+            let next = match runs.last() {
+                Some((o, batch)) if *o == asked.origin => asked.ours + batch.len() as u64,
+                _ if runs.iter().any(|(o, _)| *o == asked.origin) => {
+                    return Err(refused(format!("{}'s records came in two places", asked.origin)));
+                }
+                _ => {
+                    runs.push((asked.origin.clone(), Vec::new()));
+                    asked.ours
+                }
+            };
+            if run.from_seq != next {
+                return Err(refused(format!(
+                    "{}'s records from {} where {next} was next",
+                    asked.origin, run.from_seq
+                )));
+            }
+            total += run.records.len();
+            // Unwrap safety: the origin's run was found or pushed just above.
+            runs.last_mut().expect("a run").1.extend(run.records);
+            if total >= MAX_RECORDS_PER_CALL {
+                return Ok((runs, false));
+            }
+        }
+    }
+
+    /// Each origin's fetched records with their signatures verified, like `verified`.
+    async fn verified_many(
+        &self,
+        (runs, late): (Vec<(MemberId, Vec<pb::SignedRecord>)>, bool),
+    ) -> Result<(Vec<VerifiedRun>, bool), SyncError> {
+        let runs: Vec<_> = runs
+            .into_iter()
+            .filter(|(_, batch)| !batch.is_empty())
+            .map(|(origin, batch)| {
+                let keys = self.node.keys_of(&origin);
+                (origin, batch, keys)
+            })
+            .collect();
+        let verified = tokio::task::spawn_blocking(move || {
+            runs.into_iter()
+                .map(|(origin, batch, keys)| {
+                    let opened = crate::record::open_many_heads(&batch, &origin, &keys);
+                    (origin, batch, opened)
+                })
+                .collect()
+        })
+        .await
+        .map_err(|e| SyncError::Local(format!("verifying records: {e}")))?;
+        Ok((verified, late))
     }
 
     /// Fetches the records of `origin` this node lacks, up to the peer's size. The next batch is
