@@ -334,7 +334,7 @@ fn generate(
 
 fn verify(dir: &Path) -> anyhow::Result<()> {
     let identity = Identity::load(dir)?;
-    let node = Node::open(identity)?;
+    let node = Node::open_verifying(identity, crate::log::Verify::EverySignature)?;
     let mut out = std::io::stdout().lock();
     for (origin, size, root) in node.log.origins() {
         write!(

@@ -1,8 +1,8 @@
 //! The signed log: the city's own append-only, hash-chained log and the logs it holds of others,
 //! with their Merkle trees, signed tree heads and proofs.
 //!
-//! Opening a log replays and verifies every stored record, so a node never serves a log it could
-//! not prove. Appends are durable before they are acknowledged. Here: the own log (open, append,
+//! Opening a log replays every stored record and checks it against the signed tree head (or its
+//! own signature, past the head), so a node never serves a log it could not prove. Appends are durable before they are acknowledged. Here: the own log (open, append,
 //! tree heads); `read`: decoded records for the read models, served envelopes and proofs;
 //! `replica`: other origins' records and heads from peers; `witness`: cosigning heads and
 //! checking cosignatures; `verify`: offline verification.
@@ -23,7 +23,7 @@ use read::payload_kind;
 pub use read::{Held, kind};
 use verify::replay;
 pub use verify::{
-    check_tree_head, check_tree_head_any, decode_tree_head, verify_chain, verify_chain_any,
+    Verify, check_tree_head, check_tree_head_any, decode_tree_head, verify_chain, verify_chain_any,
 };
 
 use crate::{
@@ -187,6 +187,8 @@ pub struct Log {
     /// every member's, and evidence is rare and only ever added (`keep_evidence` forgets the
     /// origin's entry).
     flags: Mutex<BTreeMap<MemberId, Vec<String>>>,
+    /// How stored logs are verified as they are opened.
+    verify: Verify,
 }
 
 // === impl Log ===
@@ -197,15 +199,24 @@ impl Log {
         &self.metrics
     }
 
-    /// Opens the log and re-verifies the node's own records and tree head. Writes nothing.
-    /// Logs of other origins are loaded with `load_origin` once their keys are known.
+    /// Opens the log and re-verifies the node's own records and tree head
+    /// (`Verify::CoveredByHead`). Writes nothing. Logs of other origins are loaded with
+    /// `load_origin` once their keys are known.
     pub fn open(store: Store, own: MemberId, key: NodeKey) -> Result<Self, Error> {
+        Self::open_verifying(store, own, key, Verify::CoveredByHead)
+    }
+
+    /// `open`, verifying the own log and every log loaded later as `verify` says.
+    pub fn open_verifying(
+        store: Store,
+        own: MemberId,
+        key: NodeKey,
+        verify: Verify,
+    ) -> Result<Self, Error> {
         let id = key.id();
-        let tree = replay(&store, &own, std::slice::from_ref(&id))?;
-        let head = match store.tree_head(&own)? {
-            Some(bytes) => Some(check_tree_head(&bytes, &own, &id, &tree)?),
-            None => None,
-        };
+        let stored_head = store.tree_head(&own)?;
+        let (tree, head) =
+            replay(&store, &own, std::slice::from_ref(&id), stored_head.as_deref(), verify)?;
         // The own log's dates never go backwards: the next record is dated no earlier than the
         // last record or head signed, whatever the clock says after a restart.
         let last_record = match tree.size() {
@@ -216,7 +227,8 @@ impl Log {
         let mut chains = BTreeMap::new();
         chains.insert(own.clone(), Chain { tree, head, last_issued, root_memo: None });
         let metrics = Arc::default();
-        Ok(Self { store, own, key, chains: Mutex::new(chains), metrics, flags: Default::default() })
+        let chains = Mutex::new(chains);
+        Ok(Self { store, own, key, chains, metrics, flags: Default::default(), verify })
     }
 
     /// Origins with stored records that are not loaded yet.
@@ -227,13 +239,30 @@ impl Log {
 
     /// Loads and re-verifies the stored log of another origin, against any of its keys.
     pub fn load_origin(&self, origin: &MemberId, keys: &[NodeId]) -> Result<(), Error> {
-        let tree = replay(&self.store, origin, keys)?;
-        let head = match self.store.tree_head(origin)? {
-            Some(bytes) => Some(check_tree_head_any(&bytes, origin, keys, &tree)?),
-            None => None,
-        };
+        let stored_head = self.store.tree_head(origin)?;
+        let (tree, head) = replay(&self.store, origin, keys, stored_head.as_deref(), self.verify)?;
         self.lock()
             .insert(origin.clone(), Chain { tree, head, last_issued: None, root_memo: None });
+        Ok(())
+    }
+
+    /// Verifies every signature of `origin`'s first `size` stored records again, and that they
+    /// make `root`: what opening the log left to its tree head (`Verify::CoveredByHead`).
+    pub fn check_every_signature(
+        &self,
+        origin: &MemberId,
+        keys: &[NodeId],
+        size: u64,
+        root: &Hash,
+    ) -> Result<(), Error> {
+        let stored = self.stored(origin, 0).take(size as usize);
+        let tree = verify_chain_any(stored, origin, keys)?;
+        if tree.size() != size || tree.root(size)? != *root {
+            return Err(Error::BadTreeHead {
+                origin: origin.clone(),
+                reason: format!("the records stored do not make the root held at size {size}"),
+            });
+        }
         Ok(())
     }
 

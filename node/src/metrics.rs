@@ -108,6 +108,7 @@ pub struct Metrics {
     clock_skew: Family<OriginKind, Counter>,
     ingest_seconds: Histogram,
     query_seconds: Histogram,
+    logs_damaged: Gauge,
 }
 
 impl std::fmt::Debug for Metrics {
@@ -179,8 +180,16 @@ impl Default for Metrics {
             "Time to answer a metropolitan query (HTTP, dashboard or gRPC), cached or not",
             query_seconds.clone(),
         );
+        let logs_damaged = Gauge::default();
+        registry.register(
+            "stored_logs_damaged",
+            "Stored logs whose records failed the check of every signature run after start \
+             (metronode verify names the first bad record)",
+            logs_damaged.clone(),
+        );
         Metrics {
             registry,
+            logs_damaged,
             ingest_seconds,
             query_seconds,
             peer_refused,
@@ -195,6 +204,11 @@ impl Default for Metrics {
 }
 
 impl Metrics {
+    /// Sets the number of stored logs the check of every signature after start found damaged.
+    pub fn logs_damaged(&self, n: usize) {
+        self.logs_damaged.set(n as i64);
+    }
+
     /// Counts a peer refused at the handshake or at a call.
     pub fn peer_refused(&self, reason: &str) {
         self.peer_refused.get_or_create(&Reason { reason: reason.into() }).inc();

@@ -148,8 +148,14 @@ pub struct Node {
 }
 
 impl Node {
-    /// Takes the data directory and opens the store and log, verifying every stored record.
+    /// Takes the data directory and opens the store and log, checking every stored record
+    /// against its origin's signed tree head (`log::Verify::CoveredByHead`).
     pub fn open(identity: Identity) -> Result<Self, OpenError> {
+        Self::open_verifying(identity, log::Verify::CoveredByHead)
+    }
+
+    /// `open`, verifying stored logs as `verify` says (`metronode verify`: every signature).
+    pub fn open_verifying(identity: Identity, verify: log::Verify) -> Result<Self, OpenError> {
         let (next_key, next_cert) = identity.next_tls_paths();
         let next = match next_key.exists() {
             true => {
@@ -167,7 +173,7 @@ impl Node {
         let card = Identity::card_of(&config, &key, &tls);
         // Foreign logs arrive with federation membership; until then only the own key is known.
         let own = config.member_id();
-        let log = Log::open(store, own.clone(), key)?;
+        let log = Log::open_verifying(store, own.clone(), key, verify)?;
         let dir_blobs = dir.join("blobs");
         let pins = Pins::counting(log.metrics().clone());
         let mut node = Self {
@@ -250,6 +256,28 @@ impl Node {
             return vec![self.log.node_id()];
         }
         self.membership.read().unwrap_or_else(|p| p.into_inner()).keys_of(id)
+    }
+
+    /// Verifies every signature of every stored log once more (`metronode verify`'s check),
+    /// after the node serves: opening it checked the records against their origins' signed tree
+    /// heads, which commit to the bodies and not to the records' own signatures. A log that does
+    /// not verify is logged with its first bad record and counted in
+    /// `metronode_stored_logs_damaged`. Returns the logs damaged.
+    pub fn check_every_signature(&self) -> usize {
+        let mut damaged = 0;
+        for (origin, size, root) in self.log.origins() {
+            let keys = self.keys_of(&origin);
+            if let Err(e) = self.log.check_every_signature(&origin, &keys, size, &root) {
+                tracing::error!(
+                    %origin,
+                    error = %e,
+                    "a stored log does not verify; `metronode verify` names its first bad record"
+                );
+                damaged += 1;
+            }
+        }
+        self.log.metrics().logs_damaged(damaged);
+        damaged
     }
 
     /// Reads `origin`'s records from `from` on into the membership; loads stored logs of

@@ -112,6 +112,12 @@ pub async fn run(
     tokio::task::spawn_blocking(move || {
         indexing.releases();
     });
+    // Opening checked stored records against their signed tree heads; every record's own
+    // signature is verified again once the node serves.
+    let checking = node.clone();
+    tokio::task::spawn_blocking(move || {
+        checking.check_every_signature();
+    });
     let http_stop = stopper.clone();
     let http_server = async move {
         use axum::serve::ListenerExt;

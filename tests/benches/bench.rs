@@ -583,7 +583,7 @@ async fn replication_bench(report: &mut String) {
     );
     let _ = writeln!(
         report,
-        "Sofia's log holds the releases of a survey and a household ingest, appended again under {} other periods (mean signed body {size} bytes); Tirana, a founding member that was away meanwhile, starts and pulls them from Sofia and Dublin. A bad record in a batch is still named exactly (`log::tests::batches_of_records_are_verified_at_once_and_a_bad_one_is_still_named_exactly`).\n",
+        "Sofia's log holds the releases of a survey and a household ingest, appended again under {} other periods (mean signed body {size} bytes); Tirana, a founding member that was away meanwhile, starts and pulls them from Sofia and Dublin (the logs it lacks together, `GetManyRecords`: up to 1,000 records of several origins per call, the next call's records on their way while the last call's are verified and stored). A bad record in a batch is still named exactly (`log::tests::batches_of_records_are_verified_at_once_and_a_bad_one_is_still_named_exactly`).\n",
         year - 1000
     );
     let _ = writeln!(report, "| what | records/s | ratio to batch verify | target |");

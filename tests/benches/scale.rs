@@ -103,38 +103,60 @@ async fn start(bin: &Path, root: &Path, n: usize, sync_ms: u64, per_round: usize
     for i in 0..n {
         let id = member_id(i);
         let dir = root.join(&id);
-        let fed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
-        let ok = Command::new(bin)
-            .args(["init", "--id", &id, "--name", &format!("City {i}"), "--dir"])
-            .arg(&dir)
-            .args(["--listen", "127.0.0.1:0", "--federation-listen", &fed.to_string()])
-            .stdout(Stdio::null())
-            .status()
-            .unwrap()
-            .success();
-        assert!(ok, "init {id}");
-        let child = Command::new(bin)
-            .args(["serve", "--dir"])
-            .arg(&dir)
-            .args(["--http-listen", "127.0.0.1:0"])
-            .env("METRONODE_FEDERATION__SYNC_INTERVAL_MS", sync_ms.to_string())
-            .env("METRONODE_FEDERATION__PEER_TIMEOUT_MS", "20000")
-            .env("METRONODE_FEDERATION__PEERS_PER_ROUND", per_round.to_string())
-            .env("METRONODE_LOGGING__FILTER", "error")
-            // Two malloc arenas per process, as on a host packed with processes (glibc's default
-            // of eight per core mostly holds freed memory).
-            .env("MALLOC_ARENA_MAX", "2")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let addr_file = dir.join("grpc.addr");
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while !addr_file.exists() {
-            assert!(Instant::now() < deadline, "{id} did not start");
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-        let addr = std::fs::read_to_string(&addr_file).unwrap();
+        // The federation port is picked free here and written into the node's card by `init`;
+        // another process may take it before `serve` binds it (at 200 nodes it happened), and
+        // the node then exits at start: it is set up again on another port.
+        let mut attempts = 0;
+        let child = loop {
+            attempts += 1;
+            let _ = std::fs::remove_dir_all(&dir);
+            let fed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
+            let ok = Command::new(bin)
+                .args(["init", "--id", &id, "--name", &format!("City {i}"), "--dir"])
+                .arg(&dir)
+                .args(["--listen", "127.0.0.1:0", "--federation-listen", &fed.to_string()])
+                .stdout(Stdio::null())
+                .status()
+                .unwrap()
+                .success();
+            assert!(ok, "init {id}");
+            let stderr = std::fs::File::create(root.join(format!("{id}.stderr"))).unwrap();
+            let mut child = Command::new(bin)
+                .args(["serve", "--dir"])
+                .arg(&dir)
+                .args(["--http-listen", "127.0.0.1:0"])
+                .env("METRONODE_FEDERATION__SYNC_INTERVAL_MS", sync_ms.to_string())
+                .env("METRONODE_FEDERATION__PEER_TIMEOUT_MS", "20000")
+                .env("METRONODE_FEDERATION__PEERS_PER_ROUND", per_round.to_string())
+                .env("METRONODE_LOGGING__FILTER", "error")
+                // Two malloc arenas per process, as on a host packed with processes (glibc's
+                // default of eight per core mostly holds freed memory).
+                .env("MALLOC_ARENA_MAX", "2")
+                .stdout(Stdio::null())
+                .stderr(stderr)
+                .spawn()
+                .unwrap();
+            let addr_file = dir.join("grpc.addr");
+            let deadline = Instant::now() + Duration::from_secs(60);
+            let exited = loop {
+                if addr_file.exists() {
+                    break None;
+                }
+                if let Ok(Some(status)) = child.try_wait() {
+                    break Some(status);
+                }
+                assert!(Instant::now() < deadline, "{id} did not start");
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            };
+            match exited {
+                None => break child,
+                Some(status) => {
+                    let said = std::fs::read_to_string(root.join(format!("{id}.stderr")));
+                    assert!(attempts < 3, "{id} exited at start ({status}): {said:?}");
+                }
+            }
+        };
+        let addr = std::fs::read_to_string(dir.join("grpc.addr")).unwrap();
         let channel = tonic::transport::Endpoint::from_shared(format!("http://{}", addr.trim()))
             .unwrap()
             .connect()
@@ -207,8 +229,11 @@ async fn publish_all(procs: &[Proc]) {
         set.spawn(async move {
             for (k, period) in PERIODS.iter().enumerate() {
                 for dataset in synth::DATASETS {
+                    // Survey files large enough that no cell is withheld, so no linear
+                    // program runs (disclosure control has its own section): 400 rows took
+                    // 2.3 s each, 20,000 take 0.12 s.
                     let rows = match dataset {
-                        "survey" => 400,
+                        "survey" => 20_000,
                         "household" => 200,
                         "open_data_inventory" => 60,
                         "algorithm_register" => 12,
@@ -461,7 +486,7 @@ pub(crate) async fn bench(report: &mut String, sizes: &[usize]) {
     let _ = writeln!(report, "### Federations of separate node processes on loopback\n");
     let _ = writeln!(
         report,
-        "Each node is a `metronode serve` process with its own data directory, mutual TLS between all, each syncing with {PEERS_PER_ROUND} other members per round (`peers_per_round`, taken in turn in the node's own order, so records spread by gossip and every member is reached every ceil((n - 1) / {PEERS_PER_ROUND}) rounds), one round per interval (1 s, or 10 ms per member when more), `MALLOC_ARENA_MAX=2`; each city publishes 19 indicators × 4 periods (5 datasets, small synthetic files). Converge: from the acknowledgement of one new release (9 records) at one city until every node holds it. Queries: DRI-USE-01 by city over gRPC at the last node, cold (first answer after the release) and warm (cached; median of 200). Memory: median VmRSS over the nodes when idle, and the peak of the queried node with 64 queries in flight. Disk: median data directory.\n"
+        "Each node is a `metronode serve` process with its own data directory, mutual TLS between all, each syncing with {PEERS_PER_ROUND} other members per round (`peers_per_round`, taken in turn in the node's own order, so records spread by gossip and every member is reached every ceil((n - 1) / {PEERS_PER_ROUND}) rounds), one round per interval (1 s, or 10 ms per member when more), `MALLOC_ARENA_MAX=2`; each city publishes 19 indicators × 4 periods (5 datasets: survey files of 20,000 rows, in which no cell is small enough to withhold, and small files of the others, so the only linear programs are the household files' few: disclosure control has its own section). Converge: from the acknowledgement of one new release (9 records) at one city until every node holds it. Queries: DRI-USE-01 by city over gRPC at the last node, cold (first answer after the release) and warm (cached; median of 200). Memory: median VmRSS over the nodes when idle, and the peak of the queried node with 64 queries in flight. Disk: median data directory.\n"
     );
     let _ = writeln!(
         report,

@@ -77,6 +77,63 @@ fn a_tampered_stored_record_is_named_on_open() {
 }
 
 #[test]
+fn records_under_the_head_are_checked_against_it_and_those_past_it_by_their_signatures() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = NodeKey::generate();
+    let path = dir.path().join("store");
+    let root = {
+        let log = open_log(&path, &key).unwrap();
+        for i in 0..5 {
+            log.append(notice(i), 1).unwrap();
+        }
+        // Record 1 stored with a damaged signature; its body, which the head commits to, intact.
+        let mut held = log.envelopes(&bebru(), 1, 4).unwrap();
+        let mut env = pb::SignedRecord::decode(held[0].as_slice()).unwrap();
+        env.signature[0] ^= 1;
+        held[0] = env.encode_to_vec();
+        log.store.replace_from(&bebru(), 1, &held);
+        log.origins()[0].2
+    };
+    // At start the bodies are checked against the signed head, not each signature: the log
+    // opens, and the check of every signature run after start names the record.
+    let log = open_log(&path, &key).unwrap();
+    assert_eq!(log.size(&bebru()), 5);
+    let err = log.check_every_signature(&bebru(), &[key.id()], 5, &root).unwrap_err();
+    assert!(
+        matches!(err, Error::BadRecord { seq: 1, source: RecordError::Signature(_), .. }),
+        "{err}"
+    );
+    drop(log);
+    // `metronode verify` verifies every signature at open.
+    let every = Log::open_verifying(
+        Store::open(&path).unwrap(),
+        bebru(),
+        key.duplicate(),
+        Verify::EverySignature,
+    );
+    assert!(matches!(every.unwrap_err(), Error::BadRecord { seq: 1, .. }));
+
+    // A record past the head is verified by its own signature: one signed by another key, at
+    // the right position and linking to the last record, is named.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("store");
+    {
+        let log = open_log(&path, &key).unwrap();
+        for i in 0..3 {
+            log.append(notice(i), 1).unwrap();
+        }
+        let prev = log.chains.lock().unwrap()[&bebru()].tree.leaf(2).unwrap();
+        let (env, _) = record::seal(&NodeKey::generate(), &bebru(), 3, prev, 1, notice(3));
+        log.store.append(&bebru(), 3, &[env]).unwrap();
+    }
+    let err = open_log(&path, &key).unwrap_err();
+    assert!(
+        matches!(err, Error::BadRecord { seq: 3, source: RecordError::Signature(_), .. }),
+        "{err}"
+    );
+}
+
+#[test]
 fn a_reordered_or_relinked_log_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let key = NodeKey::generate();
@@ -119,6 +176,7 @@ fn a_lagging_tree_head_is_re_signed_and_a_forged_one_refused() {
             chains: Default::default(),
             metrics: Default::default(),
             flags: Default::default(),
+            verify: Verify::CoveredByHead,
         };
         let tree = log.chains.lock().unwrap()[&bebru()].tree.clone();
         let bad = forged.sign_head(&tree, 7).unwrap();

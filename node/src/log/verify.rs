@@ -1,15 +1,44 @@
-//! Offline verification of a log and its tree heads: a whole stored log replayed from record 0
-//! (every signature, sequence number and hash link), and a signed head checked against a tree.
+//! Verification of a log and its tree heads: a stored log replayed from record 0 (every
+//! signature, sequence number and hash link, or, at start, the records a verified tree head
+//! covers checked against it), and a signed head checked against a tree.
 
 use super::*;
 
-/// Replays and verifies every stored record of one origin, returning its Merkle tree.
+/// How much of a stored log opening it verifies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verify {
+    /// Records that the stored tree head covers are checked by position, link and hash, and
+    /// the Merkle root over their hashes against the head the origin signed: that signature
+    /// commits to every body below the head's size, so the records' own signatures are not
+    /// verified again. Records past the head are verified one by one. Where the head does not
+    /// match the records, the whole log is verified as with `EverySignature`, so that the first
+    /// bad record is named. What a node does at start.
+    CoveredByHead,
+    /// Every record's signature, sequence number and link, then the head: what `metronode
+    /// verify` does.
+    EverySignature,
+}
+
+/// Replays the stored records of one origin and checks its stored tree head (`head`) against
+/// them, as `verify` says: the Merkle tree and the head.
 pub(super) fn replay(
     store: &Store,
     origin: &MemberId,
     keys: &[NodeId],
-) -> Result<MerkleTree, Error> {
-    verify_chain_any(store.records(origin, 0).map(|r| r.map_err(Error::from)), origin, keys)
+    head: Option<&[u8]>,
+    verify: Verify,
+) -> Result<(MerkleTree, Option<TreeHead>), Error> {
+    let stored = || store.records(origin, 0).map(|r| r.map_err(Error::from));
+    if let (Verify::CoveredByHead, Some(bytes)) = (verify, head)
+        && let Ok(signed) = decode_tree_head(bytes, origin, keys)
+        && let Ok(tree) = verify_chain_from(stored(), origin, keys, signed.size)
+        && let Ok(head) = check_tree_head_any(bytes, origin, keys, &tree)
+    {
+        return Ok((tree, Some(head)));
+    }
+    let tree = verify_chain_any(stored(), origin, keys)?;
+    let head = head.map(|bytes| check_tree_head_any(bytes, origin, keys, &tree)).transpose()?;
+    Ok((tree, head))
 }
 
 /// Verifies a whole log from record 0: every signature, sequence number and hash link.
@@ -27,6 +56,17 @@ pub fn verify_chain_any(
     envelopes: impl IntoIterator<Item = Result<(u64, Vec<u8>), Error>>,
     origin: &MemberId,
     keys: &[NodeId],
+) -> Result<MerkleTree, Error> {
+    verify_chain_from(envelopes, origin, keys, 0)
+}
+
+/// `verify_chain_any`, except that the signatures of records before `covered` are not verified
+/// (a verified tree head covers them, and the caller checks the tree against it).
+fn verify_chain_from(
+    envelopes: impl IntoIterator<Item = Result<(u64, Vec<u8>), Error>>,
+    origin: &MemberId,
+    keys: &[NodeId],
+    covered: u64,
 ) -> Result<MerkleTree, Error> {
     let mut tree = MerkleTree::new();
     let mut prev = GENESIS_PREV;
@@ -50,7 +90,9 @@ pub fn verify_chain_any(
                 }
             }
         }
-        let opened = record::open_many_heads(&chunk, origin, keys);
+        let below = positions.iter().take_while(|&&pos| pos < covered).count();
+        let mut opened = record::open_many_covered(&chunk[..below], origin);
+        opened.extend(record::open_many_heads(&chunk[below..], origin, keys));
         // An envelope that does not decode ends the chunk, and is named after its sequence.
         let cut = cut.map(|pos| (pos, Err(RecordError::Envelope)));
         for (pos, opened) in positions.into_iter().zip(opened).chain(cut) {

@@ -26,7 +26,7 @@ use crate::{
     node::Node,
     pb::{self, federation_client::FederationClient},
     peers::{self, tls},
-    service::federation::MAX_RECORDS_PER_CALL,
+    service::federation::{MAX_ORIGINS_PER_CALL, MAX_RECORDS_PER_CALL},
     shutdown::Stopper,
 };
 

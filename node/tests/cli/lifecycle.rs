@@ -171,10 +171,9 @@ fn sigkill_mid_stream_loses_no_acknowledged_record() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
 }
 
-#[test]
-fn verify_names_the_first_bad_record() {
-    let root = tempfile::tempdir().unwrap();
-    let dir = init(root.path(), "ALTIA");
+/// Altia's data directory under `root`, its node stopped after publishing four notices.
+fn four_notices(root: &std::path::Path) -> std::path::PathBuf {
+    let dir = init(root, "ALTIA");
     let mut node = Serving::start(&dir);
     let rt = tokio::runtime::Runtime::new().unwrap();
     rt.block_on(async {
@@ -184,20 +183,36 @@ fn verify_names_the_first_bad_record() {
         }
     });
     assert_eq!(node.signal_and_wait("TERM").code(), Some(0));
+    dir
+}
 
-    // Flip one byte of the body of record 2, in place, as disk corruption or an intruder would.
+/// Flips bits `mask` of byte `at` of record 2's body (or, with `signature`, of its signature)
+/// in Altia's record file, in place, as disk corruption or an intruder would.
+fn damage_record_2(dir: &std::path::Path, signature: bool, at: usize, mask: u8) {
     let origin: MemberId = "ALTIA".parse().unwrap();
-    {
+    let store = Store::open(&dir.join("store")).unwrap();
+    let env = store.record(&origin, 2).unwrap().unwrap();
+    let record = pb::SignedRecord::decode(env.as_slice()).unwrap();
+    drop(store);
+    let part = if signature { record.signature } else { record.body };
+    let file = dir.join("store").join("records").join("ALTIA.records");
+    let mut bytes = std::fs::read(&file).unwrap();
+    let start = bytes.windows(part.len()).position(|w| w == part.as_slice()).unwrap();
+    bytes[start + at] ^= mask;
+    std::fs::write(&file, &bytes).unwrap();
+}
+
+#[test]
+fn verify_names_the_first_bad_record() {
+    let root = tempfile::tempdir().unwrap();
+    let dir = four_notices(root.path());
+    // The last byte of record 2's body.
+    let last = {
         let store = Store::open(&dir.join("store")).unwrap();
-        let env = store.record(&origin, 2).unwrap().unwrap();
-        let body = pb::SignedRecord::decode(env.as_slice()).unwrap().body;
-        drop(store);
-        let file = dir.join("store").join("records").join("ALTIA.records");
-        let mut bytes = std::fs::read(&file).unwrap();
-        let at = bytes.windows(body.len()).position(|w| w == body.as_slice()).unwrap();
-        bytes[at + body.len() - 1] ^= 0x20;
-        std::fs::write(&file, &bytes).unwrap();
-    }
+        let env = store.record(&"ALTIA".parse().unwrap(), 2).unwrap().unwrap();
+        pb::SignedRecord::decode(env.as_slice()).unwrap().body.len() - 1
+    };
+    damage_record_2(&dir, false, last, 0x20);
     let out = run(&["verify", "--dir", dir.to_str().unwrap()]);
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(65), "{err}");
@@ -216,6 +231,36 @@ fn verify_names_the_first_bad_record() {
     assert!(err.contains("ALTIA.records: damaged: holds 10 bytes, but 4 records"), "{err}");
     assert_eq!(err.matches("holds 10 bytes").count(), 1, "said once: {err}");
     assert_eq!(err.lines().count(), 1, "one line: {err}");
+}
+
+#[test]
+fn a_damaged_signature_under_the_head_is_served_then_found_and_counted() {
+    let root = tempfile::tempdir().unwrap();
+    let dir = four_notices(root.path());
+    // One bit of record 2's signature: its body, which the signed tree head commits to, stays
+    // as signed.
+    damage_record_2(&dir, true, 7, 0x01);
+    // The node starts (the head proves every body) and then finds the record by checking every
+    // signature: logged with the record named, and counted for the alert.
+    let node = Serving::start(&dir);
+    let http = fs::read_to_string(dir.join("http.addr")).unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let (_, metrics) = crate::harness::http_get(&http, "/metrics", None);
+        if String::from_utf8_lossy(&metrics).contains("metronode_stored_logs_damaged 1") {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "not counted: {}", node.log());
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let log = node.log();
+    assert!(log.contains("a stored log does not verify"), "{log}");
+    assert!(log.contains("record ALTIA/2: signature check failed"), "{log}");
+    drop(node);
+    let out = run(&["verify", "--dir", dir.to_str().unwrap()]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(65), "{err}");
+    assert!(err.contains("record ALTIA/2: signature check failed"), "{err}");
 }
 
 fn card_key(dir: &std::path::Path) -> metronode::identity::NodeId {

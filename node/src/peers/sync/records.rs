@@ -261,6 +261,8 @@ impl PeerSyncer {
         open: &[Pull],
     ) -> Result<(Vec<(MemberId, Vec<pb::SignedRecord>)>, bool), SyncError> {
         let deadline = tokio::time::Instant::now() + self.timeout;
+        // A federation larger than one call's origins asks for the rest in the next calls.
+        let open = &open[..open.len().min(MAX_ORIGINS_PER_CALL)];
         let request = pb::GetManyRecordsRequest {
             origins: open
                 .iter()
