@@ -281,6 +281,16 @@ impl PeerSyncer {
         tokio::time::timeout(self.timeout, reply).await.map_err(|_| self.late(call))?
     }
 
+    /// The error of a records call cut short by `peer_timeout_ms` after it brought `kept`
+    /// records, which were stored.
+    fn late_kept(&self, call: &str, kept: u64) -> SyncError {
+        let e = self.late(call);
+        SyncError::Peer(tonic::Status::deadline_exceeded(format!(
+            "{}; the {kept} records it brought were kept",
+            e.message()
+        )))
+    }
+
     /// The error of a call that took longer than `peer_timeout_ms`.
     fn late(&self, call: &str) -> tonic::Status {
         tonic::Status::deadline_exceeded(format!(

@@ -225,11 +225,7 @@ impl PeerSyncer {
             );
             let accepted = appended?;
             if late {
-                let e = self.late("GetManyRecords");
-                return Err(SyncError::Peer(tonic::Status::deadline_exceeded(format!(
-                    "{}; the {accepted} records it brought were kept",
-                    e.message()
-                ))));
+                return Err(self.late_kept("GetManyRecords", accepted));
             }
             // An origin whose batch was not taken whole ends its pull; what was fetched of it
             // meanwhile follows a record this node does not hold.
@@ -387,12 +383,7 @@ impl PeerSyncer {
                 })?;
             }
             if late {
-                let n = fetched.accepted;
-                let e = self.late("GetRecords");
-                return Err(SyncError::Peer(tonic::Status::deadline_exceeded(format!(
-                    "{}; the {n} records it brought were kept",
-                    e.message()
-                ))));
+                return Err(self.late_kept("GetRecords", fetched.accepted));
             }
             // A batch not taken whole (a bad record, a fork) ends the pull; what was fetched
             // meanwhile follows a record this node does not hold.
