@@ -1,11 +1,16 @@
 //! The signed log: the city's own append-only, hash-chained log and the logs it holds of others,
 //! with their Merkle trees, signed tree heads and proofs.
 //!
-//! Opening a log replays every stored record and checks it against the signed tree head (or its
-//! own signature, past the head), so a node never serves a log it could not prove. Appends are durable before they are acknowledged. Here: the own log (open, append,
-//! tree heads); `read`: decoded records for the read models, served envelopes and proofs;
-//! `replica`: other origins' records and heads from peers; `witness`: cosigning heads and
-//! checking cosignatures; `verify`: offline verification.
+//! Opening a log rebuilds each origin's Merkle tree from the leaf hashes the store's index
+//! keeps and checks its root against the origin's signed tree head; records past the head (or
+//! the index) are read and verified by their own signatures. So a node never serves a log it
+//! could not prove, and start-up reads no record body under a head. A body is checked against
+//! its leaf hash whenever it is read for a reader or a peer, so one the disk changed is never
+//! decoded or served as the log's. Appends are durable before they are acknowledged. Here: the
+//! own log (open, append, tree heads); `read`: decoded records for the read models, served
+//! records and proofs; `replica`: other origins' records and heads from peers; `witness`:
+//! cosigning heads and checking cosignatures; `verify`: replay at open and offline
+//! verification.
 
 use std::{
     collections::BTreeMap,
@@ -58,6 +63,17 @@ pub enum Error {
         origin: MemberId,
         /// What was wrong.
         reason: String,
+    },
+    /// A stored record's body no longer makes the leaf hash its log holds (the disk changed it):
+    /// it is not read.
+    #[error(
+        "record {origin}/{seq}: the stored body does not match its leaf hash (damaged on disk; `metronode verify` names the first bad record)"
+    )]
+    Damaged {
+        /// The log.
+        origin: MemberId,
+        /// The record's position.
+        seq: u64,
     },
     /// The node holds records of an origin whose key it does not know.
     #[error("records of {0} are stored, but no signing key is known for that member")]
@@ -200,7 +216,8 @@ impl Log {
     }
 
     /// Opens the log and re-verifies the node's own records and tree head
-    /// (`Verify::CoveredByHead`). Writes nothing. Logs of other origins are loaded with
+    /// (`Verify::CoveredByHead`). Writes nothing but the store's index, where it lacks or
+    /// contradicts the records. Logs of other origins are loaded with
     /// `load_origin` once their keys are known.
     pub fn open(store: Store, own: MemberId, key: NodeKey) -> Result<Self, Error> {
         Self::open_verifying(store, own, key, Verify::CoveredByHead)
@@ -374,8 +391,12 @@ impl Log {
             envelopes.push(env);
             records.push(rec);
         }
+        let index: Vec<store::Indexed> = records
+            .iter()
+            .map(|r| store::Indexed { leaf: r.hash, tag: read::kind_of(r.payload.as_ref()) })
+            .collect();
         match budget {
-            None => self.store.append(&self.own, first, &envelopes)?,
+            None => self.store.append(&self.own, first, &envelopes, &index)?,
             Some(b) => {
                 let spent = self.store.ledger_spent(&b.dataset, &b.period)?;
                 if spent.saturating_add(b.cost) > b.total {
@@ -387,7 +408,7 @@ impl Log {
                     expected: spent,
                     new: spent.saturating_add(b.cost),
                 };
-                self.store.append_with_ledger(&self.own, first, &envelopes, &spend)?;
+                self.store.append_with_ledger(&self.own, first, &envelopes, &index, &spend)?;
             }
         }
         for rec in &records {

@@ -258,10 +258,11 @@ impl Node {
         self.membership.read().unwrap_or_else(|p| p.into_inner()).keys_of(id)
     }
 
-    /// Verifies every signature of every stored log once more (`metronode verify`'s check),
-    /// after the node serves: opening it checked the records against their origins' signed tree
-    /// heads, which commit to the bodies and not to the records' own signatures. A log that does
-    /// not verify is logged with its first bad record and counted in
+    /// Verifies every stored record once more (`metronode verify`'s check: each signature, and
+    /// the bodies against the roots held), after the node serves: opening it checked the
+    /// leaf hashes of the store's index against their origins' signed tree heads, and read no
+    /// record under a head, so neither a signature nor a body the disk changed was seen there.
+    /// A log that does not verify is logged with its first bad record and counted in
     /// `metronode_stored_logs_damaged`. Returns the logs damaged.
     pub fn check_every_signature(&self) -> usize {
         let mut damaged = 0;

@@ -30,6 +30,7 @@ mod records;
 
 pub use error::{Error, out_of_space};
 pub use ledger::LedgerSpend;
+pub use records::{ENTRY, Indexed, Leaf};
 
 /// The format byte every stored value starts with.
 pub const FORMAT_V1: u8 = 1;
@@ -268,46 +269,58 @@ impl Store {
     }
 
     /// Appends consecutive records of one origin, starting at `first_seq` (the number it
-    /// holds), and returns once they are durable. One fsync of the record file and one of sled
+    /// holds), with their index entries (`index`: one per envelope, or none), and returns once
+    /// they are durable. One fsync of the record file, one of the index file and one of sled
     /// cover the whole batch (group commit).
     pub fn append(
         &self,
         origin: &MemberId,
         first_seq: u64,
         envelopes: &[Vec<u8>],
+        index: &[Indexed],
     ) -> Result<(), Error> {
         if envelopes.is_empty() {
             return Ok(());
         }
         self.write(|| {
-            self.append_records(origin, first_seq, envelopes, |extent| {
+            self.append_records(origin, first_seq, envelopes, index, |extent| {
                 self.extents.insert(origin.as_str(), extent).map(drop).map_err(|e| self.sled_err(e))
             })
         })
     }
 
     /// Writes records to `origin`'s file after those committed (`first_seq` must be the number
-    /// it holds), durably, then has `commit` move their extent in sled (given its new value,
-    /// with whatever must land in the same transaction) and syncs sled: readers see the records
-    /// once that is done; if it fails, the file is cut back to what was committed.
+    /// it holds), with their index entries, durably, then has `commit` move their extent in sled
+    /// (given its new value, with whatever must land in the same transaction) and syncs sled:
+    /// readers see the records once that is done; if it fails, the files are cut back to what
+    /// was committed.
     fn append_records(
         &self,
         origin: &MemberId,
         first_seq: u64,
         envelopes: &[Vec<u8>],
+        index: &[Indexed],
         commit: impl FnOnce(Vec<u8>) -> Result<(), Error>,
     ) -> Result<(), Error> {
         let (count, bytes) = self.files.extent(origin);
         if first_seq != count {
             return Err(Error::Position { origin: origin.clone(), at: first_seq, held: count });
         }
-        let ends = self.files.write(origin, bytes, envelopes)?;
+        let written = self.files.write(origin, bytes, envelopes, index);
+        let (ends, indexed) = match written {
+            Ok(written) => written,
+            Err(e) => {
+                self.files.cut_back(origin);
+                return Err(e);
+            }
+        };
         let end = ends.last().copied().unwrap_or(bytes);
         match commit(extent_value(count + envelopes.len() as u64, end))
             .and_then(|()| self.sync_now())
         {
             Ok(()) => {
-                self.files.committed(origin, ends);
+                let tags = indexed.then(|| index.iter().map(|i| i.tag).collect());
+                self.files.committed(origin, ends, tags);
                 Ok(())
             }
             Err(e) => {
@@ -315,6 +328,29 @@ impl Store {
                 Err(e)
             }
         }
+    }
+
+    /// The leaf hashes the index holds of `origin`'s records, from its first on: usually one
+    /// per record, fewer where the index lacks entries (a store of an earlier version, or
+    /// damage), which `put_index` writes back. They are the index's word, for the caller to
+    /// check.
+    pub fn leaves(&self, origin: &MemberId) -> Result<Vec<Leaf>, Error> {
+        self.files.leaves(origin)
+    }
+
+    /// Writes the index entries of `origin`'s stored records `from..from + index.len()`
+    /// (`from` at most the records the index holds), durably, replacing any after them. The
+    /// index is a cache of the record files, so a failure here loses nothing stored: it is
+    /// reported, and the store stays writable.
+    pub fn put_index(&self, origin: &MemberId, from: u64, index: &[Indexed]) -> Result<(), Error> {
+        self.writable()?;
+        self.files.put_index(origin, from, index)
+    }
+
+    /// The positions of `origin`'s records in `from..upto` that may carry one of `tags`: those
+    /// whose index entry has one of them, and any the index holds no entry of.
+    pub fn tagged(&self, origin: &MemberId, from: u64, upto: u64, tags: &[u8]) -> Vec<u64> {
+        self.files.tagged(origin, from, upto, tags)
     }
 
     /// The envelope at `seq` of `origin`'s log.
@@ -503,12 +539,12 @@ impl Store {
                 }
                 batch.push(self.unversion(|| format!("{origin}/{at}"), v)?);
                 if batch.len() == 1000 {
-                    self.append(&origin, seq, &batch)?;
+                    self.append(&origin, seq, &batch, &[])?;
                     seq += batch.len() as u64;
                     batch.clear();
                 }
             }
-            self.append(&origin, seq, &batch)?;
+            self.append(&origin, seq, &batch, &[])?;
         }
         self.db.drop_tree("records").map_err(|e| self.sled_err(e))?;
         tracing::info!(store = %self.path.display(), "records moved out of sled into record files");

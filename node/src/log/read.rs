@@ -7,23 +7,66 @@ use super::*;
 impl Log {
     /// The records of `origin` from `from` on, decoded: the way readers (the release index, the
     /// own releases) read a log; readers of rare kinds (documents, membership) read only those,
-    /// with `read_kinds`. Records were verified when
-    /// stored, so they are decoded, not checked again; one that does not decode (never written
-    /// by this code) is skipped, and a read error ends the reading (as `stored`).
+    /// with `read_kinds`. Records were verified when stored, so their signatures are not
+    /// verified again, but each body is checked against the leaf hash the log holds (the root
+    /// its origin signed commits to those), so what a reader decodes is what the origin signed
+    /// even where the disk changed a record since (`Error::Damaged`). One that does not decode
+    /// (never written by this code) is skipped, and a read error ends the reading (as `stored`).
     pub fn read<'a>(
         &'a self,
         origin: &'a MemberId,
         from: u64,
     ) -> impl Iterator<Item = Result<Held, Error>> + 'a {
-        self.stored(origin, from).filter_map(|item| {
+        let leaves = self.leaf_hashes(origin, from, usize::MAX);
+        self.stored(origin, from).take(leaves.len()).filter_map(move |item| {
             let (seq, env) = match item {
                 Ok(item) => item,
                 Err(e) => return Some(Err(e)),
             };
             let signed = pb::SignedRecord::decode(env.as_slice()).ok()?;
+            if leaves.get((seq - from) as usize) != Some(&merkle::leaf_hash(&signed.body)) {
+                return Some(Err(Error::Damaged { origin: origin.clone(), seq }));
+            }
             let payload = pb::RecordBody::decode(signed.body.as_slice()).ok()?.payload?;
             Some(Ok(Held { seq, body: signed.body, payload }))
         })
+    }
+
+    /// The leaf hashes of `origin`'s records from `from` on, at most `limit` of them, as its
+    /// tree holds them.
+    fn leaf_hashes(&self, origin: &MemberId, from: u64, limit: usize) -> Vec<Hash> {
+        let chains = self.lock();
+        let Some(chain) = chains.get(origin) else { return Vec::new() };
+        let count = chain.tree.size().saturating_sub(from).min(limit as u64);
+        chain.tree.level_hashes(0, from, count).unwrap_or_default()
+    }
+
+    /// Up to `limit` records of `origin` from `from` on, decoded, each body checked against the
+    /// leaf hash the log holds: what peers and the transparency routes are served, so that a
+    /// record the disk changed is never sent as this log's. Served up to such a record, which
+    /// is logged; `Error::Damaged` when it is the first asked for.
+    pub fn signed_records(
+        &self,
+        origin: &MemberId,
+        from: u64,
+        limit: usize,
+    ) -> Result<Vec<pb::SignedRecord>, Error> {
+        let leaves = self.leaf_hashes(origin, from, limit);
+        let mut out = Vec::with_capacity(leaves.len());
+        for (item, leaf) in self.stored(origin, from).zip(&leaves) {
+            let (seq, env) = item?;
+            let signed = pb::SignedRecord::decode(env.as_slice()).ok();
+            let Some(signed) = signed.filter(|s| merkle::leaf_hash(&s.body) == *leaf) else {
+                let damaged = Error::Damaged { origin: origin.clone(), seq };
+                if out.is_empty() {
+                    return Err(damaged);
+                }
+                tracing::error!(error = %damaged, "a stored record is damaged; served up to it");
+                break;
+            };
+            out.push(signed);
+        }
+        Ok(out)
     }
 
     /// The payloads of an origin's records from `from` on (already verified when stored).
@@ -47,20 +90,43 @@ impl Log {
         kinds: &[u32],
     ) -> Result<(Vec<Held>, u64), Error> {
         let mut out = Vec::new();
-        let mut next = from;
-        for item in self.stored(origin, from) {
+        let held = self.size(origin);
+        // The index tags each record with its kind: only records of these kinds (and any the
+        // index holds no entry of) are read.
+        let tags: Vec<u8> = kinds.iter().filter_map(|&k| u8::try_from(k).ok()).collect();
+        let positions = self.store.tagged(origin, from, held, &tags);
+        // Runs of consecutive positions (records the index has no entry of) are read at once.
+        let mut runs: Vec<(u64, usize)> = Vec::new();
+        for seq in positions {
+            match runs.last_mut() {
+                Some((start, len)) if *start + *len as u64 == seq => *len += 1,
+                _ => runs.push((seq, 1)),
+            }
+        }
+        let read = runs.into_iter().flat_map(|(start, len)| match len {
+            1 => {
+                let one = self.store.record(origin, start).map_err(Error::from);
+                Box::new(one.map(|env| env.map(|env| (start, env))).transpose().into_iter())
+                    as Box<dyn Iterator<Item = Result<(u64, Vec<u8>), Error>>>
+            }
+            _ => Box::new(self.stored(origin, start).take(len)),
+        });
+        for item in read {
             let (seq, env) = item?;
-            next = seq + 1;
             let Ok(signed) = pb::SignedRecord::decode(env.as_slice()) else { continue };
             if !payload_kind(&signed.body).is_some_and(|k| kinds.contains(&k)) {
                 continue;
             }
             let body = pb::RecordBody::decode(signed.body.as_slice()).ok();
             if let Some(payload) = body.and_then(|b| b.payload) {
+                let leaf = self.lock().get(origin).and_then(|c| c.tree.leaf(seq));
+                if leaf != Some(merkle::leaf_hash(&signed.body)) {
+                    return Err(Error::Damaged { origin: origin.clone(), seq });
+                }
                 out.push(Held { seq, body: signed.body, payload });
             }
         }
-        Ok((out, next))
+        Ok((out, held.max(from)))
     }
 
     /// The membership records (manifest proposals and approvals) of an origin from `from` on, as
@@ -100,17 +166,12 @@ impl Log {
         if start.checked_add(count).is_none_or(|end| end > self.size(origin)) {
             return Ok(None);
         }
-        let mut out = Vec::new();
-        for envelope in self.stored(origin, start).take(usize::try_from(count).unwrap_or(0)) {
-            let (seq, bytes) = envelope?;
-            let env = pb::SignedRecord::decode(bytes.as_slice()).map_err(|_| Error::BadRecord {
-                origin: origin.clone(),
-                seq,
-                source: RecordError::Envelope,
-            })?;
-            out.push(env);
+        let out = self.signed_records(origin, start, usize::try_from(count).unwrap_or(0))?;
+        if out.len() as u64 != count {
+            // Cut short by a damaged record: a tile is served whole or not at all.
+            return Err(Error::Damaged { origin: origin.clone(), seq: start + out.len() as u64 });
         }
-        Ok((out.len() as u64 == count).then_some(out))
+        Ok(Some(out))
     }
 
     /// Up to `limit` envelopes of `origin` from `from` on.
@@ -192,6 +253,27 @@ pub mod kind {
     pub const ARTEFACT_PUBLICATION: u32 = 14;
     /// `ArtefactWithdrawal`.
     pub const ARTEFACT_WITHDRAWAL: u32 = 15;
+}
+
+/// The field number of `payload`, as its record's index entry tags it (0 for none).
+pub(super) fn kind_of(payload: Option<&pb::record_body::Payload>) -> u8 {
+    use pb::record_body::Payload;
+    let kind = match payload {
+        None => return 0,
+        Some(Payload::Notice(_)) => kind::NOTICE,
+        Some(Payload::IndicatorRelease(_)) => kind::INDICATOR_RELEASE,
+        Some(Payload::ManifestProposal(_)) => kind::MANIFEST_PROPOSAL,
+        Some(Payload::ManifestApproval(_)) => kind::MANIFEST_APPROVAL,
+        Some(Payload::ArtefactPublication(_)) => kind::ARTEFACT_PUBLICATION,
+        Some(Payload::ArtefactWithdrawal(_)) => kind::ARTEFACT_WITHDRAWAL,
+    };
+    kind as u8
+}
+
+/// The field number of the payload of an encoded `RecordBody`, as its record's index entry
+/// tags it (0 for none).
+pub(super) fn body_kind(body: &[u8]) -> u8 {
+    payload_kind(body).map_or(0, |k| k as u8)
 }
 
 /// Every field number of `RecordBody`'s payload.

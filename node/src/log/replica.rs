@@ -55,6 +55,7 @@ impl Log {
         };
         let mut envelopes = Vec::new();
         let mut hashes = Vec::new();
+        let mut index = Vec::new();
         for (env, opened) in batch.iter().zip(opened) {
             let bytes = env.encode_to_vec();
             let rec = match opened {
@@ -137,9 +138,10 @@ impl Log {
             }
             envelopes.push(bytes);
             hashes.push(rec.hash);
+            index.push(store::Indexed { leaf: rec.hash, tag: kind.map_or(0, |k| k as u8) });
         }
         if !envelopes.is_empty() {
-            self.store.append(origin, first, &envelopes)?;
+            self.store.append(origin, first, &envelopes, &index)?;
             for h in hashes {
                 chain.tree.push(h);
             }

@@ -18,6 +18,12 @@ fn open_log(path: &std::path::Path, key: &NodeKey) -> Result<Log, Error> {
     Log::open(Store::open(path)?, bebru(), key.duplicate())
 }
 
+/// Why opening the log at `path` as `metronode verify` does (every signature) fails.
+fn open_every(path: &std::path::Path, key: &NodeKey) -> Error {
+    let store = Store::open(path).unwrap();
+    Log::open_verifying(store, bebru(), key.duplicate(), Verify::EverySignature).unwrap_err()
+}
+
 #[test]
 fn appends_are_chained_signed_and_replayed_on_open() {
     let dir = tempfile::tempdir().unwrap();
@@ -105,13 +111,7 @@ fn records_under_the_head_are_checked_against_it_and_those_past_it_by_their_sign
     );
     drop(log);
     // `metronode verify` verifies every signature at open.
-    let every = Log::open_verifying(
-        Store::open(&path).unwrap(),
-        bebru(),
-        key.duplicate(),
-        Verify::EverySignature,
-    );
-    assert!(matches!(every.unwrap_err(), Error::BadRecord { seq: 1, .. }));
+    assert!(matches!(open_every(&path, &key), Error::BadRecord { seq: 1, .. }));
 
     // A record past the head is verified by its own signature: one signed by another key, at
     // the right position and linking to the last record, is named.
@@ -124,13 +124,70 @@ fn records_under_the_head_are_checked_against_it_and_those_past_it_by_their_sign
         }
         let prev = log.chains.lock().unwrap()[&bebru()].tree.leaf(2).unwrap();
         let (env, _) = record::seal(&NodeKey::generate(), &bebru(), 3, prev, 1, notice(3));
-        log.store.append(&bebru(), 3, &[env]).unwrap();
+        log.store.append(&bebru(), 3, &[env], &[]).unwrap();
     }
     let err = open_log(&path, &key).unwrap_err();
     assert!(
         matches!(err, Error::BadRecord { seq: 3, source: RecordError::Signature(_), .. }),
         "{err}"
     );
+}
+
+#[test]
+fn start_up_reads_the_index_not_the_bodies_and_a_changed_body_is_never_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = NodeKey::generate();
+    let path = dir.path().join("store");
+    let files = path.join("records");
+    let (root, leaves) = {
+        let log = open_log(&path, &key).unwrap();
+        for i in 0..6 {
+            log.append(notice(i), 1).unwrap();
+        }
+        (log.origins()[0].2, log.store.leaves(&bebru()).unwrap())
+    };
+    assert_eq!(leaves.len(), 6);
+    // Without an index (a store of an earlier version), the log reads every record, and writes
+    // the index back.
+    std::fs::remove_file(files.join("BEBRU.index")).unwrap();
+    {
+        let log = open_log(&path, &key).unwrap();
+        assert_eq!(log.store.leaves(&bebru()).unwrap(), leaves);
+        assert_eq!(log.read_kinds(&bebru(), 0, &[read::kind::NOTICE]).unwrap().0.len(), 6);
+    }
+    // An index entry whose leaf hash is wrong (but reads back as written) does not make the
+    // signed root: every record is read and verified, and the index is mended.
+    {
+        let store = Store::open(&path).unwrap();
+        let wrong = store::Indexed { leaf: [7; 32], tag: read::kind::NOTICE as u8 };
+        store.put_index(&bebru(), 2, &[wrong]).unwrap();
+        assert_eq!(store.leaves(&bebru()).unwrap().len(), 3);
+    }
+    let log = open_log(&path, &key).unwrap();
+    assert_eq!(log.store.leaves(&bebru()).unwrap(), leaves);
+    assert_eq!(log.origins()[0].2, root);
+    drop(log);
+    // A body changed on disk under the head, its frame the same length: start-up does not read
+    // it (the index and the signed root agree), but no reader decodes it, and the check of every
+    // signature after start and `metronode verify` name it.
+    let file = files.join("BEBRU.records");
+    let mut bytes = std::fs::read(&file).unwrap();
+    let at = bytes.windows(8).position(|w| w == b"notice 3").unwrap();
+    bytes[at + 7] = b'8';
+    std::fs::write(&file, &bytes).unwrap();
+    let log = open_log(&path, &key).unwrap();
+    assert_eq!(log.size(&bebru()), 6);
+    let read: Vec<_> = log.read(&bebru(), 0).collect();
+    assert_eq!(read.iter().position(Result::is_err), Some(3));
+    let err = read[3].as_ref().unwrap_err();
+    assert!(matches!(err, Error::Damaged { seq: 3, .. }), "{err}");
+    assert!(err.to_string().starts_with("record BEBRU/3: the stored body does not match"), "{err}");
+    let err = log.read_kinds(&bebru(), 0, &[read::kind::NOTICE]).unwrap_err();
+    assert!(matches!(err, Error::Damaged { seq: 3, .. }), "{err}");
+    let err = log.check_every_signature(&bebru(), &[key.id()], 6, &root).unwrap_err();
+    assert!(matches!(err, Error::BadRecord { seq: 3, .. }), "{err}");
+    drop(log);
+    assert!(matches!(open_every(&path, &key), Error::BadRecord { seq: 3, .. }));
 }
 
 #[test]
@@ -143,7 +200,7 @@ fn a_reordered_or_relinked_log_is_refused() {
         log.append(notice(0), 1).unwrap();
         // A validly signed record at seq 1 that does not link to record 0.
         let (env, _) = record::seal(&key, &bebru(), 1, [9; 32], 1, notice(1));
-        log.store.append(&bebru(), 1, &[env]).unwrap();
+        log.store.append(&bebru(), 1, &[env], &[]).unwrap();
     }
     let err = open_log(&path, &key).unwrap_err();
     assert!(matches!(err, Error::BadRecord { seq: 1, source: RecordError::Chain, .. }), "{err}");
@@ -505,7 +562,7 @@ fn records_beyond_the_tree_are_never_served() {
         log.append(notice(i), 1_000).unwrap();
     }
     let (stray, _) = record::seal(&key, &bebru(), 3, [0; 32], 1_000, notice(3));
-    log.store().append(&bebru(), 3, &[stray]).unwrap();
+    log.store().append(&bebru(), 3, &[stray], &[]).unwrap();
     assert_eq!(log.envelopes(&bebru(), 0, 100).unwrap().len(), 3);
     assert!(log.envelopes(&bebru(), 3, 100).unwrap().is_empty());
     assert_eq!(log.payloads(&bebru(), 0).unwrap().len(), 3);

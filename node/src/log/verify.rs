@@ -1,26 +1,32 @@
 //! Verification of a log and its tree heads: a stored log replayed from record 0 (every
-//! signature, sequence number and hash link, or, at start, the records a verified tree head
-//! covers checked against it), and a signed head checked against a tree.
+//! signature, sequence number and hash link, or, at start, the index's leaf hashes under a
+//! verified tree head checked against its root and only the records past them read), and a
+//! signed head checked against a tree.
 
 use super::*;
 
 /// How much of a stored log opening it verifies.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Verify {
-    /// Records that the stored tree head covers are checked by position, link and hash, and
-    /// the Merkle root over their hashes against the head the origin signed: that signature
-    /// commits to every body below the head's size, so the records' own signatures are not
-    /// verified again. Records past the head are verified one by one. Where the head does not
-    /// match the records, the whole log is verified as with `EverySignature`, so that the first
-    /// bad record is named. What a node does at start.
+    /// The leaf hashes the store's index keeps of records under the stored tree head stand for
+    /// those records, and the Merkle root over them is checked against the root the origin
+    /// signed (which commits to every body below the head's size): those records are not read.
+    /// Records under the head that the index lacks are read and checked by position, link and
+    /// hash; records past the head are verified by their own signatures. Where the head does
+    /// not match, the whole log is verified as with `EverySignature`, so that the first bad
+    /// record is named. What a node does at start: a body changed on disk since is found when
+    /// it is read (`Log::read`, `Log::signed_records`) and by `Node::check_every_signature`.
     CoveredByHead,
     /// Every record's signature, sequence number and link, then the head: what `metronode
     /// verify` does.
     EverySignature,
 }
 
-/// Replays the stored records of one origin and checks its stored tree head (`head`) against
-/// them, as `verify` says: the Merkle tree and the head.
+/// Replays the stored log of one origin and checks its stored tree head (`head`) against it,
+/// as `verify` says: the Merkle tree and the head. With `CoveredByHead`, the leaf hashes the
+/// store's index holds under the head's size stand for their records (the root the origin
+/// signed over them is checked), and only records past them are read; the index is mended
+/// where it lacks or contradicts what was read.
 pub(super) fn replay(
     store: &Store,
     origin: &MemberId,
@@ -28,17 +34,68 @@ pub(super) fn replay(
     head: Option<&[u8]>,
     verify: Verify,
 ) -> Result<(MerkleTree, Option<TreeHead>), Error> {
-    let stored = || store.records(origin, 0).map(|r| r.map_err(Error::from));
+    let indexed = store.leaves(origin).unwrap_or_else(|e| {
+        tracing::warn!(%origin, error = %e, "the index of a stored log cannot be read; its records are read instead");
+        Vec::new()
+    });
+    let stored = |from| store.records(origin, from).map(|r| r.map_err(Error::from));
     if let (Verify::CoveredByHead, Some(bytes)) = (verify, head)
         && let Ok(signed) = decode_tree_head(bytes, origin, keys)
-        && let Ok(tree) = verify_chain_from(stored(), origin, keys, signed.size)
-        && let Ok(head) = check_tree_head_any(bytes, origin, keys, &tree)
     {
-        return Ok((tree, Some(head)));
+        let mut tree = MerkleTree::new();
+        for leaf in indexed.iter().take(usize::try_from(signed.size).unwrap_or(usize::MAX)) {
+            tree.push(*leaf);
+        }
+        let start = tree.size();
+        let mut tags = Vec::new();
+        if extend_chain(&mut tree, stored(start), origin, keys, signed.size, &mut tags).is_ok()
+            && let Ok(head) = check_tree_head_any(bytes, origin, keys, &tree)
+        {
+            mend_index(store, origin, &indexed, &tree, start, &tags);
+            return Ok((tree, Some(head)));
+        }
     }
-    let tree = verify_chain_any(stored(), origin, keys)?;
+    let mut tree = MerkleTree::new();
+    let mut tags = Vec::new();
+    extend_chain(&mut tree, stored(0), origin, keys, 0, &mut tags)?;
     let head = head.map(|bytes| check_tree_head_any(bytes, origin, keys, &tree)).transpose()?;
+    mend_index(store, origin, &indexed, &tree, 0, &tags);
     Ok((tree, head))
+}
+
+/// Writes the index entries of `origin`'s records from the first at or after `start` where the
+/// index (`indexed`) lacks or contradicts `tree`, whose records from `start` on were read (their
+/// kinds: `tags`). The index is a cache: a failure is logged, and the next start reads the
+/// records again.
+fn mend_index(
+    store: &Store,
+    origin: &MemberId,
+    indexed: &[store::Leaf],
+    tree: &MerkleTree,
+    start: u64,
+    tags: &[u8],
+) {
+    let size = tree.size();
+    let from = (start..size)
+        .find(|&seq| indexed.get(seq as usize).copied() != tree.leaf(seq))
+        .unwrap_or(size);
+    if from == size {
+        return;
+    }
+    let entries: Vec<store::Indexed> = (from..size)
+        .filter_map(|seq| {
+            let leaf = tree.leaf(seq)?;
+            Some(store::Indexed { leaf, tag: tags[(seq - start) as usize] })
+        })
+        .collect();
+    match store.put_index(origin, from, &entries) {
+        Ok(()) => tracing::debug!(%origin, from, to = size, "index of a stored log written"),
+        Err(e) => tracing::warn!(
+            %origin,
+            error = %e,
+            "the index of a stored log could not be written; the next start reads its records"
+        ),
+    }
 }
 
 /// Verifies a whole log from record 0: every signature, sequence number and hash link.
@@ -57,19 +114,25 @@ pub fn verify_chain_any(
     origin: &MemberId,
     keys: &[NodeId],
 ) -> Result<MerkleTree, Error> {
-    verify_chain_from(envelopes, origin, keys, 0)
+    let mut tree = MerkleTree::new();
+    extend_chain(&mut tree, envelopes, origin, keys, 0, &mut Vec::new())?;
+    Ok(tree)
 }
 
-/// `verify_chain_any`, except that the signatures of records before `covered` are not verified
-/// (a verified tree head covers them, and the caller checks the tree against it).
-fn verify_chain_from(
+/// Extends `tree` with the stored records read from `envelopes` (from the record at its size
+/// on): every sequence number and hash link, and the signatures of records from `covered` on (a
+/// verified tree head covers those before it, and the caller checks the tree against it).
+/// Pushes each record's payload kind onto `tags`. Stops at the first bad record and names it.
+fn extend_chain(
+    tree: &mut MerkleTree,
     envelopes: impl IntoIterator<Item = Result<(u64, Vec<u8>), Error>>,
     origin: &MemberId,
     keys: &[NodeId],
     covered: u64,
-) -> Result<MerkleTree, Error> {
-    let mut tree = MerkleTree::new();
-    let mut prev = GENESIS_PREV;
+    tags: &mut Vec<u8>,
+) -> Result<(), Error> {
+    let mut prev =
+        tree.size().checked_sub(1).and_then(|last| tree.leaf(last)).unwrap_or(GENESIS_PREV);
     let mut envelopes = envelopes.into_iter().peekable();
     // Signatures are verified `record::VERIFY_BATCH` at a time (`record::open_many_heads`); the
     // checks and the first failure named are those of one record at a time.
@@ -94,8 +157,9 @@ fn verify_chain_from(
         let mut opened = record::open_many_covered(&chunk[..below], origin);
         opened.extend(record::open_many_heads(&chunk[below..], origin, keys));
         // An envelope that does not decode ends the chunk, and is named after its sequence.
-        let cut = cut.map(|pos| (pos, Err(RecordError::Envelope)));
-        for (pos, opened) in positions.into_iter().zip(opened).chain(cut) {
+        let cut = cut.map(|pos| (pos, None, Err(RecordError::Envelope)));
+        let read = positions.into_iter().zip(&chunk).zip(opened);
+        for (pos, env, opened) in read.map(|((p, e), o)| (p, Some(e), o)).chain(cut) {
             let expected = tree.size();
             let bad = |source| Error::BadRecord { origin: origin.clone(), seq: pos, source };
             if pos != expected {
@@ -105,9 +169,10 @@ fn verify_chain_from(
             rec.check_link(expected, &prev).map_err(bad)?;
             prev = rec.hash;
             tree.push(rec.hash);
+            tags.push(env.map_or(0, |e| read::body_kind(&e.body)));
         }
     }
-    Ok(tree)
+    Ok(())
 }
 
 /// Verifies a signed tree head: the origin's signature, and that it commits to `tree`'s prefix.

@@ -108,31 +108,27 @@ fn positions(req: &pb::GetManyRecordsRequest) -> Result<Vec<(MemberId, u64)>, Er
     Ok(wanted)
 }
 
-/// Splits one origin's stored envelopes, from `from` on, into reply messages of at most
+/// Splits one origin's stored records, from `from` on, into reply messages of at most
 /// `MANY_RECORDS_MESSAGE_BYTES` of records each.
-fn runs(
-    origin: &MemberId,
-    from: u64,
-    envelopes: Vec<Vec<u8>>,
-) -> Result<Vec<pb::OriginRecords>, Error> {
+fn runs(origin: &MemberId, from: u64, records: Vec<pb::SignedRecord>) -> Vec<pb::OriginRecords> {
     let mut runs = Vec::new();
     let mut run = pb::OriginRecords { origin: origin.to_string(), from_seq: from, records: vec![] };
     let mut bytes = 0;
-    for (seq, e) in (from..).zip(envelopes) {
-        if !run.records.is_empty() && bytes + e.len() > MANY_RECORDS_MESSAGE_BYTES {
+    for (seq, r) in (from..).zip(records) {
+        let len = r.encoded_len();
+        if !run.records.is_empty() && bytes + len > MANY_RECORDS_MESSAGE_BYTES {
             let next =
                 pb::OriginRecords { origin: run.origin.clone(), from_seq: seq, records: vec![] };
             runs.push(std::mem::replace(&mut run, next));
             bytes = 0;
         }
-        bytes += e.len();
-        run.records
-            .push(pb::SignedRecord::decode(e.as_slice()).map_err(|e| Error::Internal(e.into()))?);
+        bytes += len;
+        run.records.push(r);
     }
     if !run.records.is_empty() {
         runs.push(run);
     }
-    Ok(runs)
+    runs
 }
 
 #[tonic::async_trait]
@@ -165,12 +161,9 @@ impl pb::federation_server::Federation for FederationService {
             n => n.min(MAX_RECORDS_PER_CALL),
         };
         let node = self.node.clone();
-        let envelopes =
-            blocking(move || Ok(node.log.envelopes(&origin, req.from_seq, limit)?)).await?;
-        let records = envelopes.into_iter().map(|e| {
-            pb::SignedRecord::decode(e.as_slice())
-                .map_err(|e| Status::from(Error::Internal(e.into())))
-        });
+        let records =
+            blocking(move || Ok(node.log.signed_records(&origin, req.from_seq, limit)?)).await?;
+        let records = records.into_iter().map(Ok);
         // The permit goes with the stream: a reply the peer does not read keeps its slot.
         let stream = tokio_stream::iter(records).map(move |r| {
             let _held = &permit;
@@ -203,9 +196,9 @@ impl pb::federation_server::Federation for FederationService {
                 if left == 0 {
                     break;
                 }
-                let envelopes = node.log.envelopes(&origin, from, left)?;
-                left -= envelopes.len();
-                messages.extend(runs(&origin, from, envelopes)?);
+                let records = node.log.signed_records(&origin, from, left)?;
+                left -= records.len();
+                messages.extend(runs(&origin, from, records));
             }
             Ok(messages)
         })
@@ -362,16 +355,12 @@ impl pb::federation_server::Federation for FederationService {
 
 #[cfg(test)]
 mod tests {
-    use prost::Message;
-
     use super::*;
 
     #[test]
     fn a_long_run_of_records_is_split_into_messages_under_the_bound() {
         let origin: MemberId = "BEBRU".parse().unwrap();
-        let record = |n: usize| {
-            pb::SignedRecord { body: vec![7; n], signature: vec![1; 64] }.encode_to_vec()
-        };
+        let record = |n: usize| pb::SignedRecord { body: vec![7; n], signature: vec![1; 64] };
         // Three records of 400 KiB fit two to a message; one larger than the bound goes alone.
         let envelopes = vec![
             record(400 << 10),
@@ -380,13 +369,13 @@ mod tests {
             record(MANY_RECORDS_MESSAGE_BYTES + 1),
             record(10),
         ];
-        let runs = runs(&origin, 5, envelopes.clone()).unwrap();
+        let runs = runs(&origin, 5, envelopes.clone());
         let shape: Vec<(u64, usize)> = runs.iter().map(|r| (r.from_seq, r.records.len())).collect();
         assert_eq!(shape, [(5, 2), (7, 1), (8, 1), (9, 1)]);
-        let back: Vec<Vec<u8>> =
-            runs.iter().flat_map(|r| r.records.iter().map(Message::encode_to_vec)).collect();
+        let back: Vec<pb::SignedRecord> =
+            runs.iter().flat_map(|r| r.records.iter().cloned()).collect();
         assert_eq!(back, envelopes, "every record once, in order, as stored");
         assert!(runs.iter().all(|r| r.origin == "BEBRU"));
-        assert!(super::runs(&origin, 0, vec![]).unwrap().is_empty());
+        assert!(super::runs(&origin, 0, vec![]).is_empty());
     }
 }

@@ -25,12 +25,13 @@ impl Store {
         origin: &MemberId,
         first_seq: u64,
         envelopes: &[Vec<u8>],
+        index: &[super::Indexed],
         spend: &LedgerSpend,
     ) -> Result<(), Error> {
         use sled::transaction::{ConflictableTransactionError, TransactionError, Transactional};
         let key = ledger_key(&spend.dataset, &spend.period);
         self.write(|| {
-            self.append_records(origin, first_seq, envelopes, |extent| {
+            self.append_records(origin, first_seq, envelopes, index, |extent| {
                 let result = (&self.extents, &self.ledger).transaction(|(extents, ledger)| {
                     let current = match ledger.get(&key)? {
                         Some(v) => decode_u64(&v).unwrap_or(u64::MAX),

@@ -1,7 +1,8 @@
-//! Tests for `store`: ordered scans, record files and their extents, format markers, the move
-//! from layout 1, persistence and the directory lock.
+//! Tests for `store`: ordered scans, record files and their extents, their index files, format
+//! markers, the move from layout 1, persistence and the directory lock.
 
 use super::*;
+use records::entry;
 
 fn id(s: &str) -> MemberId {
     s.parse().unwrap()
@@ -13,9 +14,9 @@ fn appends_scan_in_order_per_origin_and_survive_reopen() {
     let path = dir.path().join("store");
     {
         let store = Store::open(&path).unwrap();
-        store.append(&id("BEBRU"), 0, &[b"a".to_vec(), b"b".to_vec()]).unwrap();
-        store.append(&id("ALTIA"), 0, &[b"t".to_vec()]).unwrap();
-        store.append(&id("BEBRU"), 2, &[b"c".to_vec()]).unwrap();
+        store.append(&id("BEBRU"), 0, &[b"a".to_vec(), b"b".to_vec()], &[]).unwrap();
+        store.append(&id("ALTIA"), 0, &[b"t".to_vec()], &[]).unwrap();
+        store.append(&id("BEBRU"), 2, &[b"c".to_vec()], &[]).unwrap();
         store.put_tree_head(&id("BEBRU"), b"head").unwrap();
     }
     let store = Store::open(&path).unwrap();
@@ -37,7 +38,7 @@ impl Store {
     pub(crate) fn replace_from(&self, origin: &MemberId, seq: u64, envelopes: &[Vec<u8>]) {
         self.files.truncate(origin, seq);
         self.files.cut_back(origin);
-        self.append(origin, seq, envelopes).unwrap();
+        self.append(origin, seq, envelopes, &[]).unwrap();
     }
 }
 
@@ -68,8 +69,8 @@ fn appends_start_where_the_log_ends_and_uncommitted_bytes_are_cut_off() {
     let bru = id("BEBRU");
     {
         let store = Store::open(&path).unwrap();
-        store.append(&bru, 0, &[b"a".to_vec(), b"bb".to_vec()]).unwrap();
-        let e = store.append(&bru, 1, &[b"x".to_vec()]).unwrap_err();
+        store.append(&bru, 0, &[b"a".to_vec(), b"bb".to_vec()], &[]).unwrap();
+        let e = store.append(&bru, 1, &[b"x".to_vec()], &[]).unwrap_err();
         assert!(matches!(e, Error::Position { at: 1, held: 2, .. }), "{e}");
         assert!(e.to_string().contains("record BEBRU/1: appended where the store holds 2"), "{e}");
         assert!(store.failed().is_none(), "refused before anything was written");
@@ -83,7 +84,7 @@ fn appends_start_where_the_log_ends_and_uncommitted_bytes_are_cut_off() {
     let store = Store::open(&path).unwrap();
     assert_eq!(store.records(&bru, 0).count(), 2);
     assert_eq!(std::fs::metadata(&file).unwrap().len(), 11, "cut back to what was committed");
-    store.append(&bru, 2, &[b"ccc".to_vec()]).unwrap();
+    store.append(&bru, 2, &[b"ccc".to_vec()], &[]).unwrap();
     let all: Vec<_> = store.records(&bru, 0).map(Result::unwrap).collect();
     assert_eq!(all.last(), Some(&(2, b"ccc".to_vec())));
     drop(store);
@@ -107,7 +108,7 @@ fn a_store_of_layout_1_has_its_records_moved_into_record_files() {
         // A move cut short: the first 1,000 of Brussels's records are in their file already.
         let store = Store::open(&path).unwrap();
         let first: Vec<Vec<u8>> = (0..1000).map(|seq| value("BEBRU", seq)).collect();
-        store.append(&id("BEBRU"), 0, &first).unwrap();
+        store.append(&id("BEBRU"), 0, &first, &[]).unwrap();
         // The layout of earlier versions: records in a sled tree, keyed origin ++ sequence.
         let records = store.db.open_tree("records").unwrap();
         for (origin, n) in [("BEBRU", 2500u64), ("ALTIA", 3)] {
@@ -134,6 +135,101 @@ fn a_store_of_layout_1_has_its_records_moved_into_record_files() {
     assert_eq!(store.records(&id("BEBRU"), 0).count(), 2500);
 }
 
+/// Index entries of `n` records from `first` on: leaf `[seq; 32]`, tag 10 + seq % 3.
+fn entries(first: u8, n: u8) -> Vec<Indexed> {
+    (first..first + n).map(|seq| Indexed { leaf: [seq; 32], tag: 10 + seq % 3 }).collect()
+}
+
+#[test]
+fn the_index_finds_the_frames_at_open_without_reading_the_record_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("store");
+    let bru = id("BEBRU");
+    let envs: Vec<Vec<u8>> = (0..5u8).map(|i| vec![i; 10 + usize::from(i)]).collect();
+    {
+        let store = Store::open(&path).unwrap();
+        store.append(&bru, 0, &envs[..3], &entries(0, 3)).unwrap();
+        store.append(&bru, 3, &envs[3..], &entries(3, 2)).unwrap();
+    }
+    let index = path.join("records").join("BEBRU.index");
+    assert_eq!(std::fs::metadata(&index).unwrap().len(), 5 * ENTRY as u64);
+    // A record file whose frame lengths no longer add up is not read at open: the index says
+    // where each frame is, and the damaged frame is found when it is read.
+    let file = path.join("records").join("BEBRU.records");
+    let mut bytes = std::fs::read(&file).unwrap();
+    let second = 4 + envs[0].len();
+    bytes[second] ^= 0x40;
+    std::fs::write(&file, &bytes).unwrap();
+    let store = Store::open(&path).unwrap();
+    let leaves: Vec<Leaf> = entries(0, 5).iter().map(|i| i.leaf).collect();
+    assert_eq!(store.leaves(&bru).unwrap(), leaves);
+    assert_eq!(store.record(&bru, 4).unwrap(), Some(envs[4].clone()));
+    let e = store.record(&bru, 1).unwrap_err().to_string();
+    assert!(e.contains("the frame of record BEBRU/1 changed"), "{e}");
+    // Tags select records without reading them; records the index lacks are always named.
+    assert_eq!(store.tagged(&bru, 0, 5, &[10]), vec![0, 3]);
+    assert_eq!(store.tagged(&bru, 1, 4, &[11, 12]), vec![1, 2]);
+    store.append(&bru, 5, &[b"no entry".to_vec()], &[]).unwrap();
+    assert_eq!(store.tagged(&bru, 0, 6, &[11]), vec![1, 4, 5]);
+}
+
+#[test]
+fn a_missing_short_or_damaged_index_is_read_up_to_its_last_good_entry_and_mended() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("store");
+    let bru = id("BEBRU");
+    let envs: Vec<Vec<u8>> = (0..4u8).map(|i| vec![i; 7]).collect();
+    let leaves: Vec<Leaf> = entries(0, 4).iter().map(|i| i.leaf).collect();
+    Store::open(&path).unwrap().append(&bru, 0, &envs, &entries(0, 4)).unwrap();
+    let index = path.join("records").join("BEBRU.index");
+    let good = std::fs::read(&index).unwrap();
+    let records = |store: &Store| store.records(&bru, 0).map(Result::unwrap).count();
+
+    // A bit flipped in entry 2: entries 0 and 1 are used, the rest is read from the record
+    // file, and the index is cut after its good entries until the caller writes them back.
+    let mut bad = good.clone();
+    bad[2 * ENTRY + 9] ^= 1;
+    std::fs::write(&index, &bad).unwrap();
+    let store = Store::open(&path).unwrap();
+    assert_eq!(store.leaves(&bru).unwrap(), leaves[..2]);
+    assert_eq!(records(&store), 4);
+    assert_eq!(std::fs::metadata(&index).unwrap().len(), 2 * ENTRY as u64);
+    assert_eq!(store.tagged(&bru, 0, 4, &[10]), vec![0, 2, 3], "records without an entry");
+    // An append while the index lacks entries writes none (they would not be in order).
+    store.append(&bru, 4, &[b"four".to_vec()], &entries(4, 1)).unwrap();
+    assert_eq!(std::fs::metadata(&index).unwrap().len(), 2 * ENTRY as u64);
+    store.put_index(&bru, 2, &entries(2, 3)).unwrap();
+    let mended: Vec<Leaf> = entries(0, 5).iter().map(|i| i.leaf).collect();
+    assert_eq!(store.leaves(&bru).unwrap(), mended);
+    let e = store.put_index(&bru, 4, &entries(4, 2)).unwrap_err();
+    assert!(matches!(e, Error::Position { .. }), "past the records stored: {e}");
+    drop(store);
+    assert_eq!(Store::open(&path).unwrap().leaves(&bru).unwrap(), mended);
+
+    // Entries that pass their CRC but do not add up to the extent: the record file is read.
+    // (Record 0's frame ends at byte 11; this entry says 8, where no frame starts.)
+    std::fs::write(&index, entry(8, &entries(0, 1)[0])).unwrap();
+    let store = Store::open(&path).unwrap();
+    assert_eq!(store.leaves(&bru).unwrap(), Vec::<Leaf>::new());
+    assert_eq!(records(&store), 5);
+    drop(store);
+
+    // No index at all (a store of an earlier version): the record file is read.
+    std::fs::remove_file(&index).unwrap();
+    let store = Store::open(&path).unwrap();
+    assert!(store.leaves(&bru).unwrap().is_empty());
+    assert_eq!(records(&store), 5);
+    // Entries past the records committed (an append cut short by a crash) are cut off.
+    store.put_index(&bru, 0, &entries(0, 5)).unwrap();
+    drop(store);
+    let mut longer = std::fs::read(&index).unwrap();
+    longer.extend_from_slice(&entry(999, &entries(5, 1)[0]));
+    std::fs::write(&index, &longer).unwrap();
+    let store = Store::open(&path).unwrap();
+    assert_eq!(store.leaves(&bru).unwrap(), mended);
+    assert_eq!(std::fs::metadata(&index).unwrap().len(), 5 * ENTRY as u64);
+}
+
 #[test]
 fn a_locked_directory_is_refused_with_the_holder() {
     let dir = tempfile::tempdir().unwrap();
@@ -150,10 +246,10 @@ fn a_locked_directory_is_refused_with_the_holder() {
 fn writes_are_refused_below_the_free_space_reserve_and_reads_go_on() {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(&dir.path().join("store")).unwrap();
-    store.append(&id("BEBRU"), 0, &[b"a".to_vec()]).unwrap();
+    store.append(&id("BEBRU"), 0, &[b"a".to_vec()], &[]).unwrap();
     // No file system has this much free: every write is refused before it starts.
     let store = store.with_min_free(u64::MAX);
-    let e = store.append(&id("BEBRU"), 1, &[b"b".to_vec()]).unwrap_err();
+    let e = store.append(&id("BEBRU"), 1, &[b"b".to_vec()], &[]).unwrap_err();
     assert!(matches!(e, Error::DiskFull { .. }), "{e:?}");
     assert!(e.is_disk_full() && e.refuses_writes());
     assert!(e.to_string().starts_with("disk full: "), "{e}");
@@ -166,7 +262,7 @@ fn writes_are_refused_below_the_free_space_reserve_and_reads_go_on() {
     assert!(store.failed().is_none());
     store.sync().unwrap();
     let store = store.with_min_free(1);
-    store.append(&id("BEBRU"), 1, &[b"b".to_vec()]).unwrap();
+    store.append(&id("BEBRU"), 1, &[b"b".to_vec()], &[]).unwrap();
 }
 
 #[test]
