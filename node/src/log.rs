@@ -187,6 +187,10 @@ struct Chain {
     /// The root at the size it was computed for: `ListOrigins` answers every member's call with
     /// every origin's root, and most of them have not grown since.
     root_memo: Option<(u64, Hash)>,
+    /// Records below this were read and their bodies checked against the tree since the log
+    /// was opened (appended here, read at open, or by `check_every_signature`); bodies read
+    /// from it on are checked against their leaf hashes as they are read.
+    checked: u64,
 }
 
 /// What a node holds: its own log and (later) the logs of its peers.
@@ -232,7 +236,7 @@ impl Log {
     ) -> Result<Self, Error> {
         let id = key.id();
         let stored_head = store.tree_head(&own)?;
-        let (tree, head) =
+        let (tree, head, checked) =
             replay(&store, &own, std::slice::from_ref(&id), stored_head.as_deref(), verify)?;
         // The own log's dates never go backwards: the next record is dated no earlier than the
         // last record or head signed, whatever the clock says after a restart.
@@ -242,7 +246,7 @@ impl Log {
         };
         let last_issued = last_record.max(head.as_ref().map(|h| h.timestamp_unix_ms));
         let mut chains = BTreeMap::new();
-        chains.insert(own.clone(), Chain { tree, head, last_issued, root_memo: None });
+        chains.insert(own.clone(), Chain { tree, head, last_issued, root_memo: None, checked });
         let metrics = Arc::default();
         let chains = Mutex::new(chains);
         Ok(Self { store, own, key, chains, metrics, flags: Default::default(), verify })
@@ -257,9 +261,10 @@ impl Log {
     /// Loads and re-verifies the stored log of another origin, against any of its keys.
     pub fn load_origin(&self, origin: &MemberId, keys: &[NodeId]) -> Result<(), Error> {
         let stored_head = self.store.tree_head(origin)?;
-        let (tree, head) = replay(&self.store, origin, keys, stored_head.as_deref(), self.verify)?;
-        self.lock()
-            .insert(origin.clone(), Chain { tree, head, last_issued: None, root_memo: None });
+        let (tree, head, checked) =
+            replay(&self.store, origin, keys, stored_head.as_deref(), self.verify)?;
+        let chain = Chain { tree, head, last_issued: None, root_memo: None, checked };
+        self.lock().insert(origin.clone(), chain);
         Ok(())
     }
 
@@ -279,6 +284,9 @@ impl Log {
                 origin: origin.clone(),
                 reason: format!("the records stored do not make the root held at size {size}"),
             });
+        }
+        if let Some(chain) = self.lock().get_mut(origin) {
+            chain.checked = chain.checked.max(size);
         }
         Ok(())
     }
@@ -410,6 +418,9 @@ impl Log {
                 };
                 self.store.append_with_ledger(&self.own, first, &envelopes, &index, &spend)?;
             }
+        }
+        if chain.checked == chain.tree.size() {
+            chain.checked += records.len() as u64;
         }
         for rec in &records {
             chain.tree.push(rec.hash);

@@ -8,23 +8,26 @@ impl Log {
     /// The records of `origin` from `from` on, decoded: the way readers (the release index, the
     /// own releases) read a log; readers of rare kinds (documents, membership) read only those,
     /// with `read_kinds`. Records were verified when stored, so their signatures are not
-    /// verified again, but each body is checked against the leaf hash the log holds (the root
-    /// its origin signed commits to those), so what a reader decodes is what the origin signed
-    /// even where the disk changed a record since (`Error::Damaged`). One that does not decode
+    /// verified again, but each body not read since the log was opened is checked against the
+    /// leaf hash the log holds (the root its origin signed commits to those), so what a reader
+    /// decodes is what the origin signed even where the disk changed a record while the node
+    /// was down (`Error::Damaged`). One that does not decode
     /// (never written by this code) is skipped, and a read error ends the reading (as `stored`).
     pub fn read<'a>(
         &'a self,
         origin: &'a MemberId,
         from: u64,
     ) -> impl Iterator<Item = Result<Held, Error>> + 'a {
-        let leaves = self.leaf_hashes(origin, from, usize::MAX);
+        let (checked, leaves) = self.leaf_hashes(origin, from, usize::MAX);
         self.stored(origin, from).take(leaves.len()).filter_map(move |item| {
             let (seq, env) = match item {
                 Ok(item) => item,
                 Err(e) => return Some(Err(e)),
             };
             let signed = pb::SignedRecord::decode(env.as_slice()).ok()?;
-            if leaves.get((seq - from) as usize) != Some(&merkle::leaf_hash(&signed.body)) {
+            if seq >= checked
+                && leaves.get((seq - from) as usize) != Some(&merkle::leaf_hash(&signed.body))
+            {
                 return Some(Err(Error::Damaged { origin: origin.clone(), seq }));
             }
             let payload = pb::RecordBody::decode(signed.body.as_slice()).ok()?.payload?;
@@ -33,17 +36,19 @@ impl Log {
     }
 
     /// The leaf hashes of `origin`'s records from `from` on, at most `limit` of them, as its
-    /// tree holds them.
-    fn leaf_hashes(&self, origin: &MemberId, from: u64, limit: usize) -> Vec<Hash> {
+    /// tree holds them, and the position from which bodies read must be checked against them
+    /// (those before were checked since the log was opened: `Chain::checked`).
+    fn leaf_hashes(&self, origin: &MemberId, from: u64, limit: usize) -> (u64, Vec<Hash>) {
         let chains = self.lock();
-        let Some(chain) = chains.get(origin) else { return Vec::new() };
+        let Some(chain) = chains.get(origin) else { return (0, Vec::new()) };
         let count = chain.tree.size().saturating_sub(from).min(limit as u64);
-        chain.tree.level_hashes(0, from, count).unwrap_or_default()
+        (chain.checked, chain.tree.level_hashes(0, from, count).unwrap_or_default())
     }
 
-    /// Up to `limit` records of `origin` from `from` on, decoded, each body checked against the
-    /// leaf hash the log holds: what peers and the transparency routes are served, so that a
-    /// record the disk changed is never sent as this log's. Served up to such a record, which
+    /// Up to `limit` records of `origin` from `from` on, decoded, each body not read since the
+    /// log was opened checked against the leaf hash the log holds: what peers and the
+    /// transparency routes are served, so that a record the disk changed while the node was
+    /// down is never sent as this log's. Served up to such a record, which
     /// is logged; `Error::Damaged` when it is the first asked for.
     pub fn signed_records(
         &self,
@@ -51,12 +56,13 @@ impl Log {
         from: u64,
         limit: usize,
     ) -> Result<Vec<pb::SignedRecord>, Error> {
-        let leaves = self.leaf_hashes(origin, from, limit);
+        let (checked, leaves) = self.leaf_hashes(origin, from, limit);
         let mut out = Vec::with_capacity(leaves.len());
         for (item, leaf) in self.stored(origin, from).zip(&leaves) {
             let (seq, env) = item?;
             let signed = pb::SignedRecord::decode(env.as_slice()).ok();
-            let Some(signed) = signed.filter(|s| merkle::leaf_hash(&s.body) == *leaf) else {
+            let good = |s: &pb::SignedRecord| seq < checked || merkle::leaf_hash(&s.body) == *leaf;
+            let Some(signed) = signed.filter(good) else {
                 let damaged = Error::Damaged { origin: origin.clone(), seq };
                 if out.is_empty() {
                     return Err(damaged);
@@ -119,8 +125,12 @@ impl Log {
             }
             let body = pb::RecordBody::decode(signed.body.as_slice()).ok();
             if let Some(payload) = body.and_then(|b| b.payload) {
-                let leaf = self.lock().get(origin).and_then(|c| c.tree.leaf(seq));
-                if leaf != Some(merkle::leaf_hash(&signed.body)) {
+                let (checked, leaf) = {
+                    let chains = self.lock();
+                    let chain = chains.get(origin);
+                    (chain.map_or(0, |c| c.checked), chain.and_then(|c| c.tree.leaf(seq)))
+                };
+                if seq >= checked && leaf != Some(merkle::leaf_hash(&signed.body)) {
                     return Err(Error::Damaged { origin: origin.clone(), seq });
                 }
                 out.push(Held { seq, body: signed.body, payload });

@@ -142,6 +142,9 @@ impl Log {
         }
         if !envelopes.is_empty() {
             self.store.append(origin, first, &envelopes, &index)?;
+            if chain.checked == chain.tree.size() {
+                chain.checked += hashes.len() as u64;
+            }
             for h in hashes {
                 chain.tree.push(h);
             }

@@ -26,14 +26,15 @@ pub enum Verify {
 /// as `verify` says: the Merkle tree and the head. With `CoveredByHead`, the leaf hashes the
 /// store's index holds under the head's size stand for their records (the root the origin
 /// signed over them is checked), and only records past them are read; the index is mended
-/// where it lacks or contradicts what was read.
+/// where it lacks or contradicts what was read. Also returns how many records from the first
+/// were read (their bodies checked against the tree): all of them, or none.
 pub(super) fn replay(
     store: &Store,
     origin: &MemberId,
     keys: &[NodeId],
     head: Option<&[u8]>,
     verify: Verify,
-) -> Result<(MerkleTree, Option<TreeHead>), Error> {
+) -> Result<(MerkleTree, Option<TreeHead>, u64), Error> {
     let indexed = store.leaves(origin).unwrap_or_else(|e| {
         tracing::warn!(%origin, error = %e, "the index of a stored log cannot be read; its records are read instead");
         Vec::new()
@@ -52,7 +53,8 @@ pub(super) fn replay(
             && let Ok(head) = check_tree_head_any(bytes, origin, keys, &tree)
         {
             mend_index(store, origin, &indexed, &tree, start, &tags);
-            return Ok((tree, Some(head)));
+            let checked = if start == 0 { tree.size() } else { 0 };
+            return Ok((tree, Some(head), checked));
         }
     }
     let mut tree = MerkleTree::new();
@@ -60,7 +62,8 @@ pub(super) fn replay(
     extend_chain(&mut tree, stored(0), origin, keys, 0, &mut tags)?;
     let head = head.map(|bytes| check_tree_head_any(bytes, origin, keys, &tree)).transpose()?;
     mend_index(store, origin, &indexed, &tree, 0, &tags);
-    Ok((tree, head))
+    let checked = tree.size();
+    Ok((tree, head, checked))
 }
 
 /// Writes the index entries of `origin`'s records from the first at or after `start` where the
