@@ -4,13 +4,14 @@
 //! Opening a log rebuilds each origin's Merkle tree from the leaf hashes the store's index
 //! keeps and checks its root against the origin's signed tree head; records past the head (or
 //! the index) are read and verified by their own signatures. So a node never serves a log it
-//! could not prove, and start-up reads no record body under a head. A body is checked against
-//! its leaf hash whenever it is read for a reader or a peer, so one the disk changed is never
-//! decoded or served as the log's. Appends are durable before they are acknowledged. Here: the
-//! own log (open, append, tree heads); `read`: decoded records for the read models, served
-//! records and proofs; `replica`: other origins' records and heads from peers; `witness`:
-//! cosigning heads and checking cosignatures; `verify`: replay at open and offline
-//! verification.
+//! could not prove, and start-up reads no record body under a head. A body not read since the
+//! log was opened is checked against its leaf hash when it is read for a reader or a peer, so
+//! one the disk changed while the node was down is never decoded or served as the log's; the
+//! node reads every record in the background once it serves. Appends are durable before they
+//! are acknowledged. Here: the own log (open, append, tree heads); `read`: decoded records for
+//! the read models, served records and proofs; `replica`: other origins' records and heads from
+//! peers; `witness`: cosigning heads and checking cosignatures; `verify`: replay at open and
+//! offline verification.
 
 use std::{
     collections::BTreeMap,

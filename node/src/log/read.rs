@@ -11,8 +11,8 @@ impl Log {
     /// verified again, but each body not read since the log was opened is checked against the
     /// leaf hash the log holds (the root its origin signed commits to those), so what a reader
     /// decodes is what the origin signed even where the disk changed a record while the node
-    /// was down (`Error::Damaged`). One that does not decode
-    /// (never written by this code) is skipped, and a read error ends the reading (as `stored`).
+    /// was down (`Error::Damaged`). One that does not decode (never written by this code) is
+    /// skipped, and a read error ends the reading (as `stored`).
     pub fn read<'a>(
         &'a self,
         origin: &'a MemberId,
@@ -48,8 +48,8 @@ impl Log {
     /// Up to `limit` records of `origin` from `from` on, decoded, each body not read since the
     /// log was opened checked against the leaf hash the log holds: what peers and the
     /// transparency routes are served, so that a record the disk changed while the node was
-    /// down is never sent as this log's. Served up to such a record, which
-    /// is logged; `Error::Damaged` when it is the first asked for.
+    /// down is never sent as this log's. Served up to such a record, which is logged;
+    /// `Error::Damaged` when it is the first asked for.
     pub fn signed_records(
         &self,
         origin: &MemberId,
