@@ -552,13 +552,29 @@ async fn replication_bench(report: &mut String) {
     // The target's ceiling, as issue 21 sets it: batch verification of records of that size.
     let ceiling = batch_rate;
 
-    // The third city, away while Sofia published, catches up from the other two.
+    // The third city, away while Sofia published, catches up from the other two; with
+    // `METRONODE_BENCH_PERF=FILE`, under `perf record` (this process, the catch-up alone).
+    let perf = std::env::var("METRONODE_BENCH_PERF").ok().map(|out| {
+        let pid = std::process::id().to_string();
+        let perf = std::process::Command::new("perf")
+            .args(["record", "-F", "999", "-o", &out, "-p", &pid])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("perf");
+        std::thread::sleep(Duration::from_millis(500));
+        perf
+    });
     let t = Instant::now();
     let tirana = tirana.resume().await;
     while tirana.node.log.size(&origin) < want {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     let rate = want as f64 / t.elapsed().as_secs_f64();
+    if let Some(mut perf) = perf {
+        let _ = std::process::Command::new("kill").args(["-INT", &perf.id().to_string()]).status();
+        let _ = perf.wait();
+    }
     let disk = tirana.node.log.store().size_on_disk() as f64;
     // Start-up of a node holding them: in this process (median of three), and as the release
     // binary in a process of its own, until it serves, with its resident memory once its release
