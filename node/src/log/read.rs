@@ -18,16 +18,14 @@ impl Log {
         origin: &'a MemberId,
         from: u64,
     ) -> impl Iterator<Item = Result<Held, Error>> + 'a {
-        let (checked, leaves) = self.leaf_hashes(origin, from, usize::MAX);
-        self.stored(origin, from).take(leaves.len()).filter_map(move |item| {
+        let leaves = self.leaf_hashes(origin, from, usize::MAX);
+        self.stored(origin, from).take(leaves.hashes.len()).filter_map(move |item| {
             let (seq, env) = match item {
                 Ok(item) => item,
                 Err(e) => return Some(Err(e)),
             };
             let signed = pb::SignedRecord::decode(env.as_slice()).ok()?;
-            if seq >= checked
-                && leaves.get((seq - from) as usize) != Some(&merkle::leaf_hash(&signed.body))
-            {
+            if !leaves.holds(seq, &signed.body) {
                 return Some(Err(Error::Damaged { origin: origin.clone(), seq }));
             }
             let payload = pb::RecordBody::decode(signed.body.as_slice()).ok()?.payload?;
@@ -36,13 +34,15 @@ impl Log {
     }
 
     /// The leaf hashes of `origin`'s records from `from` on, at most `limit` of them, as its
-    /// tree holds them, and the position from which bodies read must be checked against them
-    /// (those before were checked since the log was opened: `Chain::checked`).
-    fn leaf_hashes(&self, origin: &MemberId, from: u64, limit: usize) -> (u64, Vec<Hash>) {
+    /// tree holds them, to check bodies read against.
+    fn leaf_hashes(&self, origin: &MemberId, from: u64, limit: usize) -> Leaves {
         let chains = self.lock();
-        let Some(chain) = chains.get(origin) else { return (0, Vec::new()) };
+        let Some(chain) = chains.get(origin) else {
+            return Leaves { from, checked: 0, hashes: Vec::new() };
+        };
         let count = chain.tree.size().saturating_sub(from).min(limit as u64);
-        (chain.checked, chain.tree.level_hashes(0, from, count).unwrap_or_default())
+        let hashes = chain.tree.level_hashes(0, from, count).unwrap_or_default();
+        Leaves { from, checked: chain.checked, hashes }
     }
 
     /// Up to `limit` records of `origin` from `from` on, decoded, each body not read since the
@@ -56,13 +56,12 @@ impl Log {
         from: u64,
         limit: usize,
     ) -> Result<Vec<pb::SignedRecord>, Error> {
-        let (checked, leaves) = self.leaf_hashes(origin, from, limit);
-        let mut out = Vec::with_capacity(leaves.len());
-        for (item, leaf) in self.stored(origin, from).zip(&leaves) {
+        let leaves = self.leaf_hashes(origin, from, limit);
+        let mut out = Vec::with_capacity(leaves.hashes.len());
+        for item in self.stored(origin, from).take(leaves.hashes.len()) {
             let (seq, env) = item?;
             let signed = pb::SignedRecord::decode(env.as_slice()).ok();
-            let good = |s: &pb::SignedRecord| seq < checked || merkle::leaf_hash(&s.body) == *leaf;
-            let Some(signed) = signed.filter(good) else {
+            let Some(signed) = signed.filter(|s| leaves.holds(seq, &s.body)) else {
                 let damaged = Error::Damaged { origin: origin.clone(), seq };
                 if out.is_empty() {
                     return Err(damaged);
@@ -125,12 +124,7 @@ impl Log {
             }
             let body = pb::RecordBody::decode(signed.body.as_slice()).ok();
             if let Some(payload) = body.and_then(|b| b.payload) {
-                let (checked, leaf) = {
-                    let chains = self.lock();
-                    let chain = chains.get(origin);
-                    (chain.map_or(0, |c| c.checked), chain.and_then(|c| c.tree.leaf(seq)))
-                };
-                if seq >= checked && leaf != Some(merkle::leaf_hash(&signed.body)) {
+                if !self.leaf_hashes(origin, seq, 1).holds(seq, &signed.body) {
                     return Err(Error::Damaged { origin: origin.clone(), seq });
                 }
                 out.push(Held { seq, body: signed.body, payload });
@@ -234,6 +228,25 @@ impl Log {
         let chain = chains.get(origin).ok_or_else(|| Error::NoSuchOrigin(origin.clone()))?;
         let second = if second == 0 { chain.head.as_ref().map_or(0, |h| h.size) } else { second };
         Ok((second, chain.tree.consistency_proof(first, second)?))
+    }
+}
+
+/// Leaf hashes of a log's records from `from` on, as its tree holds them, to check bodies read
+/// from the store against.
+struct Leaves {
+    from: u64,
+    /// Records below this were read since the log was opened (`Chain::checked`).
+    checked: u64,
+    hashes: Vec<Hash>,
+}
+
+impl Leaves {
+    /// Whether `body`, read as record `seq`, is the body the tree holds: read since the log was
+    /// opened, or hashing to its leaf.
+    fn holds(&self, seq: u64, body: &[u8]) -> bool {
+        seq < self.checked
+            || seq.checked_sub(self.from).and_then(|i| self.hashes.get(i as usize))
+                == Some(&merkle::leaf_hash(body))
     }
 }
 

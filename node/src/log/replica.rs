@@ -54,7 +54,6 @@ impl Log {
             (None, n) => issued_at(&self.store, origin, n - 1)?,
         };
         let mut envelopes = Vec::new();
-        let mut hashes = Vec::new();
         let mut index = Vec::new();
         for (env, opened) in batch.iter().zip(opened) {
             let bytes = env.encode_to_vec();
@@ -137,16 +136,15 @@ impl Log {
                 out.membership += 1;
             }
             envelopes.push(bytes);
-            hashes.push(rec.hash);
             index.push(store::Indexed { leaf: rec.hash, tag: kind.map_or(0, |k| k as u8) });
         }
         if !envelopes.is_empty() {
             self.store.append(origin, first, &envelopes, &index)?;
             if chain.checked == chain.tree.size() {
-                chain.checked += hashes.len() as u64;
+                chain.checked += index.len() as u64;
             }
-            for h in hashes {
-                chain.tree.push(h);
+            for i in &index {
+                chain.tree.push(i.leaf);
             }
             chain.last_issued = last_issued;
             out.accepted = envelopes.len() as u64;

@@ -261,11 +261,12 @@ impl Files {
                 .collect()
         };
         let path = self.index_path(origin);
+        // Cut after `from`, then written up to `end`: one fsync makes both durable.
+        if let Ok(file) = OpenOptions::new().write(true).open(&path) {
+            file.set_len(from * ENTRY as u64)
+                .map_err(|source| Error::Io { path: path.clone(), source })?;
+        }
         self.write_synced(&path, from * ENTRY as u64, &entries)?;
-        let io = |source| Error::Io { path: path.clone(), source };
-        let file = OpenOptions::new().write(true).open(&path).map_err(io)?;
-        file.set_len(end * ENTRY as u64).map_err(io)?;
-        file.sync_data().map_err(io)?;
         let mut held = self.write_held();
         if let Some(held) = held.get_mut(origin)
             && held.tags.len() as u64 == from
