@@ -80,8 +80,11 @@ fn record_seeds() -> Seeds {
     let approval = Payload::ManifestApproval(pb::ManifestApproval { manifest_hash: vec![7; 32] });
     let third = body(2, merkle::leaf_hash(&second), approval);
     let envelope = |key: &SigningKey, body: &[u8]| {
-        pb::SignedRecord { body: body.to_vec(), signature: sign(key, RECORD_TAG, body) }
-            .encode_to_vec()
+        pb::SignedRecord {
+            body: body.to_vec().into(),
+            signature: sign(key, RECORD_TAG, body).into(),
+        }
+        .encode_to_vec()
     };
     let mut tree = merkle::MerkleTree::new();
     for b in [&first, &second] {

@@ -59,7 +59,8 @@ fn envelope(bytes: &[u8]) {
 /// body says must be refused or accepted without a panic.
 fn signed_body(body: &[u8]) {
     let signature = sign(&KEYS[0], RECORD_TAG, body);
-    let env = pb::SignedRecord { body: body.to_vec(), signature }.encode_to_vec();
+    let env = pb::SignedRecord { body: body.to_vec().into(), signature: signature.into() }
+        .encode_to_vec();
     for origin in [member("BEBRU"), member("IEDUB")] {
         match record::open_any(&env, &origin, &NODE_IDS) {
             Ok(r) => {
@@ -138,8 +139,8 @@ fn log_ops(data: &[u8]) {
             log_op::ENVELOPE => {
                 let chunk = ops.chunk();
                 batch.push(pb::SignedRecord::decode(chunk).unwrap_or_else(|_| pb::SignedRecord {
-                    body: chunk.to_vec(),
-                    signature: Vec::new(),
+                    body: chunk.to_vec().into(),
+                    signature: Default::default(),
                 }));
             }
             log_op::DELIVER => {
@@ -204,7 +205,7 @@ fn body(origin: &MemberId, seq: u64, prev_hash: Vec<u8>, at: i64, title: &[u8]) 
 
 fn signed(key: &ed25519_dalek::SigningKey, body: Vec<u8>) -> pb::SignedRecord {
     let signature = sign(key, RECORD_TAG, &body);
-    pb::SignedRecord { body, signature }
+    pb::SignedRecord { body: body.into(), signature: signature.into() }
 }
 
 /// A temporary directory, in memory where the machine has /dev/shm (fsync is then cheap).

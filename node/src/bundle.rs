@@ -202,7 +202,7 @@ pub fn make(node: &Node, q: &Query) -> Result<Bundle, String> {
 /// releases of the indicator.
 fn wanted(envelope: &[u8], indicator: &str) -> bool {
     let Ok(signed) = pb::SignedRecord::decode(envelope) else { return false };
-    let Ok(body) = pb::RecordBody::decode(signed.body.as_slice()) else { return false };
+    let Ok(body) = pb::RecordBody::decode(&signed.body[..]) else { return false };
     match body.payload {
         Some(Payload::ManifestProposal(_) | Payload::ManifestApproval(_)) => true,
         Some(Payload::IndicatorRelease(r)) => r.indicator_id == indicator,
@@ -261,7 +261,7 @@ struct Pending<'b> {
     seq: u64,
     envelope: Vec<u8>,
     /// The signed body (its leaf hash is the record hash).
-    body: Vec<u8>,
+    body: prost::bytes::Bytes,
     proof: &'b [String],
     payload: Payload,
 }
@@ -286,7 +286,7 @@ fn replay(
             let envelope = b64(&at, &r.envelope)?;
             let signed = pb::SignedRecord::decode(envelope.as_slice())
                 .map_err(|_| format!("{at}: not a signed record"))?;
-            let payload = pb::RecordBody::decode(signed.body.as_slice())
+            let payload = pb::RecordBody::decode(&signed.body[..])
                 .ok()
                 .and_then(|b| b.payload)
                 .ok_or_else(|| format!("{at}: no payload this version reads"))?;
@@ -380,7 +380,7 @@ fn replay(
             let at = format!("witness statement {i} of {origin}");
             let signed = pb::SignedWitnessStatement::decode(b64(&at, w)?.as_slice())
                 .map_err(|_| format!("{at}: not a witness statement"))?;
-            let body = pb::WitnessStatement::decode(signed.body.as_slice())
+            let body = pb::WitnessStatement::decode(&signed.body[..])
                 .map_err(|_| format!("{at}: not a witness statement"))?;
             let witness: MemberId = body.witness.parse().map_err(|e| format!("{at}: {e}"))?;
             let same = body.origin == origin.as_str()

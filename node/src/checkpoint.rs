@@ -203,9 +203,10 @@ pub fn tile_path(tile: &Tile) -> String {
 
 /// An entry bundle: each entry as a big-endian uint16 length and its bytes. `None` when an
 /// entry is longer than 65,535 bytes, which the format cannot carry.
-pub fn entry_bundle(entries: &[Vec<u8>]) -> Option<Vec<u8>> {
+pub fn entry_bundle(entries: &[impl AsRef<[u8]>]) -> Option<Vec<u8>> {
     let mut out = Vec::new();
     for e in entries {
+        let e = e.as_ref();
         let len = u16::try_from(e.len()).ok()?;
         out.extend(len.to_be_bytes());
         out.extend(e);

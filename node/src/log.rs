@@ -18,7 +18,7 @@ use std::{
     sync::{Arc, Mutex, MutexGuard},
 };
 
-use prost::Message;
+use prost::{Message, bytes::Bytes};
 
 mod read;
 mod replica;
@@ -541,9 +541,9 @@ fn own_date(chain: &Chain, now_unix_ms: i64) -> i64 {
 /// Only records verified when they were stored are read, so the body is decoded, not checked.
 fn issued_at(store: &Store, origin: &MemberId, seq: u64) -> Result<Option<i64>, Error> {
     let Some(env) = store.record(origin, seq)? else { return Ok(None) };
-    Ok(pb::SignedRecord::decode(env.as_slice())
+    Ok(pb::SignedRecord::decode(env)
         .ok()
-        .and_then(|s| pb::RecordBody::decode(s.body.as_slice()).ok())
+        .and_then(|s| pb::RecordBody::decode(&s.body[..]).ok())
         .map(|b| b.issued_at_unix_ms))
 }
 

@@ -85,7 +85,8 @@ pub fn seal(
     .encode_to_vec();
     let signature = key.sign(Domain::Record, &body).to_vec();
     let hash = leaf_hash(&body);
-    let envelope = pb::SignedRecord { body, signature }.encode_to_vec();
+    let envelope =
+        pb::SignedRecord { body: body.into(), signature: signature.into() }.encode_to_vec();
     let record = Record {
         origin: origin.clone(),
         seq,
@@ -130,7 +131,7 @@ pub fn open_many_heads(
     let mut out = Vec::with_capacity(envelopes.len());
     for chunk in envelopes.chunks(VERIFY_BATCH) {
         let items: Vec<(&[u8], &[u8])> =
-            chunk.iter().map(|e| (e.body.as_slice(), e.signature.as_slice())).collect();
+            chunk.iter().map(|e| (&e.body[..], &e.signature[..])).collect();
         if chunk.len() > 1 && keys.iter().any(|k| verify_in_parallel(k, &items)) {
             out.extend(chunk.iter().map(|e| head(e, origin)));
         } else {
@@ -201,7 +202,7 @@ pub fn open_signed(
 
 /// Decodes an envelope's body, its signature verified already.
 fn body(env: &pb::SignedRecord, origin: &MemberId) -> Result<Record, RecordError> {
-    let body = pb::RecordBody::decode(env.body.as_slice()).map_err(|_| RecordError::Body)?;
+    let body = pb::RecordBody::decode(&env.body[..]).map_err(|_| RecordError::Body)?;
     let head = Head {
         origin: body.origin,
         seq: body.seq,
@@ -228,7 +229,7 @@ struct Head {
 
 /// Decodes an envelope's body but its payload, its signature verified already.
 fn head(env: &pb::SignedRecord, origin: &MemberId) -> Result<Record, RecordError> {
-    let head = Head::decode(env.body.as_slice()).map_err(|_| RecordError::Body)?;
+    let head = Head::decode(&env.body[..]).map_err(|_| RecordError::Body)?;
     checked(env, origin, head)
 }
 

@@ -22,6 +22,8 @@ use std::{
     sync::OnceLock,
 };
 
+use prost::bytes::Bytes;
+
 use crate::{budget::Milli, identity::MemberId};
 
 mod error;
@@ -30,7 +32,7 @@ mod records;
 
 pub use error::{Error, out_of_space};
 pub use ledger::LedgerSpend;
-pub use records::{ENTRY, Indexed, Leaf};
+pub use records::{ENTRY, Envelope, Indexed, Leaf};
 
 /// The format byte every stored value starts with.
 pub const FORMAT_V1: u8 = 1;
@@ -276,7 +278,7 @@ impl Store {
         &self,
         origin: &MemberId,
         first_seq: u64,
-        envelopes: &[Vec<u8>],
+        envelopes: &[impl Envelope],
         index: &[Indexed],
     ) -> Result<(), Error> {
         if envelopes.is_empty() {
@@ -298,7 +300,7 @@ impl Store {
         &self,
         origin: &MemberId,
         first_seq: u64,
-        envelopes: &[Vec<u8>],
+        envelopes: &[impl Envelope],
         index: &[Indexed],
         commit: impl FnOnce(Vec<u8>) -> Result<(), Error>,
     ) -> Result<(), Error> {
@@ -354,7 +356,7 @@ impl Store {
     }
 
     /// The envelope at `seq` of `origin`'s log.
-    pub fn record(&self, origin: &MemberId, seq: u64) -> Result<Option<Vec<u8>>, Error> {
+    pub fn record(&self, origin: &MemberId, seq: u64) -> Result<Option<Bytes>, Error> {
         Ok(self.files.read(origin, seq, 0)?.into_iter().next().map(|(_, env)| env))
     }
 
@@ -364,7 +366,7 @@ impl Store {
         &'a self,
         origin: &'a MemberId,
         from: u64,
-    ) -> impl Iterator<Item = Result<(u64, Vec<u8>), Error>> + 'a {
+    ) -> impl Iterator<Item = Result<(u64, Bytes), Error>> + 'a {
         let mut next = Some(from);
         let mut chunk = std::collections::VecDeque::new();
         std::iter::from_fn(move || {

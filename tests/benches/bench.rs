@@ -521,8 +521,8 @@ async fn replication_bench(report: &mut String) {
     }
     let long_ingest = ingests(2040).await;
     let want = sofia.node.log.size(&origin);
-    let bodies: Vec<Vec<u8>> = sofia.node.log.read(&origin, 0).map(|h| h.unwrap().body).collect();
-    let size = bodies.iter().map(Vec::len).sum::<usize>() / bodies.len();
+    let bodies: Vec<_> = sofia.node.log.read(&origin, 0).map(|h| h.unwrap().body).collect();
+    let size = bodies.iter().map(|b| b.len()).sum::<usize>() / bodies.len();
     // Ceilings, measured now on bodies of that mean size: ed25519 strict verification one at a
     // time, and batches of 256 (`verify_batch`); durable appends in batches of 1000.
     let key = metronode::identity::NodeKey::generate();

@@ -133,7 +133,8 @@ async fn malformed_protobuf_is_refused_and_counted() {
     let n = evil.size();
     // A validly signed envelope whose body is no RecordBody: field 1 claims 16 bytes, has 1.
     let body = vec![0x0a, 0x10, b'x'];
-    let bad = pb::SignedRecord { signature: evil.key.sign(Domain::Record, &body).to_vec(), body };
+    let signature = evil.key.sign(Domain::Record, &body).to_vec().into();
+    let bad = pb::SignedRecord { signature, body: body.into() };
     {
         let mut script = evil.script();
         script.origins.insert(me.clone(), (n + 1, vec![2; 32]));
@@ -233,7 +234,9 @@ async fn bad_signatures_are_refused_and_counted() {
     let n = evil.size();
     // Its own next record and its tree head, each with one bit of the signature flipped.
     let mut record = evil.seal(evil.id(), n, evil.hash(n - 1), notice("tampered"));
-    record.signature[0] ^= 1;
+    let mut signature = record.signature.to_vec();
+    signature[0] ^= 1;
+    record.signature = signature.into();
     let root = evil.node.log.origins().into_iter().find(|o| &o.0 == evil.id()).unwrap().2;
     let mut head = evil.sign_head(n, &root);
     head.signature[0] ^= 1;
@@ -415,7 +418,7 @@ fn witnessed(n: &TestNode, origin: &MemberId) -> u64 {
         .unwrap()
         .iter()
         .filter_map(|w| pb::SignedWitnessStatement::decode(w.as_slice()).ok())
-        .filter_map(|s| pb::WitnessStatement::decode(s.body.as_slice()).ok())
+        .filter_map(|s| pb::WitnessStatement::decode(&s.body[..]).ok())
         .find(|b| b.witness == own)
         .map_or(0, |b| b.size)
 }

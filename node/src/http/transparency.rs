@@ -18,6 +18,7 @@ use std::sync::Arc;
 
 use axum::{
     Json, Router,
+    body::Body,
     extract::{Path, State},
     http::{StatusCode, header},
     response::{IntoResponse, Response},
@@ -184,14 +185,14 @@ async fn signed(
 }
 
 /// Bytes that never change once served, or a 404 saying why there are none.
-fn immutable(body: Option<Vec<u8>>, missing: &str) -> Response {
+fn immutable(body: Option<impl Into<Body>>, missing: &str) -> Response {
     match body {
         Some(bytes) => (
             [
                 (header::CONTENT_TYPE, "application/octet-stream"),
                 (header::CACHE_CONTROL, IMMUTABLE),
             ],
-            bytes,
+            bytes.into(),
         )
             .into_response(),
         None => not_found(missing),
@@ -209,7 +210,7 @@ async fn signatures(
         Err(why) => return (StatusCode::BAD_REQUEST, format!("{why}\n")).into_response(),
     };
     let leaves = signed(&node, origin, tile.first(), tile.count()).await;
-    let body = leaves.map(|l| l.into_iter().flat_map(|r| r.signature).collect());
+    let body = leaves.map(|l| l.into_iter().flat_map(|r| r.signature).collect::<Vec<u8>>());
     immutable(body, "those entries are not all in the log held here")
 }
 

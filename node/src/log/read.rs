@@ -24,11 +24,11 @@ impl Log {
                 Ok(item) => item,
                 Err(e) => return Some(Err(e)),
             };
-            let signed = pb::SignedRecord::decode(env.as_slice()).ok()?;
+            let signed = pb::SignedRecord::decode(env).ok()?;
             if !leaves.holds(seq, &signed.body) {
                 return Some(Err(Error::Damaged { origin: origin.clone(), seq }));
             }
-            let payload = pb::RecordBody::decode(signed.body.as_slice()).ok()?.payload?;
+            let payload = pb::RecordBody::decode(&signed.body[..]).ok()?.payload?;
             Some(Ok(Held { seq, body: signed.body, payload }))
         })
     }
@@ -60,7 +60,7 @@ impl Log {
         let mut out = Vec::with_capacity(leaves.hashes.len());
         for item in self.stored(origin, from).take(leaves.hashes.len()) {
             let (seq, env) = item?;
-            let signed = pb::SignedRecord::decode(env.as_slice()).ok();
+            let signed = pb::SignedRecord::decode(env).ok();
             let Some(signed) = signed.filter(|s| leaves.holds(seq, &s.body)) else {
                 let damaged = Error::Damaged { origin: origin.clone(), seq };
                 if out.is_empty() {
@@ -112,17 +112,17 @@ impl Log {
             1 => {
                 let one = self.store.record(origin, start).map_err(Error::from);
                 Box::new(one.map(|env| env.map(|env| (start, env))).transpose().into_iter())
-                    as Box<dyn Iterator<Item = Result<(u64, Vec<u8>), Error>>>
+                    as Box<dyn Iterator<Item = Result<(u64, Bytes), Error>>>
             }
             _ => Box::new(self.stored(origin, start).take(len)),
         });
         for item in read {
             let (seq, env) = item?;
-            let Ok(signed) = pb::SignedRecord::decode(env.as_slice()) else { continue };
+            let Ok(signed) = pb::SignedRecord::decode(env) else { continue };
             if !payload_kind(&signed.body).is_some_and(|k| kinds.contains(&k)) {
                 continue;
             }
-            let body = pb::RecordBody::decode(signed.body.as_slice()).ok();
+            let body = pb::RecordBody::decode(&signed.body[..]).ok();
             if let Some(payload) = body.and_then(|b| b.payload) {
                 if !self.leaf_hashes(origin, seq, 1).holds(seq, &signed.body) {
                     return Err(Error::Damaged { origin: origin.clone(), seq });
@@ -185,7 +185,7 @@ impl Log {
         from: u64,
         limit: usize,
     ) -> Result<Vec<Vec<u8>>, Error> {
-        self.stored(origin, from).take(limit).map(|r| r.map(|(_, e)| e)).collect()
+        self.stored(origin, from).take(limit).map(|r| r.map(|(_, e)| e.to_vec())).collect()
     }
 
     /// The stored envelopes of `origin` from `from` on, with their positions, up to the records
@@ -196,7 +196,7 @@ impl Log {
         &'a self,
         origin: &'a MemberId,
         from: u64,
-    ) -> impl Iterator<Item = Result<(u64, Vec<u8>), Error>> + 'a {
+    ) -> impl Iterator<Item = Result<(u64, Bytes), Error>> + 'a {
         let held = self.size(origin);
         self.store
             .records(origin, from)
@@ -256,7 +256,7 @@ pub struct Held {
     /// Its position in its origin's log.
     pub seq: u64,
     /// The signed body: the bytes its signature and its leaf hash cover.
-    pub body: Vec<u8>,
+    pub body: Bytes,
     /// What it says.
     pub payload: pb::record_body::Payload,
 }

@@ -53,10 +53,11 @@ impl Log {
             (None, 0) => None,
             (None, n) => issued_at(&self.store, origin, n - 1)?,
         };
-        let mut envelopes = Vec::new();
+        // The records taken are written from the batch as decoded (their bodies and signatures
+        // are slices of the reply they came in), encoded once, into the record file's buffer.
+        let mut taken: Vec<&pb::SignedRecord> = Vec::new();
         let mut index = Vec::new();
         for (env, opened) in batch.iter().zip(opened) {
-            let bytes = env.encode_to_vec();
             let rec = match opened {
                 Ok(r) => r,
                 Err(e) => {
@@ -77,8 +78,8 @@ impl Log {
                         origin,
                         "equivocation",
                         rec.seq,
-                        ours,
-                        bytes,
+                        ours.to_vec(),
+                        env.encode_to_vec(),
                         via,
                         now_unix_ms,
                     )?;
@@ -93,22 +94,19 @@ impl Log {
             }
             if rec.prev_hash != prev {
                 // Validly signed, but committing to another record at seq-1 than the one held.
-                let ours = if rec.seq == 0 {
+                let held = if rec.seq == 0 {
                     Vec::new()
+                } else if let Some(last) = taken.last() {
+                    last.encode_to_vec()
                 } else {
-                    self.store.record(origin, rec.seq - 1)?.unwrap_or_default()
-                };
-                let held = if rec.seq > first {
-                    envelopes.get((rec.seq - 1 - first) as usize).cloned().unwrap_or(ours)
-                } else {
-                    ours
+                    self.store.record(origin, rec.seq - 1)?.unwrap_or_default().to_vec()
                 };
                 out.evidence += self.keep_evidence(
                     origin,
                     "fork",
                     rec.seq.saturating_sub(1),
                     held,
-                    bytes,
+                    env.encode_to_vec(),
                     via,
                     now_unix_ms,
                 )?;
@@ -135,11 +133,11 @@ impl Log {
             {
                 out.membership += 1;
             }
-            envelopes.push(bytes);
+            taken.push(env);
             index.push(store::Indexed { leaf: rec.hash, tag: kind.map_or(0, |k| k as u8) });
         }
-        if !envelopes.is_empty() {
-            self.store.append(origin, first, &envelopes, &index)?;
+        if !taken.is_empty() {
+            self.store.append(origin, first, &taken, &index)?;
             if chain.checked == chain.tree.size() {
                 chain.checked += index.len() as u64;
             }
@@ -147,7 +145,7 @@ impl Log {
                 chain.tree.push(i.leaf);
             }
             chain.last_issued = last_issued;
-            out.accepted = envelopes.len() as u64;
+            out.accepted = taken.len() as u64;
         }
         Ok(out)
     }
@@ -222,5 +220,17 @@ impl Log {
         drop(chains);
         let statement = self.witness(&head, now_unix_ms)?;
         Ok(HeadCheck::Consistent(Box::new(statement)))
+    }
+}
+
+impl store::Envelope for pb::SignedRecord {
+    fn encoded_len(&self) -> usize {
+        Message::encoded_len(self)
+    }
+
+    fn encode_into(&self, buf: &mut Vec<u8>) {
+        buf.reserve(Message::encoded_len(self));
+        // A `Vec` grows as needed: encoding into one cannot run out of room.
+        let _ = Message::encode(self, buf);
     }
 }

@@ -95,7 +95,7 @@ fn records_under_the_head_are_checked_against_it_and_those_past_it_by_their_sign
         // Record 1 stored with a damaged signature; its body, which the head commits to, intact.
         let mut held = log.envelopes(&bebru(), 1, 4).unwrap();
         let mut env = pb::SignedRecord::decode(held[0].as_slice()).unwrap();
-        env.signature[0] ^= 1;
+        env.signature = flip(&env.signature, 0, 1);
         held[0] = env.encode_to_vec();
         log.store.replace_from(&bebru(), 1, &held);
         log.origins()[0].2
@@ -261,7 +261,7 @@ fn foreign_records_are_verified_and_a_bad_one_keeps_the_good_before_it() {
     let sofia: MemberId = "BGSOF".parse().unwrap();
     let key = NodeKey::generate();
     let mut batch = foreign_records(&key, &sofia, 4);
-    batch[2].signature[0] ^= 1;
+    batch[2].signature = flip(&batch[2].signature, 0, 1);
     let via: MemberId = "IEDUB".parse().unwrap();
     let out = log.append_foreign(&sofia, &batch, &[key.id()], &via, 5).unwrap();
     assert_eq!(out.accepted, 2);
@@ -296,7 +296,7 @@ fn batches_of_records_are_verified_at_once_and_a_bad_one_is_still_named_exactly(
     // refusal names the very record, as one-at-a-time verification would.
     let bad = record::VERIFY_BATCH as u64 + 37;
     let mut batch = good.clone();
-    batch[bad as usize].signature[5] ^= 0x40;
+    batch[bad as usize].signature = flip(&batch[bad as usize].signature, 5, 0x40);
     let out = log.append_foreign(&sofia, &batch, &[key.id()], &via, 5).unwrap();
     assert_eq!((out.accepted, log.size(&sofia)), (bad, bad));
     assert_eq!(out.rejected.len(), 1, "{:?}", out.rejected);
@@ -311,7 +311,7 @@ fn batches_of_records_are_verified_at_once_and_a_bad_one_is_still_named_exactly(
     // The rest, across a key rotation (a chunk signed by two keys verifies one at a time).
     let rotated = NodeKey::generate();
     let mut prev = log.store.record(&sofia, bad + 2).unwrap().map(|env| {
-        let env = pb::SignedRecord::decode(env.as_slice()).unwrap();
+        let env = pb::SignedRecord::decode(env).unwrap();
         crate::merkle::leaf_hash(&env.body)
     });
     let rest: Vec<pb::SignedRecord> = (bad + 3..n)
@@ -626,7 +626,10 @@ fn a_signed_record_whose_payload_does_not_decode_is_stored_and_skipped_by_reader
     // An indicator release (field 11) whose first field claims 16 bytes and holds 1.
     let body = [head.encode_to_vec(), vec![0x5a, 3, 0x0a, 0x10, b'x']].concat();
     assert!(pb::RecordBody::decode(body.as_slice()).is_err());
-    let odd = pb::SignedRecord { signature: key.sign(Domain::Record, &body).to_vec(), body };
+    let odd = pb::SignedRecord {
+        signature: key.sign(Domain::Record, &body).to_vec().into(),
+        body: body.into(),
+    };
     let (after, _) =
         record::seal(&key, &sofia, 2, crate::merkle::leaf_hash(&odd.body), 1, notice(2));
     let batch = vec![good[0].clone(), odd, pb::SignedRecord::decode(after.as_slice()).unwrap()];
@@ -636,8 +639,17 @@ fn a_signed_record_whose_payload_does_not_decode_is_stored_and_skipped_by_reader
     assert_eq!(read, vec![0, 2]);
     // A body whose own fields do not decode is still refused.
     let broken = vec![0x0a, 0x10, b'x'];
-    let bad =
-        pb::SignedRecord { signature: key.sign(Domain::Record, &broken).to_vec(), body: broken };
+    let bad = pb::SignedRecord {
+        signature: key.sign(Domain::Record, &broken).to_vec().into(),
+        body: broken.into(),
+    };
     let out = log.append_foreign(&sofia, &[bad], &[key.id()], &via, 6).unwrap();
     assert_eq!((out.accepted, out.rejected[0].reason), (0, "body"));
+}
+
+/// `bytes` with byte `at` XORed with `mask`: a record damaged in one place.
+fn flip(bytes: &[u8], at: usize, mask: u8) -> prost::bytes::Bytes {
+    let mut out = bytes.to_vec();
+    out[at] ^= mask;
+    out.into()
 }

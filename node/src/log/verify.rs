@@ -103,8 +103,8 @@ fn mend_index(
 
 /// Verifies a whole log from record 0: every signature, sequence number and hash link.
 /// Stops at the first bad record and names it.
-pub fn verify_chain(
-    envelopes: impl IntoIterator<Item = Result<(u64, Vec<u8>), Error>>,
+pub fn verify_chain<E: Into<Bytes>>(
+    envelopes: impl IntoIterator<Item = Result<(u64, E), Error>>,
     origin: &MemberId,
     key: &NodeId,
 ) -> Result<MerkleTree, Error> {
@@ -112,8 +112,8 @@ pub fn verify_chain(
 }
 
 /// `verify_chain` accepting a record signed by any of `keys` (a member's keys across rotations).
-pub fn verify_chain_any(
-    envelopes: impl IntoIterator<Item = Result<(u64, Vec<u8>), Error>>,
+pub fn verify_chain_any<E: Into<Bytes>>(
+    envelopes: impl IntoIterator<Item = Result<(u64, E), Error>>,
     origin: &MemberId,
     keys: &[NodeId],
 ) -> Result<MerkleTree, Error> {
@@ -126,9 +126,9 @@ pub fn verify_chain_any(
 /// on): every sequence number and hash link, and the signatures of records from `covered` on (a
 /// verified tree head covers those before it, and the caller checks the tree against it).
 /// Pushes each record's payload kind onto `tags`. Stops at the first bad record and names it.
-fn extend_chain(
+fn extend_chain<E: Into<Bytes>>(
     tree: &mut MerkleTree,
-    envelopes: impl IntoIterator<Item = Result<(u64, Vec<u8>), Error>>,
+    envelopes: impl IntoIterator<Item = Result<(u64, E), Error>>,
     origin: &MemberId,
     keys: &[NodeId],
     covered: u64,
@@ -145,7 +145,7 @@ fn extend_chain(
         let mut cut = None;
         for item in envelopes.by_ref().take(record::VERIFY_BATCH) {
             let (pos, env) = item?;
-            match pb::SignedRecord::decode(env.as_slice()) {
+            match pb::SignedRecord::decode(env.into()) {
                 Ok(env) => {
                     chunk.push(env);
                     positions.push(pos);
@@ -232,7 +232,7 @@ pub fn decode_tree_head(
         }
     }
     let key = verified?;
-    let body = pb::TreeHead::decode(signed.body.as_slice())
+    let body = pb::TreeHead::decode(&signed.body[..])
         .map_err(|_| bad("body is not a valid TreeHead encoding"))?;
     if body.origin != origin.as_str() {
         return Err(bad("signed for another origin"));

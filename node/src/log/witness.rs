@@ -41,7 +41,7 @@ impl Log {
         held.into_iter()
             .filter_map(|bytes| {
                 let signed = pb::SignedWitnessStatement::decode(bytes.as_slice()).ok()?;
-                let body = pb::WitnessStatement::decode(signed.body.as_slice()).ok()?;
+                let body = pb::WitnessStatement::decode(&signed.body[..]).ok()?;
                 let same = body.size == size && body.root_hash == root.as_slice();
                 (same && !signed.cosignature.is_empty()).then_some((bytes, signed, body))
             })
@@ -73,7 +73,7 @@ impl Log {
         now_unix_ms: i64,
         verifications: &mut usize,
     ) -> Result<WitnessCheck, Error> {
-        let Ok(body) = pb::WitnessStatement::decode(signed.body.as_slice()) else {
+        let Ok(body) = pb::WitnessStatement::decode(&signed.body[..]) else {
             return Ok(WitnessCheck::Invalid);
         };
         let (Ok(witness), Ok(origin)) =
@@ -129,7 +129,7 @@ impl Log {
                     .find(|w| {
                         pb::SignedWitnessStatement::decode(w.as_slice())
                             .ok()
-                            .and_then(|s| pb::WitnessStatement::decode(s.body.as_slice()).ok())
+                            .and_then(|s| pb::WitnessStatement::decode(&s.body[..]).ok())
                             .is_some_and(|b| b.witness == self.own.as_str())
                     })
                     .unwrap_or_default();

@@ -45,12 +45,16 @@ fn body_and_signature_changes_are_rejected() {
     let signed = pb::SignedRecord::decode(env.as_slice()).unwrap();
     for i in 0..signed.body.len() {
         let mut bad = signed.clone();
-        bad.body[i] ^= 0x01;
+        let mut body = bad.body.to_vec();
+        body[i] ^= 0x01;
+        bad.body = body.into();
         assert!(open_signed(&bad, &bebru(), &key.id()).is_err(), "body byte {i}");
     }
     for i in 0..signed.signature.len() {
         let mut bad = signed.clone();
-        bad.signature[i] ^= 0x01;
+        let mut signature = bad.signature.to_vec();
+        signature[i] ^= 0x01;
+        bad.signature = signature.into();
         assert!(open_signed(&bad, &bebru(), &key.id()).is_err(), "signature byte {i}");
     }
 }
@@ -73,6 +77,6 @@ fn a_record_signed_as_a_tree_head_does_not_verify() {
     let key = NodeKey::generate();
     let (env, _) = seal(&key, &bebru(), 0, GENESIS_PREV, 1, notice("x"));
     let mut signed = pb::SignedRecord::decode(env.as_slice()).unwrap();
-    signed.signature = key.sign(Domain::TreeHead, &signed.body).to_vec();
+    signed.signature = key.sign(Domain::TreeHead, &signed.body).to_vec().into();
     assert!(matches!(open_signed(&signed, &bebru(), &key.id()), Err(RecordError::Signature(_))));
 }

@@ -360,7 +360,8 @@ mod tests {
     #[test]
     fn a_long_run_of_records_is_split_into_messages_under_the_bound() {
         let origin: MemberId = "BEBRU".parse().unwrap();
-        let record = |n: usize| pb::SignedRecord { body: vec![7; n], signature: vec![1; 64] };
+        let record =
+            |n: usize| pb::SignedRecord { body: vec![7; n].into(), signature: vec![1; 64].into() };
         // Three records of 400 KiB fit two to a message; one larger than the bound goes alone.
         let envelopes = vec![
             record(400 << 10),

@@ -28,6 +28,8 @@ use std::{
     sync::RwLock,
 };
 
+use prost::bytes::Bytes;
+
 use super::Error;
 use crate::identity::MemberId;
 
@@ -44,6 +46,36 @@ pub const ENTRY: usize = 48;
 
 /// A record's leaf hash, as the index keeps it.
 pub type Leaf = [u8; 32];
+
+/// A record as the store is given it to write: an envelope whose encoding goes into its frame
+/// (the log writes a peer's decoded record straight into the file's buffer, without an
+/// intermediate encoding).
+pub trait Envelope {
+    /// Bytes of its encoding.
+    fn encoded_len(&self) -> usize;
+    /// Appends its encoding to `buf`.
+    fn encode_into(&self, buf: &mut Vec<u8>);
+}
+
+impl<E: Envelope> Envelope for &E {
+    fn encoded_len(&self) -> usize {
+        (**self).encoded_len()
+    }
+
+    fn encode_into(&self, buf: &mut Vec<u8>) {
+        (**self).encode_into(buf);
+    }
+}
+
+impl Envelope for Vec<u8> {
+    fn encoded_len(&self) -> usize {
+        self.len()
+    }
+
+    fn encode_into(&self, buf: &mut Vec<u8>) {
+        buf.extend_from_slice(self);
+    }
+}
 
 /// What the index keeps of a record besides where it ends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -129,23 +161,25 @@ impl Files {
         &self,
         origin: &MemberId,
         at: u64,
-        envelopes: &[Vec<u8>],
+        envelopes: &[impl Envelope],
         index: &[Indexed],
     ) -> Result<(Vec<u64>, bool), Error> {
         let path = self.path(origin);
         let io = |source| Error::Io { path: path.clone(), source };
-        let len: usize = envelopes.iter().map(|e| e.len() + PREFIX as usize).sum();
+        let len: usize = envelopes.iter().map(|e| e.encoded_len() + PREFIX as usize).sum();
         let mut buf = Vec::with_capacity(len);
         let mut ends = Vec::with_capacity(envelopes.len());
         for env in envelopes {
-            let n = u32::try_from(env.len()).map_err(|_| {
+            let n = u32::try_from(env.encoded_len()).map_err(|_| {
                 io(std::io::Error::new(
                     std::io::ErrorKind::InvalidInput,
                     "a record of 4 GiB or more cannot be stored",
                 ))
             })?;
             buf.extend_from_slice(&n.to_le_bytes());
-            buf.extend_from_slice(env);
+            let start = buf.len();
+            env.encode_into(&mut buf);
+            debug_assert_eq!(buf.len() - start, n as usize, "an envelope's encoding is its length");
             ends.push(at + buf.len() as u64);
         }
         self.write_synced(&path, at, &buf)?;
@@ -294,7 +328,7 @@ impl Files {
         origin: &MemberId,
         from: u64,
         max_bytes: u64,
-    ) -> Result<Vec<(u64, Vec<u8>)>, Error> {
+    ) -> Result<Vec<(u64, Bytes)>, Error> {
         let starts: Vec<u64> = {
             let held = self.read_held();
             let Some(o) = held.get(origin).map(|h| &h.offsets) else { return Ok(Vec::new()) };
@@ -312,6 +346,8 @@ impl Files {
         let io = |source| Error::Io { path: path.clone(), source };
         let mut bytes = vec![0; (end - first) as usize];
         File::open(&path).map_err(io)?.read_exact_at(&mut bytes, first).map_err(io)?;
+        // Each envelope is a slice of the one buffer read, not a copy.
+        let bytes = Bytes::from(bytes);
         let mut out = Vec::with_capacity(starts.len() - 1);
         for (i, pair) in starts.windows(2).enumerate() {
             let frame = &bytes[(pair[0] - first) as usize..(pair[1] - first) as usize];
@@ -324,7 +360,8 @@ impl Files {
                     what: format!("the frame of record {origin}/{} changed", from + i as u64),
                 });
             }
-            out.push((from + i as u64, env.to_vec()));
+            let at = (pair[0] - first) as usize + PREFIX as usize;
+            out.push((from + i as u64, bytes.slice(at..at + len)));
         }
         Ok(out)
     }

@@ -22,10 +22,10 @@ fn appends_scan_in_order_per_origin_and_survive_reopen() {
     let store = Store::open(&path).unwrap();
     let bru = id("BEBRU");
     let all: Vec<_> = store.records(&bru, 0).map(Result::unwrap).collect();
-    assert_eq!(all, vec![(0, b"a".to_vec()), (1, b"b".to_vec()), (2, b"c".to_vec())]);
+    assert_eq!(all, vec![(0, b("a")), (1, b("b")), (2, b("c"))]);
     let tail: Vec<_> = store.records(&bru, 2).map(Result::unwrap).collect();
-    assert_eq!(tail, vec![(2, b"c".to_vec())]);
-    assert_eq!(store.record(&bru, 1).unwrap(), Some(b"b".to_vec()));
+    assert_eq!(tail, vec![(2, b("c"))]);
+    assert_eq!(store.record(&bru, 1).unwrap(), Some(b("b")));
     assert_eq!(store.record(&bru, 9).unwrap(), None);
     assert_eq!(store.origins().unwrap(), vec![id("ALTIA"), id("BEBRU")]);
     assert_eq!(store.tree_head(&bru).unwrap(), Some(b"head".to_vec()));
@@ -86,7 +86,7 @@ fn appends_start_where_the_log_ends_and_uncommitted_bytes_are_cut_off() {
     assert_eq!(std::fs::metadata(&file).unwrap().len(), 11, "cut back to what was committed");
     store.append(&bru, 2, &[b"ccc".to_vec()], &[]).unwrap();
     let all: Vec<_> = store.records(&bru, 0).map(Result::unwrap).collect();
-    assert_eq!(all.last(), Some(&(2, b"ccc".to_vec())));
+    assert_eq!(all.last(), Some(&(2, b("ccc"))));
     drop(store);
     // A file shorter than what was committed is refused with its path.
     std::fs::write(&file, &bytes[..5]).unwrap();
@@ -127,7 +127,7 @@ fn a_store_of_layout_1_has_its_records_moved_into_record_files() {
     let bru: Vec<_> = store.records(&id("BEBRU"), 0).map(Result::unwrap).collect();
     assert_eq!(bru.len(), 2500);
     assert!(bru.iter().all(|(seq, env)| *env == value("BEBRU", *seq)));
-    assert_eq!(store.record(&id("ALTIA"), 2).unwrap(), Some(value("ALTIA", 2)));
+    assert_eq!(store.record(&id("ALTIA"), 2).unwrap(), Some(value("ALTIA", 2).into()));
     assert_eq!(store.tree_head(&id("BEBRU")).unwrap(), Some(b"head".to_vec()));
     assert!(!store.db.tree_names().iter().any(|n| n.as_ref() == b"records"));
     drop(store);
@@ -163,7 +163,7 @@ fn the_index_finds_the_frames_at_open_without_reading_the_record_file() {
     let store = Store::open(&path).unwrap();
     let leaves: Vec<Leaf> = entries(0, 5).iter().map(|i| i.leaf).collect();
     assert_eq!(store.leaves(&bru).unwrap(), leaves);
-    assert_eq!(store.record(&bru, 4).unwrap(), Some(envs[4].clone()));
+    assert_eq!(store.record(&bru, 4).unwrap(), Some(envs[4].clone().into()));
     let e = store.record(&bru, 1).unwrap_err().to_string();
     assert!(e.contains("the frame of record BEBRU/1 changed"), "{e}");
     // Tags select records without reading them; records the index lacks are always named.
@@ -277,4 +277,9 @@ fn out_of_space_errors_are_recognised() {
         Error::ReadOnly { path: "store".into(), cause: "no space left".into(), disk_full: true };
     assert!(read_only.is_disk_full() && read_only.refuses_writes());
     assert!(read_only.to_string().starts_with("disk full: the store store is read-only"));
+}
+
+/// `text` as the store reads a record back.
+fn b(text: &str) -> prost::bytes::Bytes {
+    prost::bytes::Bytes::copy_from_slice(text.as_bytes())
 }

@@ -141,7 +141,7 @@ fn check_blobs(dir: &Path, seen: &mut BTreeSet<String>, serving: Option<&Serving
 fn payloads(records: &[pb::SignedRecord]) -> Vec<Option<pb::record_body::Payload>> {
     records
         .iter()
-        .map(|r| pb::RecordBody::decode(r.body.as_slice()).ok().and_then(|b| b.payload))
+        .map(|r| pb::RecordBody::decode(&r.body[..]).ok().and_then(|b| b.payload))
         .collect()
 }
 

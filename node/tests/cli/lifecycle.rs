@@ -192,12 +192,12 @@ fn damage_record_2(dir: &std::path::Path, signature: bool, at: usize, mask: u8) 
     let origin: MemberId = "ALTIA".parse().unwrap();
     let store = Store::open(&dir.join("store")).unwrap();
     let env = store.record(&origin, 2).unwrap().unwrap();
-    let record = pb::SignedRecord::decode(env.as_slice()).unwrap();
+    let record = pb::SignedRecord::decode(env).unwrap();
     drop(store);
     let part = if signature { record.signature } else { record.body };
     let file = dir.join("store").join("records").join("ALTIA.records");
     let mut bytes = std::fs::read(&file).unwrap();
-    let start = bytes.windows(part.len()).position(|w| w == part.as_slice()).unwrap();
+    let start = bytes.windows(part.len()).position(|w| w == &part[..]).unwrap();
     bytes[start + at] ^= mask;
     std::fs::write(&file, &bytes).unwrap();
 }
@@ -226,7 +226,7 @@ fn verify_names_the_first_bad_record() {
     let last = {
         let store = Store::open(&dir.join("store")).unwrap();
         let env = store.record(&"ALTIA".parse().unwrap(), 2).unwrap().unwrap();
-        pb::SignedRecord::decode(env.as_slice()).unwrap().body.len() - 1
+        pb::SignedRecord::decode(env).unwrap().body.len() - 1
     };
     damage_record_2(&dir, false, last, 0x20);
     let out = run(&["verify", "--dir", dir.to_str().unwrap()]);

@@ -34,7 +34,7 @@ impl PeerSyncer {
             statements.truncate(10_000);
             // The peer's own statement first: it is the one this sync is sure to be about.
             statements.sort_by_key(|s| {
-                prost::Message::decode(s.body.as_slice())
+                prost::Message::decode(&s.body[..])
                     .map_or(true, |b: pb::WitnessStatement| b.witness != id.as_str())
             });
             for s in &statements {
