@@ -623,7 +623,7 @@ async fn replication_bench(report: &mut String) {
     );
     let _ = writeln!(
         report,
-        "Sofia's log holds the releases of a survey and a household ingest, appended again under {} other periods (mean signed body {size} bytes); Tirana, a founding member that was away meanwhile, starts and pulls them from Sofia and Dublin (the logs it lacks together, `GetManyRecords`: up to 1,000 records of several origins per call, the next call's records on their way while the last call's are verified and stored). A bad record in a batch is still named exactly (`log::tests::batches_of_records_are_verified_at_once_and_a_bad_one_is_still_named_exactly`).\n",
+        "Sofia's log holds the releases of a survey and a household ingest, appended again under {} other periods (mean signed body {size} bytes); Tirana, a founding member that was away meanwhile, starts and pulls them from Sofia and Dublin: Sofia's log, the one it lacks, in `GetRecords` calls of up to 1,000 records (two or more logs lacking go together in `GetManyRecords` calls), in three stages at once: one call's records are stored while the next call's are verified (256 signatures at once, split over both cores) and the call after is on its way (`PeerSyncer::pipeline`; at most three calls' records held). Signed bodies and signatures stay slices of the buffer they were read into, the reply at the receiving node and the record file's chunk at the serving one, and are encoded once, into the record file's write buffer; payloads are not decoded before storing. A bad record in a batch is still named exactly (`log::tests::batches_of_records_are_verified_at_once_and_a_bad_one_is_still_named_exactly`), and the calls fetched after it are dropped unread (`catch_up::a_bad_record_midway_keeps_what_came_before_it_and_drops_what_was_fetched_after`).\n",
         year - 1000
     );
     let _ = writeln!(report, "| what | records/s | ratio to batch verify | target |");
@@ -654,6 +654,17 @@ async fn replication_bench(report: &mut String) {
         disk / want as f64 * 100_000.0 / 1048576.0,
         rss_mib()
     );
+    let _ = writeln!(
+        report,
+        "Before the three stages, a pull fetched the next call while the last one was stored, then verified it: each call waited for its fetch and its verification in turn (timed per call on this machine: fetch 12-23 ms, then verification 19-35 ms, with storing, 15-30 ms, alongside), for 18,513-20,240 records/s, 0.47-0.48 of the ceiling in three runs. Copying bodies and signatures into messages of their own at both ends, and encoding each record again before writing it, cost no measurable rate on their own (19,673 records/s without them, in that pipeline). The two serving nodes run in the same process on the same two cores, and the batch verification ceiling is one core's: this machine's rate for it moved between 33,880 and 43,777 signatures/s across runs within the hour, and the ratio with it.\n"
+    );
+    if rate < 0.5 * ceiling {
+        let _ = writeln!(
+            report,
+            "Target missed ({:.2}). The catch-up is CPU-bound on two cores shared by three nodes: a profile (`METRONODE_BENCH_PERF=FILE`) shows where the time goes.\n",
+            rate / ceiling
+        );
+    }
     let _ = writeln!(report, "### Start-up and ingest as the log grows\n");
     let _ = writeln!(report, "| what | value | target |");
     let _ = writeln!(report, "|---|---:|---|");
@@ -696,13 +707,6 @@ async fn replication_bench(report: &mut String) {
         report,
         "Start-up reads each origin's index file (`store/records/<origin>.index`: per record its frame's end, its leaf hash and its payload's kind, with a CRC; written and fsynced with the frames), rebuilds the Merkle tree from the leaf hashes and checks its root against the root the origin signed, which commits to every body below the head's size (`log::Verify::CoveredByHead`); it reads no record body under a head (only records past the head, verified by their own signatures) and, for the membership, only the records whose index entry says they are membership records. It then serves, reads the release index in the background (each body checked against its leaf hash) and verifies every record again there (`Node::check_every_signature`: a signature or body damaged on disk, which start-up did not read, is logged and counted). Before the index (commit e2ea79f), start-up read and hashed every body (0.14-0.16 s for this directory), and before commit dc18480 it verified every signature (0.40-0.53 s). The release index holds the latest release per city, indicator and period with its cells, and a cell is its two sums and a pointer to its label (series, breakdown, status, flag), one copy per process: 24 bytes a cell where it was 56 (a heaptrack profile of this start-up had the cells at 85 MB of a 110 MB peak, 76 cells a release). While records were values in sled, this node sat at 231 MiB: sled 0.34 keeps every value a scan reads whatever `cache_capacity` says (a massif profile of `metronode verify` on this directory peaked at 142 MB, 113 MB of it sled's). What still grows with the log at start: reading the index (48 bytes a record) and pushing each leaf hash into the Merkle tree (one SHA-256 of 64 bytes a record), both held in memory with the frame offsets (about 80 bytes a record); a tree kept on disk in tiles would take that off the log's length too. The release index grows by about 2.2 KB per release here.\n"
     );
-    if rate < 0.5 * ceiling {
-        let _ = writeln!(
-            report,
-            "Target missed ({:.2}). At the catching-up node a batch of 1,000 records is verified (256 signatures at once, split over both cores) and stored while the next batch is fetched; payloads are not decoded before storing (decoding every release was most of the cost: 9,200 records/s with it). The two serving nodes run in the same process on the same two cores, and the batch verification ceiling above is one core's.\n",
-            rate / ceiling
-        );
-    }
     drop(sofia);
     drop(dublin);
     drop(tirana);

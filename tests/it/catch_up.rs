@@ -1,11 +1,12 @@
 //! A node catching up on several logs at once: it asks a peer for all of them in one
 //! `GetManyRecords` call, and a peer older than that call (UNIMPLEMENTED) is pulled one log per
-//! `GetRecords` call instead, with the same outcome.
+//! `GetRecords` call instead, with the same outcome; a bad record midway through a catch-up of
+//! many calls, whose later calls were already on their way.
 
 use metronode::{clock, identity::MemberId};
 use metronode_tests::{PausedNode, TestCluster};
 
-use crate::scripted::{Evil, envelopes, federation, id, notice};
+use crate::scripted::{Evil, REJECTED, count, envelopes, federation, id, notice};
 
 /// Brussels and Dublin with the scripted member `evil`. Dublin is away while Brussels and the
 /// member publish `n` notices each; the member then holds Brussels's log too (as a member that
@@ -59,4 +60,47 @@ async fn from_a_peer_older_than_the_call_it_pulls_one_log_per_call() {
     let _cluster = caught_up(dublin, &evil).await;
     assert_eq!(evil.served("older"), 1, "asked once, then remembered");
     assert!(evil.served("GetRecords calls") >= single + 2, "one GetRecords call per log");
+}
+
+/// Dublin catches up on the member's log and Brussels's, at most three records a call, from the
+/// member, which serves its own record 8 with a bad signature.
+async fn a_bad_record_midway(evil_id: &str, older: bool) {
+    let (dublin, _brussels, evil) = dublin_away(evil_id, 12).await;
+    let me = evil.id().to_string();
+    {
+        let mut script = evil.script();
+        script.per_call = Some(3);
+        script.flipped = Some((me.clone(), 8));
+        script.older = older;
+    }
+    let calls = || evil.served("GetRecords calls") + evil.served("GetManyRecords calls");
+    let before = calls();
+    let bebru = id("BEBRU");
+    let brussels = evil.node.log.size(&bebru);
+    let cluster = TestCluster { nodes: vec![dublin.resume().await] };
+    let signature = [("peer", me.as_str()), ("reason", "signature")];
+    cluster
+        .wait_until("Dublin holds Brussels's log and the member's up to its bad record", |c| {
+            let log = &c.nodes[0].node.log;
+            log.size(&bebru) == brussels
+                && log.size(evil.id()) == 8
+                && count(c, REJECTED, &signature) >= 2
+        })
+        .await;
+    // The bad record is refused each time it is fetched; the records of the calls on their way
+    // meanwhile are dropped unread, never refused as out of sequence or stored.
+    assert_eq!(count(&cluster, REJECTED, &[("reason", "sequence")]), 0);
+    assert_eq!(count(&cluster, REJECTED, &[("reason", "chain")]), 0);
+    assert_eq!(cluster.nodes[0].node.log.size(evil.id()), 8);
+    assert!(calls() >= before + 5, "the catch-up took many calls: {}", calls() - before);
+}
+
+#[tokio::test]
+async fn a_bad_record_midway_keeps_what_came_before_it_and_drops_what_was_fetched_after() {
+    a_bad_record_midway("XXMID", false).await;
+}
+
+#[tokio::test]
+async fn a_bad_record_midway_one_log_per_call_keeps_and_drops_the_same() {
+    a_bad_record_midway("XXMDO", true).await;
 }

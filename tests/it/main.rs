@@ -4,7 +4,8 @@
 //! - `adversarial`: a lying member's attacks refused and counted; the honest nodes keep serving.
 //! - `artefacts`: policy documents published, replicated, verified, superseded, withdrawn.
 //! - `bundles`: proof bundles of metropolitan answers, verified offline, and tampering named.
-//! - `catch_up`: several logs in one `GetManyRecords` call, and one per call from older peers.
+//! - `catch_up`: several logs in one `GetManyRecords` call, and one per call from older peers;
+//!   a bad record midway through a catch-up of many calls.
 //! - `dashboard`: the HTTP API, tokens and audit, and the dashboard in headless Chromium.
 //! - `federation`: founding, replication, relaying, membership changes, handshake refusals.
 //! - `grpc`: health, reflection, and the log read and verified from the client side.

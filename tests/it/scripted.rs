@@ -59,6 +59,12 @@ pub(crate) struct Script {
     pub(crate) delay: Option<Duration>,
     /// Each record of a `GetRecords` reply after the first waits this long.
     pub(crate) trickle: Option<Duration>,
+    /// Every true `GetRecords` and `GetManyRecords` reply carries at most this many records
+    /// (as a server with a lower limit answers), so that a catch-up takes many calls.
+    pub(crate) per_call: Option<usize>,
+    /// This record of this origin is served with a bit of its signature flipped, wherever a
+    /// true reply holds it.
+    pub(crate) flipped: Option<(String, u64)>,
     /// Lying replies served, by method and origin ("records XXSIG", "head XXRBK", "garbled",
     /// "runs", "older"), slow ones ("held", "trickled"), and every call of `GetRecords` and
     /// `GetManyRecords` ("GetRecords calls", "GetManyRecords calls").
@@ -80,6 +86,37 @@ impl Liar {
             *lock(&self.script).served.entry("held".into()).or_default() += 1;
             tokio::time::sleep(delay).await;
         }
+    }
+
+    /// Whether true replies of records are served other than they are (`per_call`, `flipped`).
+    fn doctors(&self) -> bool {
+        let script = lock(&self.script);
+        script.per_call.is_some() || script.flipped.is_some()
+    }
+
+    /// The runs of a true reply as the script has them served: at most `per_call` records in
+    /// all, and the `flipped` record with a bit of its signature flipped.
+    fn doctor(&self, runs: Vec<pb::OriginRecords>) -> Vec<pb::OriginRecords> {
+        let (mut left, flipped) = {
+            let script = lock(&self.script);
+            (script.per_call.unwrap_or(usize::MAX), script.flipped.clone())
+        };
+        let mut out = Vec::new();
+        for mut run in runs {
+            run.records.truncate(left);
+            left -= run.records.len();
+            for (seq, r) in (run.from_seq..).zip(run.records.iter_mut()) {
+                if flipped.as_ref().is_some_and(|(o, s)| *o == run.origin && *s == seq) {
+                    let mut signature = r.signature.to_vec();
+                    signature[0] ^= 1;
+                    r.signature = signature.into();
+                }
+            }
+            if !run.records.is_empty() {
+                out.push(run);
+            }
+        }
+        out
     }
 
     /// The reply's records, spaced out as the script says.
@@ -140,6 +177,17 @@ impl Federation for Liar {
                 *lock(&self.script).served.entry(format!("records {origin}")).or_default() += 1;
                 Box::pin(tokio_stream::iter(records.into_iter().map(Ok)))
             }
+            None if self.doctors() => {
+                let from_seq = req.get_ref().from_seq;
+                let mut honest = self.honest.get_records(req).await?.into_inner();
+                let mut records = Vec::new();
+                while let Some(r) = tokio_stream::StreamExt::next(&mut honest).await {
+                    records.push(r?);
+                }
+                let run = pb::OriginRecords { origin, from_seq, records };
+                let records = self.doctor(vec![run]).into_iter().flat_map(|r| r.records);
+                Box::pin(tokio_stream::iter(records.map(Ok).collect::<Vec<_>>()))
+            }
             None => self.honest.get_records(req).await?.into_inner(),
         };
         Ok(Response::new(self.trickle(reply)))
@@ -189,6 +237,13 @@ impl Federation for Liar {
                 }
             }
             Box::pin(tokio_stream::iter(runs))
+        } else if self.doctors() {
+            let mut honest = self.honest.get_many_records(req).await?.into_inner();
+            let mut runs = Vec::new();
+            while let Some(run) = tokio_stream::StreamExt::next(&mut honest).await {
+                runs.push(run?);
+            }
+            Box::pin(tokio_stream::iter(self.doctor(runs).into_iter().map(Ok).collect::<Vec<_>>()))
         } else {
             self.honest.get_many_records(req).await?.into_inner()
         };
@@ -465,6 +520,8 @@ impl Evil {
         script.older = false;
         script.delay = None;
         script.trickle = None;
+        script.per_call = None;
+        script.flipped = None;
     }
 
     /// A Federation client of this member to an honest node, over mTLS with its own key.

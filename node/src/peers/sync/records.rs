@@ -3,19 +3,36 @@
 
 use super::*;
 
-/// A fetched batch, the outcome of verifying each record's signature, and whether the deadline
-/// cut the reply short.
-type Verified =
-    (Vec<pb::SignedRecord>, Vec<Result<crate::record::Record, crate::record::RecordError>>, bool);
-
-/// One origin of a `pull_many`: where this node stands and what the peer holds.
+/// One origin of a pull: where this node stands once the records fetched so far are stored,
+/// and what the peer holds.
 struct Pull {
     origin: MemberId,
     ours: u64,
     theirs: u64,
 }
 
-/// One origin's records of a `GetManyRecords` reply, with each record's signature verified.
+/// Which call a pull makes: `GetRecords` (one origin) or `GetManyRecords` (several).
+#[derive(Debug, Clone, Copy)]
+enum Call {
+    Records,
+    ManyRecords,
+}
+
+impl Call {
+    /// The call's name, for errors.
+    fn name(self) -> &'static str {
+        match self {
+            Call::Records => "GetRecords",
+            Call::ManyRecords => "GetManyRecords",
+        }
+    }
+}
+
+/// One call's records: each origin's run in the order they came, and whether the deadline cut
+/// the reply short.
+type Fetched = (Vec<(MemberId, Vec<pb::SignedRecord>)>, bool);
+
+/// One origin's records of a call, with each record's signature verified.
 type VerifiedRun = (
     MemberId,
     Vec<pb::SignedRecord>,
@@ -169,82 +186,128 @@ impl PeerSyncer {
     }
 
     /// Fetches the records the origins of `open` lack, several origins per `GetManyRecords` call,
-    /// up to each origin's size at the peer: like `pull`, the next call's records are on their way
-    /// while the last call's are verified and stored, and an origin whose batch was not taken
-    /// whole (a bad record, a fork) drops out.
+    /// up to each origin's size at the peer, through the same pipeline as `pull`.
     async fn pull_many(
         &self,
         client: &mut FederationClient<Channel>,
         peer: &MemberId,
-        mut open: Vec<Pull>,
+        open: Vec<Pull>,
     ) -> Result<(), SyncError> {
-        let mut next = self.verified_many(self.fetch_many(client, &open).await?).await?;
-        for _ in 0..MAX_ROUNDS {
-            let (runs, late) = next;
-            if runs.is_empty() {
-                if late {
-                    return Err(self.late("GetManyRecords").into());
-                }
-                break;
-            }
-            // Where each origin stands once this call's records are stored.
-            let mut expected = Vec::with_capacity(runs.len());
-            for (origin, batch, _) in &runs {
-                if let Some(p) = open.iter_mut().find(|p| &p.origin == origin) {
-                    p.ours += batch.len() as u64;
-                    expected.push((origin.clone(), p.ours));
-                }
-            }
-            open.retain(|p| p.ours < p.theirs);
-            let more = !late && !open.is_empty();
-            let (appended, prefetched) = tokio::join!(
-                async {
-                    let mut accepted = 0;
-                    for (origin, batch, opened) in runs {
-                        let from = self.node.log.size(&origin);
-                        let fetched = self.append(peer, &origin, batch, opened).await?;
-                        self.report(peer, &origin, &fetched);
-                        if fetched.membership > 0 {
-                            self.node.observe(&origin, from).map_err(|e| {
-                                SyncError::Local(format!("reading {origin}'s new records: {e}"))
-                            })?;
-                        }
-                        accepted += fetched.accepted;
-                    }
-                    Ok::<_, SyncError>(accepted)
-                },
-                async {
-                    match more {
-                        true => Some(match self.fetch_many(client, &open).await {
-                            Ok(fetched) => self.verified_many(fetched).await,
-                            Err(e) => Err(e),
-                        }),
-                        false => None,
-                    }
-                }
-            );
-            let accepted = appended?;
-            if late {
-                return Err(self.late_kept("GetManyRecords", accepted));
-            }
-            // An origin whose batch was not taken whole ends its pull; what was fetched of it
-            // meanwhile follows a record this node does not hold.
-            let broken: Vec<MemberId> = expected
-                .into_iter()
-                .filter(|(origin, want)| self.node.log.size(origin) != *want)
-                .map(|(origin, _)| origin)
-                .collect();
-            open.retain(|p| !broken.contains(&p.origin));
-            match prefetched {
-                Some(fetched) => {
-                    let (mut runs, late) = fetched?;
-                    runs.retain(|(origin, _, _)| !broken.contains(origin));
-                    next = (runs, late);
-                }
-                None => break,
-            }
+        self.pipeline(client, peer, open, Call::ManyRecords).await
+    }
+
+    /// Fetches the records of `origin` this node lacks, up to the peer's size, one `GetRecords`
+    /// call after another (`pipeline`).
+    pub(super) async fn pull(
+        &self,
+        client: &mut FederationClient<Channel>,
+        peer: &MemberId,
+        origin: &MemberId,
+        their_size: u64,
+    ) -> Result<(), SyncError> {
+        let ours = self.node.log.size(origin);
+        if ours >= their_size {
+            return Ok(());
         }
-        Ok(())
+        let open = vec![Pull { origin: origin.clone(), ours, theirs: their_size }];
+        self.pipeline(client, peer, open, Call::Records).await
+    }
+
+    /// Fetches, verifies and stores the records the origins of `open` lack, up to each origin's
+    /// size at the peer, in three stages that run at once: while one call's records are stored,
+    /// the next call's are verified and the call after it is on its way, so a catch-up goes at
+    /// the pace of its slowest stage, not of the three in turn. A stage starts on a batch only
+    /// once the stage after it has taken the last one, so at most three calls' records are held.
+    /// An origin whose batch was not taken whole (a bad record, a fork) drops out, and what was
+    /// fetched of it meanwhile is dropped unread: it follows a record this node does not hold.
+    /// A failed call ends the pull once the batches fetched before it are stored.
+    async fn pipeline(
+        &self,
+        client: &mut FederationClient<Channel>,
+        peer: &MemberId,
+        mut open: Vec<Pull>,
+        call: Call,
+    ) -> Result<(), SyncError> {
+        let broken = std::sync::Mutex::new(std::collections::BTreeSet::<MemberId>::new());
+        let broken = &broken;
+        let is_broken =
+            |origin: &MemberId| broken.lock().unwrap_or_else(|p| p.into_inner()).contains(origin);
+        let (to_verify, mut fetched) = tokio::sync::mpsc::channel(1);
+        let (to_store, mut verified) = tokio::sync::mpsc::channel(1);
+        let fetching = async move {
+            for _ in 0..MAX_ROUNDS {
+                let Ok(slot) = to_verify.reserve().await else { break };
+                open.retain(|p| p.ours < p.theirs && !is_broken(&p.origin));
+                let Some(first) = open.first() else { break };
+                let result = match call {
+                    Call::Records => self
+                        .fetch(client, &first.origin, first.ours)
+                        .await
+                        .map(|(batch, late)| (vec![(first.origin.clone(), batch)], late)),
+                    Call::ManyRecords => self.fetch_many(client, &open).await,
+                };
+                let stop = match &result {
+                    Ok((runs, late)) => *late || runs.iter().all(|(_, batch)| batch.is_empty()),
+                    Err(_) => true,
+                };
+                for (origin, batch) in result.iter().flat_map(|(runs, _)| runs) {
+                    if let Some(p) = open.iter_mut().find(|p| &p.origin == origin) {
+                        p.ours += batch.len() as u64;
+                    }
+                }
+                slot.send(result);
+                if stop {
+                    break;
+                }
+            }
+        };
+        let verifying = async move {
+            while let Ok(slot) = to_store.reserve().await {
+                let Some(result) = fetched.recv().await else { break };
+                slot.send(match result {
+                    Ok(runs) => self.verified_many(runs).await,
+                    Err(e) => Err(e),
+                });
+            }
+        };
+        let storing = async move {
+            while let Some(result) = verified.recv().await {
+                let (runs, late) = result?;
+                if runs.is_empty() {
+                    if late {
+                        return Err(self.late(call.name()).into());
+                    }
+                    break;
+                }
+                let mut accepted = 0;
+                for (origin, batch, opened) in runs {
+                    if is_broken(&origin) {
+                        continue;
+                    }
+                    let from = self.node.log.size(&origin);
+                    let expected = from + batch.len() as u64;
+                    let fetched = self.append(peer, &origin, batch, opened).await?;
+                    self.report(peer, &origin, &fetched);
+                    // Only membership records change what the membership reads; the rest
+                    // (releases, the bulk of a log) need not be read again.
+                    if fetched.membership > 0 {
+                        self.node.observe(&origin, from).map_err(|e| {
+                            SyncError::Local(format!("reading {origin}'s new records: {e}"))
+                        })?;
+                    }
+                    accepted += fetched.accepted;
+                    if self.node.log.size(&origin) != expected {
+                        broken.lock().unwrap_or_else(|p| p.into_inner()).insert(origin);
+                    }
+                }
+                if late {
+                    return Err(self.late_kept(call.name(), accepted));
+                }
+            }
+            Ok(())
+        };
+        let ((), (), stored) = tokio::join!(fetching, verifying, storing);
+        stored
     }
 
     /// One `GetManyRecords` call for the origins of `open` from where this node stands, within
@@ -255,7 +318,7 @@ impl PeerSyncer {
         &self,
         client: &mut FederationClient<Channel>,
         open: &[Pull],
-    ) -> Result<(Vec<(MemberId, Vec<pb::SignedRecord>)>, bool), SyncError> {
+    ) -> Result<Fetched, SyncError> {
         let deadline = tokio::time::Instant::now() + self.timeout;
         // A federation larger than one call's origins asks for the rest in the next calls.
         let open = &open[..open.len().min(MAX_ORIGINS_PER_CALL)];
@@ -315,7 +378,7 @@ impl PeerSyncer {
     /// Each origin's fetched records with their signatures verified, like `verified`.
     async fn verified_many(
         &self,
-        (runs, late): (Vec<(MemberId, Vec<pb::SignedRecord>)>, bool),
+        (runs, late): Fetched,
     ) -> Result<(Vec<VerifiedRun>, bool), SyncError> {
         let runs: Vec<_> = runs
             .into_iter()
@@ -336,68 +399,6 @@ impl PeerSyncer {
         .await
         .map_err(|e| SyncError::Local(format!("verifying records: {e}")))?;
         Ok((verified, late))
-    }
-
-    /// Fetches the records of `origin` this node lacks, up to the peer's size. The next batch is
-    /// on its way while the last one is verified and stored.
-    pub(super) async fn pull(
-        &self,
-        client: &mut FederationClient<Channel>,
-        peer: &MemberId,
-        origin: &MemberId,
-        their_size: u64,
-    ) -> Result<(), SyncError> {
-        let mut ours = self.node.log.size(origin);
-        if ours >= their_size {
-            return Ok(());
-        }
-        let mut next = self.verified(origin, self.fetch(client, origin, ours).await?).await?;
-        for _ in 0..MAX_ROUNDS {
-            let (batch, opened, late) = next;
-            if batch.is_empty() {
-                if late {
-                    return Err(self.late("GetRecords").into());
-                }
-                break;
-            }
-            let n = batch.len() as u64;
-            let more = !late && ours + n < their_size;
-            // The next batch is fetched and its signatures verified while this one is stored.
-            let (appended, prefetched) =
-                tokio::join!(self.append(peer, origin, batch, opened), async {
-                    match more {
-                        true => Some(match self.fetch(client, origin, ours + n).await {
-                            Ok(fetched) => self.verified(origin, fetched).await,
-                            Err(e) => Err(e),
-                        }),
-                        false => None,
-                    }
-                });
-            let fetched = appended?;
-            self.report(peer, origin, &fetched);
-            // Only membership records change what the membership reads; the rest (releases,
-            // the bulk of a log) need not be read again.
-            if fetched.membership > 0 {
-                self.node.observe(origin, ours).map_err(|e| {
-                    SyncError::Local(format!("reading {origin}'s new records: {e}"))
-                })?;
-            }
-            if late {
-                return Err(self.late_kept("GetRecords", fetched.accepted));
-            }
-            // A batch not taken whole (a bad record, a fork) ends the pull; what was fetched
-            // meanwhile follows a record this node does not hold.
-            let held = self.node.log.size(origin);
-            if held != ours + n {
-                break;
-            }
-            ours = held;
-            match prefetched {
-                Some(fetched) => next = fetched?,
-                None => break,
-            }
-        }
-        Ok(())
     }
 
     /// One `GetRecords` call from `from` on, within `peer_timeout_ms` with its streamed reply:
@@ -431,24 +432,6 @@ impl PeerSyncer {
                 return Ok((batch, false));
             }
         }
-    }
-
-    /// A fetched batch with its signatures verified (`record::open_many_heads`, off the async
-    /// executor) against the keys `origin` has now.
-    pub(super) async fn verified(
-        &self,
-        origin: &MemberId,
-        (batch, late): (Vec<pb::SignedRecord>, bool),
-    ) -> Result<Verified, SyncError> {
-        let keys = self.node.keys_of(origin);
-        let origin2 = origin.clone();
-        let (batch, opened) = tokio::task::spawn_blocking(move || {
-            let opened = crate::record::open_many_heads(&batch, &origin2, &keys);
-            (batch, opened)
-        })
-        .await
-        .map_err(|e| SyncError::Local(format!("verifying {origin}'s records: {e}")))?;
-        Ok((batch, opened, late))
     }
 
     /// Stores a verified batch of `origin`'s records off the async executor. A batch verified
