@@ -427,10 +427,36 @@ impl Log {
             chain.tree.push(rec.hash);
         }
         chain.last_issued = Some(now_unix_ms);
+        self.index_own_releases(first, &records);
         let head = self.sign_head(&chain.tree, now_unix_ms)?;
         self.store.put_tree_head(&self.own, &head.signed)?;
         chain.head = Some(head);
         Ok(records)
+    }
+
+    /// Adds the releases among `records`, appended to the own log from `first` on, to the
+    /// store's index of own releases (`Store::released`), where that index is current; where it
+    /// lags (a store of an earlier version), the next check reads the gap from the log
+    /// (`release::OwnReleases`). Flushed with the tree head that follows. The records are
+    /// committed already: a failure here is logged, not returned.
+    fn index_own_releases(&self, first: u64, records: &[Record]) {
+        let releases: Vec<(String, String, u64)> = records
+            .iter()
+            .filter_map(|r| match &r.payload {
+                Some(pb::record_body::Payload::IndicatorRelease(release)) => {
+                    Some((release.period.clone(), release.indicator_id.clone(), r.seq))
+                }
+                _ => None,
+            })
+            .collect();
+        let upto = first + records.len() as u64;
+        let indexed = match self.store.released_upto() {
+            Ok(held) if held == first => self.store.put_released(&releases, upto),
+            other => other.map(drop),
+        };
+        if let Err(e) = indexed {
+            tracing::warn!(error = %e, "couldn't index the own releases just appended; the next ingest reads them from the log");
+        }
     }
 
     fn sign_head(&self, tree: &MerkleTree, now_unix_ms: i64) -> Result<TreeHead, Error> {

@@ -287,11 +287,14 @@ fn first_exact_release(
     )))
 }
 
-/// The periods and indicators this node's own log has released, read incrementally: each ingest
-/// reads only the records appended since the last, not the whole log (the federation's release
-/// index would hold every member's releases for a question about this node's).
+/// The periods and indicators this node's own log has released, kept in the store with the own
+/// log's size they were read up to (`Store::released`): each check reads only the releases
+/// appended since the last (by the log's index, no other record), and a node that restarts reads
+/// none again, whatever the length of its log (the federation's release index would hold every
+/// member's releases for a question about this node's). A store without the index (an earlier
+/// version's) has it built from the own log at the first check.
 #[derive(Debug, Default)]
-pub struct OwnReleases(std::sync::Mutex<(u64, std::collections::BTreeSet<(String, String)>)>);
+pub struct OwnReleases(std::sync::Mutex<()>);
 
 impl OwnReleases {
     /// Whether the own log holds a release of `dataset` for `period`.
@@ -302,18 +305,34 @@ impl OwnReleases {
         dataset: &str,
         period: &str,
     ) -> Result<bool, crate::log::Error> {
-        let mut read = self.0.lock().unwrap_or_else(|p| p.into_inner());
-        let (next, released) = &mut *read;
-        for (seq, payload) in node.log.payloads(node.log.own(), *next)? {
-            if let pb::record_body::Payload::IndicatorRelease(r) = payload {
-                released.insert((r.period, r.indicator_id));
-            }
-            *next = seq + 1;
+        let _one = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        let (store, own) = (node.log.store(), node.log.own());
+        let mut upto = store.released_upto()?;
+        let size = node.log.size(own);
+        if upto > size {
+            // An index ahead of the log it was read from: not this log's; read it again.
+            store.clear_released()?;
+            upto = 0;
+        }
+        if upto < size {
+            let kinds = [crate::log::kind::INDICATOR_RELEASE];
+            let (held, read) = node.log.read_kinds(own, upto, &kinds)?;
+            let releases: Vec<(String, String, u64)> = held
+                .into_iter()
+                .filter_map(|h| match h.payload {
+                    pb::record_body::Payload::IndicatorRelease(r) => {
+                        Some((r.period, r.indicator_id, h.seq))
+                    }
+                    _ => None,
+                })
+                .collect();
+            store.put_released(&releases, read)?;
         }
         // Kept by indicator, and read through the catalogue asked with.
-        Ok(released.iter().any(|(p, id)| {
-            p == period && catalogue.indicator(id).is_some_and(|i| i.dataset == dataset)
-        }))
+        Ok(store
+            .released(period)?
+            .iter()
+            .any(|(id, _)| catalogue.indicator(id).is_some_and(|i| i.dataset == dataset)))
     }
 }
 

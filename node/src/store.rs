@@ -29,6 +29,7 @@ use crate::{budget::Milli, identity::MemberId};
 mod error;
 mod ledger;
 mod records;
+mod released;
 
 pub use error::{Error, out_of_space};
 pub use ledger::LedgerSpend;
@@ -112,6 +113,10 @@ pub struct Store {
     evidence: sled::Tree,
     /// Key: origin ++ witness. Value: format byte ++ encoded `SignedWitnessStatement`.
     witness: sled::Tree,
+    /// Key: period ++ 0x00 ++ indicator id. Value: format byte ++ the own log position of its
+    /// first release (u64 BE). Key empty: format byte ++ the own log's size read up to
+    /// (`released.rs`).
+    released: sled::Tree,
     /// Bytes kept free on the file system: writes are refused below it (0: no check).
     min_free: u64,
     /// Set when a write failed: what it said, and whether it ran out of space. From then on
@@ -156,6 +161,7 @@ impl Store {
         let ledger = db.open_tree("ledger").map_err(sled_err)?;
         let evidence = db.open_tree("evidence").map_err(sled_err)?;
         let witness = db.open_tree("witness").map_err(sled_err)?;
+        let released = db.open_tree("released").map_err(sled_err)?;
         let store = Self {
             path: path.to_owned(),
             db,
@@ -165,6 +171,7 @@ impl Store {
             ledger,
             evidence,
             witness,
+            released,
             min_free: 0,
             failed: OnceLock::new(),
         };

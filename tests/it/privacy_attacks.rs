@@ -238,6 +238,19 @@ async fn disclosure_control_leaves_nothing_to_difference() {
     let a = query(&node, "/api/v1/query?indicator=DRI-USE-01&period=2025").await;
     let (n, d) = (f(&a["metro"]["numerator"]), f(&a["metro"]["denominator"]));
     assert_eq!((n as i64, d as i64), exact_total(&truth_with), "the first release still stands");
+    // The rule holds after a restart, from the store's index of the own releases, which follows
+    // the log as it grows: the node does not read its own log again to apply it.
+    assert_eq!(node.node.log.store().released_upto().unwrap(), node.log_size());
+    let node = node.restart().await;
+    assert_eq!(node.node.log.store().released_upto().unwrap(), node.log_size());
+    let err = node.ingest("survey", "2025", false, base.clone().into_bytes()).await.unwrap_err();
+    assert!(err.message().contains("survey 2025 is published already"), "{}", err.message());
+    assert_eq!(node.log_size(), size, "nothing published after the restart either");
+    // A store without the index (an earlier version's) has it built from the log at the check.
+    node.node.log.store().clear_released().unwrap();
+    let err = node.ingest("survey", "2025", true, base.clone().into_bytes()).await.unwrap_err();
+    assert!(err.message().contains("survey 2025 is published already"), "{}", err.message());
+    assert_eq!(node.node.log.store().released_upto().unwrap(), node.log_size());
     report(
         ATTACKS[0],
         &format!(

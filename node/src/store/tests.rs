@@ -283,3 +283,29 @@ fn out_of_space_errors_are_recognised() {
 fn b(text: &str) -> prost::bytes::Bytes {
     prost::bytes::Bytes::copy_from_slice(text.as_bytes())
 }
+
+#[test]
+fn the_own_releases_index_keeps_each_first_release_and_the_position_it_was_read_up_to() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("s");
+    let r = |period: &str, indicator: &str, seq| (period.to_owned(), indicator.to_owned(), seq);
+    {
+        let store = Store::open(&path).unwrap();
+        assert_eq!(store.released_upto().unwrap(), 0, "a new store has read nothing");
+        assert!(store.released("2025").unwrap().is_empty());
+        let first = [r("2025", "DRI-USE-01", 3), r("2025", "DRI-SKL-02", 4), r("2024", "X", 7)];
+        store.put_released(&first, 8).unwrap();
+        // A later release of a pair held keeps the first one's position.
+        store.put_released(&[r("2025", "DRI-USE-01", 9)], 10).unwrap();
+        store.sync().unwrap();
+    }
+    let store = Store::open(&path).unwrap();
+    assert_eq!(store.released_upto().unwrap(), 10);
+    let period = |p: &str| store.released(p).unwrap();
+    assert_eq!(period("2025"), vec![("DRI-SKL-02".to_owned(), 4), ("DRI-USE-01".to_owned(), 3)]);
+    assert_eq!(period("2024"), vec![("X".to_owned(), 7)]);
+    assert!(period("202").is_empty(), "a period is matched whole, not as a prefix");
+    store.clear_released().unwrap();
+    assert_eq!(store.released_upto().unwrap(), 0);
+    assert!(period("2025").is_empty());
+}
