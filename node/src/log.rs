@@ -452,6 +452,8 @@ impl Log {
         let upto = first + records.len() as u64;
         let indexed = match self.store.released_upto() {
             Ok(held) if held == first => self.store.put_released(&releases, upto),
+            // An index ahead of the log (never written by this code): read again at the check.
+            Ok(held) if held > first => self.store.clear_released(),
             other => other.map(drop),
         };
         if let Err(e) = indexed {

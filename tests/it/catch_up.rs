@@ -63,7 +63,8 @@ async fn from_a_peer_older_than_the_call_it_pulls_one_log_per_call() {
 }
 
 /// Dublin catches up on the member's log and Brussels's, at most three records a call, from the
-/// member, which serves its own record 8 with a bad signature.
+/// member, which serves its own record 8 with a bad signature and fails every call for its
+/// records from 11 on (those the pipeline has on their way when it finds record 8 bad).
 async fn a_bad_record_midway(evil_id: &str, older: bool) {
     let (dublin, _brussels, evil) = dublin_away(evil_id, 12).await;
     let me = evil.id().to_string();
@@ -71,6 +72,7 @@ async fn a_bad_record_midway(evil_id: &str, older: bool) {
         let mut script = evil.script();
         script.per_call = Some(3);
         script.flipped = Some((me.clone(), 8));
+        script.fail_from = Some((me.clone(), 11));
         script.older = older;
     }
     let calls = || evil.served("GetRecords calls") + evil.served("GetManyRecords calls");
@@ -85,13 +87,18 @@ async fn a_bad_record_midway(evil_id: &str, older: bool) {
             log.size(&bebru) == brussels
                 && log.size(evil.id()) == 8
                 && count(c, REJECTED, &signature) >= 2
+                && evil.served("failed") >= 1
         })
         .await;
     // The bad record is refused each time it is fetched; the records of the calls on their way
-    // meanwhile are dropped unread, never refused as out of sequence or stored.
+    // meanwhile are dropped, never refused as out of sequence or stored.
     assert_eq!(count(&cluster, REJECTED, &[("reason", "sequence")]), 0);
     assert_eq!(count(&cluster, REJECTED, &[("reason", "chain")]), 0);
     assert_eq!(cluster.nodes[0].node.log.size(evil.id()), 8);
+    // A call for records after the bad one fails the pull of nothing: the sync with the member
+    // goes on (its other origins, its tree heads) and never counts as failed.
+    let failures = [("peer", me.as_str())];
+    assert_eq!(count(&cluster, "metronode_sync_failures_total", &failures), 0);
     assert!(calls() >= before + 5, "the catch-up took many calls: {}", calls() - before);
 }
 

@@ -65,6 +65,8 @@ pub(crate) struct Script {
     /// This record of this origin is served with a bit of its signature flipped, wherever a
     /// true reply holds it.
     pub(crate) flipped: Option<(String, u64)>,
+    /// A call for this origin's records from this position or later fails (UNAVAILABLE).
+    pub(crate) fail_from: Option<(String, u64)>,
     /// Lying replies served, by method and origin ("records XXSIG", "head XXRBK", "garbled",
     /// "runs", "older"), slow ones ("held", "trickled"), and every call of `GetRecords` and
     /// `GetManyRecords` ("GetRecords calls", "GetManyRecords calls").
@@ -86,6 +88,16 @@ impl Liar {
             *lock(&self.script).served.entry("held".into()).or_default() += 1;
             tokio::time::sleep(delay).await;
         }
+    }
+
+    /// Fails a call for `origin`'s records from `from` on as the script says (`fail_from`).
+    fn fail_from(&self, origin: &str, from: u64) -> Result<(), Status> {
+        let fail = lock(&self.script).fail_from.clone();
+        if fail.is_some_and(|(o, at)| o == origin && from >= at) {
+            *lock(&self.script).served.entry("failed".into()).or_default() += 1;
+            return Err(Status::unavailable("scripted failure"));
+        }
+        Ok(())
     }
 
     /// Whether true replies of records are served other than they are (`per_call`, `flipped`).
@@ -171,6 +183,7 @@ impl Federation for Liar {
         self.hold().await;
         *lock(&self.script).served.entry("GetRecords calls".into()).or_default() += 1;
         let origin = req.get_ref().origin.clone();
+        self.fail_from(&origin, req.get_ref().from_seq)?;
         let lie = lock(&self.script).records.get(&origin).cloned();
         let reply: Self::GetRecordsStream = match lie {
             Some(records) => {
@@ -204,6 +217,9 @@ impl Federation for Liar {
         if lock(&self.script).older {
             *lock(&self.script).served.entry("older".into()).or_default() += 1;
             return Err(Status::unimplemented(""));
+        }
+        for p in &req.get_ref().origins {
+            self.fail_from(&p.origin, p.from_seq)?;
         }
         let runs = lock(&self.script).runs.clone();
         if let Some(runs) = runs {
@@ -522,6 +538,7 @@ impl Evil {
         script.trickle = None;
         script.per_call = None;
         script.flipped = None;
+        script.fail_from = None;
     }
 
     /// A Federation client of this member to an honest node, over mTLS with its own key.

@@ -224,6 +224,8 @@ async fn entry(
         return (StatusCode::BAD_REQUEST, "the position is a number\n").into_response();
     };
     let leaf = signed(&node, origin, seq, 1).await;
-    let body = leaf.and_then(|l| l.into_iter().next()).map(|r| r.body);
+    // A copy: the body read is a slice of a chunk of the record file, which a slow client would
+    // otherwise keep alive until the reply is sent.
+    let body = leaf.and_then(|l| l.into_iter().next()).map(|r| r.body.to_vec());
     immutable(body, "that entry is not in the log held here")
 }

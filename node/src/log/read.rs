@@ -5,9 +5,9 @@
 use super::*;
 
 impl Log {
-    /// The records of `origin` from `from` on, decoded: the way readers (the release index, the
-    /// own releases) read a log; readers of rare kinds (documents, membership) read only those,
-    /// with `read_kinds`. Records were verified when stored, so their signatures are not
+    /// The records of `origin` from `from` on, decoded: the way readers (the release index) read
+    /// a log; readers of some kinds (documents, membership, the own releases index) read only
+    /// those, with `read_kinds`. Records were verified when stored, so their signatures are not
     /// verified again, but each body not read since the log was opened is checked against the
     /// leaf hash the log holds (the root its origin signed commits to those), so what a reader
     /// decodes is what the origin signed even where the disk changed a record while the node

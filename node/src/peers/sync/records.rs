@@ -219,7 +219,8 @@ impl PeerSyncer {
     /// the pace of its slowest stage, not of the three in turn. A stage starts on a batch only
     /// once the stage after it has taken the last one, so at most three calls' records are held.
     /// An origin whose batch was not taken whole (a bad record, a fork) drops out, and what was
-    /// fetched of it meanwhile is dropped unread: it follows a record this node does not hold.
+    /// fetched of it meanwhile is dropped, neither verified nor stored (it follows a record this
+    /// node does not hold), as is the failure or lateness of a call that asked for nothing else.
     /// A failed call ends the pull once the batches fetched before it are stored.
     async fn pipeline(
         &self,
@@ -239,6 +240,12 @@ impl PeerSyncer {
                 let Ok(slot) = to_verify.reserve().await else { break };
                 open.retain(|p| p.ours < p.theirs && !is_broken(&p.origin));
                 let Some(first) = open.first() else { break };
+                let asked: Vec<MemberId> = match call {
+                    Call::Records => vec![first.origin.clone()],
+                    Call::ManyRecords => {
+                        open.iter().take(MAX_ORIGINS_PER_CALL).map(|p| p.origin.clone()).collect()
+                    }
+                };
                 let result = match call {
                     Call::Records => self
                         .fetch(client, &first.origin, first.ours)
@@ -255,7 +262,7 @@ impl PeerSyncer {
                         p.ours += batch.len() as u64;
                     }
                 }
-                slot.send(result);
+                slot.send((asked, result));
                 if stop {
                     break;
                 }
@@ -263,15 +270,26 @@ impl PeerSyncer {
         };
         let verifying = async move {
             while let Ok(slot) = to_store.reserve().await {
-                let Some(result) = fetched.recv().await else { break };
-                slot.send(match result {
-                    Ok(runs) => self.verified_many(runs).await,
+                let Some((asked, result)) = fetched.recv().await else { break };
+                let verified = match result {
+                    // The runs of origins that broke meanwhile are not verified: they are dropped.
+                    Ok((runs, late)) => {
+                        let runs = runs.into_iter().filter(|(o, _)| !is_broken(o)).collect();
+                        self.verified_many((runs, late)).await
+                    }
                     Err(e) => Err(e),
-                });
+                };
+                slot.send((asked, verified));
             }
         };
         let storing = async move {
-            while let Some(result) = verified.recv().await {
+            while let Some((asked, result)) = verified.recv().await {
+                // A call made before every origin it asked for broke brought records that follow
+                // one this node does not hold: whatever it brought, and however it failed or ran
+                // late, is dropped, as the pull of those origins has ended.
+                if asked.iter().all(&is_broken) {
+                    continue;
+                }
                 let (runs, late) = result?;
                 if runs.is_empty() {
                     if late {
@@ -375,7 +393,8 @@ impl PeerSyncer {
         }
     }
 
-    /// Each origin's fetched records with their signatures verified, like `verified`.
+    /// Each origin's fetched records with their signatures verified (`record::open_many_heads`,
+    /// off the async executor) against the keys the origin has now.
     async fn verified_many(
         &self,
         (runs, late): Fetched,
