@@ -440,15 +440,8 @@ impl Log {
     /// (`release::OwnReleases`). Flushed with the tree head that follows. The records are
     /// committed already: a failure here is logged, not returned.
     fn index_own_releases(&self, first: u64, records: &[Record]) {
-        let releases: Vec<(String, String, u64)> = records
-            .iter()
-            .filter_map(|r| match &r.payload {
-                Some(pb::record_body::Payload::IndicatorRelease(release)) => {
-                    Some((release.period.clone(), release.indicator_id.clone(), r.seq))
-                }
-                _ => None,
-            })
-            .collect();
+        let releases: Vec<(String, String, u64)> =
+            records.iter().filter_map(|r| released_entry(r.seq, r.payload.as_ref()?)).collect();
         let upto = first + records.len() as u64;
         let indexed = match self.store.released_upto() {
             Ok(held) if held == first => self.store.put_released(&releases, upto),
@@ -562,6 +555,20 @@ fn own_date(chain: &Chain, now_unix_ms: i64) -> i64 {
             last
         }
         _ => now_unix_ms,
+    }
+}
+
+/// The entry of the store's index of own releases (`Store::put_released`) for record `seq`
+/// saying `payload`: its period, indicator and position, when it is a release.
+pub(crate) fn released_entry(
+    seq: u64,
+    payload: &pb::record_body::Payload,
+) -> Option<(String, String, u64)> {
+    match payload {
+        pb::record_body::Payload::IndicatorRelease(r) => {
+            Some((r.period.clone(), r.indicator_id.clone(), seq))
+        }
+        _ => None,
     }
 }
 

@@ -317,15 +317,8 @@ impl OwnReleases {
         if upto < size {
             let kinds = [crate::log::kind::INDICATOR_RELEASE];
             let (held, read) = node.log.read_kinds(own, upto, &kinds)?;
-            let releases: Vec<(String, String, u64)> = held
-                .into_iter()
-                .filter_map(|h| match h.payload {
-                    pb::record_body::Payload::IndicatorRelease(r) => {
-                        Some((r.period, r.indicator_id, h.seq))
-                    }
-                    _ => None,
-                })
-                .collect();
+            let releases: Vec<(String, String, u64)> =
+                held.iter().filter_map(|h| crate::log::released_entry(h.seq, &h.payload)).collect();
             store.put_released(&releases, read)?;
         }
         // Kept by indicator, and read through the catalogue asked with.

@@ -513,13 +513,10 @@ async fn replication_bench(report: &mut String) {
         async move {
             let mut times = Vec::new();
             for year in first_year..first_year + INGESTS {
-                let t = Instant::now();
-                let period = year.to_string();
-                sofia.ingest("district_admin", &period, false, district.clone()).await.unwrap();
-                times.push(t.elapsed().as_secs_f64());
+                times
+                    .push(timed_ingest(sofia, "district_admin", &year.to_string(), district).await);
             }
-            times.sort_by(f64::total_cmp);
-            times[times.len() / 2]
+            median(times)
         }
     };
     let short_log = sofia.node.log.size(&origin);

@@ -229,7 +229,6 @@ impl store::Envelope for pb::SignedRecord {
     }
 
     fn encode_into(&self, buf: &mut Vec<u8>) {
-        buf.reserve(Message::encoded_len(self));
         // A `Vec` grows as needed: encoding into one cannot run out of room.
         let _ = Message::encode(self, buf);
     }

@@ -26,6 +26,14 @@ impl Call {
             Call::ManyRecords => "GetManyRecords",
         }
     }
+
+    /// The most origins one call names.
+    fn origins(self) -> usize {
+        match self {
+            Call::Records => 1,
+            Call::ManyRecords => MAX_ORIGINS_PER_CALL,
+        }
+    }
 }
 
 /// One call's records: each origin's run in the order they came, and whether the deadline cut
@@ -239,19 +247,19 @@ impl PeerSyncer {
             for _ in 0..MAX_ROUNDS {
                 let Ok(slot) = to_verify.reserve().await else { break };
                 open.retain(|p| p.ours < p.theirs && !is_broken(&p.origin));
-                let Some(first) = open.first() else { break };
-                let asked: Vec<MemberId> = match call {
-                    Call::Records => vec![first.origin.clone()],
-                    Call::ManyRecords => {
-                        open.iter().take(MAX_ORIGINS_PER_CALL).map(|p| p.origin.clone()).collect()
-                    }
-                };
+                if open.is_empty() {
+                    break;
+                }
+                // The origins this call asks for: a federation larger than one call's origins
+                // asks for the rest in the next calls.
+                let asking = &open[..open.len().min(call.origins())];
+                let asked: Vec<MemberId> = asking.iter().map(|p| p.origin.clone()).collect();
                 let result = match call {
                     Call::Records => self
-                        .fetch(client, &first.origin, first.ours)
+                        .fetch(client, &asking[0].origin, asking[0].ours)
                         .await
-                        .map(|(batch, late)| (vec![(first.origin.clone(), batch)], late)),
-                    Call::ManyRecords => self.fetch_many(client, &open).await,
+                        .map(|(batch, late)| (vec![(asking[0].origin.clone(), batch)], late)),
+                    Call::ManyRecords => self.fetch_many(client, asking).await,
                 };
                 let stop = match &result {
                     Ok((runs, late)) => *late || runs.iter().all(|(_, batch)| batch.is_empty()),
@@ -328,9 +336,9 @@ impl PeerSyncer {
         stored
     }
 
-    /// One `GetManyRecords` call for the origins of `open` from where this node stands, within
-    /// `peer_timeout_ms` with its streamed reply: each origin's records, and whether the deadline
-    /// cut the reply short. A reply naming an origin not asked for, or a run that does not start
+    /// One `GetManyRecords` call for the origins of `open` (at most `MAX_ORIGINS_PER_CALL`) from
+    /// where this node stands, within `peer_timeout_ms` with its streamed reply: each origin's
+    /// records, and whether the deadline cut the reply short. A reply naming an origin not asked for, or a run that does not start
     /// where the origin's last one ended, is refused as the peer's fault.
     async fn fetch_many(
         &self,
@@ -338,8 +346,6 @@ impl PeerSyncer {
         open: &[Pull],
     ) -> Result<Fetched, SyncError> {
         let deadline = tokio::time::Instant::now() + self.timeout;
-        // A federation larger than one call's origins asks for the rest in the next calls.
-        let open = &open[..open.len().min(MAX_ORIGINS_PER_CALL)];
         let request = pb::GetManyRecordsRequest {
             origins: open
                 .iter()
